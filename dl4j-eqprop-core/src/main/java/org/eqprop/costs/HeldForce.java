@@ -1,0 +1,38 @@
+package org.eqprop.costs;
+
+import org.eqprop.dynamics.fused.FusedKernels;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A constant nudging force −β ε with ε = ∂L/∂s_N taken at the free fixed point (Scellier thesis ch. 2, footnote 1:
+ * it gives the same gradient as β → 0). This is what a stock DL4J {@code fit} provides: the ε that the following
+ * output layer back-propagates.
+ */
+public final class HeldForce implements NudgingForce {
+
+    private final INDArray epsilon;
+
+    /** @param epsilon ∂L/∂s_N at the free fixed point, [batch, width] */
+    public HeldForce(INDArray epsilon) {
+        this.epsilon = epsilon;
+    }
+
+    @Override
+    public void addTo(INDArray drive, INDArray output, double beta) {
+        drive.subi(epsilon.castTo(drive.dataType()).mul(beta));
+    }
+
+    @Override
+    public FusedForce fused() {
+        float[] eps = FusedKernels.floats(epsilon);
+        int width = (int) epsilon.size(1);
+        return (drive, output, offset, nb, beta) -> {
+            for (int b = 0; b < nb; b++) {
+                int row = (offset + b) * width;
+                for (int j = 0; j < width; j++) {
+                    drive[j * nb + b] -= beta * eps[row + j];
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,71 @@
+package org.eqprop.costs;
+
+import org.eqprop.dynamics.fused.FusedKernels;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The softmax cross-entropy readout outside the relaxing system (Scellier thesis eqs. 5.17–5.20): o =
+ * softmax(s_N W_out + b_out), C = −Σ y log o, and the nudging force −β ∂C/∂s_N = β (y − o) W_outᵀ, recomputed from
+ * the current state. The readout's own gradient (o − y) at the free state is left to the DL4J output layer.
+ */
+public final class SoftmaxReadoutForce implements NudgingForce {
+
+    private final INDArray weights;
+    private final INDArray bias;
+    private final INDArray labels;
+
+    /**
+     * @param weights W_out [width, classes]
+     * @param bias    b_out [1, classes]
+     * @param labels  one-hot y [batch, classes]
+     */
+    public SoftmaxReadoutForce(INDArray weights, INDArray bias, INDArray labels) {
+        this.weights = weights;
+        this.bias = bias;
+        this.labels = labels;
+    }
+
+    @Override
+    public void addTo(INDArray drive, INDArray output, double beta) {
+        INDArray w = weights.castTo(output.dataType());
+        INDArray o = Transforms.softmax(output.mmul(w).addiRowVector(bias.castTo(output.dataType())), false);
+        INDArray err = labels.castTo(output.dataType()).sub(o).muli(beta);
+        Nd4j.gemm(err, w, drive, false, true, 1.0, 1.0);
+    }
+
+    @Override
+    public FusedForce fused() {
+        int width = (int) weights.size(0);
+        int classes = (int) weights.size(1);
+        float[] w = FusedKernels.floats(weights);
+        float[] wT = FusedKernels.transpose(w, width, classes);
+        float[] b = FusedKernels.floats(bias);
+        float[] y = FusedKernels.floats(labels);
+        return (drive, output, offset, nb, beta) -> {
+            float[] z = new float[classes * nb];
+            for (int c = 0; c < classes; c++) {
+                java.util.Arrays.fill(z, c * nb, (c + 1) * nb, b[c]);
+            }
+            FusedKernels.accumulate(z, wT, output, classes, width, nb);
+            for (int e = 0; e < nb; e++) {
+                float max = Float.NEGATIVE_INFINITY;
+                for (int c = 0; c < classes; c++) {
+                    max = Math.max(max, z[c * nb + e]);
+                }
+                float sum = 0f;
+                for (int c = 0; c < classes; c++) {
+                    float v = (float) Math.exp(z[c * nb + e] - max);
+                    z[c * nb + e] = v;
+                    sum += v;
+                }
+                int row = (offset + e) * classes;
+                for (int c = 0; c < classes; c++) {
+                    z[c * nb + e] = beta * (y[row + c] - z[c * nb + e] / sum);
+                }
+            }
+            FusedKernels.accumulate(drive, w, z, width, classes, nb);
+        };
+    }
+}

@@ -1,0 +1,41 @@
+package org.eqprop.costs;
+
+import org.eqprop.dynamics.fused.FusedKernels;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Squared error on the output neurons, C = (c/2) ‖s_N − y‖² (c = 1: the papers' ½‖s_N − y‖²), recomputed from the
+ * current state: force −β c (s_N − y).
+ */
+public final class SquaredErrorForce implements NudgingForce {
+
+    private final INDArray labels;
+    private final double scale;
+
+    public SquaredErrorForce(INDArray labels, double scale) {
+        this.labels = labels;
+        this.scale = scale;
+    }
+
+    @Override
+    public void addTo(INDArray drive, INDArray output, double beta) {
+        drive.subi(output.sub(labels.castTo(output.dataType())).muli(beta * scale));
+    }
+
+    @Override
+    public FusedForce fused() {
+        float[] y = FusedKernels.floats(labels);
+        int width = (int) labels.size(1);
+        float c = (float) scale;
+        return (drive, output, offset, nb, beta) -> {
+            float k = beta * c;
+            for (int b = 0; b < nb; b++) {
+                int row = (offset + b) * width;
+                for (int j = 0; j < width; j++) {
+                    int i = j * nb + b;
+                    drive[i] -= k * (output[i] - y[row + j]);
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,33 @@
+package org.eqprop.dynamics;
+
+import org.eqprop.layers.StateActivation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The update rule of a relaxation step, given a layer's state s_t and its drive u = ∂Φ/∂s(s_t). Every rule
+ * has the fixed points s* = σ(∂Φ/∂s(s*)); they differ in how they get there.
+ */
+public interface Dynamics {
+
+    /** Returns s_{t+1}; may overwrite {@code drive} and return it. */
+    INDArray step(INDArray state, INDArray drive, StateActivation activation);
+
+    /** The same on {@code drive[0..len)} in place, for the fused CPU kernels: drive := s_{t+1}. */
+    void step(float[] state, float[] drive, int len, StateActivation activation);
+
+    /** The command-line name of the rule. */
+    String name();
+
+    /** Parses "fixed-point" or "euler" (with its step size ε). */
+    static Dynamics of(String name, double eulerStep) {
+        switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "fixed-point":
+            case "synchronous":
+                return FixedPointDynamics.INSTANCE;
+            case "euler":
+                return new EulerDynamics(eulerStep);
+            default:
+                throw new IllegalArgumentException("Unknown dynamics '" + name + "'; expected fixed-point or euler");
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package org.eqprop.dynamics;
+
+import org.eqprop.interactions.DenseInteraction;
+import org.eqprop.interactions.Interaction;
+import org.eqprop.layers.StateActivation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+
+/**
+ * A layered relaxing system: the clamped input x = s_0, state layers s_1..s_N and interactions Φ_k(s_{k−1}, s_k),
+ * with primitive function Φ = Σ_k Φ_k. It computes the drives ∂Φ/∂s_k that the {@link Dynamics} turn into steps,
+ * Φ itself, and the EqProp contrast ∂Φ/∂θ(a) − ∂Φ/∂θ(b) between two equilibria.
+ *
+ * <p>The input only enters through Φ_1, so ∂Φ/∂s_1 has a constant part ∂Φ_1/∂s_1(x) (W_1 x + b_1 for a dense
+ * interaction): {@link #inputDrive} computes it once per batch and every step of every phase reuses it.
+ */
+public final class EnergyChain {
+
+    private final List<Interaction> interactions;
+    private final int[] widths;
+    private final StateActivation activation;
+    private final Dynamics dynamics;
+
+    /**
+     * @param interactions interaction k couples state k−1 (the input for k = 0) to state k
+     * @param widths       the width of each state layer
+     */
+    public EnergyChain(List<Interaction> interactions, int[] widths, StateActivation activation, Dynamics dynamics) {
+        if (interactions.size() != widths.length || widths.length == 0) {
+            throw new IllegalArgumentException("need one interaction per state layer, got " + interactions.size()
+                    + " interactions for " + widths.length + " layers");
+        }
+        this.interactions = List.copyOf(interactions);
+        this.widths = widths.clone();
+        this.activation = activation;
+        this.dynamics = dynamics;
+    }
+
+    public int depth() {
+        return widths.length;
+    }
+
+    public int width(int layer) {
+        return widths[layer];
+    }
+
+    public Interaction interaction(int k) {
+        return interactions.get(k);
+    }
+
+    public StateActivation activation() {
+        return activation;
+    }
+
+    public Dynamics dynamics() {
+        return dynamics;
+    }
+
+    /** True when every interaction is dense (what the fused CPU engine runs). */
+    public boolean isDense() {
+        return interactions.stream().allMatch(i -> i instanceof DenseInteraction);
+    }
+
+    /** ∂Φ_1/∂s_1(x): the constant part of the first layer's drive. */
+    public INDArray inputDrive(INDArray x) {
+        INDArray drive = Nd4j.zeros(x.dataType(), x.size(0), widths[0]);
+        interactions.get(0).addUpwardDrive(x, drive);
+        return drive;
+    }
+
+    /** All-zero states for a batch: the usual start of a free phase. */
+    public INDArray[] zeroStates(long batch, org.nd4j.linalg.api.buffer.DataType dataType) {
+        INDArray[] s = new INDArray[widths.length];
+        for (int k = 0; k < s.length; k++) {
+            s[k] = Nd4j.zeros(dataType, batch, widths[k]);
+        }
+        return s;
+    }
+
+    /** drives[k] := ∂Φ/∂s_k at states s (new arrays). */
+    public void drives(INDArray inputDrive, INDArray[] s, INDArray[] drives) {
+        int n = widths.length;
+        for (int k = 0; k < n; k++) {
+            drives[k] = k == 0 ? inputDrive.dup() : Nd4j.zeros(s[k].dataType(), s[k].size(0), widths[k]);
+            if (k > 0) {
+                interactions.get(k).addUpwardDrive(s[k - 1], drives[k]);
+            }
+            if (k < n - 1) {
+                interactions.get(k + 1).addDownwardDrive(s[k + 1], drives[k]);
+            }
+        }
+    }
+
+    /** Φ(x, s) summed over the batch. */
+    public double primitiveFunction(INDArray x, INDArray[] s) {
+        double phi = 0;
+        for (int k = 0; k < widths.length; k++) {
+            phi += interactions.get(k).primitiveFunction(k == 0 ? x : s[k - 1], s[k]);
+        }
+        return phi;
+    }
+
+    /** Writes scale · (∂Φ/∂θ(a) − ∂Φ/∂θ(b)) into each interaction's gradient views. */
+    public void writeContrastGradient(INDArray x, INDArray[] a, INDArray[] b, double scale, INDArray[][] views) {
+        for (int k = 0; k < widths.length; k++) {
+            INDArray lowerA = k == 0 ? x : a[k - 1];
+            INDArray lowerB = k == 0 ? x : b[k - 1];
+            interactions.get(k).writeContrastGradient(lowerA, a[k], lowerB, b[k], scale, views[k]);
+        }
+    }
+
+    /** scale · (∂Φ/∂x(a) − ∂Φ/∂x(b)): the EqProp estimate of the loss gradient with respect to the input. */
+    public INDArray inputContrast(INDArray x, INDArray[] a, INDArray[] b, double scale) {
+        INDArray eps = Nd4j.zeros(x.dataType(), x.shape());
+        interactions.get(0).addDownwardDrive(a[0].sub(b[0]).muli(scale), eps);
+        return eps;
+    }
+}

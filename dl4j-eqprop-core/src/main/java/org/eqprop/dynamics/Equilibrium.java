@@ -1,0 +1,15 @@
+package org.eqprop.dynamics;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The end of a relaxation phase: the states s_1..s_N ([batch, width_k] each), how many steps were used, and the
+ * last residual ‖s_t − s_{t−1}‖∞. {@code converged} is false only when a tolerance was set and not reached.
+ */
+public record Equilibrium(INDArray[] states, int steps, double residual, boolean converged) {
+
+    /** The output layer's state s_N. */
+    public INDArray output() {
+        return states[states.length - 1];
+    }
+}

@@ -1,0 +1,58 @@
+package org.eqprop.dynamics;
+
+import org.eqprop.costs.NudgingForce;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The reference minimizer: one ND4J operation per interaction and layer per step, any data type, any
+ * {@link org.eqprop.interactions.Interaction}. Slow on small layers (per-operation overhead) but it is the
+ * definition the fast engines are tested against, and it runs in double precision.
+ */
+public final class ReferenceRelaxation implements RelaxationEngine {
+
+    public static final ReferenceRelaxation INSTANCE = new ReferenceRelaxation();
+
+    @Override
+    public Equilibrium relax(EnergyChain chain, INDArray inputDrive, INDArray[] start, NudgingForce force,
+                             double beta, RelaxationControl control) {
+        int n = chain.depth();
+        INDArray[] s = new INDArray[n];
+        for (int k = 0; k < n; k++) {
+            s[k] = start[k].dup('c');
+        }
+        INDArray[] u = new INDArray[n];
+        double residual = Double.NaN;
+        int t = 0;
+        boolean converged = !control.stopsEarly();
+        while (t < control.maxSteps()) {
+            t++;
+            chain.drives(inputDrive, s, u);
+            if (force != null) {
+                force.addTo(u[n - 1], s[n - 1], beta);
+            }
+            boolean measure = control.stopsEarly() || t == control.maxSteps();
+            residual = 0;
+            for (int k = 0; k < n; k++) {
+                INDArray next = chain.dynamics().step(s[k], u[k], chain.activation());
+                if (measure) {
+                    residual = Math.max(residual, Transforms.abs(next.sub(s[k]), false).maxNumber().doubleValue());
+                }
+                s[k] = next;
+            }
+            if (Double.isNaN(residual)) {
+                break;
+            }
+            if (control.stopsEarly() && residual <= control.tolerance()) {
+                converged = true;
+                break;
+            }
+        }
+        return Phases.checked(new Equilibrium(s, t, residual, converged));
+    }
+
+    @Override
+    public String name() {
+        return "reference";
+    }
+}

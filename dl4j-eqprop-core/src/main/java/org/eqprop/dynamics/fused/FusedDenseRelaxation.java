@@ -1,0 +1,201 @@
+package org.eqprop.dynamics.fused;
+
+import org.eqprop.costs.FusedForce;
+import org.eqprop.costs.NudgingForce;
+import org.eqprop.dynamics.EnergyChain;
+import org.eqprop.dynamics.Equilibrium;
+import org.eqprop.dynamics.ReferenceRelaxation;
+import org.eqprop.dynamics.RelaxationControl;
+import org.eqprop.dynamics.RelaxationEngine;
+import org.eqprop.dynamics.RelaxationException;
+import org.eqprop.interactions.DenseInteraction;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The fast CPU minimizer for chains of dense interactions in float32: the same relaxation as
+ * {@link ReferenceRelaxation}, with every step of a phase fused into plain Java loops over a feature-major batch
+ * slice (see {@link FusedKernels}). The batch is split into one slice per core, and each slice runs its whole phase
+ * with no synchronisation between steps (examples do not interact), like a persistent GPU kernel.
+ *
+ * <p>With a tolerance, each slice stops on its own residual; the reported step count is the largest.
+ */
+public final class FusedDenseRelaxation implements RelaxationEngine {
+
+    public static final FusedDenseRelaxation INSTANCE = new FusedDenseRelaxation();
+
+    /** Batch slices below this size are not split further. */
+    private static final int MIN_SLICE = 8;
+
+    private static final int THREADS = Runtime.getRuntime().availableProcessors();
+    private static final ExecutorService POOL = Executors.newFixedThreadPool(Math.max(1, THREADS - 1), r -> {
+        Thread t = new Thread(r, "eqprop-fused");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** True when this engine can run the phase: float32 dense chain and a force with a fused form. */
+    public static boolean supports(EnergyChain chain, NudgingForce force, DataType dataType) {
+        return dataType == DataType.FLOAT && chain.isDense() && (force == null || force.fused() != null);
+    }
+
+    @Override
+    public Equilibrium relax(EnergyChain chain, INDArray inputDrive, INDArray[] start, NudgingForce force,
+                             double beta, RelaxationControl control) {
+        if (!chain.isDense()) {
+            throw new IllegalArgumentException("the fused dense engine runs chains of dense interactions only");
+        }
+        int n = chain.depth();
+        int batch = (int) inputDrive.size(0);
+        int[] widths = new int[n];
+        float[][] w = new float[n][];
+        float[][] wT = new float[n][];
+        float[][] bias = new float[n][];
+        for (int k = 0; k < n; k++) {
+            widths[k] = chain.width(k);
+            DenseInteraction d = (DenseInteraction) chain.interaction(k);
+            bias[k] = FusedKernels.floats(d.bias());
+            if (k > 0) {
+                w[k] = FusedKernels.floats(d.weights());
+                wT[k] = FusedKernels.transpose(w[k], widths[k - 1], widths[k]);
+            }
+        }
+        Model model = new Model(chain, widths, w, wT, bias, FusedKernels.floats(inputDrive),
+                force == null ? null : force.fused(), (float) beta, control);
+        float[][] startF = new float[n][];
+        float[][] out = new float[n][];
+        for (int k = 0; k < n; k++) {
+            startF[k] = FusedKernels.floats(start[k]);
+            out[k] = new float[batch * widths[k]];
+        }
+
+        int slices = Math.max(1, Math.min(THREADS, batch / MIN_SLICE));
+        List<Future<SliceResult>> futures = new ArrayList<>();
+        SliceResult[] results = new SliceResult[slices];
+        int base = batch / slices;
+        int extra = batch % slices;
+        int offset = 0;
+        int[] offsets = new int[slices + 1];
+        for (int i = 0; i < slices; i++) {
+            offsets[i] = offset;
+            offset += base + (i < extra ? 1 : 0);
+        }
+        offsets[slices] = batch;
+        for (int i = 1; i < slices; i++) {
+            final int lo = offsets[i];
+            final int hi = offsets[i + 1];
+            futures.add(POOL.submit(() -> model.relaxSlice(startF, out, lo, hi - lo)));
+        }
+        results[0] = model.relaxSlice(startF, out, offsets[0], offsets[1] - offsets[0]);
+        try {
+            for (int i = 1; i < slices; i++) {
+                results[i] = futures.get(i - 1).get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during relaxation", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+        int steps = 0;
+        double residual = 0;
+        boolean converged = true;
+        for (SliceResult r : results) {
+            steps = Math.max(steps, r.steps);
+            residual = Math.max(residual, r.residual);
+            converged &= r.converged;
+            if (Float.isNaN(r.residual)) {
+                residual = Double.NaN;
+            }
+        }
+        INDArray[] states = new INDArray[n];
+        for (int k = 0; k < n; k++) {
+            states[k] = Nd4j.create(out[k], new long[]{batch, widths[k]}, 'c');
+        }
+        if (!Double.isFinite(residual)) {
+            throw new RelaxationException("the relaxation produced NaN or infinite states after " + steps
+                    + " steps: the weights or beta are too large for these dynamics (lower the learning rate or beta)");
+        }
+        return new Equilibrium(states, steps, residual, converged);
+    }
+
+    @Override
+    public String name() {
+        return "fused-cpu";
+    }
+
+    private record SliceResult(int steps, float residual, boolean converged) {
+    }
+
+    /** The float copy of one phase's system, shared read-only by the slices. */
+    private record Model(EnergyChain chain, int[] widths, float[][] w, float[][] wT, float[][] bias,
+                         float[] inputDrive, FusedForce force, float beta, RelaxationControl control) {
+
+        SliceResult relaxSlice(float[][] start, float[][] out, int offset, int nb) {
+            int n = widths.length;
+            float[][] s = new float[n][];
+            float[][] u = new float[n][];
+            for (int k = 0; k < n; k++) {
+                s[k] = new float[widths[k] * nb];
+                u[k] = new float[widths[k] * nb];
+                FusedKernels.toFeatureMajor(start[k], widths[k], offset, nb, s[k]);
+            }
+            float[] c1 = new float[widths[0] * nb];
+            FusedKernels.toFeatureMajor(inputDrive, widths[0], offset, nb, c1);
+
+            float residual = Float.NaN;
+            boolean converged = !control.stopsEarly();
+            int t = 0;
+            while (t < control.maxSteps()) {
+                t++;
+                for (int k = 0; k < n; k++) {
+                    float[] uk = u[k];
+                    if (k == 0) {
+                        System.arraycopy(c1, 0, uk, 0, c1.length);
+                    } else {
+                        for (int j = 0; j < widths[k]; j++) {
+                            java.util.Arrays.fill(uk, j * nb, (j + 1) * nb, bias[k][j]);
+                        }
+                        FusedKernels.accumulate(uk, wT[k], s[k - 1], widths[k], widths[k - 1], nb);
+                    }
+                    if (k < n - 1) {
+                        FusedKernels.accumulate(uk, w[k + 1], s[k + 1], widths[k], widths[k + 1], nb);
+                    }
+                }
+                if (force != null) {
+                    force.addTo(u[n - 1], s[n - 1], offset, nb, beta);
+                }
+                residual = 0f;
+                for (int k = 0; k < n; k++) {
+                    chain.dynamics().step(s[k], u[k], u[k].length, chain.activation());
+                    residual = Math.max(residual, FusedKernels.maxAbsDiff(u[k], s[k], u[k].length));
+                    float[] tmp = s[k];
+                    s[k] = u[k];
+                    u[k] = tmp;
+                }
+                if (Float.isNaN(residual)) {
+                    break;
+                }
+                if (control.stopsEarly() && residual <= control.tolerance()) {
+                    converged = true;
+                    break;
+                }
+            }
+            for (int k = 0; k < n; k++) {
+                FusedKernels.fromFeatureMajor(s[k], widths[k], offset, nb, out[k]);
+            }
+            return new SliceResult(t, residual, converged);
+        }
+    }
+}

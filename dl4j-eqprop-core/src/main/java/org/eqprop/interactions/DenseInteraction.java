@@ -1,0 +1,64 @@
+package org.eqprop.interactions;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Fully connected interaction Φ_fc = s_kᵀ W_k s_{k−1} + b_kᵀ s_k (Scellier thesis eq. 5.12), with DL4J's weight
+ * layout W [nIn, nOut], so that for row-major states ∂Φ/∂s_k = s_{k−1} W + b and ∂Φ/∂s_{k−1} = s_k Wᵀ.
+ * The weight update terms are ∂Φ/∂W = s_{k−1}ᵀ s_k and ∂Φ/∂b = Σ_batch s_k.
+ */
+public final class DenseInteraction implements Interaction {
+
+    private final INDArray weights;
+    private final INDArray bias;
+
+    /**
+     * @param weights W [nIn, nOut]
+     * @param bias    b [1, nOut]
+     */
+    public DenseInteraction(INDArray weights, INDArray bias) {
+        this.weights = weights;
+        this.bias = bias;
+    }
+
+    public INDArray weights() {
+        return weights;
+    }
+
+    public INDArray bias() {
+        return bias;
+    }
+
+    @Override
+    public void addUpwardDrive(INDArray lower, INDArray upperDrive) {
+        Nd4j.gemm(lower, weights, upperDrive, false, false, 1.0, 1.0);
+        upperDrive.addiRowVector(bias);
+    }
+
+    @Override
+    public void addDownwardDrive(INDArray upper, INDArray lowerDrive) {
+        Nd4j.gemm(upper, weights, lowerDrive, false, true, 1.0, 1.0);
+    }
+
+    @Override
+    public void writeContrastGradient(INDArray lowerA, INDArray upperA, INDArray lowerB, INDArray upperB,
+                                      double scale, INDArray[] gradientViews) {
+        INDArray gW = gradientViews[0];
+        INDArray gb = gradientViews[1];
+        INDArray upperDiff = upperA.sub(upperB);
+        if (lowerA == lowerB) {
+            // Clamped input: a single product on the difference.
+            Nd4j.gemm(lowerA, upperDiff, gW, true, false, scale, 0.0);
+        } else {
+            Nd4j.gemm(lowerA, upperA, gW, true, false, scale, 0.0);
+            Nd4j.gemm(lowerB, upperB, gW, true, false, -scale, 1.0);
+        }
+        gb.assign(upperDiff.sum(true, 0).muli(scale));
+    }
+
+    @Override
+    public double primitiveFunction(INDArray lower, INDArray upper) {
+        return lower.mmul(weights).addiRowVector(bias).muli(upper).sumNumber().doubleValue();
+    }
+}

@@ -1,0 +1,30 @@
+package org.eqprop.interactions;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One term Φ_k(s_{k−1}, s_k; θ_k) of a sum-separable primitive function Φ = Σ_k Φ_k, coupling a lower
+ * state (or the clamped input) to an upper state. States are [batch, features] row-major matrices.
+ *
+ * <p>An interaction supplies its share of the relaxation drives ∂Φ/∂s (to the upper and the lower state) and
+ * its share of the EqProp weight update ∂Φ/∂θ. A new kind of layer coupling (convolution, ...) is one new
+ * implementation of this interface.
+ */
+public interface Interaction {
+
+    /** Adds ∂Φ_k/∂s_upper (the bottom-up drive, bias included) to {@code upperDrive}. */
+    void addUpwardDrive(INDArray lower, INDArray upperDrive);
+
+    /** Adds ∂Φ_k/∂s_lower (the top-down feedback) to {@code lowerDrive}. */
+    void addDownwardDrive(INDArray upper, INDArray lowerDrive);
+
+    /**
+     * Writes scale · (∂Φ_k/∂θ(a) − ∂Φ_k/∂θ(b)), summed over the batch, into the gradient views
+     * (the EqProp contrast of two equilibria a and b).
+     */
+    void writeContrastGradient(INDArray lowerA, INDArray upperA, INDArray lowerB, INDArray upperB, double scale,
+                               INDArray[] gradientViews);
+
+    /** Φ_k(s_lower, s_upper) summed over the batch. */
+    double primitiveFunction(INDArray lower, INDArray upper);
+}

@@ -1,0 +1,475 @@
+package org.eqprop.nn.conf;
+
+import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.LayerValidation;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.eqprop.dynamics.Dynamics;
+import org.eqprop.dynamics.RelaxationControl;
+import org.eqprop.estimators.GradientEstimator;
+import org.eqprop.layers.StateActivation;
+import org.eqprop.nn.layers.EqPropBlockLayer;
+import org.eqprop.nn.params.EqPropBlockParamInitializer;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Configuration of a block of relaxing fully connected layers trained by Equilibrium Propagation: the input
+ * x (clamped) and state layers s_1..s_N of sizes {@code layerSizes}, with primitive function
+ * Φ = Σ_k s_kᵀ W_k s_{k−1} + b_kᵀ s_k. Inference is the free phase s* = σ(∂Φ/∂s(θ, x, s*)) and the block's output
+ * is s_N*; training uses the nudged phases (see {@link EqPropBlockLayer}).
+ *
+ * <p>Use it like any DL4J layer, followed by a DL4J output layer that defines the cost: a {@code LossLayer} with
+ * identity activation and {@link org.eqprop.costs.HalfSquaredError} for the papers' squared error on s_N, or an
+ * {@code OutputLayer} with softmax and MCXENT for the cross-entropy readout:
+ * <pre>{@code
+ * .layer(new EqPropBlock.Builder().nIn(784).layerSizes(500, 10).freeSteps(30).nudgedSteps(10).beta(0.5).build())
+ * .layer(new LossLayer.Builder(new HalfSquaredError()).activation(Activation.IDENTITY).build())
+ * }</pre>
+ * Parameters are W1, b1, W2, b2, ... (W_k [n_{k−1}, n_k], DL4J's layout), each with the block's updater or, if
+ * {@code layerUpdaters} is set, the updater of its interaction (the papers' per-layer learning rates).
+ */
+public class EqPropBlock extends FeedForwardLayer {
+
+    private int[] layerSizes;
+    private String stateActivation = "hard-sigmoid";
+    private double leak = 0;
+    private String dynamics = "fixed-point";
+    private double eulerStep = 0.5;
+    private int freeSteps = 30;
+    private int nudgedSteps = 10;
+    private double tolerance = 0;
+    private double beta = 0.5;
+    private String estimator = "symmetric";
+    private String nudgingForce = "recomputed";
+    private long seed = 42;
+    private boolean persistentStates = false;
+    private String engine = "auto";
+    private List<IUpdater> layerUpdaters;
+
+    /** For JSON. */
+    public EqPropBlock() {
+    }
+
+    private EqPropBlock(Builder b) {
+        super(b);
+        this.layerSizes = b.layerSizes;
+        this.stateActivation = b.stateActivation;
+        this.leak = b.leak;
+        this.dynamics = b.dynamics;
+        this.eulerStep = b.eulerStep;
+        this.freeSteps = b.freeSteps;
+        this.nudgedSteps = b.nudgedSteps;
+        this.tolerance = b.tolerance;
+        this.beta = b.beta;
+        this.estimator = b.estimator;
+        this.nudgingForce = b.nudgingForce;
+        this.seed = b.seed;
+        this.persistentStates = b.persistentStates;
+        this.engine = b.engine;
+        this.layerUpdaters = b.layerUpdaters == null ? null : new ArrayList<>(b.layerUpdaters);
+        if (layerSizes != null && layerSizes.length > 0) {
+            this.nOut = layerSizes[layerSizes.length - 1];
+        }
+        validate();
+    }
+
+    /** Checks every hyperparameter, with a message naming the bad one. */
+    public void validate() {
+        if (layerSizes == null || layerSizes.length == 0) {
+            throw new IllegalArgumentException("EqPropBlock: layerSizes must name at least one state layer");
+        }
+        for (int w : layerSizes) {
+            if (w < 1) {
+                throw new IllegalArgumentException("EqPropBlock: layer sizes must be >= 1, got "
+                        + Arrays.toString(layerSizes));
+            }
+        }
+        new RelaxationControl(freeSteps, tolerance);
+        new RelaxationControl(nudgedSteps, tolerance);
+        if (!(beta > 0) || !Double.isFinite(beta)) {
+            throw new IllegalArgumentException("EqPropBlock: beta must be finite and > 0 for the nudged phases, got "
+                    + beta);
+        }
+        StateActivation act = stateActivation();
+        Dynamics dyn = dynamicsRule();
+        if (dyn instanceof org.eqprop.dynamics.EulerDynamics && !act.isHardSigmoid()) {
+            throw new IllegalArgumentException("EqPropBlock: euler dynamics need the hard-sigmoid activation without "
+                    + "leak, got " + act);
+        }
+        GradientEstimator.of(estimator, seed);
+        if (!List.of("recomputed", "held").contains(nudgingForce)) {
+            throw new IllegalArgumentException("EqPropBlock: nudgingForce must be recomputed or held, got "
+                    + nudgingForce);
+        }
+        if (!List.of("auto", "reference", "fused").contains(engine)) {
+            throw new IllegalArgumentException("EqPropBlock: engine must be auto, reference or fused, got " + engine);
+        }
+        if (layerUpdaters != null && layerUpdaters.size() != layerSizes.length) {
+            throw new IllegalArgumentException("EqPropBlock: need one updater per interaction (" + layerSizes.length
+                    + "), got " + layerUpdaters.size());
+        }
+    }
+
+    // ---- derived objects ------------------------------------------------------------------------------------
+
+    public StateActivation stateActivation() {
+        return StateActivation.of(stateActivation, leak);
+    }
+
+    public Dynamics dynamicsRule() {
+        return Dynamics.of(dynamics, eulerStep);
+    }
+
+    public RelaxationControl freeControl() {
+        return new RelaxationControl(freeSteps, tolerance);
+    }
+
+    public RelaxationControl nudgedControl() {
+        return new RelaxationControl(nudgedSteps, tolerance);
+    }
+
+    /** The width of the layer below interaction k (the input for k = 0). */
+    public long lowerWidth(int k) {
+        return k == 0 ? getNIn() : layerSizes[k - 1];
+    }
+
+    // ---- DL4J layer contract ---------------------------------------------------------------------------------
+
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
+                                                       Collection<TrainingListener> trainingListeners, int layerIndex,
+                                                       INDArray layerParamsView, boolean initializeParams,
+                                                       DataType networkDataType) {
+        LayerValidation.assertNInNOutSet("EqPropBlock", getLayerName(), layerIndex, getNIn(), getNOut());
+        EqPropBlockLayer ret = new EqPropBlockLayer(conf, networkDataType);
+        ret.setListeners(trainingListeners);
+        ret.setIndex(layerIndex);
+        ret.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
+        ret.setParamTable(paramTable);
+        ret.setConf(conf);
+        return ret;
+    }
+
+    @Override
+    public ParamInitializer initializer() {
+        return EqPropBlockParamInitializer.getInstance();
+    }
+
+    @Override
+    public IUpdater getUpdaterByParam(String paramName) {
+        if (layerUpdaters != null) {
+            return layerUpdaters.get(EqPropBlockParamInitializer.interactionOf(paramName));
+        }
+        return super.getUpdaterByParam(paramName);
+    }
+
+    @Override
+    public LayerMemoryReport getMemoryReport(InputType inputType) {
+        InputType outputType = getOutputType(-1, inputType);
+        long numParams = initializer().numParams(this);
+        long updaterState = getIUpdater() == null ? 0 : getIUpdater().stateSize(numParams);
+        long states = Arrays.stream(layerSizes).asLongStream().sum();
+        // free state, two nudged states and the drives: constant in the number of relaxation steps
+        return new LayerMemoryReport.Builder(getLayerName(), EqPropBlock.class, inputType, outputType)
+                .standardMemory(numParams, updaterState)
+                .workingMemory(0, 2 * states, 0, 5 * states)
+                .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
+                .build();
+    }
+
+    @Override
+    public EqPropBlock clone() {
+        EqPropBlock c = (EqPropBlock) super.clone();
+        c.layerSizes = layerSizes == null ? null : layerSizes.clone();
+        if (layerUpdaters != null) {
+            c.layerUpdaters = new ArrayList<>();
+            for (IUpdater u : layerUpdaters) {
+                c.layerUpdaters.add(u.clone());
+            }
+        }
+        return c;
+    }
+
+    // ---- bean properties (JSON) ------------------------------------------------------------------------------
+
+    public int[] getLayerSizes() {
+        return layerSizes;
+    }
+
+    public void setLayerSizes(int[] layerSizes) {
+        this.layerSizes = layerSizes;
+    }
+
+    public String getStateActivation() {
+        return stateActivation;
+    }
+
+    public void setStateActivation(String stateActivation) {
+        this.stateActivation = stateActivation;
+    }
+
+    public double getLeak() {
+        return leak;
+    }
+
+    public void setLeak(double leak) {
+        this.leak = leak;
+    }
+
+    public String getDynamics() {
+        return dynamics;
+    }
+
+    public void setDynamics(String dynamics) {
+        this.dynamics = dynamics;
+    }
+
+    public double getEulerStep() {
+        return eulerStep;
+    }
+
+    public void setEulerStep(double eulerStep) {
+        this.eulerStep = eulerStep;
+    }
+
+    public int getFreeSteps() {
+        return freeSteps;
+    }
+
+    public void setFreeSteps(int freeSteps) {
+        this.freeSteps = freeSteps;
+    }
+
+    public int getNudgedSteps() {
+        return nudgedSteps;
+    }
+
+    public void setNudgedSteps(int nudgedSteps) {
+        this.nudgedSteps = nudgedSteps;
+    }
+
+    public double getTolerance() {
+        return tolerance;
+    }
+
+    public void setTolerance(double tolerance) {
+        this.tolerance = tolerance;
+    }
+
+    public double getBeta() {
+        return beta;
+    }
+
+    public void setBeta(double beta) {
+        this.beta = beta;
+    }
+
+    public String getEstimator() {
+        return estimator;
+    }
+
+    public void setEstimator(String estimator) {
+        this.estimator = estimator;
+    }
+
+    public String getNudgingForce() {
+        return nudgingForce;
+    }
+
+    public void setNudgingForce(String nudgingForce) {
+        this.nudgingForce = nudgingForce;
+    }
+
+    public long getSeed() {
+        return seed;
+    }
+
+    public void setSeed(long seed) {
+        this.seed = seed;
+    }
+
+    public boolean isPersistentStates() {
+        return persistentStates;
+    }
+
+    public void setPersistentStates(boolean persistentStates) {
+        this.persistentStates = persistentStates;
+    }
+
+    public String getEngine() {
+        return engine;
+    }
+
+    public void setEngine(String engine) {
+        this.engine = engine;
+    }
+
+    public List<IUpdater> getLayerUpdaters() {
+        return layerUpdaters;
+    }
+
+    public void setLayerUpdaters(List<IUpdater> layerUpdaters) {
+        this.layerUpdaters = layerUpdaters;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof EqPropBlock) || !super.equals(o)) {
+            return false;
+        }
+        EqPropBlock b = (EqPropBlock) o;
+        return Arrays.equals(layerSizes, b.layerSizes) && stateActivation.equals(b.stateActivation)
+                && leak == b.leak && dynamics.equals(b.dynamics) && eulerStep == b.eulerStep
+                && freeSteps == b.freeSteps && nudgedSteps == b.nudgedSteps && tolerance == b.tolerance
+                && beta == b.beta && estimator.equals(b.estimator) && nudgingForce.equals(b.nudgingForce)
+                && seed == b.seed && persistentStates == b.persistentStates && engine.equals(b.engine)
+                && java.util.Objects.equals(layerUpdaters, b.layerUpdaters);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * super.hashCode() + Arrays.hashCode(layerSizes);
+    }
+
+    @Override
+    public String toString() {
+        return "EqPropBlock(nIn=" + getNIn() + ", layers=" + Arrays.toString(layerSizes) + ", " + stateActivation
+                + ", " + dynamics + ", T=" + freeSteps + ", K=" + nudgedSteps + ", beta=" + beta + ", " + estimator
+                + ")";
+    }
+
+    /** Builder in DL4J style. */
+    public static class Builder extends FeedForwardLayer.Builder<Builder> {
+        private int[] layerSizes;
+        private String stateActivation = "hard-sigmoid";
+        private double leak = 0;
+        private String dynamics = "fixed-point";
+        private double eulerStep = 0.5;
+        private int freeSteps = 30;
+        private int nudgedSteps = 10;
+        private double tolerance = 0;
+        private double beta = 0.5;
+        private String estimator = "symmetric";
+        private String nudgingForce = "recomputed";
+        private long seed = 42;
+        private boolean persistentStates = false;
+        private String engine = "auto";
+        private List<IUpdater> layerUpdaters;
+
+        public Builder() {
+            activation(Activation.IDENTITY);
+        }
+
+        /** Widths of the state layers s_1..s_N (the last one is the block's output). */
+        public Builder layerSizes(int... sizes) {
+            this.layerSizes = sizes.clone();
+            return this;
+        }
+
+        /** σ: hard-sigmoid (default), half-hard-sigmoid or sigmoid. */
+        public Builder stateActivation(String name) {
+            this.stateActivation = name.toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        /** Leak λ of σ(u) + λu (default 0). */
+        public Builder leak(double leak) {
+            this.leak = leak;
+            return this;
+        }
+
+        /** fixed-point (default: s ← σ(∂Φ/∂s)) or euler (thesis eq. 3.25, with step {@link #eulerStep}). */
+        public Builder dynamics(String name) {
+            this.dynamics = name.toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        public Builder eulerStep(double epsilon) {
+            this.eulerStep = epsilon;
+            return this;
+        }
+
+        /** T: steps of the free phase (at most, with a tolerance). */
+        public Builder freeSteps(int steps) {
+            this.freeSteps = steps;
+            return this;
+        }
+
+        /** K: steps of each nudged phase (at most, with a tolerance). */
+        public Builder nudgedSteps(int steps) {
+            this.nudgedSteps = steps;
+            return this;
+        }
+
+        /** Stop a phase once ‖s_{t+1} − s_t‖∞ ≤ tolerance (0 = run every step). */
+        public Builder tolerance(double tolerance) {
+            this.tolerance = tolerance;
+            return this;
+        }
+
+        public Builder beta(double beta) {
+            this.beta = beta;
+            return this;
+        }
+
+        /** symmetric (default), one-sided or random-sign. */
+        public Builder estimator(String name) {
+            this.estimator = name.toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        /**
+         * recomputed (default: −β ∂C/∂s_N from the current state, needs {@link org.eqprop.training.EqPropNetwork})
+         * or held (the force at the free fixed point, thesis ch. 2 fn. 1; what a plain MultiLayerNetwork does).
+         */
+        public Builder nudgingForce(String mode) {
+            this.nudgingForce = mode.toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        /** Seed of the random-sign estimator. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Start each example's free phase from its last free fixed point (thesis §3.3.2). */
+        public Builder persistentStates(boolean persistent) {
+            this.persistentStates = persistent;
+            return this;
+        }
+
+        /** auto (default: fused CPU kernels when they apply), reference (ND4J ops) or fused. */
+        public Builder engine(String engine) {
+            this.engine = engine.toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        /** One updater per interaction W1/b1, W2/b2, ... (per-layer learning rates). */
+        public Builder layerUpdaters(IUpdater... updaters) {
+            this.layerUpdaters = List.of(updaters);
+            return this;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public EqPropBlock build() {
+            return new EqPropBlock(this);
+        }
+    }
+}

@@ -1,0 +1,281 @@
+package org.eqprop.nn.layers;
+
+import org.deeplearning4j.exception.DL4JInvalidInputException;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.BaseLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.eqprop.costs.HeldForce;
+import org.eqprop.costs.NudgingForce;
+import org.eqprop.dynamics.EnergyChain;
+import org.eqprop.dynamics.Equilibrium;
+import org.eqprop.dynamics.PersistentStates;
+import org.eqprop.dynamics.PhaseReport;
+import org.eqprop.dynamics.ReferenceRelaxation;
+import org.eqprop.dynamics.RelaxationControl;
+import org.eqprop.dynamics.RelaxationEngine;
+import org.eqprop.dynamics.RelaxationListener;
+import org.eqprop.dynamics.RelaxationStats;
+import org.eqprop.dynamics.fused.FusedDenseRelaxation;
+import org.eqprop.estimators.Contrast;
+import org.eqprop.estimators.GradientEstimator;
+import org.eqprop.interactions.DenseInteraction;
+import org.eqprop.interactions.Interaction;
+import org.eqprop.nn.conf.EqPropBlock;
+import org.eqprop.nn.params.EqPropBlockParamInitializer;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Runtime of an {@link EqPropBlock}. {@code activate} runs the free phase to s^0 = σ(∂Φ/∂s(θ, x, s^0)) and returns
+ * s_N^0; {@code backpropGradient(ε)} runs the nudged phase(s) chosen by the gradient estimator and writes the EqProp
+ * estimate ∇θL ≈ scale·(∂Φ/∂θ(s^a) − ∂Φ/∂θ(s^b)) (summed over the batch, as DL4J expects) into the gradient views.
+ *
+ * <p>The nudging force is −β ε, with ε = ∂L/∂s_N^0 received from the following DL4J layer (held at the free fixed
+ * point, Scellier thesis ch. 2 fn. 1), unless a trainer installed a state-dependent force with
+ * {@link #setNudgingForce} ({@link org.eqprop.training.EqPropNetwork} does, for the papers' recomputed force).
+ */
+public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
+
+    private static final Logger log = LoggerFactory.getLogger(EqPropBlockLayer.class);
+
+    private transient Equilibrium free;
+    private transient INDArray freeInput;
+    private transient INDArray inputDrive;
+    private transient NudgingForce installedForce;
+    private transient GradientEstimator estimator;
+    private transient PersistentStates persistent;
+    private transient Equilibrium lastPlus;
+    private transient Equilibrium lastMinus;
+    private final RelaxationStats stats = new RelaxationStats();
+    private final List<RelaxationListener> relaxationListeners = new CopyOnWriteArrayList<>();
+    private boolean warnedHeld;
+
+    public EqPropBlockLayer(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    // ---- the relaxing system -------------------------------------------------------------------------------
+
+    /** The primitive function's structure over the current parameter views. */
+    public EnergyChain chain() {
+        EqPropBlock c = layerConf();
+        List<Interaction> interactions = new ArrayList<>();
+        for (int k = 0; k < c.getLayerSizes().length; k++) {
+            interactions.add(new DenseInteraction(getParam(EqPropBlockParamInitializer.weightKey(k)),
+                    getParam(EqPropBlockParamInitializer.biasKey(k))));
+        }
+        return new EnergyChain(interactions, c.getLayerSizes(), c.stateActivation(), c.dynamicsRule());
+    }
+
+    /** The engine for a phase with this force: the fused CPU kernels when they apply and are allowed. */
+    public RelaxationEngine engineFor(EnergyChain chain, NudgingForce force) {
+        String choice = layerConf().getEngine();
+        boolean fusedOk = FusedDenseRelaxation.supports(chain, force, dataType);
+        if ("fused".equals(choice) && !fusedOk) {
+            throw new IllegalStateException("engine=fused needs float32 dense layers and a cost with a fused form "
+                    + "(squared error, softmax readout or held force); use engine=auto or reference");
+        }
+        return !"reference".equals(choice) && fusedOk ? FusedDenseRelaxation.INSTANCE : ReferenceRelaxation.INSTANCE;
+    }
+
+    /** Installs a state-dependent nudging force for the next backward pass (null: use the held force). */
+    public void setNudgingForce(NudgingForce force) {
+        this.installedForce = force;
+    }
+
+    /** The free equilibrium of the last forward pass (null before one). */
+    public Equilibrium freeEquilibrium() {
+        return free;
+    }
+
+    /** The two equilibria of the last gradient estimate (for diagnostics and tests). */
+    public Equilibrium[] lastContrast() {
+        return new Equilibrium[]{lastPlus, lastMinus};
+    }
+
+    public RelaxationStats relaxationStats() {
+        return stats;
+    }
+
+    public void addRelaxationListener(RelaxationListener l) {
+        relaxationListeners.add(l);
+    }
+
+    public void removeRelaxationListener(RelaxationListener l) {
+        relaxationListeners.remove(l);
+    }
+
+    // ---- DL4J forward / backward ----------------------------------------------------------------------------
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(false);
+        INDArray x = validatedInput();
+        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            freePhase(x.dup('c'));
+        }
+        return workspaceMgr.dup(ArrayType.ACTIVATIONS, free.output());
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(true);
+        EqPropBlock c = layerConf();
+        INDArray inputGrad;
+        Gradient gradient = new DefaultGradient();
+        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            if (free == null || freeInput == null || !sameInput()) {
+                freePhase(validatedInput().dup('c'));
+            }
+            NudgingForce force = nudgingForce(epsilon);
+            EnergyChain chain = chain();
+            RelaxationEngine engine = engineFor(chain, force);
+            RelaxationControl control = c.nudgedControl();
+            Contrast contrast = estimator().contrast(free, signedBeta -> {
+                Equilibrium e = engine.relax(chain, inputDrive, free.states(), force, signedBeta, control);
+                report(signedBeta > 0 ? "nudged+" : "nudged-", e);
+                return e;
+            }, c.getBeta());
+            lastPlus = contrast.plus();
+            lastMinus = contrast.minus();
+            INDArray[][] views = new INDArray[c.getLayerSizes().length][];
+            for (int k = 0; k < views.length; k++) {
+                views[k] = new INDArray[]{gradientViews.get(EqPropBlockParamInitializer.weightKey(k)),
+                        gradientViews.get(EqPropBlockParamInitializer.biasKey(k))};
+            }
+            chain.writeContrastGradient(freeInput, contrast.plus().states(), contrast.minus().states(),
+                    contrast.scale(), views);
+            for (int k = 0; k < views.length; k++) {
+                gradient.gradientForVariable().put(EqPropBlockParamInitializer.weightKey(k), views[k][0]);
+                gradient.gradientForVariable().put(EqPropBlockParamInitializer.biasKey(k), views[k][1]);
+            }
+            // The input gradient is only needed when another layer sits below this block.
+            inputGrad = getIndex() == 0 ? null : chain.inputContrast(freeInput, contrast.plus().states(),
+                    contrast.minus().states(), contrast.scale());
+        } finally {
+            installedForce = null;
+        }
+        INDArray eps = inputGrad == null ? null : workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGrad);
+        return new Pair<>(gradient, eps);
+    }
+
+    private NudgingForce nudgingForce(INDArray epsilon) {
+        if (installedForce != null) {
+            return installedForce;
+        }
+        if (epsilon == null) {
+            throw new IllegalStateException("EqPropBlock needs a following output layer (its ε = ∂L/∂s_N defines the "
+                    + "nudging force) or a force installed with setNudgingForce - " + layerId());
+        }
+        if ("recomputed".equals(layerConf().getNudgingForce()) && !warnedHeld) {
+            warnedHeld = true;
+            log.info("{}: nudgingForce=recomputed needs org.eqprop.training.EqPropNetwork; this network holds the "
+                    + "force at the free fixed point (thesis ch. 2 fn. 1)", layerId());
+        }
+        INDArray eps = epsilon.castTo(dataType).dup('c');
+        if (eps.rank() != 2 || eps.size(0) != freeInput.size(0) || eps.size(1) != layerConf().getNOut()) {
+            throw new DL4JInvalidInputException("epsilon of shape " + Arrays.toString(eps.shape())
+                    + " does not match the block output [" + freeInput.size(0) + ", " + layerConf().getNOut() + "] - "
+                    + layerId());
+        }
+        return new HeldForce(eps);
+    }
+
+    private void freePhase(INDArray x) {
+        EqPropBlock c = layerConf();
+        EnergyChain chain = chain();
+        inputDrive = chain.inputDrive(x);
+        if (c.isPersistentStates() && persistent == null) {
+            persistent = new PersistentStates();
+        }
+        INDArray[] start = persistent != null ? persistent.startFor(x, chain, dataType)
+                : chain.zeroStates(x.size(0), dataType);
+        free = engineFor(chain, null).relax(chain, inputDrive, start, null, 0, c.freeControl());
+        freeInput = x;
+        if (persistent != null) {
+            persistent.store(x, free);
+        }
+        report("free", free);
+    }
+
+    private void report(String phase, Equilibrium e) {
+        PhaseReport r = new PhaseReport(getIndex(), phase, e.steps(), e.residual(), e.converged(), getIterationCount());
+        stats.record(r);
+        for (RelaxationListener l : relaxationListeners) {
+            l.onPhase(r);
+        }
+        if (!e.converged()) {
+            if (stats.nonConverged() == 1 || stats.nonConverged() % 1000 == 0) {
+                log.warn("{}: {} phase did not reach tolerance {} within {} steps (residual {}); {} such phases so "
+                                + "far", layerId(), phase, layerConf().getTolerance(), e.steps(), e.residual(),
+                        stats.nonConverged());
+            }
+            for (RelaxationListener l : relaxationListeners) {
+                l.onNonConvergence(r);
+            }
+        }
+    }
+
+    private boolean sameInput() {
+        return input.equalShapes(freeInput) && input.castTo(freeInput.dataType()).equals(freeInput);
+    }
+
+    private GradientEstimator estimator() {
+        if (estimator == null) {
+            estimator = GradientEstimator.of(layerConf().getEstimator(), layerConf().getSeed());
+        }
+        return estimator;
+    }
+
+    private INDArray validatedInput() {
+        INDArray x = input.castTo(dataType);
+        if (x.rank() != 2) {
+            throw new DL4JInvalidInputException("EqPropBlock expects a [batch, " + layerConf().getNIn()
+                    + "] matrix, got rank " + x.rank() + " shape " + Arrays.toString(x.shape())
+                    + " (missing preprocessor or wrong InputType?) - " + layerId());
+        }
+        if (x.size(1) != layerConf().getNIn()) {
+            throw new DL4JInvalidInputException("EqPropBlock input has " + x.size(1) + " columns but nIn = "
+                    + layerConf().getNIn() + " - " + layerId());
+        }
+        if (BooleanIndexing.or(x, Conditions.isNan()) || BooleanIndexing.or(x, Conditions.isInfinite())) {
+            throw new DL4JInvalidInputException("EqPropBlock input contains NaN or infinite values - " + layerId());
+        }
+        return x;
+    }
+
+    @Override
+    public boolean isPretrainLayer() {
+        return false;
+    }
+
+    @Override
+    public void clearNoiseWeightParams() {
+        // no weight noise
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        free = null;
+        freeInput = null;
+        inputDrive = null;
+        lastPlus = null;
+        lastMinus = null;
+    }
+}

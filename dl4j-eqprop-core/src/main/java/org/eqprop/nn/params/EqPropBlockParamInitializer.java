@@ -1,0 +1,139 @@
+package org.eqprop.nn.params;
+
+import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.eqprop.nn.conf.EqPropBlock;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Parameter views of an {@link EqPropBlock}: W1 [nIn, n_1], b1 [1, n_1], W2 [n_1, n_2], b2, ... sliced in that
+ * order from DL4J's flat parameter (and gradient) array, row-major.
+ */
+public final class EqPropBlockParamInitializer implements ParamInitializer {
+
+    private static final EqPropBlockParamInitializer INSTANCE = new EqPropBlockParamInitializer();
+
+    public static EqPropBlockParamInitializer getInstance() {
+        return INSTANCE;
+    }
+
+    public static String weightKey(int interaction) {
+        return "W" + (interaction + 1);
+    }
+
+    public static String biasKey(int interaction) {
+        return "b" + (interaction + 1);
+    }
+
+    /** The interaction index k of a key "W{k+1}" or "b{k+1}". */
+    public static int interactionOf(String key) {
+        try {
+            return Integer.parseInt(key.substring(1)) - 1;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not an EqPropBlock parameter key: " + key);
+        }
+    }
+
+    @Override
+    public long numParams(NeuralNetConfiguration conf) {
+        return numParams(conf.getLayer());
+    }
+
+    @Override
+    public long numParams(Layer layer) {
+        EqPropBlock b = (EqPropBlock) layer;
+        long n = 0;
+        for (int k = 0; k < b.getLayerSizes().length; k++) {
+            n += (b.lowerWidth(k) + 1) * b.getLayerSizes()[k];
+        }
+        return n;
+    }
+
+    @Override
+    public List<String> paramKeys(Layer layer) {
+        List<String> keys = new ArrayList<>();
+        for (int k = 0; k < ((EqPropBlock) layer).getLayerSizes().length; k++) {
+            keys.add(weightKey(k));
+            keys.add(biasKey(k));
+        }
+        return keys;
+    }
+
+    @Override
+    public List<String> weightKeys(Layer layer) {
+        List<String> keys = new ArrayList<>();
+        for (int k = 0; k < ((EqPropBlock) layer).getLayerSizes().length; k++) {
+            keys.add(weightKey(k));
+        }
+        return keys;
+    }
+
+    @Override
+    public List<String> biasKeys(Layer layer) {
+        List<String> keys = new ArrayList<>();
+        for (int k = 0; k < ((EqPropBlock) layer).getLayerSizes().length; k++) {
+            keys.add(biasKey(k));
+        }
+        return keys;
+    }
+
+    @Override
+    public boolean isWeightParam(Layer layer, String key) {
+        return key.startsWith("W");
+    }
+
+    @Override
+    public boolean isBiasParam(Layer layer, String key) {
+        return key.startsWith("b");
+    }
+
+    @Override
+    public Map<String, INDArray> init(NeuralNetConfiguration conf, INDArray paramsView, boolean initializeParams) {
+        EqPropBlock b = (EqPropBlock) conf.getLayer();
+        if (paramsView.length() != numParams(b)) {
+            throw new IllegalStateException("Expected params view of length " + numParams(b) + ", got "
+                    + paramsView.length());
+        }
+        Map<String, INDArray> views = slice(b, paramsView);
+        for (int k = 0; k < b.getLayerSizes().length; k++) {
+            conf.addVariable(weightKey(k));
+            conf.addVariable(biasKey(k));
+            if (initializeParams) {
+                long fanIn = b.lowerWidth(k);
+                long fanOut = b.getLayerSizes()[k];
+                INDArray w = views.get(weightKey(k));
+                b.getWeightInitFn().init(fanIn, fanOut, w.shape(), 'c', w);
+                views.get(biasKey(k)).assign(Double.isNaN(b.getBiasInit()) ? 0.0 : b.getBiasInit());
+            }
+        }
+        return views;
+    }
+
+    @Override
+    public Map<String, INDArray> getGradientsFromFlattened(NeuralNetConfiguration conf, INDArray gradientView) {
+        return slice((EqPropBlock) conf.getLayer(), gradientView);
+    }
+
+    private Map<String, INDArray> slice(EqPropBlock b, INDArray flat) {
+        INDArray view = flat.reshape(flat.length());
+        Map<String, INDArray> out = Collections.synchronizedMap(new LinkedHashMap<>());
+        long offset = 0;
+        for (int k = 0; k < b.getLayerSizes().length; k++) {
+            long in = b.lowerWidth(k);
+            long width = b.getLayerSizes()[k];
+            out.put(weightKey(k), view.get(NDArrayIndex.interval(offset, offset + in * width)).reshape('c', in, width));
+            offset += in * width;
+            out.put(biasKey(k), view.get(NDArrayIndex.interval(offset, offset + width)).reshape('c', 1, width));
+            offset += width;
+        }
+        return out;
+    }
+}

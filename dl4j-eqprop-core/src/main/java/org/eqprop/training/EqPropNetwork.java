@@ -1,0 +1,59 @@
+package org.eqprop.training;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.eqprop.costs.Costs;
+import org.eqprop.nn.layers.EqPropBlockLayer;
+
+/**
+ * The EqProp trainer: a {@link MultiLayerNetwork} whose training step gives each EqProp block the papers'
+ * state-dependent nudging force −β ∂C/∂s_N(s_t), recomputed at every step of the nudged phases from the cost
+ * of the output layer that follows the block (Ernoult et al. 2019; Laborieux et al. 2021). Everything else is DL4J:
+ * updaters, schedules, listeners, evaluation, serialization. A network restored by {@code ModelSerializer} is a plain
+ * MultiLayerNetwork: wrap it with {@link #wrap} to train it again with this trainer.
+ *
+ * <p>Blocks configured with {@code nudgingForce("held")}, and blocks not directly followed by the output layer, keep
+ * the force held at the free fixed point (thesis ch. 2 fn. 1), as in a plain MultiLayerNetwork.
+ */
+public class EqPropNetwork extends MultiLayerNetwork {
+
+    public EqPropNetwork(MultiLayerConfiguration conf) {
+        super(conf);
+    }
+
+    /** A trainer sharing the configuration and a copy of the parameters of a restored network. */
+    public static EqPropNetwork wrap(MultiLayerNetwork net) {
+        EqPropNetwork out = new EqPropNetwork(net.getLayerWiseConfigurations().clone());
+        out.init(net.params().dup(), false);
+        if (net.getUpdater() != null && net.getUpdater().getStateViewArray() != null) {
+            out.getUpdater().getStateViewArray().assign(net.getUpdater().getStateViewArray());
+        }
+        out.setListeners(net.getListeners());
+        return out;
+    }
+
+    @Override
+    public void computeGradientAndScore(LayerWorkspaceMgr layerWorkspaceMgr) {
+        computeGradientAndScore();
+    }
+
+    @Override
+    public void computeGradientAndScore() {
+        Layer[] layers = getLayers();
+        Layer output = getOutputLayer();
+        int beforeOutput = layers.length - 2;
+        if (beforeOutput >= 0 && layers[beforeOutput] instanceof EqPropBlockLayer block
+                && "recomputed".equals(block.layerConf().getNudgingForce()) && getLabels() != null) {
+            block.setNudgingForce(Costs.forOutputLayer(output, getLabels()));
+        }
+        try {
+            super.computeGradientAndScore();
+        } finally {
+            if (beforeOutput >= 0 && layers[beforeOutput] instanceof EqPropBlockLayer block) {
+                block.setNudgingForce(null);
+            }
+        }
+    }
+}

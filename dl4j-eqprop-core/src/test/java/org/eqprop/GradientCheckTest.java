@@ -1,0 +1,151 @@
+package org.eqprop;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.eqprop.nn.conf.EqPropBlock;
+import org.eqprop.nn.layers.EqPropBlockLayer;
+import org.eqprop.training.EqPropNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The EqProp estimate against the true gradient of L(θ) = C(s*(θ)) at the fixed point, by central finite
+ * differences, in double precision with converged phases (Scellier thesis Theorem 2.1).
+ */
+class GradientCheckTest {
+
+    private static final DataType DT = DataType.DOUBLE;
+
+    static EqPropBlock.Builder block(double beta, String estimator) {
+        return new EqPropBlock.Builder().nIn(6).freeSteps(5000).nudgedSteps(5000).tolerance(1e-14).beta(beta)
+                .estimator(estimator).engine("reference");
+    }
+
+    /** Central differences of the network's mean loss over every parameter of layer 0 (the block). */
+    static INDArray finiteDifferences(MultiLayerNetwork net, DataSet ds, int layer) {
+        INDArray params = net.getLayer(layer).params();
+        INDArray fd = params.like();
+        double h = 1e-6;
+        for (long i = 0; i < params.length(); i++) {
+            double v = params.getDouble(i);
+            params.putScalar(i, v + h);
+            double up = net.score(ds);
+            params.putScalar(i, v - h);
+            double down = net.score(ds);
+            params.putScalar(i, v);
+            fd.putScalar(i, (up - down) / (2 * h));
+        }
+        return fd;
+    }
+
+    /** The network's gradient of layer {@code layer}, as the gradient of the batch-mean loss. */
+    static INDArray gradient(MultiLayerNetwork net, DataSet ds, int layer) {
+        net.setInput(ds.getFeatures());
+        net.setLabels(ds.getLabels());
+        net.computeGradientAndScore();
+        return net.getLayer(layer).getGradientsViewArray().dup().divi(ds.numExamples());
+    }
+
+    static double relativeError(INDArray a, INDArray b) {
+        return a.sub(b).norm2Number().doubleValue() / b.norm2Number().doubleValue();
+    }
+
+    @Test
+    void symmetricMatchesFiniteDifferencesForSquaredError() {
+        DataSet ds = TestNets.data(DT, 5, 6, 3, 1);
+        EqPropNetwork net = new EqPropNetwork(TestNets.squaredError(DT,
+                block(1e-3, "symmetric").layerSizes(8, 3).build(), 11));
+        net.init();
+        INDArray fd = finiteDifferences(net, ds, 0);
+        INDArray ep = gradient(net, ds, 0);
+        assertTrue(fd.norm2Number().doubleValue() > 1e-3, "gradient should not vanish on this net");
+        double err = relativeError(ep, fd);
+        assertTrue(err < 1e-3, "relative error " + err);
+        assertFreePhaseConverged(net);
+    }
+
+    @Test
+    void symmetricMatchesFiniteDifferencesForCrossEntropyReadout() {
+        DataSet ds = TestNets.data(DT, 5, 6, 3, 2);
+        EqPropNetwork net = new EqPropNetwork(TestNets.readout(DT,
+                block(1e-3, "symmetric").layerSizes(8, 5).build(), 3, 12));
+        net.init();
+        INDArray fd = finiteDifferences(net, ds, 0);
+        INDArray ep = gradient(net, ds, 0);
+        double err = relativeError(ep, fd);
+        assertTrue(err < 1e-3, "relative error " + err);
+        // the readout's own gradient, computed by DL4J at the free fixed point
+        INDArray fdOut = finiteDifferences(net, ds, 1);
+        INDArray out = gradient(net, ds, 1);
+        assertTrue(relativeError(out, fdOut) < 1e-6, "readout gradient");
+    }
+
+    @Test
+    void heldForceInAPlainMultiLayerNetworkAlsoGivesTheGradient() {
+        DataSet ds = TestNets.data(DT, 4, 6, 3, 3);
+        MultiLayerNetwork net = new MultiLayerNetwork(TestNets.readout(DT,
+                block(1e-3, "symmetric").layerSizes(7, 4).build(), 3, 13));
+        net.init();
+        double err = relativeError(gradient(net, ds, 0), finiteDifferences(net, ds, 0));
+        assertTrue(err < 1e-3, "relative error " + err);
+    }
+
+    @Test
+    void twoHiddenLayersWithSigmoidAndLeak() {
+        DataSet ds = TestNets.data(DT, 4, 6, 3, 4);
+        EqPropNetwork net = new EqPropNetwork(TestNets.squaredError(DT, block(1e-3, "symmetric")
+                .layerSizes(7, 5, 3).stateActivation("sigmoid").leak(0.01).build(), 14));
+        net.init();
+        double err = relativeError(gradient(net, ds, 0), finiteDifferences(net, ds, 0));
+        assertTrue(err < 1e-3, "relative error " + err);
+    }
+
+    @Test
+    void oneSidedErrorShrinksLinearlyInBeta() {
+        DataSet ds = TestNets.data(DT, 5, 6, 3, 5);
+        double[] betas = {0.04, 0.02, 0.01};
+        double[] errors = new double[betas.length];
+        INDArray fd = null;
+        for (int i = 0; i < betas.length; i++) {
+            EqPropNetwork net = new EqPropNetwork(TestNets.squaredError(DT,
+                    block(betas[i], "one-sided").layerSizes(8, 3).build(), 15));
+            net.init();
+            if (fd == null) {
+                fd = finiteDifferences(net, ds, 0);
+            }
+            errors[i] = relativeError(gradient(net, ds, 0), fd);
+        }
+        for (int i = 1; i < betas.length; i++) {
+            double ratio = errors[i - 1] / errors[i];
+            assertEquals(2.0, ratio, 0.3, "halving beta should halve the one-sided bias: " + errors[i - 1] + " -> "
+                    + errors[i]);
+        }
+        // and the symmetric estimator at the same beta is far closer (O(β²) bias)
+        EqPropNetwork sym = new EqPropNetwork(TestNets.squaredError(DT,
+                block(0.01, "symmetric").layerSizes(8, 3).build(), 15));
+        sym.init();
+        assertTrue(relativeError(gradient(sym, ds, 0), fd) < errors[2] / 10);
+    }
+
+    @Test
+    void eulerDynamicsReachTheSameGradient() {
+        DataSet ds = TestNets.data(DT, 4, 6, 3, 6);
+        EqPropNetwork net = new EqPropNetwork(TestNets.squaredError(DT, block(1e-3, "symmetric")
+                .layerSizes(8, 3).dynamics("euler").eulerStep(0.5).build(), 16));
+        net.init();
+        double err = relativeError(gradient(net, ds, 0), finiteDifferences(net, ds, 0));
+        assertTrue(err < 1e-3, "relative error " + err);
+    }
+
+    private static void assertFreePhaseConverged(MultiLayerNetwork net) {
+        Layer l = net.getLayer(0);
+        EqPropBlockLayer block = (EqPropBlockLayer) l;
+        assertTrue(block.freeEquilibrium().converged());
+        assertEquals(0, block.relaxationStats().nonConverged());
+    }
+}
