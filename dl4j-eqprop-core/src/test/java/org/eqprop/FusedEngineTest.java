@@ -1,0 +1,114 @@
+package org.eqprop;
+
+import org.eqprop.costs.HeldForce;
+import org.eqprop.costs.NudgingForce;
+import org.eqprop.costs.SoftmaxReadoutForce;
+import org.eqprop.costs.SquaredErrorForce;
+import org.eqprop.dynamics.Dynamics;
+import org.eqprop.dynamics.EnergyChain;
+import org.eqprop.dynamics.Equilibrium;
+import org.eqprop.dynamics.ReferenceRelaxation;
+import org.eqprop.dynamics.RelaxationControl;
+import org.eqprop.dynamics.fused.FusedDenseRelaxation;
+import org.eqprop.interactions.DenseInteraction;
+import org.eqprop.interactions.Interaction;
+import org.eqprop.layers.StateActivation;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The fused CPU kernels against the reference ND4J relaxation, in float32, for every rule, activation and force. */
+class FusedEngineTest {
+
+    static EnergyChain chain(int[] widths, int nIn, String activation, Dynamics dynamics, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        List<Interaction> list = new ArrayList<>();
+        int lower = nIn;
+        for (int w : widths) {
+            double a = 1.0 / Math.sqrt(lower);
+            list.add(new DenseInteraction(Nd4j.rand(DataType.FLOAT, lower, w).muli(2 * a).subi(a),
+                    Nd4j.rand(DataType.FLOAT, 1, w).muli(0.2).subi(0.05)));
+            lower = w;
+        }
+        return new EnergyChain(list, widths, StateActivation.of(activation, activation.equals("sigmoid") ? 0.01 : 0),
+                dynamics);
+    }
+
+    static double maxDiff(INDArray[] a, INDArray[] b) {
+        double m = 0;
+        for (int k = 0; k < a.length; k++) {
+            m = Math.max(m, a[k].sub(b[k]).amaxNumber().doubleValue());
+        }
+        return m;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"hard-sigmoid,fixed-point,squared", "half-hard-sigmoid,fixed-point,readout",
+            "sigmoid,fixed-point,held", "hard-sigmoid,euler,readout", "hard-sigmoid,fixed-point,readout"})
+    void fusedEqualsReference(String activation, String rule, String cost) {
+        int batch = 37;
+        int nIn = 50;
+        int[] widths = {40, 30, 10};
+        EnergyChain chain = chain(widths, nIn, activation, Dynamics.of(rule, 0.5), 7);
+        INDArray x = Nd4j.rand(DataType.FLOAT, batch, nIn);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 10);
+        for (int i = 0; i < batch; i++) {
+            y.putScalar(i, i % 10, 1f);
+        }
+        NudgingForce force;
+        switch (cost) {
+            case "squared":
+                force = new SquaredErrorForce(y, 1.0);
+                break;
+            case "readout":
+                force = new SoftmaxReadoutForce(Nd4j.rand(DataType.FLOAT, 10, 4).subi(0.5),
+                        Nd4j.rand(DataType.FLOAT, 1, 4), y.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4)).dup());
+                break;
+            default:
+                force = new HeldForce(Nd4j.rand(DataType.FLOAT, batch, 10).subi(0.5));
+        }
+        INDArray drive = chain.inputDrive(x);
+        RelaxationControl free = new RelaxationControl(25, 0);
+        Equilibrium ref = ReferenceRelaxation.INSTANCE.relax(chain, drive, chain.zeroStates(batch, DataType.FLOAT),
+                null, 0, free);
+        Equilibrium fused = FusedDenseRelaxation.INSTANCE.relax(chain, drive,
+                chain.zeroStates(batch, DataType.FLOAT), null, 0, free);
+        assertTrue(maxDiff(ref.states(), fused.states()) < 1e-5, "free phase " + maxDiff(ref.states(),
+                fused.states()));
+        assertTrue(Math.abs(ref.residual() - fused.residual()) < 1e-5);
+
+        RelaxationControl nudged = new RelaxationControl(8, 0);
+        for (double beta : new double[]{0.5, -0.5}) {
+            Equilibrium r = ReferenceRelaxation.INSTANCE.relax(chain, drive, ref.states(), force, beta, nudged);
+            Equilibrium f = FusedDenseRelaxation.INSTANCE.relax(chain, drive, ref.states(), force, beta, nudged);
+            double d = maxDiff(r.states(), f.states());
+            assertTrue(d < 1e-5, "nudged phase beta=" + beta + ": " + d);
+            assertTrue(maxDiff(r.states(), ref.states()) > 1e-3, "the nudge should move the state");
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1", "5", "64"})
+    void toleranceStopsEarlyAndReportsSteps(int batch) {
+        EnergyChain chain = chain(new int[]{20, 5}, 10, "hard-sigmoid", Dynamics.of("fixed-point", 0), 3);
+        INDArray x = Nd4j.rand(DataType.FLOAT, batch, 10);
+        INDArray drive = chain.inputDrive(x);
+        RelaxationControl control = new RelaxationControl(500, 1e-6);
+        Equilibrium f = FusedDenseRelaxation.INSTANCE.relax(chain, drive, chain.zeroStates(batch, DataType.FLOAT),
+                null, 0, control);
+        Equilibrium r = ReferenceRelaxation.INSTANCE.relax(chain, drive, chain.zeroStates(batch, DataType.FLOAT),
+                null, 0, control);
+        assertTrue(f.converged() && r.converged());
+        assertTrue(f.steps() < 500 && f.steps() > 1, "steps " + f.steps());
+        assertTrue(f.residual() <= 1e-6);
+        assertTrue(maxDiff(f.states(), r.states()) < 1e-5);
+    }
+}

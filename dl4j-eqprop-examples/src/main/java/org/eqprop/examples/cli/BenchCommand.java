@@ -1,0 +1,120 @@
+package org.eqprop.examples.cli;
+
+import org.bytedeco.javacpp.Pointer;
+import org.eqprop.training.EqPropNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * {@code eqprop bench}: times full training iterations (free phase, nudged phases, weight update) of a preset on
+ * random data after a warm-up, and measures in the same run a matrix-product peak, the reference (one ND4J op per
+ * step) engine, and the peak resident memory.
+ */
+final class BenchCommand {
+
+    private BenchCommand() {
+    }
+
+    static Json run(Args a, PrintStream out) {
+        Preset p = Preset.named(a.required("preset")).override(a);
+        int batch = a.integer("batch", 128, 1);
+        int iterations = a.integer("iterations", 50, 1);
+        int warmup = a.integer("warmup", 10, 0);
+        boolean compare = !a.flag("no-reference");
+        a.rejectUnknown();
+        p.batchSize = batch;
+
+        DataSet ds = randomBatch(p, batch, 7);
+        double peak = peakGflops();
+        double[] times = time(p, ds, warmup, iterations);
+        double spi = mean(times);
+        double flops = p.flopsPerIteration(batch);
+        double gflops = flops / spi / 1e9;
+        out.printf(Locale.ROOT, "%s batch %d (%s, T=%d, K=%d, %s): %.2f ms/iteration (median %.2f), %.0f relaxation "
+                        + "steps/s, %.2f GFLOP/s useful work; matrix-product peak %.1f GFLOP/s (%.1f%%)%n", p.name,
+                batch, p.engine, p.freeSteps, p.nudgedSteps, p.estimator, 1e3 * spi, 1e3 * median(times),
+                p.stepsPerIteration() / spi, gflops, peak, 100 * gflops / peak);
+        Json j = new Json().put("command", "bench").put("preset", p.name).put("batch_size", batch)
+                .put("engine", p.engine).put("iterations", iterations)
+                .put("seconds_per_iteration", spi).put("median_seconds_per_iteration", median(times))
+                .put("steps_per_second", p.stepsPerIteration() / spi).put("flops_per_iteration", flops)
+                .put("gflops", gflops).put("peak_gflops", peak).put("fraction_of_peak", gflops / peak);
+        if (compare && !p.engine.equals("reference")) {
+            String engine = p.engine;
+            p.engine = "reference";
+            double[] ref = time(p, ds, 2, Math.min(iterations, 10));
+            p.engine = engine;
+            double refSpi = mean(ref);
+            out.printf(Locale.ROOT, "reference engine (ND4J ops per step): %.2f ms/iteration; speed-up %.1fx%n",
+                    1e3 * refSpi, refSpi / spi);
+            j.put("reference_seconds_per_iteration", refSpi).put("speedup_vs_reference", refSpi / spi);
+        }
+        j.put("peak_rss_mb", Pointer.maxPhysicalBytes() > 0 ? peakRss / 1e6 : peakRss / 1e6);
+        j.put("heap_used_mb", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1e6);
+        return j;
+    }
+
+    private static long peakRss;
+
+    static double[] time(Preset p, DataSet ds, int warmup, int iterations) {
+        EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
+        net.init();
+        for (int i = 0; i < warmup; i++) {
+            net.fit(ds);
+        }
+        double[] t = new double[iterations];
+        for (int i = 0; i < iterations; i++) {
+            long t0 = System.nanoTime();
+            net.fit(ds);
+            t[i] = (System.nanoTime() - t0) / 1e9;
+            peakRss = Math.max(peakRss, Pointer.physicalBytes());
+        }
+        return t;
+    }
+
+    static DataSet randomBatch(Preset p, int batch, long seed) {
+        Random r = new Random(seed);
+        float[] x = new float[batch * p.inputs];
+        float[] y = new float[batch * p.classes];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = r.nextFloat();
+        }
+        for (int i = 0; i < batch; i++) {
+            y[i * p.classes + r.nextInt(p.classes)] = 1f;
+        }
+        return new DataSet(Nd4j.create(x, new long[]{batch, p.inputs}, 'c'),
+                Nd4j.create(y, new long[]{batch, p.classes}, 'c'));
+    }
+
+    /** Best GFLOP/s of a 1024³ float32 matrix product through ND4J (OpenBLAS), measured now. */
+    static double peakGflops() {
+        int n = 1024;
+        INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray c = Nd4j.zeros(DataType.FLOAT, n, n);
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < 6; i++) {
+            long t0 = System.nanoTime();
+            Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        return 2.0 * n * n * n / best / 1e9;
+    }
+
+    static double mean(double[] v) {
+        return Arrays.stream(v).average().orElse(Double.NaN);
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+    }
+}

@@ -1,0 +1,37 @@
+package org.eqprop.examples.cli;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.eqprop.data.DataLocator;
+import org.eqprop.data.LabeledImages;
+import org.eqprop.io.ModelFiles;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** {@code eqprop evaluate --model FILE}: test error of a saved model on the MNIST test set. */
+final class EvaluateCommand {
+
+    private EvaluateCommand() {
+    }
+
+    static Json run(Args a, PrintStream out) throws IOException {
+        Path model = Path.of(a.required("model"));
+        Path dataDir = a.path("data-dir");
+        int testLimit = a.integer("test-limit", 0, 0);
+        a.rejectUnknown();
+        MultiLayerNetwork net = ModelFiles.load(model);
+        Path[] files = DataLocator.standard(dataDir).mnist();
+        LabeledImages test = LabeledImages.fromIdx(files[2], files[3], 10, testLimit);
+        long inputs = net.layerInputSize(0);
+        if (inputs != test.features()) {
+            throw new IllegalArgumentException("model " + model + " expects " + inputs + " inputs, MNIST has "
+                    + test.features());
+        }
+        double err = TrainCommand.testError(net, test, 500);
+        out.printf(Locale.ROOT, "test error %.2f%% on %d examples%n", 100 * err, test.size());
+        return new Json().put("command", "evaluate").put("model", model.toString()).put("test_error", err)
+                .put("test_examples", test.size());
+    }
+}

@@ -1,0 +1,80 @@
+package org.eqprop.examples.cli;
+
+import java.io.PrintStream;
+import java.util.Set;
+
+/**
+ * The {@code eqprop} command line: train, evaluate, gradient and bench. Every command ends its stdout with one JSON
+ * summary line (also on errors, with {@code "status": "error"}); exit code 0 on success, 2 on a usage error, 1 on
+ * any other failure.
+ */
+public final class Main {
+
+    static final String USAGE = String.join("\n",
+            "usage: eqprop COMMAND [options]",
+            "  train    --preset mnist-fc1|mnist-fc2 [--epochs N] [--train-limit N] [--test-limit N] [--seed S]",
+            "           [--data-dir D] [--out DIR] [--batch-size B] [--beta B] [--estimator symmetric|one-sided|"
+                    + "random-sign]",
+            "           [--free-steps T] [--nudged-steps K] [--activation hard-sigmoid|half-hard-sigmoid|sigmoid]",
+            "           [--cost squared|cross-entropy] [--tolerance TOL] [--engine auto|fused|reference] "
+                    + "[--lr-scale F]",
+            "  evaluate --model FILE [--data-dir D] [--test-limit N]",
+            "  gradient --preset P --params IN.npz --batch BATCH.npz --out OUT.npz [--beta B] [--estimator E]",
+            "           [--free-steps T] [--nudged-steps K] [--activation NAME] [--cost squared|cross-entropy]",
+            "  bench    --preset P [--batch B] [--iterations N] [--warmup N] [--no-reference] [--engine E]",
+            "Data: --data-dir, then $EQPROP_DATA_DIR, then ~/.deeplearning4j/data/MNIST, then a download.");
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) {
+        int code = run(argv, System.out, System.err);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    static int run(String[] argv, PrintStream out, PrintStream err) {
+        String command = argv.length == 0 ? "help" : argv[0];
+        try {
+            Args args = new Args(argv, 1, Set.of("no-reference"));
+            Json summary;
+            switch (command) {
+                case "train":
+                    summary = TrainCommand.run(args, out, err);
+                    break;
+                case "evaluate":
+                    summary = EvaluateCommand.run(args, out);
+                    break;
+                case "gradient":
+                    summary = GradientCommand.run(args, out);
+                    break;
+                case "bench":
+                    summary = BenchCommand.run(args, out);
+                    break;
+                case "help":
+                case "--help":
+                case "-h":
+                    out.println(USAGE);
+                    out.println(new Json().put("command", "help").put("status", "ok"));
+                    return 0;
+                default:
+                    throw new Args.UsageException("unknown command '" + command + "'");
+            }
+            out.println(summary.put("status", "ok"));
+            return 0;
+        } catch (Args.UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.println(USAGE);
+            out.println(new Json().put("command", command).put("status", "error").put("error", e.getMessage()));
+            return 2;
+        } catch (Exception | OutOfMemoryError e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            err.println("error: " + msg);
+            if (System.getenv("EQPROP_DEBUG") != null) {
+                e.printStackTrace(err);
+            }
+            out.println(new Json().put("command", command).put("status", "error").put("error", msg));
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package org.eqprop.examples.cli;
+
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.eqprop.costs.HalfSquaredError;
+import org.eqprop.nn.conf.EqPropBlock;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * A named experiment: architecture and the hyperparameters of the paper it reproduces. Command-line options
+ * override single fields.
+ *
+ * <ul>
+ *   <li>{@code mnist-fc1}: 784-500-10, hard sigmoid, T=30, K=10, β=0.1, squared error, plain SGD with the
+ *   per-layer learning rates 0.08 (W1) and 0.04 (W2), batch 20, 30 epochs (Ernoult et al. 2019, discrete-time
+ *   prototypical EP, 1 hidden layer: 2.00% test error), with the symmetric estimator by default;</li>
+ *   <li>{@code mnist-fc2}: 784-500-500-10, T=100, K=20, β=0.5, learning rates 0.2, 0.05, 0.005, 50 epochs
+ *   (Ernoult et al. 2019, 2 hidden layers).</li>
+ * </ul>
+ */
+final class Preset {
+
+    String name;
+    int inputs = 784;
+    int[] hidden;
+    int classes = 10;
+    String cost = "squared";
+    String activation = "hard-sigmoid";
+    int freeSteps;
+    int nudgedSteps;
+    double beta;
+    String estimator = "symmetric";
+    double[] learningRates;
+    int batchSize;
+    int epochs;
+    String engine = "auto";
+    double tolerance = 0;
+
+    static Preset named(String name) {
+        Preset p = new Preset();
+        p.name = name;
+        switch (name) {
+            case "mnist-fc1":
+                p.hidden = new int[]{500};
+                p.freeSteps = 30;
+                p.nudgedSteps = 10;
+                p.beta = 0.1;
+                p.learningRates = new double[]{0.08, 0.04};
+                p.batchSize = 20;
+                p.epochs = 30;
+                return p;
+            case "mnist-fc2":
+                p.hidden = new int[]{500, 500};
+                p.freeSteps = 100;
+                p.nudgedSteps = 20;
+                p.beta = 0.5;
+                p.learningRates = new double[]{0.2, 0.05, 0.005};
+                p.batchSize = 20;
+                p.epochs = 50;
+                return p;
+            default:
+                throw new Args.UsageException("unknown preset '" + name + "'; available: mnist-fc1, mnist-fc2");
+        }
+    }
+
+    /** Applies the options shared by train, bench and gradient. */
+    Preset override(Args a) {
+        activation = a.string("activation", activation).toLowerCase(Locale.ROOT);
+        cost = a.string("cost", cost).toLowerCase(Locale.ROOT);
+        if (!cost.equals("squared") && !cost.equals("cross-entropy")) {
+            throw new Args.UsageException("--cost must be squared or cross-entropy, got " + cost);
+        }
+        estimator = a.string("estimator", estimator);
+        engine = a.string("engine", engine);
+        Integer t = a.optionalInteger("free-steps", 1);
+        freeSteps = t == null ? freeSteps : t;
+        Integer k = a.optionalInteger("nudged-steps", 1);
+        nudgedSteps = k == null ? nudgedSteps : k;
+        Double b = a.optionalDouble("beta");
+        beta = b == null ? beta : b;
+        Double tol = a.optionalDouble("tolerance");
+        tolerance = tol == null ? tolerance : tol;
+        Integer bs = a.optionalInteger("batch-size", 1);
+        batchSize = bs == null ? batchSize : bs;
+        Double lrScale = a.optionalDouble("lr-scale");
+        if (lrScale != null) {
+            learningRates = Arrays.stream(learningRates).map(x -> x * lrScale).toArray();
+        }
+        return this;
+    }
+
+    /** The widths of the relaxing layers: the hidden ones, plus the output layer for the squared error. */
+    int[] relaxingSizes() {
+        if (cost.equals("cross-entropy")) {
+            return hidden.clone();
+        }
+        int[] s = Arrays.copyOf(hidden, hidden.length + 1);
+        s[hidden.length] = classes;
+        return s;
+    }
+
+    /** The DL4J configuration: an EqProp block followed by the cost's DL4J output layer. */
+    MultiLayerConfiguration configuration(long seed, DataType dataType) {
+        int[] sizes = relaxingSizes();
+        IUpdater[] updaters = new IUpdater[sizes.length];
+        for (int i = 0; i < sizes.length; i++) {
+            updaters[i] = new Sgd(learningRates[i]);
+        }
+        EqPropBlock block = new EqPropBlock.Builder().nIn(inputs).layerSizes(sizes).stateActivation(activation)
+                .freeSteps(freeSteps).nudgedSteps(nudgedSteps).beta(beta).estimator(estimator).tolerance(tolerance)
+                .engine(engine).seed(seed).layerUpdaters(updaters).build();
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType)
+                .weightInit(WeightInit.UNIFORM).updater(new Sgd(learningRates[learningRates.length - 1]))
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED).inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .list().layer(block);
+        if (cost.equals("cross-entropy")) {
+            list.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
+                    .nOut(classes).build());
+        } else {
+            list.layer(new LossLayer.Builder(new HalfSquaredError()).activation(Activation.IDENTITY).build());
+        }
+        return list.setInputType(InputType.feedForward(inputs)).build();
+    }
+
+    /** Useful floating-point operations of one training iteration (relaxation, input drive, weight gradient). */
+    double flopsPerIteration(int batch) {
+        int[] sizes = relaxingSizes();
+        double b = batch;
+        double inputDrive = 2 * b * inputs * sizes[0];
+        double perStep = 0;
+        for (int k = 1; k < sizes.length; k++) {
+            perStep += 2 * 2 * b * sizes[k - 1] * sizes[k];
+        }
+        double readoutPerNudgedStep = cost.equals("cross-entropy") ? 2 * 2 * b * sizes[sizes.length - 1] * classes
+                : 0;
+        int nudgedPhases = estimator.equals("symmetric") ? 2 : 1;
+        double relax = perStep * (freeSteps + nudgedPhases * nudgedSteps)
+                + readoutPerNudgedStep * nudgedPhases * nudgedSteps;
+        double gradient = 2 * b * inputs * sizes[0];
+        for (int k = 1; k < sizes.length; k++) {
+            gradient += 2 * 2 * b * sizes[k - 1] * sizes[k];
+        }
+        return inputDrive + relax + gradient;
+    }
+
+    /** Relaxation steps of one iteration (free + nudged). */
+    int stepsPerIteration() {
+        return freeSteps + (estimator.equals("symmetric") ? 2 : 1) * nudgedSteps;
+    }
+}

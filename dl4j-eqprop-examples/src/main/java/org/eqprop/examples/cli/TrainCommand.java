@@ -1,0 +1,92 @@
+package org.eqprop.examples.cli;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.eqprop.data.DataLocator;
+import org.eqprop.data.LabeledImages;
+import org.eqprop.data.ShufflingIterator;
+import org.eqprop.io.ModelFiles;
+import org.eqprop.nn.layers.EqPropBlockLayer;
+import org.eqprop.training.EqPropNetwork;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code eqprop train}: trains a preset on MNIST, evaluating and saving after each epoch. */
+final class TrainCommand {
+
+    private TrainCommand() {
+    }
+
+    static Json run(Args a, PrintStream out, PrintStream err) throws IOException {
+        Preset p = Preset.named(a.required("preset")).override(a);
+        int epochs = a.integer("epochs", p.epochs, 1);
+        int trainLimit = a.integer("train-limit", 0, 0);
+        int testLimit = a.integer("test-limit", 0, 0);
+        long seed = a.longValue("seed", 1234);
+        Path dataDir = a.path("data-dir");
+        Path outDir = a.path("out");
+        if (outDir == null) {
+            outDir = Paths.get("runs", p.name);
+        }
+        a.rejectUnknown();
+
+        Path[] files = DataLocator.standard(dataDir).mnist();
+        LabeledImages train = LabeledImages.fromIdx(files[0], files[1], 10, trainLimit);
+        LabeledImages test = LabeledImages.fromIdx(files[2], files[3], 10, testLimit);
+        out.printf(Locale.ROOT, "preset %s: %d-%s-%d (%s), T=%d K=%d beta=%s %s, batch %d, %d epochs; %d train / %d "
+                        + "test examples from %s%n", p.name, p.inputs, java.util.Arrays.toString(p.hidden), p.classes,
+                p.cost, p.freeSteps, p.nudgedSteps, p.beta, p.estimator, p.batchSize, epochs, train.size(),
+                test.size(), files[0].getParent());
+
+        EqPropNetwork net = new EqPropNetwork(p.configuration(seed, DataType.FLOAT));
+        net.init();
+        ShufflingIterator it = new ShufflingIterator(train, p.batchSize, true, seed, DataType.FLOAT);
+        Progress progress = new Progress(err, it.batchesPerEpoch());
+        net.setListeners(progress);
+        Path modelPath = outDir.resolve("model.zip");
+
+        List<Double> testErrors = new ArrayList<>();
+        List<Double> trainErrors = new ArrayList<>();
+        List<Double> epochSeconds = new ArrayList<>();
+        long iterations = 0;
+        double trainSeconds = 0;
+        for (int e = 1; e <= epochs; e++) {
+            it.reset();
+            progress.startEpoch(e, epochs);
+            long t0 = System.nanoTime();
+            net.fit(it);
+            double sec = (System.nanoTime() - t0) / 1e9;
+            trainSeconds += sec;
+            iterations += it.batchesPerEpoch();
+            double testError = testError(net, test, p.batchSize < 100 ? 500 : p.batchSize);
+            testErrors.add(testError);
+            trainErrors.add(progress.trainError());
+            epochSeconds.add(sec);
+            ModelFiles.save(net, modelPath);
+            out.printf(Locale.ROOT, "epoch %d: train error %.2f%%, test error %.2f%%, %.1f s (%.2f ms/iteration)%n",
+                    e, 100 * progress.trainError(), 100 * testError, sec, 1000 * sec / it.batchesPerEpoch());
+        }
+        EqPropBlockLayer block = (EqPropBlockLayer) net.getLayer(0);
+        return new Json().put("command", "train").put("preset", p.name).put("epochs", epochs)
+                .put("train_error", trainErrors.get(trainErrors.size() - 1))
+                .put("test_error", testErrors.get(testErrors.size() - 1))
+                .put("seconds_per_iteration", trainSeconds / iterations).put("batch_size", p.batchSize)
+                .put("train_examples", train.size()).put("test_examples", test.size())
+                .put("test_errors", testErrors).put("train_errors", trainErrors).put("epoch_seconds", epochSeconds)
+                .put("mean_free_steps", block.relaxationStats().meanFreeSteps())
+                .put("non_converged_phases", block.relaxationStats().nonConverged())
+                .put("model", modelPath.toString());
+    }
+
+    static double testError(MultiLayerNetwork net, LabeledImages test, int batch) {
+        Evaluation ev = net.evaluate(new ShufflingIterator(test, batch, false, 0, DataType.FLOAT));
+        return 1.0 - ev.accuracy();
+    }
+}
