@@ -26,11 +26,11 @@ public final class HeldForce implements NudgingForce {
     public FusedForce fused() {
         float[] eps = FusedKernels.floats(epsilon);
         int width = (int) epsilon.size(1);
-        return (drive, output, offset, nb, beta) -> {
+        return (drive, output, stride, offset, nb, beta) -> {
             for (int b = 0; b < nb; b++) {
                 int row = (offset + b) * width;
                 for (int j = 0; j < width; j++) {
-                    drive[j * nb + b] -= beta * eps[row + j];
+                    drive[j * stride + b] -= beta * eps[row + j];
                 }
             }
         };

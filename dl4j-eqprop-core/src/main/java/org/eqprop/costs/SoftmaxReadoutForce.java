@@ -43,29 +43,29 @@ public final class SoftmaxReadoutForce implements NudgingForce {
         float[] wT = FusedKernels.transpose(w, width, classes);
         float[] b = FusedKernels.floats(bias);
         float[] y = FusedKernels.floats(labels);
-        return (drive, output, offset, nb, beta) -> {
-            float[] z = new float[classes * nb];
+        return (drive, output, stride, offset, nb, beta) -> {
+            float[] z = new float[classes * stride];
             for (int c = 0; c < classes; c++) {
-                java.util.Arrays.fill(z, c * nb, (c + 1) * nb, b[c]);
+                java.util.Arrays.fill(z, c * stride, c * stride + nb, b[c]);
             }
-            FusedKernels.accumulate(z, wT, output, classes, width, nb);
+            FusedKernels.accumulate(z, wT, output, classes, width, stride);
             for (int e = 0; e < nb; e++) {
                 float max = Float.NEGATIVE_INFINITY;
                 for (int c = 0; c < classes; c++) {
-                    max = Math.max(max, z[c * nb + e]);
+                    max = Math.max(max, z[c * stride + e]);
                 }
                 float sum = 0f;
                 for (int c = 0; c < classes; c++) {
-                    float v = (float) Math.exp(z[c * nb + e] - max);
-                    z[c * nb + e] = v;
+                    float v = (float) Math.exp(z[c * stride + e] - max);
+                    z[c * stride + e] = v;
                     sum += v;
                 }
                 int row = (offset + e) * classes;
                 for (int c = 0; c < classes; c++) {
-                    z[c * nb + e] = beta * (y[row + c] - z[c * nb + e] / sum);
+                    z[c * stride + e] = beta * (y[row + c] - z[c * stride + e] / sum);
                 }
             }
-            FusedKernels.accumulate(drive, w, z, width, classes, nb);
+            FusedKernels.accumulate(drive, w, z, width, classes, stride);
         };
     }
 }

@@ -27,12 +27,12 @@ public final class SquaredErrorForce implements NudgingForce {
         float[] y = FusedKernels.floats(labels);
         int width = (int) labels.size(1);
         float c = (float) scale;
-        return (drive, output, offset, nb, beta) -> {
+        return (drive, output, stride, offset, nb, beta) -> {
             float k = beta * c;
             for (int b = 0; b < nb; b++) {
                 int row = (offset + b) * width;
                 for (int j = 0; j < width; j++) {
-                    int i = j * nb + b;
+                    int i = j * stride + b;
                     drive[i] -= k * (output[i] - y[row + j]);
                 }
             }

@@ -12,8 +12,11 @@ public interface Dynamics {
     /** Returns s_{t+1}; may overwrite {@code drive} and return it. */
     INDArray step(INDArray state, INDArray drive, StateActivation activation);
 
-    /** The same on {@code drive[0..len)} in place, for the fused CPU kernels: drive := s_{t+1}. */
-    void step(float[] state, float[] drive, int len, StateActivation activation);
+    /**
+     * The same on {@code drive[0..len)} in place, for the fused CPU kernels: drive := s_{t+1}; returns the residual
+     * max |s_{t+1} − s_t| over those values.
+     */
+    float step(float[] state, float[] drive, int len, StateActivation activation);
 
     /** The command-line name of the rule. */
     String name();

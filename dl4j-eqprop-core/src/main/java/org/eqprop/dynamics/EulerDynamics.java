@@ -1,5 +1,6 @@
 package org.eqprop.dynamics;
 
+import org.eqprop.dynamics.fused.FusedKernels;
 import org.eqprop.layers.StateActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -40,13 +41,9 @@ public final class EulerDynamics implements Dynamics {
     }
 
     @Override
-    public void step(float[] state, float[] drive, int len, StateActivation activation) {
+    public float step(float[] state, float[] drive, int len, StateActivation activation) {
         requireHardSigmoid(activation);
-        float e = epsilon;
-        for (int i = 0; i < len; i++) {
-            float s = state[i];
-            drive[i] = Math.min(Math.max(s + e * (drive[i] - s), 0f), 1f);
-        }
+        return FusedKernels.clampStep(state, drive, len, 1f, epsilon, 0f);
     }
 
     @Override

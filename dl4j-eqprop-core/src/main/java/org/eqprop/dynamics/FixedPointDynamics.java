@@ -1,5 +1,6 @@
 package org.eqprop.dynamics;
 
+import org.eqprop.dynamics.fused.FusedKernels;
 import org.eqprop.layers.StateActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -20,8 +21,13 @@ public final class FixedPointDynamics implements Dynamics {
     }
 
     @Override
-    public void step(float[] state, float[] drive, int len, StateActivation activation) {
+    public float step(float[] state, float[] drive, int len, StateActivation activation) {
+        if (activation.kind() != StateActivation.Kind.SIGMOID) {
+            float slope = activation.kind() == StateActivation.Kind.HARD_SIGMOID ? 1f : 0.5f;
+            return FusedKernels.clampStep(state, drive, len, slope, 1f, (float) activation.leak());
+        }
         activation.applyInPlace(drive, len);
+        return FusedKernels.maxAbsDiff(drive, state, len);
     }
 
     @Override

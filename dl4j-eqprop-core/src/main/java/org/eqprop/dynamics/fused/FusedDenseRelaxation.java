@@ -33,7 +33,7 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
     public static final FusedDenseRelaxation INSTANCE = new FusedDenseRelaxation();
 
     /** Batch slices below this size are not split further. */
-    private static final int MIN_SLICE = 8;
+    private static final int MIN_SLICE = 16;
 
     private static final int THREADS = Runtime.getRuntime().availableProcessors();
     private static final ExecutorService POOL = Executors.newFixedThreadPool(Math.max(1, THREADS - 1), r -> {
@@ -41,6 +41,16 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
         t.setDaemon(true);
         return t;
     });
+
+    /**
+     * Limits ND4J's BLAS to one thread. This engine already runs one batch slice per core; on a small machine,
+     * BLAS worker threads that keep spinning after each matrix product take cores away from the relaxation
+     * (measured on 2 cores: the input-drive product took 5 ms instead of 1 ms, and the phases slowed by half).
+     * The CLI calls this; call it in your own program when EqProp blocks dominate the work.
+     */
+    public static void useSingleThreadedBlas() {
+        ((org.nd4j.linalg.api.blas.Blas) Nd4j.factory().blas()).setMaxThreads(1);
+    }
 
     /** True when this engine can run the phase: float32 dense chain and a force with a fused form. */
     public static boolean supports(EnergyChain chain, NudgingForce force, DataType dataType) {
@@ -121,7 +131,7 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
         }
         INDArray[] states = new INDArray[n];
         for (int k = 0; k < n; k++) {
-            states[k] = Nd4j.create(out[k], new long[]{batch, widths[k]}, 'c');
+            states[k] = FusedKernels.array(out[k], batch, widths[k]);
         }
         if (!Double.isFinite(residual)) {
             throw new RelaxationException("the relaxation produced NaN or infinite states after " + steps
@@ -144,15 +154,25 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
 
         SliceResult relaxSlice(float[][] start, float[][] out, int offset, int nb) {
             int n = widths.length;
+            int lanes = FusedKernels.lanes();
+            int stride = (nb + lanes - 1) / lanes * lanes;
             float[][] s = new float[n][];
             float[][] u = new float[n][];
+            float[][] rowBias = new float[n][];
             for (int k = 0; k < n; k++) {
-                s[k] = new float[widths[k] * nb];
-                u[k] = new float[widths[k] * nb];
-                FusedKernels.toFeatureMajor(start[k], widths[k], offset, nb, s[k]);
+                s[k] = new float[widths[k] * stride];
+                u[k] = new float[widths[k] * stride];
+                FusedKernels.toFeatureMajor(start[k], widths[k], offset, nb, s[k], stride);
+                // the constant part of each drive: W_1 x + b_1 for the first layer, b_k above
+                rowBias[k] = new float[widths[k] * stride];
+                if (k == 0) {
+                    FusedKernels.toFeatureMajor(inputDrive, widths[0], offset, nb, rowBias[0], stride);
+                } else {
+                    for (int j = 0; j < widths[k]; j++) {
+                        java.util.Arrays.fill(rowBias[k], j * stride, j * stride + nb, bias[k][j]);
+                    }
+                }
             }
-            float[] c1 = new float[widths[0] * nb];
-            FusedKernels.toFeatureMajor(inputDrive, widths[0], offset, nb, c1);
 
             float residual = Float.NaN;
             boolean converged = !control.stopsEarly();
@@ -161,25 +181,25 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 t++;
                 for (int k = 0; k < n; k++) {
                     float[] uk = u[k];
-                    if (k == 0) {
-                        System.arraycopy(c1, 0, uk, 0, c1.length);
-                    } else {
-                        for (int j = 0; j < widths[k]; j++) {
-                            java.util.Arrays.fill(uk, j * nb, (j + 1) * nb, bias[k][j]);
-                        }
-                        FusedKernels.accumulate(uk, wT[k], s[k - 1], widths[k], widths[k - 1], nb);
+                    float[] init = rowBias[k];
+                    if (k > 0) {
+                        FusedKernels.product(uk, init, wT[k], s[k - 1], widths[k], widths[k - 1], stride);
+                        init = uk;
                     }
                     if (k < n - 1) {
-                        FusedKernels.accumulate(uk, w[k + 1], s[k + 1], widths[k], widths[k + 1], nb);
+                        FusedKernels.product(uk, init, w[k + 1], s[k + 1], widths[k], widths[k + 1], stride);
+                    } else if (k == 0) {
+                        System.arraycopy(init, 0, uk, 0, uk.length);
                     }
                 }
                 if (force != null) {
-                    force.addTo(u[n - 1], s[n - 1], offset, nb, beta);
+                    force.addTo(u[n - 1], s[n - 1], stride, offset, nb, beta);
                 }
                 residual = 0f;
                 for (int k = 0; k < n; k++) {
-                    chain.dynamics().step(s[k], u[k], u[k].length, chain.activation());
-                    residual = Math.max(residual, FusedKernels.maxAbsDiff(u[k], s[k], u[k].length));
+                    FusedKernels.zeroPadding(u[k], widths[k], nb, stride);
+                    residual = Math.max(residual, chain.dynamics().step(s[k], u[k], u[k].length,
+                            chain.activation()));
                     float[] tmp = s[k];
                     s[k] = u[k];
                     u[k] = tmp;
@@ -193,7 +213,7 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 }
             }
             for (int k = 0; k < n; k++) {
-                FusedKernels.fromFeatureMajor(s[k], widths[k], offset, nb, out[k]);
+                FusedKernels.fromFeatureMajor(s[k], widths[k], offset, nb, out[k], stride);
             }
             return new SliceResult(t, residual, converged);
         }

@@ -5,62 +5,74 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The loops of the fused CPU engine, on plain float arrays. States of a batch slice are stored feature-major
- * ([width][nb], the batch contiguous), so that both W s and Wᵀ s become sums of scaled batch vectors: loops that
- * the JIT compiles to SIMD instructions, with no per-operation dispatch.
+ * (row r of a layer holds the slice's nb examples at [r·stride, r·stride + nb), the stride padded to the SIMD
+ * width), so that both W s and Wᵀ s become sums of scaled batch vectors, and elementwise steps run over whole
+ * layers: no per-operation dispatch, no per-step allocation.
  */
 public final class FusedKernels {
 
     private FusedKernels() {
     }
 
-    /**
-     * out[r][·] += Σ_c m[r][c] · in[c][·] for r &lt; rows, c &lt; inner, over the nb batch columns.
-     * m is row-major [rows][inner]; out [rows][nb] and in [inner][nb] are feature-major.
-     */
-    public static void accumulate(float[] out, float[] m, float[] in, int rows, int inner, int nb) {
-        for (int r = 0; r < rows; r++) {
-            int o = r * nb;
-            int mr = r * inner;
-            int c = 0;
-            for (; c + 3 < inner; c += 4) {
-                float a0 = m[mr + c];
-                float a1 = m[mr + c + 1];
-                float a2 = m[mr + c + 2];
-                float a3 = m[mr + c + 3];
-                int i0 = c * nb;
-                int i1 = i0 + nb;
-                int i2 = i1 + nb;
-                int i3 = i2 + nb;
-                for (int b = 0; b < nb; b++) {
-                    out[o + b] += a0 * in[i0 + b] + a1 * in[i1 + b] + a2 * in[i2 + b] + a3 * in[i3 + b];
-                }
-            }
-            for (; c < inner; c++) {
-                float a = m[mr + c];
-                int i0 = c * nb;
-                for (int b = 0; b < nb; b++) {
-                    out[o + b] += a * in[i0 + b];
-                }
-            }
-        }
+    /** The SIMD kernels in use: the Vector API ones when jdk.incubator.vector is loaded, else plain loops. */
+    static final SimdKernel PRODUCT = SimdKernel.best();
+
+    /** The SIMD width (floats) that slice strides are rounded up to. */
+    public static int lanes() {
+        return PRODUCT.lanes();
     }
 
-    /** dst[j][b] = src[offset + b][j]: rows [offset, offset+nb) of an example-major [n][width] array. */
-    public static void toFeatureMajor(float[] src, int width, int offset, int nb, float[] dst) {
+    /** The name of the kernels in use ("vector-api" or "scalar"). */
+    public static String kernelName() {
+        return PRODUCT.name();
+    }
+
+    /**
+     * out[r][·] += Σ_c m[r][c] · in[c][·] for r &lt; rows, c &lt; inner: m is row-major [rows][inner]; out and in are
+     * feature-major slices (row r of a layer at [r·stride, (r+1)·stride), stride a multiple of {@link #lanes()}).
+     */
+    public static void accumulate(float[] out, float[] m, float[] in, int rows, int inner, int stride) {
+        PRODUCT.accumulate(out, out, m, in, rows, inner, stride);
+    }
+
+    /** out := init + m·in (same layout as {@link #accumulate}); init may be out. */
+    public static void product(float[] out, float[] init, float[] m, float[] in, int rows, int inner, int stride) {
+        PRODUCT.accumulate(out, init, m, in, rows, inner, stride);
+    }
+
+    /**
+     * The clipped update u := clip((1 − ε) s + ε·a·u, 0, 1) + λu over len values, returning max |u_new − s|: the
+     * (half-)hard-sigmoid fixed-point step (ε = 1, a = 1 or ½) and the Euler step (a = 1) in one pass.
+     */
+    public static float clampStep(float[] s, float[] u, int len, float slope, float eps, float leak) {
+        return PRODUCT.clampStep(s, u, len, slope, eps, leak);
+    }
+
+    /** dst[j][b] = src[offset + b][j] for b &lt; nb: rows of an example-major [n][width] array into a slice. */
+    public static void toFeatureMajor(float[] src, int width, int offset, int nb, float[] dst, int stride) {
         for (int b = 0; b < nb; b++) {
             int row = (offset + b) * width;
             for (int j = 0; j < width; j++) {
-                dst[j * nb + b] = src[row + j];
+                dst[j * stride + b] = src[row + j];
             }
         }
     }
 
     /** dst[offset + b][j] = src[j][b]: the inverse of {@link #toFeatureMajor}. */
-    public static void fromFeatureMajor(float[] src, int width, int offset, int nb, float[] dst) {
+    public static void fromFeatureMajor(float[] src, int width, int offset, int nb, float[] dst, int stride) {
         for (int b = 0; b < nb; b++) {
             int row = (offset + b) * width;
             for (int j = 0; j < width; j++) {
-                dst[row + j] = src[j * nb + b];
+                dst[row + j] = src[j * stride + b];
+            }
+        }
+    }
+
+    /** Sets the padding columns [nb, stride) of every row to zero. */
+    public static void zeroPadding(float[] a, int rows, int nb, int stride) {
+        if (nb < stride) {
+            for (int r = 0; r < rows; r++) {
+                java.util.Arrays.fill(a, r * stride + nb, (r + 1) * stride, 0f);
             }
         }
     }
@@ -76,10 +88,24 @@ public final class FusedKernels {
         return t;
     }
 
-    /** A row-major float copy of an array. */
+    /** A row-major float copy of an array (one bulk copy out of native memory). */
     public static float[] floats(INDArray a) {
         INDArray c = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
-        return c.dup('c').data().asFloat();
+        if (c.ordering() != 'c' || c.offset() != 0 || c.data().length() != c.length()
+                || !org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(c)) {
+            c = c.dup('c');
+        }
+        float[] out = new float[(int) c.length()];
+        java.nio.FloatBuffer fb = c.data().asNioFloat();
+        fb.get(out, 0, out.length);
+        return out;
+    }
+
+    /** A new row-major float32 array holding {@code data} (one bulk copy into native memory). */
+    public static INDArray array(float[] data, long... shape) {
+        INDArray a = org.nd4j.linalg.factory.Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
+        a.data().asNioFloat().put(data, 0, data.length);
+        return a;
     }
 
     /** max |a[i] − b[i]| for i &lt; len. */

@@ -12,6 +12,7 @@ import org.eqprop.costs.NudgingForce;
 import org.eqprop.dynamics.EnergyChain;
 import org.eqprop.dynamics.Equilibrium;
 import org.eqprop.dynamics.PersistentStates;
+import org.eqprop.dynamics.Phases;
 import org.eqprop.dynamics.PhaseReport;
 import org.eqprop.dynamics.ReferenceRelaxation;
 import org.eqprop.dynamics.RelaxationControl;
@@ -30,8 +31,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.BooleanIndexing;
-import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +54,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
 
     private transient Equilibrium free;
     private transient INDArray freeInput;
+    private transient INDArray freeInputSource;
     private transient INDArray inputDrive;
     private transient NudgingForce installedForce;
     private transient GradientEstimator estimator;
@@ -129,6 +129,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             freePhase(x.dup('c'));
         }
+        freeInputSource = input;
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, free.output());
     }
 
@@ -139,8 +140,9 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         INDArray inputGrad;
         Gradient gradient = new DefaultGradient();
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            if (free == null || freeInput == null || !sameInput()) {
+            if (free == null || freeInput == null || input != freeInputSource) {
                 freePhase(validatedInput().dup('c'));
+                freeInputSource = input;
             }
             NudgingForce force = nudgingForce(epsilon);
             EnergyChain chain = chain();
@@ -231,10 +233,6 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         }
     }
 
-    private boolean sameInput() {
-        return input.equalShapes(freeInput) && input.castTo(freeInput.dataType()).equals(freeInput);
-    }
-
     private GradientEstimator estimator() {
         if (estimator == null) {
             estimator = GradientEstimator.of(layerConf().getEstimator(), layerConf().getSeed());
@@ -253,7 +251,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
             throw new DL4JInvalidInputException("EqPropBlock input has " + x.size(1) + " columns but nIn = "
                     + layerConf().getNIn() + " - " + layerId());
         }
-        if (BooleanIndexing.or(x, Conditions.isNan()) || BooleanIndexing.or(x, Conditions.isInfinite())) {
+        if (!Phases.allFinite(x)) {
             throw new DL4JInvalidInputException("EqPropBlock input contains NaN or infinite values - " + layerId());
         }
         return x;
@@ -274,6 +272,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         super.clear();
         free = null;
         freeInput = null;
+        freeInputSource = null;
         inputDrive = null;
         lastPlus = null;
         lastMinus = null;

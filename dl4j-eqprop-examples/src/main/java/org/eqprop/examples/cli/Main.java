@@ -1,5 +1,7 @@
 package org.eqprop.examples.cli;
 
+import org.eqprop.dynamics.fused.FusedDenseRelaxation;
+
 import java.io.PrintStream;
 import java.util.Set;
 
@@ -37,6 +39,7 @@ public final class Main {
         String command = argv.length == 0 ? "help" : argv[0];
         try {
             Args args = new Args(argv, 1, Set.of("no-reference"));
+            FusedDenseRelaxation.useSingleThreadedBlas();
             Json summary;
             switch (command) {
                 case "train":

@@ -1,0 +1,40 @@
+package org.eqprop.dynamics.fused;
+
+import org.slf4j.LoggerFactory;
+
+/**
+ * The two hot loops of the fused engine on feature-major slices (see {@link FusedKernels}): the product
+ * out[r][·] = init[r][·] + Σ_c m[r][c] · in[c][·], and the clipped state update with its residual.
+ */
+interface SimdKernel {
+
+    void accumulate(float[] out, float[] init, float[] m, float[] in, int rows, int inner, int stride);
+
+    /**
+     * u[i] := clip((1 − ε) s[i] + ε·a·u[i], 0, 1) + λ·u[i] for i &lt; len; returns max_i |u_new[i] − s[i]|.
+     */
+    float clampStep(float[] s, float[] u, int len, float slope, float eps, float leak);
+
+    /** Floats per SIMD register: slice strides are multiples of it. */
+    int lanes();
+
+    String name();
+
+    /** The Vector API kernel if the JVM runs with {@code --add-modules jdk.incubator.vector}, else plain loops. */
+    static SimdKernel best() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                && !Boolean.getBoolean("eqprop.scalarKernels")) {
+            try {
+                return (SimdKernel) Class.forName("org.eqprop.dynamics.fused.VectorKernel")
+                        .getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                LoggerFactory.getLogger(SimdKernel.class).warn("Vector API kernel unavailable ({}); using scalar "
+                        + "loops", e.toString());
+            }
+        } else if (!Boolean.getBoolean("eqprop.scalarKernels")) {
+            LoggerFactory.getLogger(SimdKernel.class).info("jdk.incubator.vector is not loaded: the fused EqProp "
+                    + "engine uses scalar loops (run java with --add-modules jdk.incubator.vector for SIMD kernels)");
+        }
+        return new ScalarKernel();
+    }
+}
