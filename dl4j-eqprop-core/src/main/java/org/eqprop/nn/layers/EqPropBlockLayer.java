@@ -98,7 +98,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         this.installedForce = force;
     }
 
-    /** The free equilibrium of the last forward pass (null before one). */
+    /** The free equilibrium of the last forward pass (null before one; kept after {@link #clear()}). */
     public Equilibrium freeEquilibrium() {
         return free;
     }
@@ -267,10 +267,10 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         // no weight noise
     }
 
+    /** Releases the batch's working arrays; the last free equilibrium stays readable for diagnostics. */
     @Override
     public void clear() {
         super.clear();
-        free = null;
         freeInput = null;
         freeInputSource = null;
         inputDrive = null;

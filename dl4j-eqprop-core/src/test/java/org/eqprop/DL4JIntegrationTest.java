@@ -1,0 +1,134 @@
+package org.eqprop;
+
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.eqprop.io.ModelFiles;
+import org.eqprop.nn.conf.EqPropBlock;
+import org.eqprop.training.EqPropNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.schedule.CycleSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
+import org.deeplearning4j.optimize.listeners.ScoreIterationListener;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The block as a DL4J citizen: JSON, ModelSerializer, updaters and learning rates per layer, fit. */
+class DL4JIntegrationTest {
+
+    static EqPropBlock block(String estimator) {
+        return new EqPropBlock.Builder().nIn(12).layerSizes(16, 4).freeSteps(20).nudgedSteps(6).beta(0.2)
+                .stateActivation("half-hard-sigmoid").leak(0.01).estimator(estimator).tolerance(1e-6)
+                .layerUpdaters(new Sgd(0.1), new Nesterovs(0.05, 0.9)).build();
+    }
+
+    static EqPropBlock block() {
+        return block("random-sign");
+    }
+
+    @Test
+    void configurationRoundTripsThroughJson() {
+        MultiLayerConfiguration conf = TestNets.squaredError(DataType.FLOAT, block(), 1);
+        String json = conf.toJson();
+        MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(json);
+        assertEquals(conf, back);
+        EqPropBlock b = (EqPropBlock) back.getConf(0).getLayer();
+        assertEquals("half-hard-sigmoid", b.getStateActivation());
+        assertEquals(0.01, b.getLeak());
+        assertEquals(new Nesterovs(0.05, 0.9), b.getLayerUpdaters().get(1));
+        assertTrue(json.contains("org.eqprop.nn.conf.EqPropBlock"));
+    }
+
+    @Test
+    void modelSerializerRestoresAPlainNetworkWithTheSamePredictions(@TempDir Path dir) throws IOException {
+        DataSet ds = TestNets.data(DataType.FLOAT, 9, 12, 4, 3);
+        EqPropNetwork net = new EqPropNetwork(TestNets.squaredError(DataType.FLOAT, block("symmetric"), 2));
+        net.init();
+        net.fit(ds);
+        Path file = dir.resolve("m.zip");
+        ModelFiles.save(net, file);
+        MultiLayerNetwork restored = ModelFiles.load(file);
+        assertEquals(MultiLayerNetwork.class, restored.getClass());
+        assertEquals(net.output(ds.getFeatures()), restored.output(ds.getFeatures()));
+        // and it can be trained again by the EqProp trainer, updater state included
+        EqPropNetwork again = EqPropNetwork.wrap(restored);
+        assertEquals(net.params(), again.params());
+        assertEquals(net.getUpdater().getStateViewArray(), again.getUpdater().getStateViewArray());
+        again.fit(ds);
+        net.fit(ds);
+        assertTrue(net.params().equalsWithEps(again.params(), 1e-5));
+    }
+
+    @Test
+    void corruptOrMissingModelFilesGiveClearErrors(@TempDir Path dir) throws IOException {
+        Path bad = dir.resolve("bad.zip");
+        Files.writeString(bad, "not a model");
+        IOException e = assertThrows(IOException.class, () -> ModelFiles.load(bad));
+        assertTrue(e.getMessage().contains("cannot read model file"), e.getMessage());
+        IOException missing = assertThrows(IOException.class, () -> ModelFiles.load(dir.resolve("none.zip")));
+        assertTrue(missing.getMessage().contains("not found"));
+        // a truncated real model
+        EqPropNetwork net = new EqPropNetwork(TestNets.squaredError(DataType.FLOAT, block(), 2));
+        net.init();
+        Path good = dir.resolve("good.zip");
+        ModelFiles.save(net, good);
+        byte[] bytes = Files.readAllBytes(good);
+        Path cut = dir.resolve("cut.zip");
+        Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertThrows(IOException.class, () -> ModelFiles.load(cut));
+    }
+
+    @Test
+    void perLayerLearningRatesAreAppliedExactly() {
+        DataSet ds = TestNets.data(DataType.DOUBLE, 6, 12, 4, 4);
+        EqPropBlock b = new EqPropBlock.Builder().nIn(12).layerSizes(16, 4).freeSteps(15).nudgedSteps(5).beta(0.3)
+                .layerUpdaters(new Sgd(0.1), new Sgd(0.02)).engine("reference").build();
+        EqPropNetwork net = new EqPropNetwork(TestNets.squaredError(DataType.DOUBLE, b, 5));
+        net.init();
+        INDArray before = net.params().dup();
+        net.setInput(ds.getFeatures());
+        net.setLabels(ds.getLabels());
+        net.computeGradientAndScore();
+        INDArray w1 = net.getLayer(0).getParam("W1").dup();
+        INDArray w2 = net.getLayer(0).getParam("W2").dup();
+        INDArray g1 = net.gradient().getGradientFor("0_W1").dup();
+        INDArray g2 = net.gradient().getGradientFor("0_W2").dup();
+        net.fit(ds);
+        int n = ds.numExamples();
+        assertTrue(net.getLayer(0).getParam("W1").equalsWithEps(w1.sub(g1.mul(0.1 / n)), 1e-12));
+        assertTrue(net.getLayer(0).getParam("W2").equalsWithEps(w2.sub(g2.mul(0.02 / n)), 1e-12));
+        assertNotEquals(before, net.params());
+    }
+
+    @Test
+    void trainsWithAdamScheduleListenersAndLowersTheLoss() {
+        DataSet ds = TestNets.data(DataType.FLOAT, 32, 12, 4, 6);
+        EqPropBlock b = new EqPropBlock.Builder().nIn(12).layerSizes(24).freeSteps(20).nudgedSteps(8).beta(0.5).build();
+        MultiLayerConfiguration conf = TestNets.readout(DataType.FLOAT, b, 4, 7);
+        conf.getConf(0).getLayer();
+        ((org.deeplearning4j.nn.conf.layers.BaseLayer) conf.getConf(0).getLayer()).setIUpdater(
+                new Adam(new CycleSchedule(ScheduleType.ITERATION, 0.01, 50)));
+        EqPropNetwork net = new EqPropNetwork(conf);
+        net.init();
+        net.setListeners(new ScoreIterationListener(1000));
+        double start = net.score(ds);
+        for (int i = 0; i < 100; i++) {
+            net.fit(ds);
+        }
+        double end = net.score(ds);
+        assertTrue(end < 0.8 * start, "loss " + start + " -> " + end);
+    }
+}

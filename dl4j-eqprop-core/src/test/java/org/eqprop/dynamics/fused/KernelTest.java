@@ -1,0 +1,58 @@
+package org.eqprop.dynamics.fused;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Vector API kernels against the scalar fallback (used when jdk.incubator.vector is not loaded). */
+class KernelTest {
+
+    static float[] random(int n, Random r) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = r.nextFloat() * 2 - 0.5f;
+        }
+        return a;
+    }
+
+    @Test
+    void theVectorKernelIsInUseUnderTheTestJvm() {
+        assertEquals("vector-api", FusedKernels.kernelName());
+    }
+
+    @Test
+    void vectorAndScalarKernelsAgree() {
+        Random r = new Random(5);
+        SimdKernel scalar = new ScalarKernel();
+        SimdKernel vector = new VectorKernel();
+        int lanes = vector.lanes();
+        for (int[] shape : new int[][]{{7, 13, 1}, {500, 10, 8}, {10, 500, 5}, {3, 4, 9}}) {
+            int rows = shape[0];
+            int inner = shape[1];
+            int stride = shape[2] * lanes;
+            float[] m = random(rows * inner, r);
+            float[] in = random(inner * stride, r);
+            float[] init = random(rows * stride, r);
+            float[] a = new float[rows * stride];
+            float[] b = new float[rows * stride];
+            scalar.accumulate(a, init, m, in, rows, inner, stride);
+            vector.accumulate(b, init, m, in, rows, inner, stride);
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(a[i], b[i], 1e-4f * (1 + Math.abs(a[i])));
+            }
+            float[] s = random(rows * stride + 3, r);
+            float[] u1 = random(s.length, r);
+            float[] u2 = u1.clone();
+            float r1 = scalar.clampStep(s, u1, s.length, 0.5f, 0.7f, 0.01f);
+            float r2 = vector.clampStep(s, u2, s.length, 0.5f, 0.7f, 0.01f);
+            assertEquals(r1, r2, 1e-6f);
+            for (int i = 0; i < s.length; i++) {
+                assertEquals(u1[i], u2[i], 1e-6f);
+            }
+            assertTrue(r1 > 0);
+        }
+    }
+}

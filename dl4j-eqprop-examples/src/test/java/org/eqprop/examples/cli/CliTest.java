@@ -1,0 +1,195 @@
+package org.eqprop.examples.cli;
+
+import org.eqprop.io.Npz;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The eqprop command line end to end, on small generated data: exit codes and the final JSON line. */
+class CliTest {
+
+    record Result(int code, String out, String err) {
+        String lastLine() {
+            String[] lines = out.strip().split("\n");
+            return lines[lines.length - 1];
+        }
+    }
+
+    static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** MNIST-shaped IDX files where each class lights its own band of rows: learnable in one short epoch. */
+    static Path writeData(Path dir, int train, int test) throws IOException {
+        writeSplit(dir, "train", train, 1);
+        writeSplit(dir, "t10k", test, 2);
+        return dir;
+    }
+
+    static void writeSplit(Path dir, String prefix, int n, long seed) throws IOException {
+        Random r = new Random(seed);
+        ByteArrayOutputStream img = new ByteArrayOutputStream();
+        DataOutputStream io = new DataOutputStream(img);
+        io.writeInt(0x803);
+        io.writeInt(n);
+        io.writeInt(28);
+        io.writeInt(28);
+        ByteArrayOutputStream lab = new ByteArrayOutputStream();
+        DataOutputStream lo = new DataOutputStream(lab);
+        lo.writeInt(0x801);
+        lo.writeInt(n);
+        for (int i = 0; i < n; i++) {
+            int y = r.nextInt(10);
+            lo.write(y);
+            for (int p = 0; p < 784; p++) {
+                boolean on = (p / 28) >= y * 2 + 3 && (p / 28) < y * 2 + 6;
+                io.write(on ? 200 + r.nextInt(56) : r.nextInt(40));
+            }
+        }
+        Files.createDirectories(dir);
+        try (GZIPOutputStream g = new GZIPOutputStream(Files.newOutputStream(dir.resolve(prefix
+                + "-images-idx3-ubyte.gz")))) {
+            g.write(img.toByteArray());
+        }
+        Files.write(dir.resolve(prefix + "-labels-idx1-ubyte"), lab.toByteArray());
+    }
+
+    @Test
+    void trainEvaluateRoundTrip(@TempDir Path dir) throws IOException {
+        Path data = writeData(dir.resolve("data"), 600, 200);
+        Path out = dir.resolve("run");
+        Result r = run("train", "--preset", "mnist-fc1", "--epochs", "2", "--data-dir", data.toString(),
+                "--out", out.toString(), "--seed", "3", "--free-steps", "15", "--nudged-steps", "5");
+        assertEquals(0, r.code, r.err);
+        String json = r.lastLine();
+        assertTrue(json.startsWith("{\"command\": \"train\", \"preset\": \"mnist-fc1\", \"epochs\": 2"), json);
+        for (String key : new String[]{"train_error", "test_error", "seconds_per_iteration", "batch_size",
+                "\"status\": \"ok\""}) {
+            assertTrue(json.contains(key), key + " in " + json);
+        }
+        double testError = Double.parseDouble(json.replaceAll(".*\"test_error\": ([0-9.e-]+).*", "$1"));
+        assertTrue(testError < 0.2, "a learnable toy set should be learned: " + testError);
+        assertTrue(Files.isRegularFile(out.resolve("model.zip")));
+        Result ev = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data-dir", data.toString());
+        assertEquals(0, ev.code, ev.err);
+        assertTrue(ev.lastLine().contains("\"test_error\": " + Json.render(testError)), ev.lastLine() + " vs " + json);
+    }
+
+    @Test
+    void gradientCommandWritesPyTorchShapedGradientsAndStates(@TempDir Path dir) throws IOException {
+        Random r = new Random(1);
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        params.put("W1", Nd4j.rand(DataType.DOUBLE, 7, 5).subi(0.5).muli(0.8));
+        params.put("b1", Nd4j.rand(DataType.DOUBLE, 7).muli(0.1));
+        params.put("W2", Nd4j.rand(DataType.DOUBLE, 3, 7).subi(0.5).muli(0.8));
+        params.put("b2", Nd4j.zeros(DataType.DOUBLE, 3));
+        Map<String, INDArray> batch = new LinkedHashMap<>();
+        batch.put("x", Nd4j.rand(DataType.DOUBLE, 4, 5));
+        batch.put("y", Nd4j.createFromArray(0L, 2L, 1L, 2L));
+        Npz.write(dir.resolve("p.npz"), params);
+        Npz.write(dir.resolve("b.npz"), batch);
+        for (String cost : new String[]{"squared", "cross-entropy"}) {
+            Path out = dir.resolve("g-" + cost + ".npz");
+            Result res = run("gradient", "--preset", "mnist-fc1", "--params", dir.resolve("p.npz").toString(),
+                    "--batch", dir.resolve("b.npz").toString(), "--out", out.toString(), "--beta", "0.01",
+                    "--free-steps", "200", "--nudged-steps", "100", "--cost", cost);
+            assertEquals(0, res.code, res.err);
+            assertTrue(res.lastLine().contains("\"dtype\": \"double\""), res.lastLine());
+            Map<String, INDArray> g = Npz.read(out);
+            assertArrayEquals(new long[]{7, 5}, g.get("dW1").shape());
+            assertArrayEquals(new long[]{7}, g.get("db1").shape());
+            assertArrayEquals(new long[]{3, 7}, g.get("dW2").shape());
+            assertArrayEquals(new long[]{4, 7}, g.get("s1").shape());
+            assertTrue(g.get("dW1").norm2Number().doubleValue() > 0);
+            assertEquals(cost.equals("squared"), g.containsKey("s2"));
+        }
+    }
+
+    @Test
+    void badInputFailsWithAJsonErrorLine(@TempDir Path dir) throws IOException {
+        Result unknown = run("train", "--preset", "mnist-fc1", "--epohcs", "2");
+        assertEquals(2, unknown.code);
+        assertTrue(unknown.lastLine().contains("\"status\": \"error\"") && unknown.lastLine().contains("--epohcs"));
+        assertEquals(2, run("train", "--preset", "nope").code);
+        assertEquals(2, run("train", "--preset", "mnist-fc1", "--free-steps", "0").code);
+        assertEquals(2, run("frobnicate").code);
+
+        // a truncated IDX file
+        Path data = writeData(dir.resolve("data"), 50, 20);
+        byte[] labels = Files.readAllBytes(data.resolve("train-labels-idx1-ubyte"));
+        Files.write(data.resolve("train-labels-idx1-ubyte"), java.util.Arrays.copyOf(labels, 30));
+        Result cut = run("train", "--preset", "mnist-fc1", "--epochs", "1", "--data-dir", data.toString(),
+                "--out", dir.resolve("o").toString());
+        assertEquals(1, cut.code);
+        assertTrue(cut.lastLine().contains("truncated"), cut.lastLine());
+
+        // beta = 0 is not a valid nudge
+        Result beta = run("train", "--preset", "mnist-fc1", "--beta", "0", "--data-dir", writeData(
+                dir.resolve("d2"), 50, 20).toString(), "--out", dir.resolve("o2").toString());
+        assertEquals(1, beta.code);
+        assertTrue(beta.lastLine().contains("beta"), beta.lastLine());
+
+        // a corrupt model file
+        Path model = dir.resolve("bad.zip");
+        Files.writeString(model, "junk");
+        Result ev = run("evaluate", "--model", model.toString(), "--data-dir", data.toString());
+        assertEquals(1, ev.code);
+        assertTrue(ev.lastLine().contains("cannot read model file"), ev.lastLine());
+
+        // a batch whose width does not match the parameters
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        params.put("W1", Nd4j.rand(DataType.FLOAT, 4, 6));
+        params.put("b1", Nd4j.rand(DataType.FLOAT, 4));
+        Map<String, INDArray> batch = new LinkedHashMap<>();
+        batch.put("x", Nd4j.rand(DataType.FLOAT, 2, 5));
+        batch.put("y", Nd4j.createFromArray(0L, 1L));
+        Npz.write(dir.resolve("p.npz"), params);
+        Npz.write(dir.resolve("b.npz"), batch);
+        Result g = run("gradient", "--preset", "mnist-fc1", "--params", dir.resolve("p.npz").toString(), "--batch",
+                dir.resolve("b.npz").toString(), "--out", dir.resolve("g.npz").toString());
+        assertEquals(1, g.code);
+        assertTrue(g.lastLine().contains("features"), g.lastLine());
+        // NaN in the batch
+        INDArray nan = Nd4j.rand(DataType.FLOAT, 2, 6);
+        nan.putScalar(1, 1, Float.NaN);
+        batch.put("x", nan);
+        Npz.write(dir.resolve("b.npz"), batch);
+        Result n = run("gradient", "--preset", "mnist-fc1", "--params", dir.resolve("p.npz").toString(), "--batch",
+                dir.resolve("b.npz").toString(), "--out", dir.resolve("g.npz").toString());
+        assertEquals(1, n.code);
+        assertTrue(n.lastLine().contains("NaN"), n.lastLine());
+        assertTrue(!Files.exists(dir.resolve("g.npz")), "no partial output on failure");
+    }
+
+    @Test
+    void benchPrintsItsFigures() {
+        Result r = run("bench", "--preset", "mnist-fc1", "--batch", "32", "--iterations", "3", "--warmup", "1");
+        assertEquals(0, r.code, r.err);
+        for (String key : new String[]{"seconds_per_iteration", "steps_per_second", "gflops", "peak_gflops",
+                "reference_seconds_per_iteration", "peak_rss_mb"}) {
+            assertTrue(r.lastLine().contains("\"" + key + "\""), key + " in " + r.lastLine());
+        }
+    }
+}
