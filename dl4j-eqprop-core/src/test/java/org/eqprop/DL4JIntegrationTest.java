@@ -4,6 +4,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.eqprop.io.ModelFiles;
 import org.eqprop.nn.conf.EqPropBlock;
+import org.eqprop.training.CosineAnnealingSchedule;
 import org.eqprop.training.EqPropNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,7 +14,6 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
-import org.nd4j.linalg.schedule.CycleSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.deeplearning4j.optimize.listeners.ScoreIterationListener;
 
@@ -114,13 +114,25 @@ class DL4JIntegrationTest {
     }
 
     @Test
+    void cosineAnnealingFollowsPyTorchsClosedForm() {
+        CosineAnnealingSchedule s = new CosineAnnealingSchedule(ScheduleType.EPOCH, 0.25, 1e-5, 100);
+        assertEquals(0.25, s.valueAt(0, 0), 1e-15);
+        assertEquals(0.5 * (0.25 + 1e-5), s.valueAt(999, 50), 1e-15);
+        assertEquals(1e-5, s.valueAt(0, 100), 1e-15);
+        assertEquals(s.valueAt(0, 90), s.valueAt(0, 110), 1e-15);
+        assertEquals(s, s.clone());
+    }
+
+    @Test
     void trainsWithAdamScheduleListenersAndLowersTheLoss() {
         DataSet ds = TestNets.data(DataType.FLOAT, 32, 12, 4, 6);
         EqPropBlock b = new EqPropBlock.Builder().nIn(12).layerSizes(24).freeSteps(20).nudgedSteps(8).beta(0.5).build();
         MultiLayerConfiguration conf = TestNets.readout(DataType.FLOAT, b, 4, 7);
         conf.getConf(0).getLayer();
         ((org.deeplearning4j.nn.conf.layers.BaseLayer) conf.getConf(0).getLayer()).setIUpdater(
-                new Adam(new CycleSchedule(ScheduleType.ITERATION, 0.01, 50)));
+                new Adam(new CosineAnnealingSchedule(ScheduleType.ITERATION, 0.01, 1e-4, 100)));
+        // the schedule survives the JSON round trip inside the updater
+        assertEquals(conf, MultiLayerConfiguration.fromJson(conf.toJson()));
         EqPropNetwork net = new EqPropNetwork(conf);
         net.init();
         net.setListeners(new ScoreIterationListener(1000));

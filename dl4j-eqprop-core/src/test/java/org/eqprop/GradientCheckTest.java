@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,33 +23,53 @@ class GradientCheckTest {
     private static final DataType DT = DataType.DOUBLE;
 
     static EqPropBlock.Builder block(double beta, String estimator) {
-        return new EqPropBlock.Builder().nIn(6).freeSteps(5000).nudgedSteps(5000).tolerance(1e-14).beta(beta)
+        return new EqPropBlock.Builder().nIn(6).freeSteps(5000).nudgedSteps(5000).tolerance(1e-13).beta(beta)
                 .estimator(estimator).engine("reference");
     }
 
-    /** Central differences of the network's mean loss over every parameter of layer 0 (the block). */
+    /** Parameters checked per layer: a fixed random subset (all of them for small layers). */
+    static final int CHECKED = 24;
+
+    static long[] checkedIndices(long n) {
+        java.util.List<Long> all = new java.util.ArrayList<>();
+        for (long i = 0; i < n; i++) {
+            all.add(i);
+        }
+        java.util.Collections.shuffle(all, new java.util.Random(n));
+        return all.stream().limit(CHECKED).mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    /** Central differences of the network's mean loss over the checked parameters of a layer. */
     static INDArray finiteDifferences(MultiLayerNetwork net, DataSet ds, int layer) {
         INDArray params = net.getLayer(layer).params();
-        INDArray fd = params.like();
+        long[] idx = checkedIndices(params.length());
+        INDArray fd = Nd4j.zeros(params.dataType(), idx.length);
         double h = 1e-6;
-        for (long i = 0; i < params.length(); i++) {
+        for (int j = 0; j < idx.length; j++) {
+            long i = idx[j];
             double v = params.getDouble(i);
             params.putScalar(i, v + h);
             double up = net.score(ds);
             params.putScalar(i, v - h);
             double down = net.score(ds);
             params.putScalar(i, v);
-            fd.putScalar(i, (up - down) / (2 * h));
+            fd.putScalar(j, (up - down) / (2 * h));
         }
         return fd;
     }
 
-    /** The network's gradient of layer {@code layer}, as the gradient of the batch-mean loss. */
+    /** The network's gradient of layer {@code layer} at the checked parameters, for the batch-mean loss. */
     static INDArray gradient(MultiLayerNetwork net, DataSet ds, int layer) {
         net.setInput(ds.getFeatures());
         net.setLabels(ds.getLabels());
         net.computeGradientAndScore();
-        return net.getLayer(layer).getGradientsViewArray().dup().divi(ds.numExamples());
+        INDArray g = net.getLayer(layer).getGradientsViewArray().dup().divi(ds.numExamples());
+        long[] idx = checkedIndices(g.length());
+        INDArray out = Nd4j.zeros(g.dataType(), idx.length);
+        for (int j = 0; j < idx.length; j++) {
+            out.putScalar(j, g.getDouble(idx[j]));
+        }
+        return out;
     }
 
     static double relativeError(INDArray a, INDArray b) {

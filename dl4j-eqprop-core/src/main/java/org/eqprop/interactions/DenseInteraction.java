@@ -1,7 +1,7 @@
 package org.eqprop.interactions;
 
+import org.eqprop.dynamics.fused.ParallelGemm;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Fully connected interaction Φ_fc = s_kᵀ W_k s_{k−1} + b_kᵀ s_k (Scellier thesis eq. 5.12), with DL4J's weight
@@ -32,13 +32,13 @@ public final class DenseInteraction implements Interaction {
 
     @Override
     public void addUpwardDrive(INDArray lower, INDArray upperDrive) {
-        Nd4j.gemm(lower, weights, upperDrive, false, false, 1.0, 1.0);
+        ParallelGemm.gemm(lower, weights, upperDrive, false, false, 1.0, 1.0);
         upperDrive.addiRowVector(bias);
     }
 
     @Override
     public void addDownwardDrive(INDArray upper, INDArray lowerDrive) {
-        Nd4j.gemm(upper, weights, lowerDrive, false, true, 1.0, 1.0);
+        ParallelGemm.gemm(upper, weights, lowerDrive, false, true, 1.0, 1.0);
     }
 
     @Override
@@ -49,10 +49,10 @@ public final class DenseInteraction implements Interaction {
         INDArray upperDiff = upperA.sub(upperB);
         if (lowerA == lowerB) {
             // Clamped input: a single product on the difference.
-            Nd4j.gemm(lowerA, upperDiff, gW, true, false, scale, 0.0);
+            ParallelGemm.gemm(lowerA, upperDiff, gW, true, false, scale, 0.0);
         } else {
-            Nd4j.gemm(lowerA, upperA, gW, true, false, scale, 0.0);
-            Nd4j.gemm(lowerB, upperB, gW, true, false, -scale, 1.0);
+            ParallelGemm.gemm(lowerA, upperA, gW, true, false, scale, 0.0);
+            ParallelGemm.gemm(lowerB, upperB, gW, true, false, -scale, 1.0);
         }
         gb.assign(upperDiff.sum(true, 0).muli(scale));
     }

@@ -15,10 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Callable;
 
 /**
  * The fast CPU minimizer for chains of dense interactions in float32: the same relaxation as
@@ -34,13 +31,6 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
 
     /** Batch slices below this size are not split further. */
     private static final int MIN_SLICE = 16;
-
-    private static final int THREADS = Runtime.getRuntime().availableProcessors();
-    private static final ExecutorService POOL = Executors.newFixedThreadPool(Math.max(1, THREADS - 1), r -> {
-        Thread t = new Thread(r, "eqprop-fused");
-        t.setDaemon(true);
-        return t;
-    });
 
     /**
      * Limits ND4J's BLAS to one thread. This engine already runs one batch slice per core; on a small machine,
@@ -87,37 +77,14 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
             out[k] = new float[batch * widths[k]];
         }
 
-        int slices = Math.max(1, Math.min(THREADS, batch / MIN_SLICE));
-        List<Future<SliceResult>> futures = new ArrayList<>();
-        SliceResult[] results = new SliceResult[slices];
-        int base = batch / slices;
-        int extra = batch % slices;
-        int offset = 0;
-        int[] offsets = new int[slices + 1];
-        for (int i = 0; i < slices; i++) {
-            offsets[i] = offset;
-            offset += base + (i < extra ? 1 : 0);
+        int[] bounds = CorePool.split(batch, MIN_SLICE);
+        List<Callable<SliceResult>> tasks = new ArrayList<>();
+        for (int i = 0; i + 1 < bounds.length; i++) {
+            final int lo = bounds[i];
+            final int hi = bounds[i + 1];
+            tasks.add(() -> model.relaxSlice(startF, out, lo, hi - lo));
         }
-        offsets[slices] = batch;
-        for (int i = 1; i < slices; i++) {
-            final int lo = offsets[i];
-            final int hi = offsets[i + 1];
-            futures.add(POOL.submit(() -> model.relaxSlice(startF, out, lo, hi - lo)));
-        }
-        results[0] = model.relaxSlice(startF, out, offsets[0], offsets[1] - offsets[0]);
-        try {
-            for (int i = 1; i < slices; i++) {
-                results[i] = futures.get(i - 1).get();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted during relaxation", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
+        List<SliceResult> results = CorePool.runAll(tasks);
         int steps = 0;
         double residual = 0;
         boolean converged = true;
