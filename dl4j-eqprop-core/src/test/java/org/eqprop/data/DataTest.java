@@ -72,17 +72,17 @@ class DataTest {
         Path home = dir.resolve("home");
         Path option = dir.resolve("opt");
         Path env = dir.resolve("env");
-        IdxTestFiles.writeLearnableMnist(env.resolve("mnist"), 20, 10);
+        SyntheticImages.writeMnistLike(env.resolve("mnist"), 20, 10);
         DataLocator fromEnv = new DataLocator(option, env.toString(), home, false);
         assertEquals(env.resolve("mnist"), fromEnv.mnist()[0].getParent());
-        IdxTestFiles.writeLearnableMnist(option, 20, 10);
+        SyntheticImages.writeMnistLike(option, 20, 10);
         assertEquals(option, new DataLocator(option, env.toString(), home, false).mnist()[0].getParent());
         Path nowhere = dir.resolve("nowhere");
         IOException e = assertThrows(IOException.class,
                 () -> new DataLocator(nowhere, null, home, false).mnist());
         assertTrue(e.getMessage().contains(nowhere.toString()) && e.getMessage().contains(".deeplearning4j")
                 && e.getMessage().contains("EQPROP_DATA_DIR"), e.getMessage());
-        IdxTestFiles.writeLearnableMnist(home.resolve(".deeplearning4j/data/MNIST"), 20, 10);
+        SyntheticImages.writeMnistLike(home.resolve(".deeplearning4j/data/MNIST"), 20, 10);
         assertTrue(new DataLocator(nowhere, null, home, false).mnist()[0].startsWith(home));
     }
 

@@ -1,5 +1,6 @@
 package org.eqprop.examples.cli;
 
+import org.eqprop.data.SyntheticImages;
 import org.eqprop.io.Npz;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -8,7 +9,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,39 +40,9 @@ class CliTest {
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    /** MNIST-shaped IDX files where each class lights its own band of rows: learnable in one short epoch. */
     static Path writeData(Path dir, int train, int test) throws IOException {
-        writeSplit(dir, "train", train, 1);
-        writeSplit(dir, "t10k", test, 2);
+        SyntheticImages.writeMnistLike(dir, train, test);
         return dir;
-    }
-
-    static void writeSplit(Path dir, String prefix, int n, long seed) throws IOException {
-        Random r = new Random(seed);
-        ByteArrayOutputStream img = new ByteArrayOutputStream();
-        DataOutputStream io = new DataOutputStream(img);
-        io.writeInt(0x803);
-        io.writeInt(n);
-        io.writeInt(28);
-        io.writeInt(28);
-        ByteArrayOutputStream lab = new ByteArrayOutputStream();
-        DataOutputStream lo = new DataOutputStream(lab);
-        lo.writeInt(0x801);
-        lo.writeInt(n);
-        for (int i = 0; i < n; i++) {
-            int y = r.nextInt(10);
-            lo.write(y);
-            for (int p = 0; p < 784; p++) {
-                boolean on = (p / 28) >= y * 2 + 3 && (p / 28) < y * 2 + 6;
-                io.write(on ? 200 + r.nextInt(56) : r.nextInt(40));
-            }
-        }
-        Files.createDirectories(dir);
-        try (GZIPOutputStream g = new GZIPOutputStream(Files.newOutputStream(dir.resolve(prefix
-                + "-images-idx3-ubyte.gz")))) {
-            g.write(img.toByteArray());
-        }
-        Files.write(dir.resolve(prefix + "-labels-idx1-ubyte"), lab.toByteArray());
     }
 
     @Test
