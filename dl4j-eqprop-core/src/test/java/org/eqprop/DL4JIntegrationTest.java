@@ -114,6 +114,40 @@ class DL4JIntegrationTest {
     }
 
     @Test
+    void weightDecayShrinksWeightsButNotBiasesWhenThePredictionIsRight() {
+        // Weight decay is set on the layer: DL4J 1.0.0-M2.1 applies a network-wide .weightDecay() twice to every
+        // layer (LayerValidation.configureBaseLayer appends it to the copy NeuralNetConfiguration already made).
+        EqPropBlock b = (EqPropBlock) new EqPropBlock.Builder().nIn(12).layerSizes(10, 4).freeSteps(5000)
+                .nudgedSteps(200).tolerance(1e-14).engine("reference").weightDecay(0.1).build();
+        MultiLayerConfiguration conf = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(3)
+                .dataType(DataType.DOUBLE).updater(new Sgd(0.5)).list().layer(b)
+                .layer(new org.deeplearning4j.nn.conf.layers.LossLayer.Builder(new org.eqprop.costs.HalfSquaredError())
+                        .activation(org.nd4j.linalg.activations.Activation.IDENTITY).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.feedForward(12)).build();
+        assertEquals(1, ((EqPropBlock) conf.getConf(0).getLayer()).getRegularization().size(),
+                ((EqPropBlock) conf.getConf(0).getLayer()).getRegularization().toString());
+        EqPropNetwork net = new EqPropNetwork(conf);
+        net.init();
+        assertEquals(1, ((EqPropBlock) net.getLayer(0).conf().getLayer()).getRegularizationByParam("W1").size());
+        net.getLayer(0).getParam("b1").assign(0.05);
+        INDArray x = TestNets.data(DataType.DOUBLE, 5, 12, 4, 8).getFeatures();
+        INDArray rightAnswer = net.output(x);
+        INDArray w1 = net.getLayer(0).getParam("W1").dup();
+        INDArray b1 = net.getLayer(0).getParam("b1").dup();
+        net.setInput(x);
+        net.setLabels(rightAnswer);
+        net.computeGradientAndScore();
+        assertEquals(0.0, net.gradient().gradient().amaxNumber().doubleValue(), 1e-12, "EqProp gradient");
+        net.fit(new DataSet(x, rightAnswer));
+        // zero EqProp gradient: only decoupled weight decay acts, W ← W − lr·wd·W, biases untouched
+        INDArray w1After = net.getLayer(0).getParam("W1");
+        assertTrue(w1After.equalsWithEps(w1.mul(1 - 0.5 * 0.1), 1e-10), "max diff "
+                + w1After.sub(w1.mul(1 - 0.5 * 0.1)).amaxNumber() + " change " + w1After.sub(w1).amaxNumber());
+        assertTrue(net.getLayer(0).getParam("b1").equalsWithEps(b1, 1e-12), "bias change "
+                + net.getLayer(0).getParam("b1").sub(b1).amaxNumber());
+    }
+
+    @Test
     void cosineAnnealingFollowsPyTorchsClosedForm() {
         CosineAnnealingSchedule s = new CosineAnnealingSchedule(ScheduleType.EPOCH, 0.25, 1e-5, 100);
         assertEquals(0.25, s.valueAt(0, 0), 1e-15);

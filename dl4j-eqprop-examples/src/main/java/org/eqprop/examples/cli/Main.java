@@ -20,6 +20,8 @@ public final class Main {
             "           [--free-steps T] [--nudged-steps K] [--activation hard-sigmoid|half-hard-sigmoid|sigmoid]",
             "           [--cost squared|cross-entropy] [--tolerance TOL] [--engine auto|fused|reference] "
                     + "[--lr-scale F]",
+            "           [--leak L] [--dynamics fixed-point|euler] [--euler-step E] [--nudging-force recomputed|held]",
+            "           [--persistent-states] [--momentum M] [--weight-decay WD]",
             "  evaluate --model FILE [--data-dir D] [--test-limit N]",
             "  gradient --preset P --params IN.npz --batch BATCH.npz --out OUT.npz [--beta B] [--estimator E]",
             "           [--free-steps T] [--nudged-steps K] [--activation NAME] [--cost squared|cross-entropy]",
@@ -38,7 +40,7 @@ public final class Main {
     static int run(String[] argv, PrintStream out, PrintStream err) {
         String command = argv.length == 0 ? "help" : argv[0];
         try {
-            Args args = new Args(argv, 1, Set.of("no-reference"));
+            Args args = new Args(argv, 1, Set.of("no-reference", "persistent-states"));
             FusedDenseRelaxation.useSingleThreadedBlas();
             Json summary;
             switch (command) {

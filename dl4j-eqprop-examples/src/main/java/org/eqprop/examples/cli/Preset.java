@@ -47,6 +47,13 @@ final class Preset {
     int epochs;
     String engine = "auto";
     double tolerance = 0;
+    double leak = 0;
+    String dynamics = "fixed-point";
+    double eulerStep = 0.5;
+    String nudgingForce = "recomputed";
+    boolean persistentStates = false;
+    double momentum = 0;
+    double weightDecay = 0;
 
     static Preset named(String name) {
         Preset p = new Preset();
@@ -94,6 +101,17 @@ final class Preset {
         tolerance = tol == null ? tolerance : tol;
         Integer bs = a.optionalInteger("batch-size", 1);
         batchSize = bs == null ? batchSize : bs;
+        Double lk = a.optionalDouble("leak");
+        leak = lk == null ? leak : lk;
+        dynamics = a.string("dynamics", dynamics);
+        Double eps = a.optionalDouble("euler-step");
+        eulerStep = eps == null ? eulerStep : eps;
+        nudgingForce = a.string("nudging-force", nudgingForce);
+        persistentStates = a.flag("persistent-states") || persistentStates;
+        Double mom = a.optionalDouble("momentum");
+        momentum = mom == null ? momentum : mom;
+        Double wd = a.optionalDouble("weight-decay");
+        weightDecay = wd == null ? weightDecay : wd;
         Double lrScale = a.optionalDouble("lr-scale");
         if (lrScale != null) {
             learningRates = Arrays.stream(learningRates).map(x -> x * lrScale).toArray();
@@ -116,22 +134,29 @@ final class Preset {
         int[] sizes = relaxingSizes();
         IUpdater[] updaters = new IUpdater[sizes.length];
         for (int i = 0; i < sizes.length; i++) {
-            updaters[i] = new Sgd(learningRates[i]);
+            updaters[i] = updater(learningRates[i]);
         }
         EqPropBlock block = new EqPropBlock.Builder().nIn(inputs).layerSizes(sizes).stateActivation(activation)
-                .freeSteps(freeSteps).nudgedSteps(nudgedSteps).beta(beta).estimator(estimator).tolerance(tolerance)
-                .engine(engine).seed(seed).layerUpdaters(updaters).build();
+                .leak(leak).dynamics(dynamics).eulerStep(eulerStep).freeSteps(freeSteps).nudgedSteps(nudgedSteps)
+                .beta(beta).estimator(estimator).tolerance(tolerance).nudgingForce(nudgingForce)
+                .persistentStates(persistentStates).engine(engine).seed(seed).layerUpdaters(updaters)
+                .weightDecay(weightDecay).build();
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType)
-                .weightInit(WeightInit.UNIFORM).updater(new Sgd(learningRates[learningRates.length - 1]))
+                .weightInit(WeightInit.UNIFORM).updater(updater(learningRates[learningRates.length - 1]))
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED).inferenceWorkspaceMode(WorkspaceMode.ENABLED)
                 .list().layer(block);
         if (cost.equals("cross-entropy")) {
             list.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
-                    .nOut(classes).build());
+                    .nOut(classes).weightDecay(weightDecay).build());
         } else {
             list.layer(new LossLayer.Builder(new HalfSquaredError()).activation(Activation.IDENTITY).build());
         }
         return list.setInputType(InputType.feedForward(inputs)).build();
+    }
+
+    /** Plain SGD (the papers' MNIST runs) or SGD with Nesterov momentum when --momentum is given. */
+    private IUpdater updater(double lr) {
+        return momentum > 0 ? new org.nd4j.linalg.learning.config.Nesterovs(lr, momentum) : new Sgd(lr);
     }
 
     /** Useful floating-point operations of one training iteration (relaxation, input drive, weight gradient). */

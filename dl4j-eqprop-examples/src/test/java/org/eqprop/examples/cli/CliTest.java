@@ -93,6 +93,20 @@ class CliTest {
             assertArrayEquals(new long[]{4, 7}, g.get("s1").shape());
             assertTrue(g.get("dW1").norm2Number().doubleValue() > 0);
             assertEquals(cost.equals("squared"), g.containsKey("s2"));
+            if (cost.equals("cross-entropy")) {
+                // the readout's gradient in PyTorch layout: mean over the batch of (o − y) s1ᵀ, o = softmax(s1 W2ᵀ + b2)
+                INDArray s1 = g.get("s1");
+                INDArray o = org.nd4j.linalg.ops.transforms.Transforms.softmax(
+                        s1.mmul(params.get("W2").transpose()).addiRowVector(params.get("b2")), false);
+                INDArray y = Nd4j.zeros(DataType.DOUBLE, 4, 3);
+                long[] labels = {0, 2, 1, 2};
+                for (int i = 0; i < 4; i++) {
+                    y.putScalar(i, labels[i], 1.0);
+                }
+                INDArray expected = o.sub(y).transpose().mmul(s1).divi(4);
+                assertTrue(expected.equalsWithEps(g.get("dW2"), 1e-9), expected + " vs " + g.get("dW2"));
+                assertTrue(o.sub(y).mean(0).equalsWithEps(g.get("db2"), 1e-9));
+            }
         }
     }
 
