@@ -136,11 +136,12 @@ final class Preset {
         for (int i = 0; i < sizes.length; i++) {
             updaters[i] = updater(learningRates[i]);
         }
-        EqPropBlock block = new EqPropBlock.Builder().nIn(inputs).layerSizes(sizes).stateActivation(activation)
+        EqPropBlock.Builder blockBuilder = new EqPropBlock.Builder().nIn(inputs).layerSizes(sizes).stateActivation(activation)
                 .leak(leak).dynamics(dynamics).eulerStep(eulerStep).freeSteps(freeSteps).nudgedSteps(nudgedSteps)
                 .beta(beta).estimator(estimator).tolerance(tolerance).nudgingForce(nudgingForce)
-                .persistentStates(persistentStates).engine(engine).seed(seed).layerUpdaters(updaters)
-                .weightDecay(weightDecay).build();
+                .persistentStates(persistentStates).engine(engine).seed(seed).layerUpdaters(updaters);
+        blockBuilder.weightDecay(weightDecay);
+        EqPropBlock block = blockBuilder.build();
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType)
                 .weightInit(WeightInit.UNIFORM).updater(updater(learningRates[learningRates.length - 1]))
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED).inferenceWorkspaceMode(WorkspaceMode.ENABLED)
