@@ -21,7 +21,7 @@ public final class Main {
             "           [--cost squared|cross-entropy] [--tolerance TOL] [--engine auto|fused|reference] "
                     + "[--lr-scale F]",
             "           [--leak L] [--dynamics fixed-point|euler] [--euler-step E] [--nudging-force recomputed|held]",
-            "           [--persistent-states] [--momentum M] [--weight-decay WD]",
+            "           [--persistent-states] [--momentum M] [--weight-decay WD] [--schedule constant|cosine]",
             "  evaluate --model FILE [--data-dir D] [--test-limit N]",
             "  gradient --preset P --params IN.npz --batch BATCH.npz --out OUT.npz [--beta B] [--estimator E]",
             "           [--free-steps T] [--nudged-steps K] [--activation NAME] [--cost squared|cross-entropy]",

@@ -26,7 +26,7 @@ final class TrainCommand {
 
     static Json run(Args a, PrintStream out, PrintStream err) throws IOException {
         Preset p = Preset.named(a.required("preset")).override(a);
-        int epochs = a.integer("epochs", p.epochs, 1);
+        int epochs = p.epochs;
         int trainLimit = a.integer("train-limit", 0, 0);
         int testLimit = a.integer("test-limit", 0, 0);
         long seed = a.longValue("seed", 1234);
@@ -41,9 +41,9 @@ final class TrainCommand {
         LabeledImages train = LabeledImages.fromIdx(files[0], files[1], 10, trainLimit);
         LabeledImages test = LabeledImages.fromIdx(files[2], files[3], 10, testLimit);
         out.printf(Locale.ROOT, "preset %s: %d-%s-%d (%s), T=%d K=%d beta=%s %s, batch %d, %d epochs; %d train / %d "
-                        + "test examples from %s%n", p.name, p.inputs, java.util.Arrays.toString(p.hidden), p.classes,
+                        + "test examples from %s; learning rates %s (%s)%n", p.name, p.inputs, java.util.Arrays.toString(p.hidden), p.classes,
                 p.cost, p.freeSteps, p.nudgedSteps, p.beta, p.estimator, p.batchSize, epochs, train.size(),
-                test.size(), files[0].getParent());
+                test.size(), files[0].getParent(), java.util.Arrays.toString(p.learningRates), p.schedule);
 
         EqPropNetwork net = new EqPropNetwork(p.configuration(seed, DataType.FLOAT));
         net.init();
