@@ -59,8 +59,6 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     private transient NudgingForce installedForce;
     private transient GradientEstimator estimator;
     private transient PersistentStates persistent;
-    private transient Equilibrium lastPlus;
-    private transient Equilibrium lastMinus;
     private final RelaxationStats stats = new RelaxationStats();
     private final List<RelaxationListener> relaxationListeners = new CopyOnWriteArrayList<>();
     private boolean warnedHeld;
@@ -101,11 +99,6 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     /** The free equilibrium of the last forward pass (null before one; kept after {@link #clear()}). */
     public Equilibrium freeEquilibrium() {
         return free;
-    }
-
-    /** The two equilibria of the last gradient estimate (for diagnostics and tests). */
-    public Equilibrium[] lastContrast() {
-        return new Equilibrium[]{lastPlus, lastMinus};
     }
 
     public RelaxationStats relaxationStats() {
@@ -153,8 +146,6 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
                 report(signedBeta > 0 ? "nudged+" : "nudged-", e);
                 return e;
             }, c.getBeta());
-            lastPlus = contrast.plus();
-            lastMinus = contrast.minus();
             INDArray[][] views = new INDArray[c.getLayerSizes().length][];
             for (int k = 0; k < views.length; k++) {
                 views[k] = new INDArray[]{gradientViews.get(EqPropBlockParamInitializer.weightKey(k)),
@@ -274,7 +265,5 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         freeInput = null;
         freeInputSource = null;
         inputDrive = null;
-        lastPlus = null;
-        lastMinus = null;
     }
 }
