@@ -76,6 +76,12 @@ class GradientCheckTest {
         return a.sub(b).norm2Number().doubleValue() / b.norm2Number().doubleValue();
     }
 
+    /** Prints the measured error, so the figures appear in the test log. */
+    static double report(String what, double err) {
+        System.out.printf(java.util.Locale.ROOT, "GradientCheck %-55s relative error %.3e%n", what, err);
+        return err;
+    }
+
     @Test
     void symmetricMatchesFiniteDifferencesForSquaredError() {
         DataSet ds = TestNets.data(DT, 5, 6, 3, 1);
@@ -85,7 +91,7 @@ class GradientCheckTest {
         INDArray fd = finiteDifferences(net, ds, 0);
         INDArray ep = gradient(net, ds, 0);
         assertTrue(fd.norm2Number().doubleValue() > 1e-3, "gradient should not vanish on this net");
-        double err = relativeError(ep, fd);
+        double err = report("symmetric, squared error, 6-8-3, beta=1e-3", relativeError(ep, fd));
         assertTrue(err < 1e-3, "relative error " + err);
         assertFreePhaseConverged(net);
     }
@@ -98,7 +104,7 @@ class GradientCheckTest {
         net.init();
         INDArray fd = finiteDifferences(net, ds, 0);
         INDArray ep = gradient(net, ds, 0);
-        double err = relativeError(ep, fd);
+        double err = report("symmetric, softmax readout, 6-8-5(-3), beta=1e-3", relativeError(ep, fd));
         assertTrue(err < 1e-3, "relative error " + err);
         // the readout's own gradient, computed by DL4J at the free fixed point
         INDArray fdOut = finiteDifferences(net, ds, 1);
@@ -112,7 +118,8 @@ class GradientCheckTest {
         MultiLayerNetwork net = new MultiLayerNetwork(TestNets.readout(DT,
                 block(1e-3, "symmetric").layerSizes(7, 4).build(), 3, 13));
         net.init();
-        double err = relativeError(gradient(net, ds, 0), finiteDifferences(net, ds, 0));
+        double err = report("held force, plain MultiLayerNetwork, readout", relativeError(gradient(net, ds, 0),
+                finiteDifferences(net, ds, 0)));
         assertTrue(err < 1e-3, "relative error " + err);
     }
 
@@ -122,7 +129,8 @@ class GradientCheckTest {
         EqPropNetwork net = new EqPropNetwork(TestNets.squaredError(DT, block(1e-3, "symmetric")
                 .layerSizes(7, 5, 3).stateActivation("sigmoid").leak(0.01).build(), 14));
         net.init();
-        double err = relativeError(gradient(net, ds, 0), finiteDifferences(net, ds, 0));
+        double err = report("symmetric, 6-7-5-3 sigmoid + leak", relativeError(gradient(net, ds, 0),
+                finiteDifferences(net, ds, 0)));
         assertTrue(err < 1e-3, "relative error " + err);
     }
 
@@ -139,7 +147,7 @@ class GradientCheckTest {
             if (fd == null) {
                 fd = finiteDifferences(net, ds, 0);
             }
-            errors[i] = relativeError(gradient(net, ds, 0), fd);
+            errors[i] = report("one-sided, beta=" + betas[i], relativeError(gradient(net, ds, 0), fd));
         }
         for (int i = 1; i < betas.length; i++) {
             double ratio = errors[i - 1] / errors[i];
@@ -150,7 +158,7 @@ class GradientCheckTest {
         EqPropNetwork sym = new EqPropNetwork(TestNets.squaredError(DT,
                 block(0.01, "symmetric").layerSizes(8, 3).build(), 15));
         sym.init();
-        assertTrue(relativeError(gradient(sym, ds, 0), fd) < errors[2] / 10);
+        assertTrue(report("symmetric, beta=0.01", relativeError(gradient(sym, ds, 0), fd)) < errors[2] / 10);
     }
 
     @Test
@@ -159,7 +167,8 @@ class GradientCheckTest {
         EqPropNetwork net = new EqPropNetwork(TestNets.squaredError(DT, block(1e-3, "symmetric")
                 .layerSizes(8, 3).dynamics("euler").eulerStep(0.5).build(), 16));
         net.init();
-        double err = relativeError(gradient(net, ds, 0), finiteDifferences(net, ds, 0));
+        double err = report("symmetric, Euler dynamics eps=0.5", relativeError(gradient(net, ds, 0),
+                finiteDifferences(net, ds, 0)));
         assertTrue(err < 1e-3, "relative error " + err);
     }
 

@@ -3,6 +3,7 @@ package org.eqprop.examples.cli;
 import org.deeplearning4j.nn.api.Layer;
 import org.eqprop.dynamics.Equilibrium;
 import org.eqprop.io.Npz;
+import org.eqprop.io.NumpyParams;
 import org.eqprop.nn.layers.EqPropBlockLayer;
 import org.eqprop.nn.params.EqPropBlockParamInitializer;
 import org.eqprop.training.EqPropNetwork;
@@ -103,16 +104,7 @@ final class GradientCommand {
         net.init();
         int blockLayers = readout ? pairs - 1 : pairs;
         Layer blockLayer = net.getLayer(0);
-        for (int k = 0; k < blockLayers; k++) {
-            blockLayer.setParam(EqPropBlockParamInitializer.weightKey(k), params.get("W" + (k + 1)).castTo(dt)
-                    .transpose());
-            blockLayer.setParam(EqPropBlockParamInitializer.biasKey(k), params.get("b" + (k + 1)).castTo(dt)
-                    .reshape(1, outs[k]));
-        }
-        if (readout) {
-            net.getLayer(1).setParam("W", params.get("W" + pairs).castTo(dt).transpose());
-            net.getLayer(1).setParam("b", params.get("b" + pairs).castTo(dt).reshape(1, classes));
-        }
+        NumpyParams.load(net, params);
         INDArray xs = x.castTo(dt);
         net.setInput(xs);
         net.setLabels(oneHot);
@@ -121,7 +113,6 @@ final class GradientCommand {
 
         EqPropBlockLayer block = (EqPropBlockLayer) blockLayer;
         Map<String, INDArray> result = new LinkedHashMap<>();
-        Map<String, INDArray> g = block.paramTable();
         for (int k = 0; k < blockLayers; k++) {
             INDArray gw = net.gradient().getGradientFor("0_" + EqPropBlockParamInitializer.weightKey(k));
             INDArray gb = net.gradient().getGradientFor("0_" + EqPropBlockParamInitializer.biasKey(k));

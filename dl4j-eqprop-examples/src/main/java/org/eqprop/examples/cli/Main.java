@@ -26,6 +26,8 @@ public final class Main {
             "  gradient --preset P --params IN.npz --batch BATCH.npz --out OUT.npz [--beta B] [--estimator E]",
             "           [--free-steps T] [--nudged-steps K] [--activation NAME] [--cost squared|cross-entropy]",
             "  bench    --preset P [--batch B] [--iterations N] [--warmup N] [--no-reference] [--engine E]",
+            "  export   --model FILE --out PARAMS.npz   (W1, b1, ... in PyTorch layout: Wk [out, in])",
+            "  train ... --init-params PARAMS.npz        starts from NumPy parameters (same layout)",
             "Data: --data-dir, then $EQPROP_DATA_DIR, then ~/.deeplearning4j/data/MNIST, then a download.");
 
     private Main() {
@@ -55,6 +57,9 @@ public final class Main {
                     break;
                 case "bench":
                     summary = BenchCommand.run(args, out);
+                    break;
+                case "export":
+                    summary = ExportCommand.run(args, out);
                     break;
                 case "help":
                 case "--help":

@@ -5,6 +5,8 @@ import org.eqprop.data.DataLocator;
 import org.eqprop.data.LabeledImages;
 import org.eqprop.data.ShufflingIterator;
 import org.eqprop.io.ModelFiles;
+import org.eqprop.io.Npz;
+import org.eqprop.io.NumpyParams;
 import org.eqprop.nn.layers.EqPropBlockLayer;
 import org.eqprop.training.EqPropNetwork;
 import org.nd4j.evaluation.classification.Evaluation;
@@ -32,6 +34,7 @@ final class TrainCommand {
         long seed = a.longValue("seed", 1234);
         Path dataDir = a.path("data-dir");
         Path outDir = a.path("out");
+        Path initParams = a.path("init-params");
         if (outDir == null) {
             outDir = Paths.get("runs", p.name);
         }
@@ -47,6 +50,10 @@ final class TrainCommand {
 
         EqPropNetwork net = new EqPropNetwork(p.configuration(seed, DataType.FLOAT));
         net.init();
+        if (initParams != null) {
+            NumpyParams.load(net, Npz.read(initParams));
+            out.println("initial parameters from " + initParams);
+        }
         ShufflingIterator it = new ShufflingIterator(train, p.batchSize, true, seed, DataType.FLOAT);
         Progress progress = new Progress(err, it.batchesPerEpoch());
         net.setListeners(progress);

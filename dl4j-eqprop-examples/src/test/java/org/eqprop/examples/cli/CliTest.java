@@ -64,6 +64,19 @@ class CliTest {
         Result ev = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data-dir", data.toString());
         assertEquals(0, ev.code, ev.err);
         assertTrue(ev.lastLine().contains("\"test_error\": " + Json.render(testError)), ev.lastLine() + " vs " + json);
+
+        // export to NumPy, then start a new run from those parameters
+        Result ex = run("export", "--model", out.resolve("model.zip").toString(), "--out",
+                dir.resolve("p.npz").toString());
+        assertEquals(0, ex.code, ex.err);
+        Map<String, INDArray> p = Npz.read(dir.resolve("p.npz"));
+        assertArrayEquals(new long[]{500, 784}, p.get("W1").shape());
+        assertArrayEquals(new long[]{10, 500}, p.get("W2").shape());
+        Result again = run("train", "--preset", "mnist-fc1", "--epochs", "1", "--data-dir", data.toString(),
+                "--out", dir.resolve("run2").toString(), "--init-params", dir.resolve("p.npz").toString(),
+                "--free-steps", "15", "--nudged-steps", "5", "--train-limit", "40");
+        assertEquals(0, again.code, again.err);
+        assertTrue(again.out.contains("initial parameters from"));
     }
 
     @Test

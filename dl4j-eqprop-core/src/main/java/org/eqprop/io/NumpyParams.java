@@ -1,0 +1,85 @@
+package org.eqprop.io;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.eqprop.nn.layers.EqPropBlockLayer;
+import org.eqprop.nn.params.EqPropBlockParamInitializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A network's parameters in the PyTorch research code's conventions, for {@code .npz} exchange: the interactions
+ * numbered from the input, {@code W1, b1, W2, b2, ...}, with {@code Wk} [out, in] and {@code bk} [out]. The EqProp
+ * block's interactions come first, then the weights of the DL4J layers after it (e.g. the softmax readout).
+ */
+public final class NumpyParams {
+
+    private NumpyParams() {
+    }
+
+    /** Copies of every weight and bias, PyTorch layout. */
+    public static Map<String, INDArray> export(MultiLayerNetwork net) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        List<INDArray[]> pairs = pairs(net);
+        for (int k = 0; k < pairs.size(); k++) {
+            INDArray w = pairs.get(k)[0];
+            INDArray b = pairs.get(k)[1];
+            out.put("W" + (k + 1), w.transpose().dup('c'));
+            out.put("b" + (k + 1), b.reshape(b.length()).dup('c'));
+        }
+        return out;
+    }
+
+    /** Loads PyTorch-layout parameters into the network, checking every name and shape first. */
+    public static void load(MultiLayerNetwork net, Map<String, INDArray> params) throws IOException {
+        List<INDArray[]> pairs = pairs(net);
+        for (int k = 0; k < pairs.size(); k++) {
+            INDArray w = params.get("W" + (k + 1));
+            INDArray b = params.get("b" + (k + 1));
+            long[] wShape = {pairs.get(k)[0].size(1), pairs.get(k)[0].size(0)};
+            if (w == null || b == null) {
+                throw new IOException("missing W" + (k + 1) + " or b" + (k + 1) + " (the network has " + pairs.size()
+                        + " weight/bias pairs)");
+            }
+            if (!Arrays.equals(w.shape(), wShape) || b.length() != wShape[0]) {
+                throw new IOException("W" + (k + 1) + " must be " + Arrays.toString(wShape) + " and b" + (k + 1)
+                        + " [" + wShape[0] + "], got " + Arrays.toString(w.shape()) + " and "
+                        + Arrays.toString(b.shape()));
+            }
+        }
+        if (params.containsKey("W" + (pairs.size() + 1))) {
+            throw new IOException("the file has more weight matrices than the network (" + pairs.size() + ")");
+        }
+        for (int k = 0; k < pairs.size(); k++) {
+            INDArray target = pairs.get(k)[0];
+            pairs.get(k)[0].assign(params.get("W" + (k + 1)).castTo(target.dataType()).transpose());
+            pairs.get(k)[1].assign(params.get("b" + (k + 1)).castTo(target.dataType()).reshape(pairs.get(k)[1].shape()));
+        }
+    }
+
+    /** The (W [in, out], b) views of the network, in the order of the interactions from the input. */
+    static List<INDArray[]> pairs(MultiLayerNetwork net) {
+        List<INDArray[]> pairs = new ArrayList<>();
+        for (Layer layer : net.getLayers()) {
+            if (layer instanceof EqPropBlockLayer block) {
+                for (int k = 0; k < block.layerConf().getLayerSizes().length; k++) {
+                    pairs.add(new INDArray[]{block.getParam(EqPropBlockParamInitializer.weightKey(k)),
+                            block.getParam(EqPropBlockParamInitializer.biasKey(k))});
+                }
+            } else if (layer.paramTable() != null && layer.paramTable().containsKey("W")
+                    && layer.paramTable().containsKey("b")) {
+                pairs.add(new INDArray[]{layer.getParam("W"), layer.getParam("b")});
+            } else if (layer.numParams() > 0) {
+                throw new IllegalArgumentException("cannot map the parameters of " + layer.getClass().getSimpleName()
+                        + " to W/b pairs");
+            }
+        }
+        return pairs;
+    }
+}
