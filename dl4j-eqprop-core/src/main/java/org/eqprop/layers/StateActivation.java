@@ -124,6 +124,26 @@ public final class StateActivation {
         return leaked == null ? u : u.addi(leaked);
     }
 
+    /**
+     * σ'(u) for a whole array (a new array): 1 on (0, 1) for the hard sigmoid, ½ on (0, 2) for the half-hard one
+     * (0 at and beyond the kinks), 4σ(1 − σ) for the sigmoid; plus the leak λ. Used by backpropagation through time.
+     */
+    public INDArray derivative(INDArray u) {
+        INDArray d;
+        switch (kind) {
+            case HARD_SIGMOID:
+                d = u.gt(0.0).castTo(u.dataType()).muli(u.lt(1.0).castTo(u.dataType()));
+                break;
+            case HALF_HARD_SIGMOID:
+                d = u.gt(0.0).castTo(u.dataType()).muli(u.lt(2.0).castTo(u.dataType())).muli(0.5);
+                break;
+            default:
+                INDArray s = Transforms.sigmoid(u.sub(0.5).muli(4.0), false);
+                d = s.mul(s.rsub(1.0)).muli(4.0);
+        }
+        return leak == 0f ? d : d.addi(leak);
+    }
+
     /** The range [lo, hi] of the states (without leak); the Euler dynamics clip to it. */
     public boolean isHardSigmoid() {
         return kind == Kind.HARD_SIGMOID && leak == 0f;

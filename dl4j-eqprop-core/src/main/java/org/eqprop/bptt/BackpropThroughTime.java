@@ -1,0 +1,147 @@
+package org.eqprop.bptt;
+
+import org.eqprop.dynamics.EnergyChain;
+import org.eqprop.dynamics.FixedPointDynamics;
+import org.eqprop.interactions.DenseInteraction;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Backpropagation through time on the unrolled relaxation s_{t+1} = σ(u_t), u_t = ∂Φ/∂s(θ, x, s_t), of a chain of
+ * dense interactions: the baseline EqProp is compared with (Ernoult et al. 2019). For L = C(s_T):
+ * <pre>
+ *   g_T = ∂C/∂s_T,   δ_t = g_{t+1} ⊙ σ'(u_t),
+ *   g_t(s_{k−1}) += δ_t(k) W_kᵀ,   g_t(s_{k+1}) += δ_t(k) W_{k+1},
+ *   ∂L/∂W_k += s_{k−1,t}ᵀ δ_t(k) + δ_t(k−1)ᵀ s_{k,t},   ∂L/∂b_k += Σ_batch δ_t(k)
+ * </pre>
+ * (row-major states, DL4J's W [n_{k−1}, n_k]); truncated BPTT sums only the last K steps. Gradients are summed over
+ * the batch, like DL4J's.
+ */
+public final class BackpropThroughTime {
+
+    private BackpropThroughTime() {
+    }
+
+    /** Runs T steps of the free dynamics from {@code start}, keeping every state and drive. */
+    public static Trajectory forward(EnergyChain chain, INDArray inputDrive, INDArray[] start, int steps) {
+        requireSupported(chain);
+        List<INDArray[]> states = new ArrayList<>();
+        List<INDArray[]> drives = new ArrayList<>();
+        INDArray[] s = new INDArray[start.length];
+        for (int k = 0; k < s.length; k++) {
+            s[k] = start[k].dup('c');
+        }
+        states.add(s);
+        for (int t = 0; t < steps; t++) {
+            INDArray[] u = new INDArray[s.length];
+            chain.drives(inputDrive, s, u);
+            INDArray[] next = new INDArray[s.length];
+            for (int k = 0; k < s.length; k++) {
+                next[k] = chain.activation().applyInPlace(u[k].dup());
+            }
+            drives.add(u);
+            states.add(next);
+            s = next;
+        }
+        return new Trajectory(states, drives);
+    }
+
+    /**
+     * The gradient of L = C(s_T) through the last {@code truncation} steps of the trajectory.
+     *
+     * @param outputGradient ∂C/∂s_N at the last state, [batch, width_N]
+     * @param truncation     K: how many of the last steps to backpropagate through (≥ T: full BPTT)
+     * @param perStep        whether to keep each step's parameter and state gradients (for the GDD comparison)
+     */
+    public static BpttGradient backward(EnergyChain chain, INDArray x, Trajectory trajectory, INDArray outputGradient,
+                                        int truncation, boolean perStep) {
+        requireSupported(chain);
+        int n = chain.depth();
+        int steps = trajectory.steps();
+        int first = Math.max(0, steps - truncation);
+        INDArray[] w = new INDArray[n];
+        INDArray[] gW = new INDArray[n];
+        INDArray[] gb = new INDArray[n];
+        for (int k = 0; k < n; k++) {
+            DenseInteraction d = (DenseInteraction) chain.interaction(k);
+            w[k] = d.weights().castTo(x.dataType());
+            gW[k] = Nd4j.zeros(x.dataType(), w[k].shape());
+            gb[k] = Nd4j.zeros(x.dataType(), 1, w[k].size(1));
+        }
+        INDArray inputGrad = Nd4j.zeros(x.dataType(), x.shape());
+        // g holds ∂L/∂s_{t+1} for every layer
+        INDArray[] g = new INDArray[n];
+        for (int k = 0; k < n; k++) {
+            g[k] = Nd4j.zeros(x.dataType(), trajectory.last()[k].shape());
+        }
+        g[n - 1].addi(outputGradient.castTo(x.dataType()));
+        List<INDArray[]> stateGradients = new ArrayList<>();
+        List<INDArray[][]> paramGradients = new ArrayList<>();
+        if (perStep) {
+            stateGradients.add(copy(g));
+        }
+        for (int t = steps - 1; t >= first; t--) {
+            INDArray[] s = trajectory.states().get(t);
+            INDArray[] delta = new INDArray[n];
+            for (int k = 0; k < n; k++) {
+                delta[k] = g[k].mul(chain.activation().derivative(trajectory.drives().get(t)[k]));
+            }
+            INDArray[] stepW = new INDArray[n];
+            INDArray[] stepB = new INDArray[n];
+            INDArray[] prev = new INDArray[n];
+            for (int k = 0; k < n; k++) {
+                prev[k] = Nd4j.zeros(x.dataType(), s[k].shape());
+            }
+            for (int k = 0; k < n; k++) {
+                INDArray lower = k == 0 ? x : s[k - 1];
+                // upward term of u_k: lower W_k
+                stepW[k] = lower.transpose().mmul(delta[k]);
+                stepB[k] = delta[k].sum(true, 0);
+                if (k > 0) {
+                    // downward term of u_{k−1}: s_k W_kᵀ
+                    stepW[k].addi(delta[k - 1].transpose().mmul(s[k]));
+                    prev[k - 1].addi(delta[k].mmul(w[k].transpose()));
+                    prev[k].addi(delta[k - 1].mmul(w[k]));
+                } else {
+                    inputGrad.addi(delta[0].mmul(w[0].transpose()));
+                }
+            }
+            for (int k = 0; k < n; k++) {
+                gW[k].addi(stepW[k]);
+                gb[k].addi(stepB[k]);
+            }
+            if (perStep) {
+                paramGradients.add(interleave(stepW, stepB));
+                stateGradients.add(copy(prev));
+            }
+            g = prev;
+        }
+        return new BpttGradient(gW, gb, inputGrad, stateGradients, paramGradients);
+    }
+
+    private static INDArray[] copy(INDArray[] a) {
+        INDArray[] c = new INDArray[a.length];
+        for (int i = 0; i < a.length; i++) {
+            c[i] = a[i].dup();
+        }
+        return c;
+    }
+
+    private static INDArray[][] interleave(INDArray[] w, INDArray[] b) {
+        INDArray[][] out = new INDArray[w.length][];
+        for (int k = 0; k < w.length; k++) {
+            out[k] = new INDArray[]{w[k], b[k]};
+        }
+        return out;
+    }
+
+    private static void requireSupported(EnergyChain chain) {
+        if (!chain.isDense() || !(chain.dynamics() instanceof FixedPointDynamics)) {
+            throw new IllegalArgumentException("backpropagation through time is implemented for dense chains with "
+                    + "the fixed-point dynamics; got " + chain.dynamics().name());
+        }
+    }
+}
