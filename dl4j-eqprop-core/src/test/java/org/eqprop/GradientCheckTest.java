@@ -172,6 +172,25 @@ class GradientCheckTest {
         assertTrue(err < 1e-3, "relative error " + err);
     }
 
+    @Test
+    void bpttBlockGivesTheExactGradientOfTheUnrolledNetwork() {
+        DataSet ds = TestNets.data(DT, 4, 6, 3, 7);
+        // T = 6 steps, far from converged: BPTT is exact for the unrolled network, whatever T
+        EqPropBlock b = new EqPropBlock.Builder().nIn(6).layerSizes(8, 3).freeSteps(6).estimator("bptt")
+                .engine("reference").build();
+        MultiLayerNetwork net = new MultiLayerNetwork(TestNets.squaredError(DT, b, 17));
+        net.init();
+        double err = report("BPTT (full, T=6) vs finite differences", relativeError(gradient(net, ds, 0),
+                finiteDifferences(net, ds, 0)));
+        assertTrue(err < 1e-6, "relative error " + err);
+        // truncated to the last 2 steps it is a different (biased) gradient
+        EqPropBlock truncated = new EqPropBlock.Builder().nIn(6).layerSizes(8, 3).freeSteps(6).estimator("bptt")
+                .bpttSteps(2).engine("reference").build();
+        MultiLayerNetwork net2 = new MultiLayerNetwork(TestNets.squaredError(DT, truncated, 17));
+        net2.init();
+        assertTrue(relativeError(gradient(net2, ds, 0), finiteDifferences(net2, ds, 0)) > 1e-3);
+    }
+
     private static void assertFreePhaseConverged(MultiLayerNetwork net) {
         Layer l = net.getLayer(0);
         EqPropBlockLayer block = (EqPropBlockLayer) l;

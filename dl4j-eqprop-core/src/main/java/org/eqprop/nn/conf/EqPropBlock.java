@@ -58,6 +58,7 @@ public class EqPropBlock extends FeedForwardLayer {
     private long seed = 42;
     private boolean persistentStates = false;
     private String engine = "auto";
+    private int bpttSteps = 0;
     private List<IUpdater> layerUpdaters;
 
     /** For JSON. */
@@ -80,6 +81,7 @@ public class EqPropBlock extends FeedForwardLayer {
         this.seed = b.seed;
         this.persistentStates = b.persistentStates;
         this.engine = b.engine;
+        this.bpttSteps = b.bpttSteps;
         this.layerUpdaters = b.layerUpdaters == null ? null : new ArrayList<>(b.layerUpdaters);
         if (layerSizes != null && layerSizes.length > 0) {
             this.nOut = layerSizes[layerSizes.length - 1];
@@ -110,7 +112,17 @@ public class EqPropBlock extends FeedForwardLayer {
             throw new IllegalArgumentException("EqPropBlock: euler dynamics need the hard-sigmoid activation without "
                     + "leak, got " + act);
         }
-        GradientEstimator.of(estimator, seed);
+        if (isBptt()) {
+            if (!(dyn instanceof org.eqprop.dynamics.FixedPointDynamics)) {
+                throw new IllegalArgumentException("EqPropBlock: estimator bptt needs the fixed-point dynamics");
+            }
+            if (bpttSteps < 0) {
+                throw new IllegalArgumentException("EqPropBlock: bpttSteps must be >= 0 (0 = all T steps), got "
+                        + bpttSteps);
+            }
+        } else {
+            GradientEstimator.of(estimator, seed);
+        }
         if (!List.of("recomputed", "held").contains(nudgingForce)) {
             throw new IllegalArgumentException("EqPropBlock: nudgingForce must be recomputed or held, got "
                     + nudgingForce);
@@ -140,6 +152,16 @@ public class EqPropBlock extends FeedForwardLayer {
 
     public RelaxationControl nudgedControl() {
         return new RelaxationControl(nudgedSteps, tolerance);
+    }
+
+    /** True when the block is trained by backpropagation through time instead of EqProp. */
+    public boolean isBptt() {
+        return "bptt".equals(estimator);
+    }
+
+    /** How many of the last free steps BPTT backpropagates through (all T when bpttSteps is 0 or ≥ T). */
+    public int bpttTruncation() {
+        return bpttSteps <= 0 ? freeSteps : Math.min(bpttSteps, freeSteps);
     }
 
     /** The width of the layer below interaction k (the input for k = 0). */
@@ -319,6 +341,14 @@ public class EqPropBlock extends FeedForwardLayer {
         this.engine = engine;
     }
 
+    public int getBpttSteps() {
+        return bpttSteps;
+    }
+
+    public void setBpttSteps(int bpttSteps) {
+        this.bpttSteps = bpttSteps;
+    }
+
     public List<IUpdater> getLayerUpdaters() {
         return layerUpdaters;
     }
@@ -338,6 +368,7 @@ public class EqPropBlock extends FeedForwardLayer {
                 && freeSteps == b.freeSteps && nudgedSteps == b.nudgedSteps && tolerance == b.tolerance
                 && beta == b.beta && estimator.equals(b.estimator) && nudgingForce.equals(b.nudgingForce)
                 && seed == b.seed && persistentStates == b.persistentStates && engine.equals(b.engine)
+                && bpttSteps == b.bpttSteps
                 && java.util.Objects.equals(layerUpdaters, b.layerUpdaters);
     }
 
@@ -369,6 +400,7 @@ public class EqPropBlock extends FeedForwardLayer {
         private long seed = 42;
         private boolean persistentStates = false;
         private String engine = "auto";
+        private int bpttSteps = 0;
         private List<IUpdater> layerUpdaters;
 
         public Builder() {
@@ -427,7 +459,10 @@ public class EqPropBlock extends FeedForwardLayer {
             return this;
         }
 
-        /** symmetric (default), one-sided or random-sign. */
+        /**
+         * symmetric (default), one-sided or random-sign EqProp; or bptt: backpropagation through the unrolled free
+         * phase (the baseline EqProp is compared with; memory grows with T).
+         */
         public Builder estimator(String name) {
             this.estimator = name.toLowerCase(Locale.ROOT);
             return this;
@@ -439,6 +474,12 @@ public class EqPropBlock extends FeedForwardLayer {
          */
         public Builder nudgingForce(String mode) {
             this.nudgingForce = mode.toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        /** With estimator bptt: backpropagate through the last K free steps only (0: all T steps). */
+        public Builder bpttSteps(int steps) {
+            this.bpttSteps = steps;
             return this;
         }
 

@@ -7,6 +7,9 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.eqprop.bptt.BackpropThroughTime;
+import org.eqprop.bptt.BpttGradient;
+import org.eqprop.bptt.Trajectory;
 import org.eqprop.costs.HeldForce;
 import org.eqprop.costs.NudgingForce;
 import org.eqprop.dynamics.EnergyChain;
@@ -44,6 +47,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * s_N^0; {@code backpropGradient(ε)} runs the nudged phase(s) chosen by the gradient estimator and writes the EqProp
  * estimate ∇θL ≈ scale·(∂Φ/∂θ(s^a) − ∂Φ/∂θ(s^b)) (summed over the batch, as DL4J expects) into the gradient views.
  *
+ * <p>With {@code estimator("bptt")} the block is trained by backpropagation through the unrolled free phase instead
+ * (the trajectory is kept during training and ε drives {@link BackpropThroughTime}).
+ *
  * <p>The nudging force is −β ε, with ε = ∂L/∂s_N^0 received from the following DL4J layer (held at the free fixed
  * point, Scellier thesis ch. 2 fn. 1), unless a trainer installed a state-dependent force with
  * {@link #setNudgingForce} ({@link org.eqprop.training.EqPropNetwork} does, for the papers' recomputed force).
@@ -59,6 +65,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     private transient NudgingForce installedForce;
     private transient GradientEstimator estimator;
     private transient PersistentStates persistent;
+    private transient Trajectory trajectory;
     private final RelaxationStats stats = new RelaxationStats();
     private final List<RelaxationListener> relaxationListeners = new CopyOnWriteArrayList<>();
     private boolean warnedHeld;
@@ -120,7 +127,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         assertInputSet(false);
         INDArray x = validatedInput();
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            freePhase(x.dup('c'));
+            freePhase(x.dup('c'), training && layerConf().isBptt());
         }
         freeInputSource = input;
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, free.output());
@@ -133,9 +140,15 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         INDArray inputGrad;
         Gradient gradient = new DefaultGradient();
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            if (free == null || freeInput == null || input != freeInputSource) {
-                freePhase(validatedInput().dup('c'));
+            boolean bptt = c.isBptt();
+            if (free == null || freeInput == null || input != freeInputSource || (bptt && trajectory == null)) {
+                freePhase(validatedInput().dup('c'), bptt);
                 freeInputSource = input;
+            }
+            if (bptt) {
+                inputGrad = backpropThroughTime(epsilon, gradient);
+                return new Pair<>(gradient, inputGrad == null ? null
+                        : workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGrad));
             }
             NudgingForce force = nudgingForce(epsilon);
             EnergyChain chain = chain();
@@ -167,6 +180,27 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         return new Pair<>(gradient, eps);
     }
 
+    /** BPTT through the stored free trajectory, with ε = ∂L/∂s_N at its last state (exact for BPTT). */
+    private INDArray backpropThroughTime(INDArray epsilon, Gradient gradient) {
+        if (epsilon == null) {
+            throw new IllegalStateException("estimator bptt needs a following output layer (its ε = ∂L/∂s_N) - "
+                    + layerId());
+        }
+        EnergyChain chain = chain();
+        BpttGradient g = BackpropThroughTime.backward(chain, freeInput, trajectory,
+                epsilon.castTo(dataType).dup('c'), layerConf().bpttTruncation(), false);
+        for (int k = 0; k < chain.depth(); k++) {
+            String wk = EqPropBlockParamInitializer.weightKey(k);
+            String bk = EqPropBlockParamInitializer.biasKey(k);
+            gradientViews.get(wk).assign(g.weightGradients()[k]);
+            gradientViews.get(bk).assign(g.biasGradients()[k]);
+            gradient.gradientForVariable().put(wk, gradientViews.get(wk));
+            gradient.gradientForVariable().put(bk, gradientViews.get(bk));
+        }
+        trajectory = null;
+        return getIndex() == 0 ? null : g.inputGradient();
+    }
+
     private NudgingForce nudgingForce(INDArray epsilon) {
         if (installedForce != null) {
             return installedForce;
@@ -189,7 +223,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         return new HeldForce(eps);
     }
 
-    private void freePhase(INDArray x) {
+    /** Runs the free phase; {@code keepTrajectory} stores every step for BPTT (fixed T steps, no tolerance). */
+    private void freePhase(INDArray x, boolean keepTrajectory) {
         EqPropBlock c = layerConf();
         EnergyChain chain = chain();
         inputDrive = chain.inputDrive(x);
@@ -198,7 +233,13 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         }
         INDArray[] start = persistent != null ? persistent.startFor(x, chain, dataType)
                 : chain.zeroStates(x.size(0), dataType);
-        free = engineFor(chain, null).relax(chain, inputDrive, start, null, 0, c.freeControl());
+        if (keepTrajectory) {
+            trajectory = BackpropThroughTime.forward(chain, inputDrive, start, c.getFreeSteps());
+            free = new Equilibrium(trajectory.last(), c.getFreeSteps(), Double.NaN, true);
+        } else {
+            trajectory = null;
+            free = engineFor(chain, null).relax(chain, inputDrive, start, null, 0, c.freeControl());
+        }
         freeInput = x;
         if (persistent != null) {
             persistent.store(x, free);
@@ -225,6 +266,9 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     }
 
     private GradientEstimator estimator() {
+        if (layerConf().isBptt()) {
+            throw new IllegalStateException("a bptt block has no EqProp estimator");
+        }
         if (estimator == null) {
             estimator = GradientEstimator.of(layerConf().getEstimator(), layerConf().getSeed());
         }
@@ -265,5 +309,6 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         freeInput = null;
         freeInputSource = null;
         inputDrive = null;
+        trajectory = null;
     }
 }

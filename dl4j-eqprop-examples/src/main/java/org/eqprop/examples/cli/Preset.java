@@ -60,6 +60,8 @@ final class Preset {
     double momentum = 0;
     double weightDecay = 0;
     String schedule = "constant";
+    String algorithm = "eqprop";
+    int bpttSteps = -1;
 
     static Preset named(String name) {
         Preset p = new Preset();
@@ -123,6 +125,12 @@ final class Preset {
         if (!schedule.equals("constant") && !schedule.equals("cosine")) {
             throw new Args.UsageException("--schedule must be constant or cosine, got " + schedule);
         }
+        algorithm = a.string("algorithm", algorithm);
+        if (!algorithm.equals("eqprop") && !algorithm.equals("bptt")) {
+            throw new Args.UsageException("--algorithm must be eqprop or bptt, got " + algorithm);
+        }
+        Integer bs2 = a.optionalInteger("bptt-steps", 0);
+        bpttSteps = bs2 == null ? bpttSteps : bs2;
         Integer ep = a.optionalInteger("epochs", 1);
         epochs = ep == null ? epochs : ep;
         Double lrScale = a.optionalDouble("lr-scale");
@@ -151,7 +159,8 @@ final class Preset {
         }
         EqPropBlock.Builder blockBuilder = new EqPropBlock.Builder().nIn(inputs).layerSizes(sizes).stateActivation(activation)
                 .leak(leak).dynamics(dynamics).eulerStep(eulerStep).freeSteps(freeSteps).nudgedSteps(nudgedSteps)
-                .beta(beta).estimator(estimator).tolerance(tolerance).nudgingForce(nudgingForce)
+                .beta(beta).estimator(algorithm.equals("bptt") ? "bptt" : estimator).tolerance(tolerance)
+                .nudgingForce(nudgingForce).bpttSteps(bpttSteps >= 0 ? bpttSteps : nudgedSteps)
                 .persistentStates(persistentStates).engine(engine).seed(seed).layerUpdaters(updaters);
         blockBuilder.weightDecay(weightDecay);
         EqPropBlock block = blockBuilder.build();

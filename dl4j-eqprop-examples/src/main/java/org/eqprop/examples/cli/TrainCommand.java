@@ -43,10 +43,11 @@ final class TrainCommand {
         Path[] files = DataLocator.standard(dataDir).mnist();
         LabeledImages train = LabeledImages.fromIdx(files[0], files[1], 10, trainLimit);
         LabeledImages test = LabeledImages.fromIdx(files[2], files[3], 10, testLimit);
-        out.printf(Locale.ROOT, "preset %s: %d-%s-%d (%s), T=%d K=%d beta=%s %s, batch %d, %d epochs; %d train / %d "
-                        + "test examples from %s; learning rates %s (%s)%n", p.name, p.inputs, java.util.Arrays.toString(p.hidden), p.classes,
-                p.cost, p.freeSteps, p.nudgedSteps, p.beta, p.estimator, p.batchSize, epochs, train.size(),
-                test.size(), files[0].getParent(), java.util.Arrays.toString(p.learningRates), p.schedule);
+        out.printf(Locale.ROOT, "preset %s (%s): %d-%s-%d (%s), T=%d K=%d beta=%s %s, batch %d, %d epochs; "
+                        + "%d train / %d test examples from %s; learning rates %s (%s)%n", p.name, p.algorithm,
+                p.inputs, java.util.Arrays.toString(p.hidden), p.classes, p.cost, p.freeSteps, p.nudgedSteps, p.beta,
+                p.estimator, p.batchSize, epochs, train.size(), test.size(), files[0].getParent(),
+                java.util.Arrays.toString(p.learningRates), p.schedule);
 
         EqPropNetwork net = new EqPropNetwork(p.configuration(seed, DataType.FLOAT));
         net.init();
@@ -81,7 +82,8 @@ final class TrainCommand {
                     e, 100 * progress.trainError(), 100 * testError, sec, 1000 * sec / it.batchesPerEpoch());
         }
         EqPropBlockLayer block = (EqPropBlockLayer) net.getLayer(0);
-        return new Json().put("command", "train").put("preset", p.name).put("epochs", epochs)
+        return new Json().put("command", "train").put("preset", p.name).put("algorithm", p.algorithm)
+                .put("epochs", epochs)
                 .put("train_error", trainErrors.get(trainErrors.size() - 1))
                 .put("test_error", testErrors.get(testErrors.size() - 1))
                 .put("seconds_per_iteration", trainSeconds / iterations).put("batch_size", p.batchSize)

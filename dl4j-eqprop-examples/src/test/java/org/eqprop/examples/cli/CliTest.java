@@ -80,6 +80,17 @@ class CliTest {
     }
 
     @Test
+    void bpttTrainsTheSameNetworkFromTheSameCommandLine(@TempDir Path dir) throws IOException {
+        Path data = writeData(dir.resolve("data"), 400, 100);
+        Result r = run("train", "--preset", "mnist-fc1", "--algorithm", "bptt", "--epochs", "2", "--data-dir",
+                data.toString(), "--out", dir.resolve("run").toString(), "--free-steps", "12", "--nudged-steps", "6");
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.lastLine().contains("\"algorithm\": \"bptt\""), r.lastLine());
+        double testError = Double.parseDouble(r.lastLine().replaceAll(".*\"test_error\": ([0-9.e-]+).*", "$1"));
+        assertTrue(testError < 0.3, "BPTT should learn the toy set too: " + testError);
+    }
+
+    @Test
     void gradientCommandWritesPyTorchShapedGradientsAndStates(@TempDir Path dir) throws IOException {
         Random r = new Random(1);
         Map<String, INDArray> params = new LinkedHashMap<>();
