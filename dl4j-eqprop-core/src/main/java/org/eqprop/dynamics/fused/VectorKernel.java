@@ -36,12 +36,25 @@ final class VectorKernel implements SimdKernel {
                 a2.intoArray(out, o + b + 2 * l);
                 a3.intoArray(out, o + b + 3 * l);
             }
+            // narrow slices: one vector column at a time, with four partial sums over the inner index so that
+            // the fused multiply-adds do not wait on each other
             for (; b < stride; b += l) {
                 FloatVector a0 = FloatVector.fromArray(S, init, o + b);
-                for (int c = 0, i = b; c < inner; c++, i += stride) {
+                FloatVector a1 = FloatVector.zero(S);
+                FloatVector a2 = FloatVector.zero(S);
+                FloatVector a3 = FloatVector.zero(S);
+                int c = 0;
+                int i = b;
+                for (; c + 3 < inner; c += 4, i += 4 * stride) {
+                    a0 = FloatVector.fromArray(S, in, i).fma(FloatVector.broadcast(S, m[mr + c]), a0);
+                    a1 = FloatVector.fromArray(S, in, i + stride).fma(FloatVector.broadcast(S, m[mr + c + 1]), a1);
+                    a2 = FloatVector.fromArray(S, in, i + 2 * stride).fma(FloatVector.broadcast(S, m[mr + c + 2]), a2);
+                    a3 = FloatVector.fromArray(S, in, i + 3 * stride).fma(FloatVector.broadcast(S, m[mr + c + 3]), a3);
+                }
+                for (; c < inner; c++, i += stride) {
                     a0 = FloatVector.fromArray(S, in, i).fma(FloatVector.broadcast(S, m[mr + c]), a0);
                 }
-                a0.intoArray(out, o + b);
+                a0.add(a1).add(a2.add(a3)).intoArray(out, o + b);
             }
         }
     }
