@@ -1,0 +1,171 @@
+package org.eqprop.bptt;
+
+import org.eqprop.costs.NudgingForce;
+import org.eqprop.dynamics.EnergyChain;
+import org.eqprop.dynamics.Equilibrium;
+import org.eqprop.dynamics.ReferenceRelaxation;
+import org.eqprop.dynamics.RelaxationControl;
+import org.eqprop.dynamics.RelaxationException;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The "gradient descending dynamics" check of Ernoult et al. 2019 (Theorem 1): from a converged free phase s*, the
+ * EqProp increments of the nudged phase, step by step,
+ * <pre>
+ *   Δs(t) = (s^β_{t+1} − s^β_t) / β,   Δθ(t) = (∂Φ/∂θ(s^β_{t+1}) − ∂Φ/∂θ(s^β_t)) / β   (one-sided),
+ * </pre>
+ * (symmetric: the same with s^β − s^{−β} over 2β) equal, as β → 0, minus the BPTT gradients of L = C(s_T) through
+ * K steps that sit at s*: Δs(t) = −σ'(u*) ⊙ ∂L/∂s_{T−t} (units clipped by σ move in neither) and
+ * Δθ(t) = −∂L/∂θ_{T−t}. Each series holds, per step t = 0..K−1 and per layer, one array.
+ */
+public final class GddCheck {
+
+    /** Per-layer series: {@code series.get(t)[layer]}. */
+    public record Series(List<INDArray[]> neurons, List<INDArray[]> weights) {
+    }
+
+    /** The EqProp and BPTT series of one check. */
+    public record Result(Series oneSided, Series symmetric, Series bptt, Equilibrium free) {
+
+        /**
+         * sqrt(mean_t ‖a_t − b_t‖²) / max(sqrt(mean_t ‖a_t‖²), sqrt(mean_t ‖b_t‖²)) for one layer.
+         */
+        public static double relativeRmse(List<INDArray[]> a, List<INDArray[]> b, int layer) {
+            double diff = 0;
+            double na = 0;
+            double nb = 0;
+            for (int t = 0; t < a.size(); t++) {
+                INDArray x = a.get(t)[layer];
+                INDArray y = b.get(t)[layer];
+                diff += Math.pow(x.sub(y).norm2Number().doubleValue(), 2);
+                na += Math.pow(x.norm2Number().doubleValue(), 2);
+                nb += Math.pow(y.norm2Number().doubleValue(), 2);
+            }
+            double scale = Math.sqrt(Math.max(na, nb) / a.size());
+            return scale == 0 ? 0 : Math.sqrt(diff / a.size()) / scale;
+        }
+
+        /** Fraction of entries where the two series have opposite signs (entries of b below 1e-12 · max|b| skipped). */
+        public static double signDisagreement(List<INDArray[]> a, List<INDArray[]> b, int layer) {
+            long opposite = 0;
+            long counted = 0;
+            for (int t = 0; t < a.size(); t++) {
+                double[] x = a.get(t)[layer].dup().data().asDouble();
+                double[] y = b.get(t)[layer].dup().data().asDouble();
+                double max = 0;
+                for (double v : y) {
+                    max = Math.max(max, Math.abs(v));
+                }
+                for (int i = 0; i < x.length; i++) {
+                    if (Math.abs(y[i]) > 1e-12 * max && max > 0) {
+                        counted++;
+                        if (Math.signum(x[i]) != Math.signum(y[i])) {
+                            opposite++;
+                        }
+                    }
+                }
+            }
+            return counted == 0 ? 0 : (double) opposite / counted;
+        }
+    }
+
+    private GddCheck() {
+    }
+
+    /**
+     * @param chain     the relaxing system (dense, fixed-point dynamics)
+     * @param x         input batch
+     * @param force     the cost's nudging force (−∂C/∂s_N)
+     * @param outputGradient ∂C/∂s_N at the free fixed point (what BPTT starts from)
+     * @param beta      β (small)
+     * @param steps     K
+     * @param freeControl the free phase's budget; it must converge within it
+     */
+    public static Result run(EnergyChain chain, INDArray x, NudgingForce force,
+                             java.util.function.Function<INDArray, INDArray> outputGradient, double beta, int steps,
+                             RelaxationControl freeControl) {
+        if (!freeControl.stopsEarly()) {
+            throw new IllegalArgumentException("the GDD check needs a converged free phase: give the free phase a "
+                    + "tolerance");
+        }
+        INDArray drive = chain.inputDrive(x);
+        Equilibrium free = ReferenceRelaxation.INSTANCE.relax(chain, drive, chain.zeroStates(x.size(0),
+                x.dataType()), null, 0, freeControl);
+        if (!free.converged()) {
+            throw new RelaxationException("the free phase did not converge (residual " + free.residual() + " after "
+                    + free.steps() + " steps, tolerance " + freeControl.tolerance() + "): EqProp and BPTT only agree "
+                    + "step by step from a fixed point; raise --free-steps or the tolerance");
+        }
+        Trajectory tr = BackpropThroughTime.forward(chain, drive, free.states(), steps);
+        BpttGradient g = BackpropThroughTime.backward(chain, x, tr, outputGradient.apply(free.output()), steps, true);
+        List<INDArray[]> bpNeurons = new ArrayList<>();
+        List<INDArray[]> bpWeights = new ArrayList<>();
+        for (int t = 0; t < steps; t++) {
+            INDArray[] n = new INDArray[chain.depth()];
+            INDArray[] w = new INDArray[chain.depth()];
+            for (int k = 0; k < chain.depth(); k++) {
+                n[k] = g.stateGradients().get(t)[k].neg().muli(chain.activation().derivative(tr.drives().get(0)[k]));
+                w[k] = g.stepParamGradients().get(t)[k][0].neg();
+            }
+            bpNeurons.add(n);
+            bpWeights.add(w);
+        }
+        List<INDArray[]> plus = nudgedTrajectory(chain, drive, free, force, beta, steps);
+        List<INDArray[]> minus = nudgedTrajectory(chain, drive, free, force, -beta, steps);
+        return new Result(increments(chain, x, plus, null, beta, steps),
+                increments(chain, x, plus, minus, beta, steps), new Series(bpNeurons, bpWeights), free);
+    }
+
+    private static List<INDArray[]> nudgedTrajectory(EnergyChain chain, INDArray drive, Equilibrium free,
+                                                     NudgingForce force, double beta, int steps) {
+        List<INDArray[]> states = new ArrayList<>();
+        states.add(free.states());
+        INDArray[] s = free.states();
+        for (int t = 0; t < steps; t++) {
+            s = ReferenceRelaxation.INSTANCE.relax(chain, drive, s, force, beta, new RelaxationControl(1, 0)).states();
+            states.add(s);
+        }
+        return states;
+    }
+
+    /** One-sided increments of {@code plus}, or symmetric ones of plus − minus. */
+    private static Series increments(EnergyChain chain, INDArray x, List<INDArray[]> plus, List<INDArray[]> minus,
+                                     double beta, int steps) {
+        List<INDArray[]> neurons = new ArrayList<>();
+        List<INDArray[]> weights = new ArrayList<>();
+        int n = chain.depth();
+        for (int t = 0; t < steps; t++) {
+            INDArray[] dn = new INDArray[n];
+            INDArray[][] views = new INDArray[n][];
+            for (int k = 0; k < n; k++) {
+                INDArray d = plus.get(t + 1)[k].sub(plus.get(t)[k]);
+                if (minus != null) {
+                    d.subi(minus.get(t + 1)[k].sub(minus.get(t)[k]));
+                }
+                dn[k] = d.divi(minus == null ? beta : 2 * beta);
+                org.eqprop.interactions.DenseInteraction di =
+                        (org.eqprop.interactions.DenseInteraction) chain.interaction(k);
+                views[k] = new INDArray[]{di.weights().castTo(x.dataType()).like(), di.bias().castTo(x.dataType()).like()};
+            }
+            double scale = minus == null ? 1.0 / beta : 1.0 / (2 * beta);
+            // ∂Φ/∂θ(s_{t+1}) − ∂Φ/∂θ(s_t), minus the same on the −β trajectory for the symmetric form
+            chain.writeContrastGradient(x, plus.get(t + 1), plus.get(t), scale, views);
+            INDArray[] dw = new INDArray[n];
+            for (int k = 0; k < n; k++) {
+                dw[k] = views[k][0].dup();
+            }
+            if (minus != null) {
+                chain.writeContrastGradient(x, minus.get(t + 1), minus.get(t), scale, views);
+                for (int k = 0; k < n; k++) {
+                    dw[k].subi(views[k][0]);
+                }
+            }
+            neurons.add(dn);
+            weights.add(dw);
+        }
+        return new Series(neurons, weights);
+    }
+}

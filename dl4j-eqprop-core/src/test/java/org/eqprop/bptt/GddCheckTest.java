@@ -1,0 +1,62 @@
+package org.eqprop.bptt;
+
+import org.eqprop.costs.SquaredErrorForce;
+import org.eqprop.dynamics.EnergyChain;
+import org.eqprop.dynamics.RelaxationControl;
+import org.eqprop.dynamics.RelaxationException;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** EqProp's nudged-phase increments against BPTT, step by step (Ernoult et al. 2019, Theorem 1). */
+class GddCheckTest {
+
+    static GddCheck.Result run(double beta, RelaxationControl free) {
+        return run(BackpropThroughTimeTest.chain(4, 1.0), beta, free);
+    }
+
+    static GddCheck.Result run(EnergyChain chain, double beta, RelaxationControl free) {
+        Nd4j.getRandom().setSeed(9);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 5, 5);
+        INDArray y = Nd4j.rand(DataType.DOUBLE, 5, 3);
+        return GddCheck.run(chain, x, new SquaredErrorForce(y, 1.0), s -> s.sub(y), beta, 8, free);
+    }
+
+    @Test
+    void eqPropIncrementsTrackBpttGradientsStepByStep() {
+        GddCheck.Result r = run(1e-4, new RelaxationControl(10000, 1e-14));
+        for (int layer = 0; layer < 3; layer++) {
+            double n = GddCheck.Result.relativeRmse(r.symmetric().neurons(), r.bptt().neurons(), layer);
+            double w = GddCheck.Result.relativeRmse(r.symmetric().weights(), r.bptt().weights(), layer);
+            assertTrue(n < 1e-2 && w < 1e-2, "layer " + layer + ": neurons " + n + ", weights " + w);
+            assertTrue(GddCheck.Result.relativeRmse(r.oneSided().weights(), r.bptt().weights(), layer) < 1e-2);
+            assertEquals(0.0, GddCheck.Result.signDisagreement(r.symmetric().weights(), r.bptt().weights(), layer),
+                    0.01);
+        }
+        assertEquals(8, r.bptt().neurons().size());
+    }
+
+    @Test
+    void symmetricIsCloserThanOneSided() {
+        // a net whose units stay in the linear part of σ, so that the bias is the estimators' own (O(β) vs O(β²))
+        GddCheck.Result r = run(BackpropThroughTimeTest.chain(2, 0.6), 0.02, new RelaxationControl(10000, 1e-14));
+        for (int layer = 0; layer < 3; layer++) {
+            double one = GddCheck.Result.relativeRmse(r.oneSided().weights(), r.bptt().weights(), layer);
+            double sym = GddCheck.Result.relativeRmse(r.symmetric().weights(), r.bptt().weights(), layer);
+            assertTrue(sym < one, "layer " + layer + ": symmetric " + sym + " vs one-sided " + one);
+        }
+    }
+
+    @Test
+    void refusesAnUnconvergedFreePhaseLoudly() {
+        RelaxationException e = assertThrows(RelaxationException.class,
+                () -> run(1e-4, new RelaxationControl(3, 1e-14)));
+        assertTrue(e.getMessage().contains("did not converge"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> run(1e-4, new RelaxationControl(3000, 0)));
+    }
+}
