@@ -28,6 +28,8 @@ public final class Main {
             "           [--free-steps T] [--nudged-steps K] [--activation NAME] [--cost squared|cross-entropy]",
             "  bench    --preset P [--batch B] [--iterations N] [--warmup N] [--no-reference] [--engine E]",
             "  export   --model FILE --out PARAMS.npz   (W1, b1, ... in PyTorch layout: Wk [out, in])",
+            "  gdd      [--preset mnist-fc1] [--params IN.npz] [--beta 1e-3] [--steps K] [--examples 20]",
+            "           [--tolerance 1e-11] [--max-free-steps N] [--seed S] [--data-dir D] [--out DIR]",
             "  train ... --init-params PARAMS.npz        starts from NumPy parameters (same layout)",
             "Data: --data-dir, then $EQPROP_DATA_DIR, then ~/.deeplearning4j/data/MNIST, then a download.");
 
@@ -58,6 +60,9 @@ public final class Main {
                     break;
                 case "bench":
                     summary = BenchCommand.run(args, out);
+                    break;
+                case "gdd":
+                    summary = GddCommand.run(args, out);
                     break;
                 case "export":
                     summary = ExportCommand.run(args, out);

@@ -91,6 +91,20 @@ class CliTest {
     }
 
     @Test
+    void gddReportsEqPropAgainstBpttWithPlots(@TempDir Path dir) throws IOException {
+        Path data = writeData(dir.resolve("data"), 20, 10);
+        Result r = run("gdd", "--data-dir", data.toString(), "--examples", "4", "--steps", "5",
+                "--out", dir.resolve("gdd").toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.lastLine().contains("\"pass\": true"), r.lastLine());
+        assertTrue(Files.size(dir.resolve("gdd").resolve("gdd-layer2-weights.png")) > 1000);
+        Result unconverged = run("gdd", "--data-dir", data.toString(), "--examples", "4", "--max-free-steps", "2",
+                "--out", dir.resolve("gdd2").toString());
+        assertEquals(1, unconverged.code);
+        assertTrue(unconverged.lastLine().contains("did not converge"), unconverged.lastLine());
+    }
+
+    @Test
     void gradientCommandWritesPyTorchShapedGradientsAndStates(@TempDir Path dir) throws IOException {
         Random r = new Random(1);
         Map<String, INDArray> params = new LinkedHashMap<>();

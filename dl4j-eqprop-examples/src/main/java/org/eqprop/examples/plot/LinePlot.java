@@ -1,0 +1,110 @@
+package org.eqprop.examples.plot;
+
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** A minimal line chart written as PNG with Java2D (no plotting dependency): solid or dashed series over x = 0..n−1. */
+public final class LinePlot {
+
+    private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(214, 39, 40),
+            new Color(44, 160, 44), new Color(148, 103, 189), new Color(255, 127, 14), new Color(23, 190, 207)};
+
+    private record Series(String label, double[] y, boolean dashed, int color) {
+    }
+
+    private final String title;
+    private final String xLabel;
+    private final List<Series> series = new ArrayList<>();
+
+    public LinePlot(String title, String xLabel) {
+        this.title = title;
+        this.xLabel = xLabel;
+    }
+
+    /** Adds a series; series sharing a color index share a color (e.g. EP dashed and BPTT solid of one unit). */
+    public LinePlot add(String label, double[] y, boolean dashed, int color) {
+        series.add(new Series(label, y.clone(), dashed, color));
+        return this;
+    }
+
+    public void write(Path file) throws IOException {
+        int w = 760;
+        int h = 460;
+        int left = 80;
+        int right = 20;
+        int top = 40;
+        int bottom = 60;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        int n = 1;
+        for (Series s : series) {
+            for (double v : s.y) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+            n = Math.max(n, s.y.length);
+        }
+        if (!(max > min)) {
+            max = min + 1;
+        }
+        double pad = 0.05 * (max - min);
+        min -= pad;
+        max += pad;
+        int pw = w - left - right;
+        int ph = h - top - bottom;
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        g.drawString(title, left, 24);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        g.drawRect(left, top, pw, ph);
+        for (int i = 0; i <= 4; i++) {
+            double v = min + (max - min) * i / 4;
+            int y = top + ph - (int) Math.round(ph * (v - min) / (max - min));
+            g.setColor(new Color(230, 230, 230));
+            g.drawLine(left + 1, y, left + pw - 1, y);
+            g.setColor(Color.BLACK);
+            g.drawString(String.format(Locale.ROOT, "%.3g", v), 8, y + 4);
+        }
+        for (int i = 0; i < n; i++) {
+            int x = left + (n == 1 ? 0 : pw * i / (n - 1));
+            g.drawLine(x, top + ph, x, top + ph + 4);
+            g.drawString(Integer.toString(i), x - 3, top + ph + 18);
+        }
+        g.drawString(xLabel, left + pw / 2 - 20, h - 20);
+        for (Series s : series) {
+            g.setColor(PALETTE[s.color % PALETTE.length]);
+            g.setStroke(s.dashed ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f,
+                    new float[]{6f, 5f}, 0f) : new BasicStroke(1.5f));
+            for (int i = 1; i < s.y.length; i++) {
+                int x0 = left + pw * (i - 1) / Math.max(1, n - 1);
+                int x1 = left + pw * i / Math.max(1, n - 1);
+                int y0 = top + ph - (int) Math.round(ph * (s.y[i - 1] - min) / (max - min));
+                int y1 = top + ph - (int) Math.round(ph * (s.y[i] - min) / (max - min));
+                g.drawLine(x0, y0, x1, y1);
+            }
+        }
+        g.setColor(Color.DARK_GRAY);
+        g.setStroke(new BasicStroke(1f));
+        g.drawString("dashed: EqProp (symmetric)   solid: BPTT", left + 8, top + 16);
+        g.dispose();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", bytes);
+        org.eqprop.io.AtomicFiles.write(file, bytes.toByteArray());
+    }
+}
