@@ -62,12 +62,10 @@ public final class BackpropThroughTime {
         int n = chain.depth();
         int steps = trajectory.steps();
         int first = Math.max(0, steps - truncation);
-        INDArray[] w = new INDArray[n];
+        INDArray[] w = weights(chain, x.dataType());
         INDArray[] gW = new INDArray[n];
         INDArray[] gb = new INDArray[n];
         for (int k = 0; k < n; k++) {
-            DenseInteraction d = (DenseInteraction) chain.interaction(k);
-            w[k] = d.weights().castTo(x.dataType());
             gW[k] = Nd4j.zeros(x.dataType(), w[k].shape());
             gb[k] = Nd4j.zeros(x.dataType(), 1, w[k].size(1));
         }
@@ -91,24 +89,9 @@ public final class BackpropThroughTime {
             }
             INDArray[] stepW = new INDArray[n];
             INDArray[] stepB = new INDArray[n];
-            INDArray[] prev = new INDArray[n];
-            for (int k = 0; k < n; k++) {
-                prev[k] = Nd4j.zeros(x.dataType(), s[k].shape());
-            }
-            for (int k = 0; k < n; k++) {
-                INDArray lower = k == 0 ? x : s[k - 1];
-                // upward term of u_k: lower W_k
-                stepW[k] = lower.transpose().mmul(delta[k]);
-                stepB[k] = delta[k].sum(true, 0);
-                if (k > 0) {
-                    // downward term of u_{k−1}: s_k W_kᵀ
-                    stepW[k].addi(delta[k - 1].transpose().mmul(s[k]));
-                    prev[k - 1].addi(delta[k].mmul(w[k].transpose()));
-                    prev[k].addi(delta[k - 1].mmul(w[k]));
-                } else {
-                    inputGrad.addi(delta[0].mmul(w[0].transpose()));
-                }
-            }
+            parameterGradients(x, s, delta, stepW, stepB);
+            inputGrad.addi(delta[0].mmul(w[0].transpose()));
+            INDArray[] prev = jacobianTransposeProduct(w, delta, s);
             for (int k = 0; k < n; k++) {
                 gW[k].addi(stepW[k]);
                 gb[k].addi(stepB[k]);
@@ -120,6 +103,44 @@ public final class BackpropThroughTime {
             g = prev;
         }
         return new BpttGradient(gW, gb, inputGrad, stateGradients, paramGradients);
+    }
+
+    /**
+     * (∂u/∂s)ᵀ δ: how the drive errors δ_k of one step reach the states of the step before, through the upward term
+     * s_{k−1} W_k (δ_k W_kᵀ to layer k−1) and the downward term s_k W_kᵀ of u_{k−1} (δ_{k−1} W_k to layer k).
+     */
+    static INDArray[] jacobianTransposeProduct(INDArray[] w, INDArray[] delta, INDArray[] like) {
+        int n = delta.length;
+        INDArray[] prev = new INDArray[n];
+        for (int k = 0; k < n; k++) {
+            prev[k] = Nd4j.zeros(delta[k].dataType(), like[k].shape());
+        }
+        for (int k = 1; k < n; k++) {
+            prev[k - 1].addi(delta[k].mmul(w[k].transpose()));
+            prev[k].addi(delta[k - 1].mmul(w[k]));
+        }
+        return prev;
+    }
+
+    /** (∂u/∂θ)ᵀ δ at states s: ∂L/∂W_k = s_{k−1}ᵀ δ_k + δ_{k−1}ᵀ s_k, ∂L/∂b_k = Σ_batch δ_k (s_0 = x). */
+    static void parameterGradients(INDArray x, INDArray[] s, INDArray[] delta, INDArray[] gW, INDArray[] gb) {
+        for (int k = 0; k < delta.length; k++) {
+            INDArray lower = k == 0 ? x : s[k - 1];
+            gW[k] = lower.transpose().mmul(delta[k]);
+            if (k > 0) {
+                gW[k].addi(delta[k - 1].transpose().mmul(s[k]));
+            }
+            gb[k] = delta[k].sum(true, 0);
+        }
+    }
+
+    /** The weights W_k of a dense chain, in the given data type. */
+    static INDArray[] weights(EnergyChain chain, org.nd4j.linalg.api.buffer.DataType dataType) {
+        INDArray[] w = new INDArray[chain.depth()];
+        for (int k = 0; k < w.length; k++) {
+            w[k] = ((DenseInteraction) chain.interaction(k)).weights().castTo(dataType);
+        }
+        return w;
     }
 
     private static INDArray[] copy(INDArray[] a) {
@@ -138,7 +159,7 @@ public final class BackpropThroughTime {
         return out;
     }
 
-    private static void requireSupported(EnergyChain chain) {
+    static void requireSupported(EnergyChain chain) {
         if (!chain.isDense() || !(chain.dynamics() instanceof FixedPointDynamics)) {
             throw new IllegalArgumentException("backpropagation through time is implemented for dense chains with "
                     + "the fixed-point dynamics; got " + chain.dynamics().name());
