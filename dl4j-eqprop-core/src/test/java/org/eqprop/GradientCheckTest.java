@@ -191,6 +191,18 @@ class GradientCheckTest {
         assertTrue(relativeError(gradient(net2, ds, 0), finiteDifferences(net2, ds, 0)) > 1e-3);
     }
 
+    @Test
+    void recurrentBackpropBlockGivesTheFixedPointGradient() {
+        DataSet ds = TestNets.data(DT, 4, 6, 3, 8);
+        EqPropBlock b = new EqPropBlock.Builder().nIn(6).layerSizes(8, 3).freeSteps(5000).tolerance(1e-13)
+                .nudgedSteps(200).estimator("rbp").engine("reference").build();
+        MultiLayerNetwork net = new MultiLayerNetwork(TestNets.readout(DT, b, 3, 18));
+        net.init();
+        double err = report("recurrent backprop (200 iterations), readout", relativeError(gradient(net, ds, 0),
+                finiteDifferences(net, ds, 0)));
+        assertTrue(err < 1e-5, "relative error " + err);
+    }
+
     private static void assertFreePhaseConverged(MultiLayerNetwork net) {
         Layer l = net.getLayer(0);
         EqPropBlockLayer block = (EqPropBlockLayer) l;

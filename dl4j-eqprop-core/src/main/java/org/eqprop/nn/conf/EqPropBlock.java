@@ -112,9 +112,10 @@ public class EqPropBlock extends FeedForwardLayer {
             throw new IllegalArgumentException("EqPropBlock: euler dynamics need the hard-sigmoid activation without "
                     + "leak, got " + act);
         }
-        if (isBptt()) {
+        if (isBptt() || isRecurrentBackprop()) {
             if (!(dyn instanceof org.eqprop.dynamics.FixedPointDynamics)) {
-                throw new IllegalArgumentException("EqPropBlock: estimator bptt needs the fixed-point dynamics");
+                throw new IllegalArgumentException("EqPropBlock: estimator " + estimator + " needs the fixed-point "
+                        + "dynamics");
             }
             if (bpttSteps < 0) {
                 throw new IllegalArgumentException("EqPropBlock: bpttSteps must be >= 0 (0 = all T steps), got "
@@ -157,6 +158,11 @@ public class EqPropBlock extends FeedForwardLayer {
     /** True when the block is trained by backpropagation through time instead of EqProp. */
     public boolean isBptt() {
         return "bptt".equals(estimator);
+    }
+
+    /** True when the block is trained by recurrent backpropagation (Almeida–Pineda) at the free fixed point. */
+    public boolean isRecurrentBackprop() {
+        return "rbp".equals(estimator);
     }
 
     /** How many of the last free steps BPTT backpropagates through (all T when bpttSteps is 0 or ≥ T). */
@@ -460,8 +466,9 @@ public class EqPropBlock extends FeedForwardLayer {
         }
 
         /**
-         * symmetric (default), one-sided or random-sign EqProp; or bptt: backpropagation through the unrolled free
-         * phase (the baseline EqProp is compared with; memory grows with T).
+         * symmetric (default), one-sided or random-sign EqProp; bptt: backpropagation through the unrolled free
+         * phase (the baseline EqProp is compared with; memory grows with T); rbp: recurrent backpropagation at the
+         * free fixed point, with nudgedSteps iterations (give the free phase a tolerance).
          */
         public Builder estimator(String name) {
             this.estimator = name.toLowerCase(Locale.ROOT);

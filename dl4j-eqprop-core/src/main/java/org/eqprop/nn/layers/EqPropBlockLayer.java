@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.eqprop.bptt.BackpropThroughTime;
 import org.eqprop.bptt.BpttGradient;
+import org.eqprop.bptt.RecurrentBackprop;
 import org.eqprop.bptt.Trajectory;
 import org.eqprop.costs.HeldForce;
 import org.eqprop.costs.NudgingForce;
@@ -145,8 +146,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
                 freePhase(validatedInput().dup('c'), bptt);
                 freeInputSource = input;
             }
-            if (bptt) {
-                inputGrad = backpropThroughTime(epsilon, gradient);
+            if (bptt || c.isRecurrentBackprop()) {
+                inputGrad = backpropagate(epsilon, gradient, bptt);
                 return new Pair<>(gradient, inputGrad == null ? null
                         : workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGrad));
             }
@@ -180,15 +181,20 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         return new Pair<>(gradient, eps);
     }
 
-    /** BPTT through the stored free trajectory, with ε = ∂L/∂s_N at its last state (exact for BPTT). */
-    private INDArray backpropThroughTime(INDArray epsilon, Gradient gradient) {
+    /**
+     * The backpropagation baselines: BPTT through the stored free trajectory, or recurrent backprop at the free fixed
+     * point (K = nudgedSteps iterations), both from ε = ∂L/∂s_N at the final state.
+     */
+    private INDArray backpropagate(INDArray epsilon, Gradient gradient, boolean bptt) {
         if (epsilon == null) {
-            throw new IllegalStateException("estimator bptt needs a following output layer (its ε = ∂L/∂s_N) - "
-                    + layerId());
+            throw new IllegalStateException("estimator " + layerConf().getEstimator() + " needs a following output "
+                    + "layer (its ε = ∂L/∂s_N) - " + layerId());
         }
         EnergyChain chain = chain();
-        BpttGradient g = BackpropThroughTime.backward(chain, freeInput, trajectory,
-                epsilon.castTo(dataType).dup('c'), layerConf().bpttTruncation(), false);
+        INDArray eps = epsilon.castTo(dataType).dup('c');
+        BpttGradient g = bptt
+                ? BackpropThroughTime.backward(chain, freeInput, trajectory, eps, layerConf().bpttTruncation(), false)
+                : RecurrentBackprop.run(chain, freeInput, free.states(), eps, layerConf().getNudgedSteps()).gradient();
         for (int k = 0; k < chain.depth(); k++) {
             String wk = EqPropBlockParamInitializer.weightKey(k);
             String bk = EqPropBlockParamInitializer.biasKey(k);
@@ -266,9 +272,6 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     }
 
     private GradientEstimator estimator() {
-        if (layerConf().isBptt()) {
-            throw new IllegalStateException("a bptt block has no EqProp estimator");
-        }
         if (estimator == null) {
             estimator = GradientEstimator.of(layerConf().getEstimator(), layerConf().getSeed());
         }

@@ -22,7 +22,7 @@ public final class Main {
                     + "[--lr-scale F]",
             "           [--leak L] [--dynamics fixed-point|euler] [--euler-step E] [--nudging-force recomputed|held]",
             "           [--persistent-states] [--momentum M] [--weight-decay WD] [--schedule constant|cosine]",
-            "           [--algorithm eqprop|bptt] [--bptt-steps K (default: the nudged steps; 0 = all T)]",
+            "           [--algorithm eqprop|bptt|rbp] [--bptt-steps K (default: the nudged steps; 0 = all T)]",
             "  evaluate --model FILE [--data-dir D] [--test-limit N]",
             "  gradient --preset P --params IN.npz --batch BATCH.npz --out OUT.npz [--beta B] [--estimator E]",
             "           [--free-steps T] [--nudged-steps K] [--activation NAME] [--cost squared|cross-entropy]",

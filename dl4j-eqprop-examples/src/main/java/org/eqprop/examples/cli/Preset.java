@@ -126,8 +126,8 @@ final class Preset {
             throw new Args.UsageException("--schedule must be constant or cosine, got " + schedule);
         }
         algorithm = a.string("algorithm", algorithm);
-        if (!algorithm.equals("eqprop") && !algorithm.equals("bptt")) {
-            throw new Args.UsageException("--algorithm must be eqprop or bptt, got " + algorithm);
+        if (!algorithm.equals("eqprop") && !algorithm.equals("bptt") && !algorithm.equals("rbp")) {
+            throw new Args.UsageException("--algorithm must be eqprop, bptt or rbp, got " + algorithm);
         }
         Integer bs2 = a.optionalInteger("bptt-steps", 0);
         bpttSteps = bs2 == null ? bpttSteps : bs2;
@@ -159,7 +159,7 @@ final class Preset {
         }
         EqPropBlock.Builder blockBuilder = new EqPropBlock.Builder().nIn(inputs).layerSizes(sizes).stateActivation(activation)
                 .leak(leak).dynamics(dynamics).eulerStep(eulerStep).freeSteps(freeSteps).nudgedSteps(nudgedSteps)
-                .beta(beta).estimator(algorithm.equals("bptt") ? "bptt" : estimator).tolerance(tolerance)
+                .beta(beta).estimator(algorithm.equals("eqprop") ? estimator : algorithm).tolerance(tolerance)
                 .nudgingForce(nudgingForce).bpttSteps(bpttSteps >= 0 ? bpttSteps : nudgedSteps)
                 .persistentStates(persistentStates).engine(engine).seed(seed).layerUpdaters(updaters);
         blockBuilder.weightDecay(weightDecay);
