@@ -30,7 +30,7 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
     public static final FusedDenseRelaxation INSTANCE = new FusedDenseRelaxation();
 
     /** Batch slices below this size are not split further. */
-    private static final int MIN_SLICE = 16;
+    private static final int MIN_SLICE = 8;
 
     /**
      * Limits ND4J's BLAS to one thread. This engine already runs one batch slice per core; on a small machine,
