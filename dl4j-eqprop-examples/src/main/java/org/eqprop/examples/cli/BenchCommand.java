@@ -40,11 +40,13 @@ final class BenchCommand {
         double spi = mean(times);
         double flops = p.flopsPerIteration(batch);
         double gflops = flops / spi / 1e9;
+        String method = p.algorithm.equals("eqprop") ? p.estimator : p.algorithm;
         out.printf(Locale.ROOT, "%s batch %d (%s, T=%d, K=%d, %s): %.2f ms/iteration (median %.2f), %.0f relaxation "
                         + "steps/s, %.2f GFLOP/s useful work; matrix-product peak %.1f GFLOP/s (%.1f%%)%n", p.name,
-                batch, p.engine, p.freeSteps, p.nudgedSteps, p.estimator, 1e3 * spi, 1e3 * median(times),
+                batch, p.engine, p.freeSteps, p.nudgedSteps, method, 1e3 * spi, 1e3 * median(times),
                 p.stepsPerIteration() / spi, gflops, peak, 100 * gflops / peak);
-        Json j = new Json().put("command", "bench").put("preset", p.name).put("batch_size", batch)
+        Json j = new Json().put("command", "bench").put("preset", p.name).put("algorithm", method)
+                .put("batch_size", batch)
                 .put("engine", p.engine).put("iterations", iterations)
                 .put("seconds_per_iteration", spi).put("median_seconds_per_iteration", median(times))
                 .put("steps_per_second", p.stepsPerIteration() / spi).put("flops_per_iteration", flops)
