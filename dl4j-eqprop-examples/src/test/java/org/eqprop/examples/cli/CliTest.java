@@ -53,7 +53,8 @@ class CliTest {
                 "--out", out.toString(), "--seed", "3", "--free-steps", "15", "--nudged-steps", "5");
         assertEquals(0, r.code, r.err);
         String json = r.lastLine();
-        assertTrue(json.startsWith("{\"command\": \"train\", \"preset\": \"mnist-fc1\", \"epochs\": 2"), json);
+        assertTrue(json.startsWith("{\"command\": \"train\", \"preset\": \"mnist-fc1\", \"algorithm\": \"eqprop\", "
+                + "\"epochs\": 2"), json);
         for (String key : new String[]{"train_error", "test_error", "seconds_per_iteration", "batch_size",
                 "\"status\": \"ok\""}) {
             assertTrue(json.contains(key), key + " in " + json);
