@@ -69,7 +69,7 @@ public final class BackpropThroughTime {
             gW[k] = Nd4j.zeros(x.dataType(), w[k].shape());
             gb[k] = Nd4j.zeros(x.dataType(), 1, w[k].size(1));
         }
-        INDArray inputGrad = Nd4j.zeros(x.dataType(), x.shape());
+        INDArray inputDelta = Nd4j.zeros(x.dataType(), x.size(0), w[0].size(1));
         // g holds ∂L/∂s_{t+1} for every layer
         INDArray[] g = new INDArray[n];
         for (int k = 0; k < n; k++) {
@@ -89,11 +89,14 @@ public final class BackpropThroughTime {
             }
             INDArray[] stepW = new INDArray[n];
             INDArray[] stepB = new INDArray[n];
-            parameterGradients(x, s, delta, stepW, stepB);
-            inputGrad.addi(delta[0].mmul(w[0].transpose()));
+            // the input is the same at every step: its products wait for the sum of the δ_1 (unless asked per step)
+            parameterGradients(perStep ? x : null, s, delta, stepW, stepB);
+            inputDelta.addi(delta[0]);
             INDArray[] prev = jacobianTransposeProduct(w, delta, s);
-            for (int k = 0; k < n; k++) {
+            for (int k = perStep ? 0 : 1; k < n; k++) {
                 gW[k].addi(stepW[k]);
+            }
+            for (int k = 0; k < n; k++) {
                 gb[k].addi(stepB[k]);
             }
             if (perStep) {
@@ -102,6 +105,10 @@ public final class BackpropThroughTime {
             }
             g = prev;
         }
+        if (!perStep) {
+            gW[0].addi(x.transpose().mmul(inputDelta));
+        }
+        INDArray inputGrad = inputDelta.mmul(w[0].transpose());
         return new BpttGradient(gW, gb, inputGrad, stateGradients, paramGradients);
     }
 
@@ -122,13 +129,16 @@ public final class BackpropThroughTime {
         return prev;
     }
 
-    /** (∂u/∂θ)ᵀ δ at states s: ∂L/∂W_k = s_{k−1}ᵀ δ_k + δ_{k−1}ᵀ s_k, ∂L/∂b_k = Σ_batch δ_k (s_0 = x). */
+    /**
+     * (∂u/∂θ)ᵀ δ at states s: ∂L/∂W_k = s_{k−1}ᵀ δ_k + δ_{k−1}ᵀ s_k, ∂L/∂b_k = Σ_batch δ_k (s_0 = x). With x null
+     * the input interaction's weight gradient gW[0] is left null (the caller sums its δ first).
+     */
     static void parameterGradients(INDArray x, INDArray[] s, INDArray[] delta, INDArray[] gW, INDArray[] gb) {
         for (int k = 0; k < delta.length; k++) {
-            INDArray lower = k == 0 ? x : s[k - 1];
-            gW[k] = lower.transpose().mmul(delta[k]);
             if (k > 0) {
-                gW[k].addi(delta[k - 1].transpose().mmul(s[k]));
+                gW[k] = s[k - 1].transpose().mmul(delta[k]).addi(delta[k - 1].transpose().mmul(s[k]));
+            } else if (x != null) {
+                gW[0] = x.transpose().mmul(delta[0]);
             }
             gb[k] = delta[k].sum(true, 0);
         }
