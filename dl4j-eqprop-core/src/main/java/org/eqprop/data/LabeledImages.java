@@ -3,7 +3,7 @@ package org.eqprop.data;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
+import org.eqprop.dynamics.fused.FusedKernels;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -52,8 +52,9 @@ public record LabeledImages(float[] pixels, int[] labels, int features, int clas
             System.arraycopy(pixels, e * features, x, i * features, features);
             y[i * classes + labels[e]] = 1f;
         }
-        INDArray xs = Nd4j.create(x, new long[]{n, features}, 'c').castTo(dt);
-        INDArray ys = Nd4j.create(y, new long[]{n, classes}, 'c').castTo(dt);
+        // bulk copies into native memory (Nd4j.create(float[]) copies element by element)
+        INDArray xs = FusedKernels.array(x, n, features).castTo(dt);
+        INDArray ys = FusedKernels.array(y, n, classes).castTo(dt);
         return new DataSet(xs, ys);
     }
 }

@@ -2,7 +2,7 @@ package org.eqprop.dynamics;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.eqprop.dynamics.fused.FusedKernels;
 
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +35,7 @@ public final class PersistentStates {
         }
         INDArray[] out = new INDArray[n];
         for (int k = 0; k < n; k++) {
-            out[k] = Nd4j.create(start[k], new long[]{batch, chain.width(k)}, 'c').castTo(dataType);
+            out[k] = FusedKernels.array(start[k], batch, chain.width(k)).castTo(dataType);
         }
         return out;
     }
@@ -47,7 +47,7 @@ public final class PersistentStates {
         float[][] all = new float[n][];
         int[] widths = new int[n];
         for (int k = 0; k < n; k++) {
-            all[k] = free.states()[k].castTo(DataType.FLOAT).dup('c').data().asFloat();
+            all[k] = FusedKernels.floats(free.states()[k]);
             widths[k] = (int) free.states()[k].size(1);
         }
         for (int i = 0; i < keys.length; i++) {
@@ -66,7 +66,7 @@ public final class PersistentStates {
     private static long[] keys(INDArray x) {
         int batch = (int) x.size(0);
         int width = (int) x.size(1);
-        float[] v = x.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] v = FusedKernels.floats(x);
         long[] keys = new long[batch];
         for (int i = 0; i < batch; i++) {
             long h = 0xcbf29ce484222325L;
