@@ -146,39 +146,41 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
                 freePhase(validatedInput().dup('c'), bptt);
                 freeInputSource = input;
             }
-            if (bptt || c.isRecurrentBackprop()) {
-                inputGrad = backpropagate(epsilon, gradient, bptt);
-                return new Pair<>(gradient, inputGrad == null ? null
-                        : workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGrad));
-            }
-            NudgingForce force = nudgingForce(epsilon);
-            EnergyChain chain = chain();
-            RelaxationEngine engine = engineFor(chain, force);
-            RelaxationControl control = c.nudgedControl();
-            Contrast contrast = estimator().contrast(free, signedBeta -> {
-                Equilibrium e = engine.relax(chain, inputDrive, free.states(), force, signedBeta, control);
-                report(signedBeta > 0 ? "nudged+" : "nudged-", e);
-                return e;
-            }, c.getBeta());
-            INDArray[][] views = new INDArray[c.getLayerSizes().length][];
-            for (int k = 0; k < views.length; k++) {
-                views[k] = new INDArray[]{gradientViews.get(EqPropBlockParamInitializer.weightKey(k)),
-                        gradientViews.get(EqPropBlockParamInitializer.biasKey(k))};
-            }
-            chain.writeContrastGradient(freeInput, contrast.plus().states(), contrast.minus().states(),
-                    contrast.scale(), views);
-            for (int k = 0; k < views.length; k++) {
-                gradient.gradientForVariable().put(EqPropBlockParamInitializer.weightKey(k), views[k][0]);
-                gradient.gradientForVariable().put(EqPropBlockParamInitializer.biasKey(k), views[k][1]);
-            }
-            // The input gradient is only needed when another layer sits below this block.
-            inputGrad = getIndex() == 0 ? null : chain.inputContrast(freeInput, contrast.plus().states(),
-                    contrast.minus().states(), contrast.scale());
+            inputGrad = bptt || c.isRecurrentBackprop() ? backpropagate(epsilon, gradient, bptt)
+                    : eqPropGradient(epsilon, gradient);
         } finally {
             installedForce = null;
         }
         INDArray eps = inputGrad == null ? null : workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGrad);
         return new Pair<>(gradient, eps);
+    }
+
+    /**
+     * The EqProp estimate: the estimator's nudged phase(s) from the free equilibrium, then
+     * scale·(∂Φ/∂θ(plus) − ∂Φ/∂θ(minus)) into the gradient views; returns the estimate of ∂L/∂x (or null).
+     */
+    private INDArray eqPropGradient(INDArray epsilon, Gradient gradient) {
+        EqPropBlock c = layerConf();
+        NudgingForce force = nudgingForce(epsilon);
+        EnergyChain chain = chain();
+        RelaxationEngine engine = engineFor(chain, force);
+        RelaxationControl control = c.nudgedControl();
+        Contrast contrast = estimator().contrast(free, signedBeta -> {
+            Equilibrium e = engine.relax(chain, inputDrive, free.states(), force, signedBeta, control);
+            report(signedBeta > 0 ? "nudged+" : "nudged-", e);
+            return e;
+        }, c.getBeta());
+        INDArray[][] views = new INDArray[c.getLayerSizes().length][];
+        for (int k = 0; k < views.length; k++) {
+            views[k] = new INDArray[]{gradientViews.get(EqPropBlockParamInitializer.weightKey(k)),
+                    gradientViews.get(EqPropBlockParamInitializer.biasKey(k))};
+        }
+        chain.writeContrastGradient(freeInput, contrast.plus().states(), contrast.minus().states(),
+                contrast.scale(), views);
+        publish(gradient);
+        // The input gradient is only needed when another layer sits below this block.
+        return getIndex() == 0 ? null : chain.inputContrast(freeInput, contrast.plus().states(),
+                contrast.minus().states(), contrast.scale());
     }
 
     /**
@@ -196,15 +198,22 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
                 ? BackpropThroughTime.backward(chain, freeInput, trajectory, eps, layerConf().bpttTruncation(), false)
                 : RecurrentBackprop.run(chain, freeInput, free.states(), eps, layerConf().getNudgedSteps()).gradient();
         for (int k = 0; k < chain.depth(); k++) {
+            gradientViews.get(EqPropBlockParamInitializer.weightKey(k)).assign(g.weightGradients()[k]);
+            gradientViews.get(EqPropBlockParamInitializer.biasKey(k)).assign(g.biasGradients()[k]);
+        }
+        publish(gradient);
+        trajectory = null;
+        return getIndex() == 0 ? null : g.inputGradient();
+    }
+
+    /** Hands the gradient views to DL4J, in parameter order W1, b1, W2, b2, ... */
+    private void publish(Gradient gradient) {
+        for (int k = 0; k < layerConf().getLayerSizes().length; k++) {
             String wk = EqPropBlockParamInitializer.weightKey(k);
             String bk = EqPropBlockParamInitializer.biasKey(k);
-            gradientViews.get(wk).assign(g.weightGradients()[k]);
-            gradientViews.get(bk).assign(g.biasGradients()[k]);
             gradient.gradientForVariable().put(wk, gradientViews.get(wk));
             gradient.gradientForVariable().put(bk, gradientViews.get(bk));
         }
-        trajectory = null;
-        return getIndex() == 0 ? null : g.inputGradient();
     }
 
     private NudgingForce nudgingForce(INDArray epsilon) {
