@@ -8,7 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * it gives the same gradient as β → 0). This is what a stock DL4J {@code fit} provides: the ε that the following
  * output layer back-propagates.
  */
-public final class HeldForce implements NudgingForce {
+public final class HeldForce extends FusableForce {
 
     private final INDArray epsilon;
 
@@ -23,7 +23,7 @@ public final class HeldForce implements NudgingForce {
     }
 
     @Override
-    public FusedForce fused() {
+    protected FusedForce buildFused() {
         float[] eps = FusedKernels.floats(epsilon);
         int width = (int) epsilon.size(1);
         return (drive, output, stride, offset, nb, beta) -> {

@@ -10,7 +10,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * softmax(s_N W_out + b_out), C = −Σ y log o, and the nudging force −β ∂C/∂s_N = β (y − o) W_outᵀ, recomputed from
  * the current state. The readout's own gradient (o − y) at the free state is left to the DL4J output layer.
  */
-public final class SoftmaxReadoutForce implements NudgingForce {
+public final class SoftmaxReadoutForce extends FusableForce {
 
     private final INDArray weights;
     private final INDArray bias;
@@ -36,7 +36,7 @@ public final class SoftmaxReadoutForce implements NudgingForce {
     }
 
     @Override
-    public FusedForce fused() {
+    protected FusedForce buildFused() {
         int width = (int) weights.size(0);
         int classes = (int) weights.size(1);
         float[] w = FusedKernels.floats(weights);

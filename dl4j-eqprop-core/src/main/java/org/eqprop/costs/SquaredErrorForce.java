@@ -7,7 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Squared error on the output neurons, C = (c/2) ‖s_N − y‖² (c = 1: the papers' ½‖s_N − y‖²), recomputed from the
  * current state: force −β c (s_N − y).
  */
-public final class SquaredErrorForce implements NudgingForce {
+public final class SquaredErrorForce extends FusableForce {
 
     private final INDArray labels;
     private final double scale;
@@ -23,7 +23,7 @@ public final class SquaredErrorForce implements NudgingForce {
     }
 
     @Override
-    public FusedForce fused() {
+    protected FusedForce buildFused() {
         float[] y = FusedKernels.floats(labels);
         int width = (int) labels.size(1);
         float c = (float) scale;
