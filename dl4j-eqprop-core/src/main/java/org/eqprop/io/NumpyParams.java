@@ -25,13 +25,28 @@ public final class NumpyParams {
 
     /** Copies of every weight and bias, PyTorch layout. */
     public static Map<String, INDArray> export(MultiLayerNetwork net) {
+        return toPyTorch(pairs(net), "", 1.0);
+    }
+
+    /**
+     * The network's last computed gradient (after {@code computeGradientAndScore}), times {@code scale}, as
+     * dW1, db1, ... in PyTorch layout; scale 1/batch gives the gradient of the batch-mean cost.
+     */
+    public static Map<String, INDArray> exportGradients(MultiLayerNetwork net, double scale) {
+        List<INDArray[]> grads = new ArrayList<>();
+        for (String[] key : keys(net)) {
+            grads.add(new INDArray[]{net.gradient().getGradientFor(key[0]), net.gradient().getGradientFor(key[1])});
+        }
+        return toPyTorch(grads, "d", scale);
+    }
+
+    private static Map<String, INDArray> toPyTorch(List<INDArray[]> pairs, String prefix, double scale) {
         Map<String, INDArray> out = new LinkedHashMap<>();
-        List<INDArray[]> pairs = pairs(net);
         for (int k = 0; k < pairs.size(); k++) {
             INDArray w = pairs.get(k)[0];
             INDArray b = pairs.get(k)[1];
-            out.put("W" + (k + 1), w.transpose().dup('c'));
-            out.put("b" + (k + 1), b.reshape(b.length()).dup('c'));
+            out.put(prefix + "W" + (k + 1), w.transpose().mul(scale).dup('c'));
+            out.put(prefix + "b" + (k + 1), b.reshape(b.length()).mul(scale).dup('c'));
         }
         return out;
     }
@@ -66,20 +81,33 @@ public final class NumpyParams {
     /** The (W [in, out], b) views of the network, in the order of the interactions from the input. */
     static List<INDArray[]> pairs(MultiLayerNetwork net) {
         List<INDArray[]> pairs = new ArrayList<>();
-        for (Layer layer : net.getLayers()) {
+        for (String[] key : keys(net)) {
+            Layer layer = net.getLayer(Integer.parseInt(key[0].substring(0, key[0].indexOf('_'))));
+            pairs.add(new INDArray[]{layer.getParam(key[0].substring(key[0].indexOf('_') + 1)),
+                    layer.getParam(key[1].substring(key[1].indexOf('_') + 1))});
+        }
+        return pairs;
+    }
+
+    /** The network-wide keys "layer_W", "layer_b" of every weight/bias pair, from the input on. */
+    static List<String[]> keys(MultiLayerNetwork net) {
+        List<String[]> keys = new ArrayList<>();
+        Layer[] layers = net.getLayers();
+        for (int i = 0; i < layers.length; i++) {
+            Layer layer = layers[i];
             if (layer instanceof EqPropBlockLayer block) {
                 for (int k = 0; k < block.layerConf().getLayerSizes().length; k++) {
-                    pairs.add(new INDArray[]{block.getParam(EqPropBlockParamInitializer.weightKey(k)),
-                            block.getParam(EqPropBlockParamInitializer.biasKey(k))});
+                    keys.add(new String[]{i + "_" + EqPropBlockParamInitializer.weightKey(k),
+                            i + "_" + EqPropBlockParamInitializer.biasKey(k)});
                 }
             } else if (layer.paramTable() != null && layer.paramTable().containsKey("W")
                     && layer.paramTable().containsKey("b")) {
-                pairs.add(new INDArray[]{layer.getParam("W"), layer.getParam("b")});
+                keys.add(new String[]{i + "_W", i + "_b"});
             } else if (layer.numParams() > 0) {
                 throw new IllegalArgumentException("cannot map the parameters of " + layer.getClass().getSimpleName()
                         + " to W/b pairs");
             }
         }
-        return pairs;
+        return keys;
     }
 }

@@ -1,11 +1,9 @@
 package org.eqprop.examples.cli;
 
-import org.deeplearning4j.nn.api.Layer;
 import org.eqprop.dynamics.Equilibrium;
 import org.eqprop.io.Npz;
 import org.eqprop.io.NumpyParams;
 import org.eqprop.nn.layers.EqPropBlockLayer;
-import org.eqprop.nn.params.EqPropBlockParamInitializer;
 import org.eqprop.training.EqPropNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -102,27 +100,14 @@ final class GradientCommand {
         }
         EqPropNetwork net = new EqPropNetwork(p.configuration(1, dt));
         net.init();
-        int blockLayers = readout ? pairs - 1 : pairs;
-        Layer blockLayer = net.getLayer(0);
         NumpyParams.load(net, params);
-        INDArray xs = x.castTo(dt);
-        net.setInput(xs);
+        net.setInput(x.castTo(dt));
         net.setLabels(oneHot);
         net.computeGradientAndScore();
         double loss = net.score();
 
-        EqPropBlockLayer block = (EqPropBlockLayer) blockLayer;
-        Map<String, INDArray> result = new LinkedHashMap<>();
-        for (int k = 0; k < blockLayers; k++) {
-            INDArray gw = net.gradient().getGradientFor("0_" + EqPropBlockParamInitializer.weightKey(k));
-            INDArray gb = net.gradient().getGradientFor("0_" + EqPropBlockParamInitializer.biasKey(k));
-            result.put("dW" + (k + 1), gw.div(n).transpose().dup('c'));
-            result.put("db" + (k + 1), gb.div(n).reshape(outs[k]).dup('c'));
-        }
-        if (readout) {
-            result.put("dW" + pairs, net.gradient().getGradientFor("1_W").div(n).transpose().dup('c'));
-            result.put("db" + pairs, net.gradient().getGradientFor("1_b").div(n).reshape(classes).dup('c'));
-        }
+        EqPropBlockLayer block = (EqPropBlockLayer) net.getLayer(0);
+        Map<String, INDArray> result = new LinkedHashMap<>(NumpyParams.exportGradients(net, 1.0 / n));
         Equilibrium free = block.freeEquilibrium();
         for (int k = 0; k < free.states().length; k++) {
             result.put("s" + (k + 1), free.states()[k]);

@@ -90,6 +90,7 @@ final class TrainCommand {
                 .put("train_examples", train.size()).put("test_examples", test.size())
                 .put("test_errors", testErrors).put("train_errors", trainErrors).put("epoch_seconds", epochSeconds)
                 .put("mean_free_steps", block.relaxationStats().meanFreeSteps())
+                .put("mean_nudged_steps", block.relaxationStats().meanNudgedSteps())
                 .put("non_converged_phases", block.relaxationStats().nonConverged())
                 .put("model", modelPath.toString());
     }
