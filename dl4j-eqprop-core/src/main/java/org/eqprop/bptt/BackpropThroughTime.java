@@ -1,7 +1,10 @@
 package org.eqprop.bptt;
 
 import org.eqprop.dynamics.EnergyChain;
+import org.eqprop.dynamics.fused.ParallelGemm;
 import org.eqprop.dynamics.FixedPointDynamics;
+import org.eqprop.dynamics.RelaxationControl;
+import org.eqprop.dynamics.RelaxationEngine;
 import org.eqprop.interactions.DenseInteraction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -27,7 +30,20 @@ public final class BackpropThroughTime {
 
     /** Runs T steps of the free dynamics from {@code start}, keeping every state and drive. */
     public static Trajectory forward(EnergyChain chain, INDArray inputDrive, INDArray[] start, int steps) {
+        return forward(chain, null, inputDrive, start, steps, steps);
+    }
+
+    /**
+     * Runs T steps of the free dynamics from {@code start} and keeps the last {@code kept} of them (what truncated
+     * BPTT needs): the first T − kept steps run on {@code engine} without storing anything.
+     */
+    public static Trajectory forward(EnergyChain chain, RelaxationEngine engine, INDArray inputDrive, INDArray[] start,
+                                     int steps, int kept) {
         requireSupported(chain);
+        int skipped = Math.max(0, steps - kept);
+        if (skipped > 0) {
+            start = engine.relax(chain, inputDrive, start, null, 0, new RelaxationControl(skipped, 0)).states();
+        }
         List<INDArray[]> states = new ArrayList<>();
         List<INDArray[]> drives = new ArrayList<>();
         INDArray[] s = new INDArray[start.length];
@@ -35,7 +51,7 @@ public final class BackpropThroughTime {
             s[k] = start[k].dup('c');
         }
         states.add(s);
-        for (int t = 0; t < steps; t++) {
+        for (int t = skipped; t < steps; t++) {
             INDArray[] u = new INDArray[s.length];
             chain.drives(inputDrive, s, u);
             INDArray[] next = new INDArray[s.length];
@@ -50,7 +66,7 @@ public final class BackpropThroughTime {
     }
 
     /**
-     * The gradient of L = C(s_T) through the last {@code truncation} steps of the trajectory.
+     * The gradient of L = C(s_T) through the last {@code truncation} steps of the trajectory, in new arrays.
      *
      * @param outputGradient ∂C/∂s_N at the last state, [batch, width_N]
      * @param truncation     K: how many of the last steps to backpropagate through (≥ T: full BPTT)
@@ -58,16 +74,33 @@ public final class BackpropThroughTime {
      */
     public static BpttGradient backward(EnergyChain chain, INDArray x, Trajectory trajectory, INDArray outputGradient,
                                         int truncation, boolean perStep) {
+        int n = chain.depth();
+        INDArray[] gW = new INDArray[n];
+        INDArray[] gb = new INDArray[n];
+        for (int k = 0; k < n; k++) {
+            INDArray w = ((DenseInteraction) chain.interaction(k)).weights();
+            gW[k] = Nd4j.zeros(x.dataType(), w.shape());
+            gb[k] = Nd4j.zeros(x.dataType(), 1, w.size(1));
+        }
+        return backwardInto(chain, x, trajectory, outputGradient, truncation, perStep, gW, gb, true);
+    }
+
+    /**
+     * The same, written into the caller's arrays {@code gW[k]}, {@code gb[k]} (overwritten; a trainer passes its
+     * gradient views, so the step loop allocates only batch-sized arrays). ∂L/∂x is computed only when
+     * {@code inputGradient} is set.
+     */
+    public static BpttGradient backwardInto(EnergyChain chain, INDArray x, Trajectory trajectory,
+                                            INDArray outputGradient, int truncation, boolean perStep,
+                                            INDArray[] gW, INDArray[] gb, boolean inputGradient) {
         requireSupported(chain);
         int n = chain.depth();
         int steps = trajectory.steps();
         int first = Math.max(0, steps - truncation);
         INDArray[] w = weights(chain, x.dataType());
-        INDArray[] gW = new INDArray[n];
-        INDArray[] gb = new INDArray[n];
         for (int k = 0; k < n; k++) {
-            gW[k] = Nd4j.zeros(x.dataType(), w[k].shape());
-            gb[k] = Nd4j.zeros(x.dataType(), 1, w[k].size(1));
+            gW[k].assign(0);
+            gb[k].assign(0);
         }
         INDArray inputDelta = Nd4j.zeros(x.dataType(), x.size(0), w[0].size(1));
         // g holds ∂L/∂s_{t+1} for every layer
@@ -85,31 +118,43 @@ public final class BackpropThroughTime {
             INDArray[] s = trajectory.states().get(t);
             INDArray[] delta = new INDArray[n];
             for (int k = 0; k < n; k++) {
-                delta[k] = g[k].mul(chain.activation().derivative(trajectory.drives().get(t)[k]));
-            }
-            INDArray[] stepW = new INDArray[n];
-            INDArray[] stepB = new INDArray[n];
-            // the input is the same at every step: its products wait for the sum of the δ_1 (unless asked per step)
-            parameterGradients(perStep ? x : null, s, delta, stepW, stepB);
-            inputDelta.addi(delta[0]);
-            INDArray[] prev = jacobianTransposeProduct(w, delta, s);
-            for (int k = perStep ? 0 : 1; k < n; k++) {
-                gW[k].addi(stepW[k]);
-            }
-            for (int k = 0; k < n; k++) {
-                gb[k].addi(stepB[k]);
+                delta[k] = chain.activation().derivative(trajectory.drives().get(t)[k]).muli(g[k]);
             }
             if (perStep) {
+                INDArray[] stepW = new INDArray[n];
+                INDArray[] stepB = new INDArray[n];
+                parameterGradients(x, s, delta, stepW, stepB);
+                for (int k = 0; k < n; k++) {
+                    gW[k].addi(stepW[k]);
+                    gb[k].addi(stepB[k]);
+                }
                 paramGradients.add(interleave(stepW, stepB));
-                stateGradients.add(copy(prev));
+            } else {
+                accumulateParameterGradients(s, delta, gW, gb);
             }
-            g = prev;
+            // the input is the same at every step: its product waits for the sum of the δ_1
+            inputDelta.addi(delta[0]);
+            g = jacobianTransposeProduct(w, delta, s);
+            if (perStep) {
+                stateGradients.add(copy(g));
+            }
         }
         if (!perStep) {
-            gW[0].addi(x.transpose().mmul(inputDelta));
+            ParallelGemm.gemm(x, inputDelta, gW[0], true, false, 1.0, 0.0);
         }
-        INDArray inputGrad = inputDelta.mmul(w[0].transpose());
+        INDArray inputGrad = inputGradient ? inputDelta.mmul(w[0].transpose()) : null;
         return new BpttGradient(gW, gb, inputGrad, stateGradients, paramGradients);
+    }
+
+    /** gW_k += s_{k−1}ᵀ δ_k + δ_{k−1}ᵀ s_k (k ≥ 1), gb_k += Σ_batch δ_k, in place. */
+    private static void accumulateParameterGradients(INDArray[] s, INDArray[] delta, INDArray[] gW, INDArray[] gb) {
+        for (int k = 0; k < delta.length; k++) {
+            if (k > 0) {
+                ParallelGemm.gemm(s[k - 1], delta[k], gW[k], true, false, 1.0, 1.0);
+                ParallelGemm.gemm(delta[k - 1], s[k], gW[k], true, false, 1.0, 1.0);
+            }
+            gb[k].addi(delta[k].sum(true, 0));
+        }
     }
 
     /**
@@ -123,8 +168,8 @@ public final class BackpropThroughTime {
             prev[k] = Nd4j.zeros(delta[k].dataType(), like[k].shape());
         }
         for (int k = 1; k < n; k++) {
-            prev[k - 1].addi(delta[k].mmul(w[k].transpose()));
-            prev[k].addi(delta[k - 1].mmul(w[k]));
+            ParallelGemm.gemm(delta[k], w[k], prev[k - 1], false, true, 1.0, 1.0);
+            ParallelGemm.gemm(delta[k - 1], w[k], prev[k], false, false, 1.0, 1.0);
         }
         return prev;
     }

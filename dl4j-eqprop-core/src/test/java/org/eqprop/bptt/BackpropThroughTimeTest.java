@@ -80,6 +80,35 @@ class BackpropThroughTimeTest {
     }
 
     @Test
+    void truncatedBpttKeepsOnlyTheLastStepsAndGivesTheSameGradient() {
+        EnergyChain chain = chain(3, 1.2);
+        INDArray x = Nd4j.rand(DT, 4, 5);
+        INDArray y = Nd4j.rand(DT, 4, 3);
+        INDArray drive = chain.inputDrive(x);
+        Trajectory full = BackpropThroughTime.forward(chain, drive, chain.zeroStates(4, DT), 9);
+        BpttGradient expected = BackpropThroughTime.backward(chain, x, full, full.last()[2].sub(y), 3, false);
+        Trajectory kept = BackpropThroughTime.forward(chain, ReferenceRelaxation.INSTANCE, drive,
+                chain.zeroStates(4, DT), 9, 3);
+        assertEquals(3, kept.steps());
+        long perStep = 4L * (6 + 4 + 3) * Double.BYTES;
+        assertEquals((10 + 9) * perStep, full.bytes(), "full: 10 states, 9 drives");
+        assertEquals((4 + 3) * perStep, kept.bytes(), "kept: 4 states, 3 drives");
+        INDArray[] gW = new INDArray[3];
+        INDArray[] gb = new INDArray[3];
+        for (int k = 0; k < 3; k++) {
+            gW[k] = Nd4j.valueArrayOf(expected.weightGradients()[k].shape(), 7.0, DT); // overwritten
+            gb[k] = Nd4j.valueArrayOf(expected.biasGradients()[k].shape(), 7.0, DT);
+        }
+        BpttGradient g = BackpropThroughTime.backwardInto(chain, x, kept, kept.last()[2].sub(y), 3, false, gW, gb,
+                true);
+        for (int k = 0; k < 3; k++) {
+            assertTrue(expected.weightGradients()[k].equalsWithEps(gW[k], 1e-12), "W" + k);
+            assertTrue(expected.biasGradients()[k].equalsWithEps(gb[k], 1e-12), "b" + k);
+        }
+        assertTrue(expected.inputGradient().equalsWithEps(g.inputGradient(), 1e-12));
+    }
+
+    @Test
     void eqPropStepsMatchBpttStepsOnceTheFreePhaseHasConverged() {
         EnergyChain chain = chain(2, 0.6);
         INDArray x = Nd4j.rand(DT, 3, 5);

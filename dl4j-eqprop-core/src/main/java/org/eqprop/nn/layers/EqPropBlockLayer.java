@@ -194,16 +194,28 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         }
         EnergyChain chain = chain();
         INDArray eps = epsilon.castTo(dataType).dup('c');
-        BpttGradient g = bptt
-                ? BackpropThroughTime.backward(chain, freeInput, trajectory, eps, layerConf().bpttTruncation(), false)
-                : RecurrentBackprop.run(chain, freeInput, free.states(), eps, layerConf().getNudgedSteps()).gradient();
-        for (int k = 0; k < chain.depth(); k++) {
-            gradientViews.get(EqPropBlockParamInitializer.weightKey(k)).assign(g.weightGradients()[k]);
-            gradientViews.get(EqPropBlockParamInitializer.biasKey(k)).assign(g.biasGradients()[k]);
+        int n = chain.depth();
+        INDArray[] gW = new INDArray[n];
+        INDArray[] gb = new INDArray[n];
+        for (int k = 0; k < n; k++) {
+            gW[k] = gradientViews.get(EqPropBlockParamInitializer.weightKey(k));
+            gb[k] = gradientViews.get(EqPropBlockParamInitializer.biasKey(k));
+        }
+        boolean below = getIndex() > 0;
+        BpttGradient g;
+        if (bptt) {
+            g = BackpropThroughTime.backwardInto(chain, freeInput, trajectory, eps, layerConf().bpttTruncation(),
+                    false, gW, gb, below);
+        } else {
+            g = RecurrentBackprop.run(chain, freeInput, free.states(), eps, layerConf().getNudgedSteps()).gradient();
+            for (int k = 0; k < n; k++) {
+                gW[k].assign(g.weightGradients()[k]);
+                gb[k].assign(g.biasGradients()[k]);
+            }
         }
         publish(gradient);
         trajectory = null;
-        return getIndex() == 0 ? null : g.inputGradient();
+        return below ? g.inputGradient() : null;
     }
 
     /** Hands the gradient views to DL4J, in parameter order W1, b1, W2, b2, ... */
@@ -238,7 +250,10 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         return new HeldForce(eps);
     }
 
-    /** Runs the free phase; {@code keepTrajectory} stores every step for BPTT (fixed T steps, no tolerance). */
+    /**
+     * Runs the free phase; {@code keepTrajectory} stores the last steps BPTT backpropagates through (fixed T steps, no
+     * tolerance).
+     */
     private void freePhase(INDArray x, boolean keepTrajectory) {
         EqPropBlock c = layerConf();
         EnergyChain chain = chain();
@@ -249,7 +264,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         INDArray[] start = persistent != null ? persistent.startFor(x, chain, dataType)
                 : chain.zeroStates(x.size(0), dataType);
         if (keepTrajectory) {
-            trajectory = BackpropThroughTime.forward(chain, inputDrive, start, c.getFreeSteps());
+            trajectory = BackpropThroughTime.forward(chain, engineFor(chain, null), inputDrive, start, c.getFreeSteps(),
+                    c.bpttTruncation());
             free = new Equilibrium(trajectory.last(), c.getFreeSteps(), Double.NaN, true);
         } else {
             trajectory = null;
