@@ -20,6 +20,9 @@ import java.util.List;
  * (symmetric: the same with s^β − s^{−β} over 2β) equal, as β → 0, minus the BPTT gradients of L = C(s_T) through
  * K steps that sit at s*: Δs(t) = −σ'(u*) ⊙ ∂L/∂s_{T−t} (units clipped by σ move in neither) and
  * Δθ(t) = −∂L/∂θ_{T−t}. Each series holds, per step t = 0..K−1 and per layer, one array.
+ *
+ * <p>With a continual rate η &gt; 0 it also runs C-EP (Ernoult et al. 2020) on a copy of the parameters: the weights
+ * move by η Δθ(t) during the nudged phase, and its series Δθ(t) tends to the BPTT one as η → 0 and β → 0.
  */
 public final class GddCheck {
 
@@ -27,8 +30,8 @@ public final class GddCheck {
     public record Series(List<INDArray[]> neurons, List<INDArray[]> weights) {
     }
 
-    /** The EqProp and BPTT series of one check. */
-    public record Result(Series oneSided, Series symmetric, Series bptt, Equilibrium free) {
+    /** The EqProp and BPTT series of one check ({@code continual} is null unless a C-EP rate was given). */
+    public record Result(Series oneSided, Series symmetric, Series bptt, Series continual, Equilibrium free) {
 
         /**
          * sqrt(mean_t ‖a_t − b_t‖²) / max(sqrt(mean_t ‖a_t‖²), sqrt(mean_t ‖b_t‖²)) for one layer.
@@ -83,10 +86,11 @@ public final class GddCheck {
      * @param beta      β (small)
      * @param steps     K
      * @param freeControl the free phase's budget; it must converge within it
+     * @param continualRate η of the C-EP series (0: none)
      */
     public static Result run(EnergyChain chain, INDArray x, NudgingForce force,
                              java.util.function.Function<INDArray, INDArray> outputGradient, double beta, int steps,
-                             RelaxationControl freeControl) {
+                             RelaxationControl freeControl, double continualRate) {
         if (!freeControl.stopsEarly()) {
             throw new IllegalArgumentException("the GDD check needs a converged free phase: give the free phase a "
                     + "tolerance");
@@ -115,8 +119,32 @@ public final class GddCheck {
         }
         List<INDArray[]> plus = nudgedTrajectory(chain, drive, free, force, beta, steps);
         List<INDArray[]> minus = nudgedTrajectory(chain, drive, free, force, -beta, steps);
+        Series continual = continualRate > 0 ? continual(chain, x, free, force, beta, steps, continualRate) : null;
         return new Result(increments(chain, x, plus, null, beta, steps),
-                increments(chain, x, plus, minus, beta, steps), new Series(bpNeurons, bpWeights), free);
+                increments(chain, x, plus, minus, beta, steps), new Series(bpNeurons, bpWeights), continual, free);
+    }
+
+    /** C-EP's increments Δs(t) = (s_{t+1} − s_t)/β and Δθ(t) = (θ_t − θ_{t+1})/η, on a copy of the parameters. */
+    private static Series continual(EnergyChain chain, INDArray x, Equilibrium free, NudgingForce force, double beta,
+                                    int steps, double rate) {
+        List<INDArray[]> neurons = new ArrayList<>();
+        List<INDArray[]> weights = new ArrayList<>();
+        INDArray[][] previous = {free.states()};
+        double[] rates = new double[chain.depth()];
+        java.util.Arrays.fill(rates, rate);
+        org.eqprop.training.ContinualEqProp.nudgedPhase(chain.copy(), ReferenceRelaxation.INSTANCE, x, free.states(),
+                force, beta, steps, rates, (t, s, gradient) -> {
+                    INDArray[] dn = new INDArray[s.length];
+                    INDArray[] dw = new INDArray[s.length];
+                    for (int k = 0; k < s.length; k++) {
+                        dn[k] = s[k].sub(previous[0][k]).divi(beta);
+                        dw[k] = gradient[k][0].neg();
+                    }
+                    neurons.add(dn);
+                    weights.add(dw);
+                    previous[0] = s;
+                });
+        return new Series(neurons, weights);
     }
 
     private static List<INDArray[]> nudgedTrajectory(EnergyChain chain, INDArray drive, Equilibrium free,

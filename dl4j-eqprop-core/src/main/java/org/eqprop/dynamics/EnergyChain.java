@@ -38,6 +38,11 @@ public final class EnergyChain {
         this.dynamics = dynamics;
     }
 
+    /** The same system over copies of every parameter (to experiment without touching a network). */
+    public EnergyChain copy() {
+        return new EnergyChain(interactions.stream().map(Interaction::copy).toList(), widths, activation, dynamics);
+    }
+
     public int depth() {
         return widths.length;
     }

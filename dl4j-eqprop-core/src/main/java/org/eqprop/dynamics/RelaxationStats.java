@@ -10,6 +10,7 @@ public final class RelaxationStats {
     private final AtomicLong nudgedPhases = new AtomicLong();
     private final AtomicLong nudgedSteps = new AtomicLong();
     private final AtomicLong nonConverged = new AtomicLong();
+    private final AtomicLong peakStateBytes = new AtomicLong();
 
     public void record(PhaseReport r) {
         if ("free".equals(r.phase())) {
@@ -30,6 +31,19 @@ public final class RelaxationStats {
 
     public double meanNudgedSteps() {
         return nudgedPhases.get() == 0 ? 0 : (double) nudgedSteps.get() / nudgedPhases.get();
+    }
+
+    /** Notes the bytes of relaxation state held at once (states kept for the gradient, a BPTT trajectory). */
+    public void recordStateBytes(long bytes) {
+        peakStateBytes.accumulateAndGet(bytes, Math::max);
+    }
+
+    /**
+     * The most bytes of relaxation state held at once: for EqProp the free and nudged states (constant in T), for BPTT
+     * the trajectory (linear in the steps it backpropagates through).
+     */
+    public long peakStateBytes() {
+        return peakStateBytes.get();
     }
 
     /** Phases that stopped on their step budget with the residual still above the tolerance. */

@@ -61,4 +61,14 @@ public final class DenseInteraction implements Interaction {
     public double primitiveFunction(INDArray lower, INDArray upper) {
         return lower.mmul(weights).addiRowVector(bias).muli(upper).sumNumber().doubleValue();
     }
+
+    @Override
+    public INDArray[] parameters() {
+        return new INDArray[]{weights, bias};
+    }
+
+    @Override
+    public DenseInteraction copy() {
+        return new DenseInteraction(weights.dup(), bias.dup());
+    }
 }

@@ -27,4 +27,10 @@ public interface Interaction {
 
     /** Φ_k(s_lower, s_upper) summed over the batch. */
     double primitiveFunction(INDArray lower, INDArray upper);
+
+    /** The parameter arrays θ_k, in the order of the gradient views of {@link #writeContrastGradient}. */
+    INDArray[] parameters();
+
+    /** The same interaction over copies of its parameters. */
+    Interaction copy();
 }

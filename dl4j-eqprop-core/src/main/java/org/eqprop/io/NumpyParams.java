@@ -17,6 +17,7 @@ import java.util.Map;
  * A network's parameters in the PyTorch research code's conventions, for {@code .npz} exchange: the interactions
  * numbered from the input, {@code W1, b1, W2, b2, ...}, with {@code Wk} [out, in] and {@code bk} [out]. The EqProp
  * block's interactions come first, then the weights of the DL4J layers after it (e.g. the softmax readout).
+ * Feedback weights of a vector-field block are {@code Bk} [in, out] (the top-down map from layer k to layer k−1).
  */
 public final class NumpyParams {
 
@@ -35,7 +36,7 @@ public final class NumpyParams {
     public static Map<String, INDArray> exportGradients(MultiLayerNetwork net, double scale) {
         List<INDArray[]> grads = new ArrayList<>();
         for (String[] key : keys(net)) {
-            grads.add(new INDArray[]{net.gradient().getGradientFor(key[0]), net.gradient().getGradientFor(key[1])});
+            grads.add(Arrays.stream(key).map(net.gradient()::getGradientFor).toArray(INDArray[]::new));
         }
         return toPyTorch(grads, "d", scale);
     }
@@ -47,6 +48,9 @@ public final class NumpyParams {
             INDArray b = pairs.get(k)[1];
             out.put(prefix + "W" + (k + 1), w.transpose().mul(scale).dup('c'));
             out.put(prefix + "b" + (k + 1), b.reshape(b.length()).mul(scale).dup('c'));
+            if (pairs.get(k).length > 2) {
+                out.put(prefix + "B" + (k + 1), pairs.get(k)[2].transpose().mul(scale).dup('c'));
+            }
         }
         return out;
     }
@@ -62,6 +66,12 @@ public final class NumpyParams {
                 throw new IOException("missing W" + (k + 1) + " or b" + (k + 1) + " (the network has " + pairs.size()
                         + " weight/bias pairs)");
             }
+            INDArray[] pair = pairs.get(k);
+            if (pair.length > 2 && (params.get("B" + (k + 1)) == null
+                    || !Arrays.equals(params.get("B" + (k + 1)).shape(), new long[]{wShape[1], wShape[0]}))) {
+                throw new IOException("feedback weights B" + (k + 1) + " must be [" + wShape[1] + ", " + wShape[0]
+                        + "]");
+            }
             if (!Arrays.equals(w.shape(), wShape) || b.length() != wShape[0]) {
                 throw new IOException("W" + (k + 1) + " must be " + Arrays.toString(wShape) + " and b" + (k + 1)
                         + " [" + wShape[0] + "], got " + Arrays.toString(w.shape()) + " and "
@@ -75,21 +85,24 @@ public final class NumpyParams {
             INDArray target = pairs.get(k)[0];
             pairs.get(k)[0].assign(params.get("W" + (k + 1)).castTo(target.dataType()).transpose());
             pairs.get(k)[1].assign(params.get("b" + (k + 1)).castTo(target.dataType()).reshape(pairs.get(k)[1].shape()));
+            if (pairs.get(k).length > 2) {
+                pairs.get(k)[2].assign(params.get("B" + (k + 1)).castTo(target.dataType()).transpose());
+            }
         }
     }
 
-    /** The (W [in, out], b) views of the network, in the order of the interactions from the input. */
+    /** The (W [in, out], b[, B [out, in]]) views of the network, in the order of the interactions from the input. */
     static List<INDArray[]> pairs(MultiLayerNetwork net) {
         List<INDArray[]> pairs = new ArrayList<>();
         for (String[] key : keys(net)) {
             Layer layer = net.getLayer(Integer.parseInt(key[0].substring(0, key[0].indexOf('_'))));
-            pairs.add(new INDArray[]{layer.getParam(key[0].substring(key[0].indexOf('_') + 1)),
-                    layer.getParam(key[1].substring(key[1].indexOf('_') + 1))});
+            pairs.add(Arrays.stream(key).map(k -> layer.getParam(k.substring(k.indexOf('_') + 1)))
+                    .toArray(INDArray[]::new));
         }
         return pairs;
     }
 
-    /** The network-wide keys "layer_W", "layer_b" of every weight/bias pair, from the input on. */
+    /** The network-wide keys "layer_W", "layer_b" (and "layer_B") of every interaction, from the input on. */
     static List<String[]> keys(MultiLayerNetwork net) {
         List<String[]> keys = new ArrayList<>();
         Layer[] layers = net.getLayers();
@@ -97,8 +110,9 @@ public final class NumpyParams {
             Layer layer = layers[i];
             if (layer instanceof EqPropBlockLayer block) {
                 for (int k = 0; k < block.layerConf().getLayerSizes().length; k++) {
-                    keys.add(new String[]{i + "_" + EqPropBlockParamInitializer.weightKey(k),
-                            i + "_" + EqPropBlockParamInitializer.biasKey(k)});
+                    String prefix = i + "_";
+                    keys.add(EqPropBlockParamInitializer.interactionKeys(block.layerConf(), k).stream()
+                            .map(prefix::concat).toArray(String[]::new));
                 }
             } else if (layer.paramTable() != null && layer.paramTable().containsKey("W")
                     && layer.paramTable().containsKey("b")) {

@@ -17,14 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GddCheckTest {
 
     static GddCheck.Result run(double beta, RelaxationControl free) {
-        return run(BackpropThroughTimeTest.chain(4, 1.0), beta, free);
+        return run(BackpropThroughTimeTest.chain(4, 1.0), beta, free, 0);
     }
 
-    static GddCheck.Result run(EnergyChain chain, double beta, RelaxationControl free) {
+    static GddCheck.Result run(EnergyChain chain, double beta, RelaxationControl free, double continualRate) {
         Nd4j.getRandom().setSeed(9);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 5, 5);
         INDArray y = Nd4j.rand(DataType.DOUBLE, 5, 3);
-        return GddCheck.run(chain, x, new SquaredErrorForce(y, 1.0), s -> s.sub(y), beta, 8, free);
+        return GddCheck.run(chain, x, new SquaredErrorForce(y, 1.0), s -> s.sub(y), beta, 8, free, continualRate);
     }
 
     @Test
@@ -44,12 +44,37 @@ class GddCheckTest {
     @Test
     void symmetricIsCloserThanOneSided() {
         // a net whose units stay in the linear part of σ, so that the bias is the estimators' own (O(β) vs O(β²))
-        GddCheck.Result r = run(BackpropThroughTimeTest.chain(2, 0.6), 0.02, new RelaxationControl(10000, 1e-14));
+        GddCheck.Result r = run(BackpropThroughTimeTest.chain(2, 0.6), 0.02, new RelaxationControl(10000, 1e-14), 0);
         for (int layer = 0; layer < 3; layer++) {
             double one = GddCheck.Result.relativeRmse(r.oneSided().weights(), r.bptt().weights(), layer);
             double sym = GddCheck.Result.relativeRmse(r.symmetric().weights(), r.bptt().weights(), layer);
             assertTrue(sym < one, "layer " + layer + ": symmetric " + sym + " vs one-sided " + one);
         }
+    }
+
+    /**
+     * Ernoult et al. 2020, Theorem 1: the C-EP updates Δθ(t) = (θ_t − θ_{t+1})/η tend to −∂L/∂θ_{T−t} as η → 0 and
+     * β → 0 with η ≪ β (the weights must move the fixed point much less than the nudge moves the states); a larger
+     * η pulls them away.
+     */
+    @Test
+    void continualUpdatesTendToBpttGradientsAsEtaAndBetaVanish() {
+        RelaxationControl free = new RelaxationControl(10000, 1e-14);
+        double[] small = new double[3];
+        double[] large = new double[3];
+        GddCheck.Result r = run(BackpropThroughTimeTest.chain(4, 1.0), 1e-4, free, 1e-9);
+        GddCheck.Result big = run(BackpropThroughTimeTest.chain(4, 1.0), 1e-4, free, 1e-6);
+        for (int layer = 0; layer < 3; layer++) {
+            small[layer] = GddCheck.Result.relativeRmse(r.continual().weights(), r.bptt().weights(), layer);
+            large[layer] = GddCheck.Result.relativeRmse(big.continual().weights(), big.bptt().weights(), layer);
+            double neurons = GddCheck.Result.relativeRmse(r.continual().neurons(), r.bptt().neurons(), layer);
+            assertTrue(small[layer] < 1e-2 && neurons < 1e-2, "layer " + layer + ": C-EP weights " + small[layer]
+                    + ", neurons " + neurons);
+            assertTrue(large[layer] > 10 * small[layer], "layer " + layer + ": eta 1e-6 gives " + large[layer]
+                    + ", eta 1e-9 gives " + small[layer]);
+        }
+        System.out.printf("C-EP vs BPTT relative RMSE per layer (weights), beta=1e-4: eta=1e-9 %s, eta=1e-6 %s%n",
+                java.util.Arrays.toString(small), java.util.Arrays.toString(large));
     }
 
     @Test

@@ -59,6 +59,8 @@ public class EqPropBlock extends FeedForwardLayer {
     private boolean persistentStates = false;
     private String engine = "auto";
     private int bpttSteps = 0;
+    private boolean vectorField = false;
+    private double feedbackAngle = 90;
     private List<IUpdater> layerUpdaters;
 
     /** For JSON. */
@@ -82,6 +84,8 @@ public class EqPropBlock extends FeedForwardLayer {
         this.persistentStates = b.persistentStates;
         this.engine = b.engine;
         this.bpttSteps = b.bpttSteps;
+        this.vectorField = b.vectorField;
+        this.feedbackAngle = b.feedbackAngle;
         this.layerUpdaters = b.layerUpdaters == null ? null : new ArrayList<>(b.layerUpdaters);
         if (layerSizes != null && layerSizes.length > 0) {
             this.nOut = layerSizes[layerSizes.length - 1];
@@ -121,8 +125,16 @@ public class EqPropBlock extends FeedForwardLayer {
                 throw new IllegalArgumentException("EqPropBlock: bpttSteps must be >= 0 (0 = all T steps), got "
                         + bpttSteps);
             }
+            if (vectorField) {
+                throw new IllegalArgumentException("EqPropBlock: estimator " + estimator + " is implemented for "
+                        + "symmetric weights; vectorField blocks train by EqProp (or continual C-VF)");
+            }
         } else {
             GradientEstimator.of(estimator, seed);
+        }
+        if (!(feedbackAngle >= 0 && feedbackAngle <= 180)) {
+            throw new IllegalArgumentException("EqPropBlock: feedbackAngle must be in [0, 180] degrees, got "
+                    + feedbackAngle);
         }
         if (!List.of("recomputed", "held").contains(nudgingForce)) {
             throw new IllegalArgumentException("EqPropBlock: nudgingForce must be recomputed or held, got "
@@ -168,6 +180,11 @@ public class EqPropBlock extends FeedForwardLayer {
     /** How many of the last free steps BPTT backpropagates through (all T when bpttSteps is 0 or ≥ T). */
     public int bpttTruncation() {
         return bpttSteps <= 0 ? freeSteps : Math.min(bpttSteps, freeSteps);
+    }
+
+    /** True when interaction k has its own feedback weights B_k (vector-field blocks, k ≥ 1; the input gets none). */
+    public boolean hasFeedback(int k) {
+        return vectorField && k > 0;
     }
 
     /** The width of the layer below interaction k (the input for k = 0). */
@@ -355,6 +372,22 @@ public class EqPropBlock extends FeedForwardLayer {
         this.bpttSteps = bpttSteps;
     }
 
+    public boolean isVectorField() {
+        return vectorField;
+    }
+
+    public void setVectorField(boolean vectorField) {
+        this.vectorField = vectorField;
+    }
+
+    public double getFeedbackAngle() {
+        return feedbackAngle;
+    }
+
+    public void setFeedbackAngle(double feedbackAngle) {
+        this.feedbackAngle = feedbackAngle;
+    }
+
     public List<IUpdater> getLayerUpdaters() {
         return layerUpdaters;
     }
@@ -374,7 +407,7 @@ public class EqPropBlock extends FeedForwardLayer {
                 && freeSteps == b.freeSteps && nudgedSteps == b.nudgedSteps && tolerance == b.tolerance
                 && beta == b.beta && estimator.equals(b.estimator) && nudgingForce.equals(b.nudgingForce)
                 && seed == b.seed && persistentStates == b.persistentStates && engine.equals(b.engine)
-                && bpttSteps == b.bpttSteps
+                && bpttSteps == b.bpttSteps && vectorField == b.vectorField && feedbackAngle == b.feedbackAngle
                 && java.util.Objects.equals(layerUpdaters, b.layerUpdaters);
     }
 
@@ -407,6 +440,8 @@ public class EqPropBlock extends FeedForwardLayer {
         private boolean persistentStates = false;
         private String engine = "auto";
         private int bpttSteps = 0;
+        private boolean vectorField = false;
+        private double feedbackAngle = 90;
         private List<IUpdater> layerUpdaters;
 
         public Builder() {
@@ -487,6 +522,16 @@ public class EqPropBlock extends FeedForwardLayer {
         /** With estimator bptt: backpropagate through the last K free steps only (0: all T steps). */
         public Builder bpttSteps(int steps) {
             this.bpttSteps = steps;
+            return this;
+        }
+
+        /**
+         * Separate feedback weights B_k for the top-down drives (vector-field dynamics, Ernoult et al. 2020 C-VF),
+         * initialised at {@code initialAngleDegrees} from W_kᵀ (0: symmetric start, 90: independent).
+         */
+        public Builder vectorField(double initialAngleDegrees) {
+            this.vectorField = true;
+            this.feedbackAngle = initialAngleDegrees;
             return this;
         }
 

@@ -28,6 +28,7 @@ import org.eqprop.estimators.Contrast;
 import org.eqprop.estimators.GradientEstimator;
 import org.eqprop.interactions.DenseInteraction;
 import org.eqprop.interactions.Interaction;
+import org.eqprop.interactions.VectorFieldInteraction;
 import org.eqprop.nn.conf.EqPropBlock;
 import org.eqprop.nn.params.EqPropBlockParamInitializer;
 import org.nd4j.common.primitives.Pair;
@@ -82,8 +83,11 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         EqPropBlock c = layerConf();
         List<Interaction> interactions = new ArrayList<>();
         for (int k = 0; k < c.getLayerSizes().length; k++) {
-            interactions.add(new DenseInteraction(getParam(EqPropBlockParamInitializer.weightKey(k)),
-                    getParam(EqPropBlockParamInitializer.biasKey(k))));
+            INDArray w = getParam(EqPropBlockParamInitializer.weightKey(k));
+            INDArray b = getParam(EqPropBlockParamInitializer.biasKey(k));
+            interactions.add(c.hasFeedback(k)
+                    ? new VectorFieldInteraction(w, b, getParam(EqPropBlockParamInitializer.feedbackKey(k)))
+                    : new DenseInteraction(w, b));
         }
         return new EnergyChain(interactions, c.getLayerSizes(), c.stateActivation(), c.dynamicsRule());
     }
@@ -170,13 +174,10 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
             report(signedBeta > 0 ? "nudged+" : "nudged-", e);
             return e;
         }, c.getBeta());
-        INDArray[][] views = new INDArray[c.getLayerSizes().length][];
-        for (int k = 0; k < views.length; k++) {
-            views[k] = new INDArray[]{gradientViews.get(EqPropBlockParamInitializer.weightKey(k)),
-                    gradientViews.get(EqPropBlockParamInitializer.biasKey(k))};
-        }
+        stats.recordStateBytes(bytes(inputDrive) + bytes(free.states()) + bytes(contrast.plus().states())
+                + bytes(contrast.minus().states()));
         chain.writeContrastGradient(freeInput, contrast.plus().states(), contrast.minus().states(),
-                contrast.scale(), views);
+                contrast.scale(), interactionGradientViews());
         publish(gradient);
         // The input gradient is only needed when another layer sits below this block.
         return getIndex() == 0 ? null : chain.inputContrast(freeInput, contrast.plus().states(),
@@ -218,13 +219,21 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         return below ? g.inputGradient() : null;
     }
 
+    /** The gradient views of each interaction, in the order of its parameters (W, b and, with feedback, B). */
+    public INDArray[][] interactionGradientViews() {
+        EqPropBlock c = layerConf();
+        INDArray[][] views = new INDArray[c.getLayerSizes().length][];
+        for (int k = 0; k < views.length; k++) {
+            views[k] = EqPropBlockParamInitializer.interactionKeys(c, k).stream().map(gradientViews::get)
+                    .toArray(INDArray[]::new);
+        }
+        return views;
+    }
+
     /** Hands the gradient views to DL4J, in parameter order W1, b1, W2, b2, ... */
     private void publish(Gradient gradient) {
-        for (int k = 0; k < layerConf().getLayerSizes().length; k++) {
-            String wk = EqPropBlockParamInitializer.weightKey(k);
-            String bk = EqPropBlockParamInitializer.biasKey(k);
-            gradient.gradientForVariable().put(wk, gradientViews.get(wk));
-            gradient.gradientForVariable().put(bk, gradientViews.get(bk));
+        for (String key : conf().variables()) {
+            gradient.gradientForVariable().put(key, gradientViews.get(key));
         }
     }
 
@@ -267,6 +276,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
             trajectory = BackpropThroughTime.forward(chain, engineFor(chain, null), inputDrive, start, c.getFreeSteps(),
                     c.bpttTruncation());
             free = new Equilibrium(trajectory.last(), c.getFreeSteps(), Double.NaN, true);
+            stats.recordStateBytes(bytes(inputDrive) + trajectory.bytes());
         } else {
             trajectory = null;
             free = engineFor(chain, null).relax(chain, inputDrive, start, null, 0, c.freeControl());
@@ -276,6 +286,14 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
             persistent.store(x, free);
         }
         report("free", free);
+    }
+
+    private static long bytes(INDArray... arrays) {
+        long b = 0;
+        for (INDArray a : arrays) {
+            b += a.length() * a.dataType().width();
+        }
+        return b;
     }
 
     private void report(String phase, Equilibrium e) {

@@ -3,6 +3,7 @@ package org.eqprop.nn.params;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.eqprop.interactions.VectorFieldInteraction;
 import org.eqprop.nn.conf.EqPropBlock;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -15,7 +16,8 @@ import java.util.Map;
 
 /**
  * Parameter views of an {@link EqPropBlock}: W1 [nIn, n_1], b1 [1, n_1], W2 [n_1, n_2], b2, ... sliced in that
- * order from DL4J's flat parameter (and gradient) array, row-major.
+ * order from DL4J's flat parameter (and gradient) array, row-major. A vector-field block also has feedback weights
+ * B_k [n_k, n_{k−1}] for k ≥ 2, after W_k and b_k, initialised at the configured angle from W_kᵀ.
  */
 public final class EqPropBlockParamInitializer implements ParamInitializer {
 
@@ -33,7 +35,18 @@ public final class EqPropBlockParamInitializer implements ParamInitializer {
         return "b" + (interaction + 1);
     }
 
-    /** The interaction index k of a key "W{k+1}" or "b{k+1}". */
+    public static String feedbackKey(int interaction) {
+        return "B" + (interaction + 1);
+    }
+
+    /** The keys of interaction k's parameters, in the order of its gradient views: W, b (and B). */
+    public static List<String> interactionKeys(EqPropBlock b, int interaction) {
+        return b.hasFeedback(interaction)
+                ? List.of(weightKey(interaction), biasKey(interaction), feedbackKey(interaction))
+                : List.of(weightKey(interaction), biasKey(interaction));
+    }
+
+    /** The interaction index k of a key "W{k+1}", "b{k+1}" or "B{k+1}". */
     public static int interactionOf(String key) {
         try {
             return Integer.parseInt(key.substring(1)) - 1;
@@ -53,25 +66,32 @@ public final class EqPropBlockParamInitializer implements ParamInitializer {
         long n = 0;
         for (int k = 0; k < b.getLayerSizes().length; k++) {
             n += (b.lowerWidth(k) + 1) * b.getLayerSizes()[k];
+            if (b.hasFeedback(k)) {
+                n += b.lowerWidth(k) * b.getLayerSizes()[k];
+            }
         }
         return n;
     }
 
     @Override
     public List<String> paramKeys(Layer layer) {
+        EqPropBlock b = (EqPropBlock) layer;
         List<String> keys = new ArrayList<>();
-        for (int k = 0; k < ((EqPropBlock) layer).getLayerSizes().length; k++) {
-            keys.add(weightKey(k));
-            keys.add(biasKey(k));
+        for (int k = 0; k < b.getLayerSizes().length; k++) {
+            keys.addAll(interactionKeys(b, k));
         }
         return keys;
     }
 
     @Override
     public List<String> weightKeys(Layer layer) {
+        EqPropBlock b = (EqPropBlock) layer;
         List<String> keys = new ArrayList<>();
-        for (int k = 0; k < ((EqPropBlock) layer).getLayerSizes().length; k++) {
+        for (int k = 0; k < b.getLayerSizes().length; k++) {
             keys.add(weightKey(k));
+            if (b.hasFeedback(k)) {
+                keys.add(feedbackKey(k));
+            }
         }
         return keys;
     }
@@ -87,7 +107,7 @@ public final class EqPropBlockParamInitializer implements ParamInitializer {
 
     @Override
     public boolean isWeightParam(Layer layer, String key) {
-        return key.startsWith("W");
+        return key.startsWith("W") || key.startsWith("B");
     }
 
     @Override
@@ -104,14 +124,19 @@ public final class EqPropBlockParamInitializer implements ParamInitializer {
         }
         Map<String, INDArray> views = slice(b, paramsView);
         for (int k = 0; k < b.getLayerSizes().length; k++) {
-            conf.addVariable(weightKey(k));
-            conf.addVariable(biasKey(k));
+            interactionKeys(b, k).forEach(conf::addVariable);
             if (initializeParams) {
                 long fanIn = b.lowerWidth(k);
                 long fanOut = b.getLayerSizes()[k];
                 INDArray w = views.get(weightKey(k));
                 b.getWeightInitFn().init(fanIn, fanOut, w.shape(), 'c', w);
                 views.get(biasKey(k)).assign(Double.isNaN(b.getBiasInit()) ? 0.0 : b.getBiasInit());
+                if (b.hasFeedback(k)) {
+                    INDArray feedback = views.get(feedbackKey(k));
+                    INDArray noise = feedback.ulike();
+                    b.getWeightInitFn().init(fanIn, fanOut, noise.shape(), 'c', noise);
+                    VectorFieldInteraction.initFeedback(w, noise, b.getFeedbackAngle(), feedback);
+                }
             }
         }
         return views;
@@ -133,6 +158,11 @@ public final class EqPropBlockParamInitializer implements ParamInitializer {
             offset += in * width;
             out.put(biasKey(k), view.get(NDArrayIndex.interval(offset, offset + width)).reshape('c', 1, width));
             offset += width;
+            if (b.hasFeedback(k)) {
+                out.put(feedbackKey(k), view.get(NDArrayIndex.interval(offset, offset + in * width))
+                        .reshape('c', width, in));
+                offset += in * width;
+            }
         }
         return out;
     }

@@ -1,6 +1,5 @@
 package org.eqprop.examples.cli;
 
-import org.bytedeco.javacpp.Pointer;
 import org.eqprop.dynamics.fused.ParallelGemm;
 import org.eqprop.training.EqPropNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -61,12 +60,10 @@ final class BenchCommand {
                     1e3 * refSpi, refSpi / spi);
             j.put("reference_seconds_per_iteration", refSpi).put("speedup_vs_reference", refSpi / spi);
         }
-        j.put("peak_rss_mb", Pointer.maxPhysicalBytes() > 0 ? peakRss / 1e6 : peakRss / 1e6);
+        j.put("peak_rss_mb", PeakMemory.megabytes());
         j.put("heap_used_mb", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1e6);
         return j;
     }
-
-    private static long peakRss;
 
     /**
      * Seconds per training iteration, measured as DL4J trains: {@code fit(DataSetIterator)} over the same batch,
@@ -86,7 +83,7 @@ final class BenchCommand {
             long t0 = System.nanoTime();
             net.fit(new ListDataSetIterator<>(batches, ds.numExamples()));
             t[i] = (System.nanoTime() - t0) / 1e9 / block;
-            peakRss = Math.max(peakRss, Pointer.physicalBytes());
+            PeakMemory.sample();
         }
         return t;
     }

@@ -44,6 +44,10 @@ final class GddCommand {
         long seed = a.longValue("seed", 1234);
         double tolerance = a.optionalDouble("tolerance") == null ? 1e-11 : a.optionalDouble("tolerance");
         int maxFree = a.integer("max-free-steps", 20000, 1);
+        double continualRate = a.optionalDouble("continual-rate") == null ? 0 : a.optionalDouble("continual-rate");
+        if (!(continualRate >= 0)) {
+            throw new Args.UsageException("--continual-rate must be >= 0, got " + continualRate);
+        }
         Path dataDir = a.path("data-dir");
         Path outDir = a.path("out") == null ? Paths.get("runs", "gdd-" + p.name) : a.path("out");
         a.rejectUnknown();
@@ -63,7 +67,7 @@ final class GddCommand {
         INDArray y = ds.getLabels();
         EnergyChain chain = ((EqPropBlockLayer) net.getLayer(0)).chain();
         GddCheck.Result r = GddCheck.run(chain, ds.getFeatures(), new SquaredErrorForce(y, 1.0), s -> s.sub(y),
-                beta, steps, new RelaxationControl(maxFree, tolerance));
+                beta, steps, new RelaxationControl(maxFree, tolerance), continualRate);
         out.printf(Locale.ROOT, "free phase converged in %d steps (residual %.2e); beta=%s, K=%d, %d examples%n",
                 r.free().steps(), r.free().residual(), beta, steps, test.size());
 
@@ -83,6 +87,12 @@ final class GddCommand {
                 m.put(kind + "_rmse_one_sided", GddCheck.Result.relativeRmse(one, bp, layer));
                 m.put(kind + "_sign_agreement_symmetric", sign);
                 m.put(kind + "_sign_agreement_one_sided", 1 - GddCheck.Result.signDisagreement(one, bp, layer));
+                if (r.continual() != null) {
+                    List<INDArray[]> cep = neurons ? r.continual().neurons() : r.continual().weights();
+                    m.put(kind + "_rmse_continual", GddCheck.Result.relativeRmse(cep, bp, layer));
+                    out.printf(Locale.ROOT, "layer %d %-7s: C-EP (eta=%s) relative RMSE %.2e%n", layer + 1, kind,
+                            continualRate, (double) m.get(kind + "_rmse_continual"));
+                }
                 pass &= rmse < 0.05 && sign > 0.95;
                 out.printf(Locale.ROOT, "layer %d %-7s: relative RMSE %.2e (one-sided %.2e), sign agreement %.2f%%%n",
                         layer + 1, kind, rmse, (double) m.get(kind + "_rmse_one_sided"), 100 * sign);
@@ -93,6 +103,7 @@ final class GddCommand {
             layers.add(m);
         }
         return new Json().put("command", "gdd").put("preset", p.name).put("beta", beta).put("steps", steps)
+                .put("continual_rate", continualRate)
                 .put("examples", test.size()).put("free_steps", r.free().steps())
                 .put("free_residual", r.free().residual()).put("layers", layers).put("pass", pass);
     }

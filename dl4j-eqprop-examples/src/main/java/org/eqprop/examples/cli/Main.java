@@ -22,7 +22,8 @@ public final class Main {
                     + "[--lr-scale F]",
             "           [--leak L] [--dynamics fixed-point|euler] [--euler-step E] [--nudging-force recomputed|held]",
             "           [--persistent-states] [--momentum M] [--weight-decay WD] [--schedule constant|cosine]",
-            "           [--algorithm eqprop|bptt|rbp] [--bptt-steps K (default: the nudged steps; 0 = all T)]",
+            "           [--algorithm eqprop|bptt|rbp|c-ep|c-vf] [--bptt-steps K (default: the nudged steps; 0 = all T)]",
+            "           [--feedback-angle DEG (c-vf: initial angle between forward and feedback weights, default 90)]",
             "  evaluate --model FILE [--data-dir D] [--test-limit N]",
             "  gradient --preset P --params IN.npz --batch BATCH.npz --out OUT.npz [--beta B] [--estimator E]",
             "           [--free-steps T] [--nudged-steps K] [--activation NAME] [--cost squared|cross-entropy]",
@@ -30,6 +31,10 @@ public final class Main {
             "  export   --model FILE --out PARAMS.npz   (W1, b1, ... in PyTorch layout: Wk [out, in])",
             "  gdd      [--preset mnist-fc1] [--params IN.npz] [--beta 1e-3] [--steps K] [--examples 20]",
             "           [--tolerance 1e-11] [--max-free-steps N] [--seed S] [--data-dir D] [--out DIR]",
+            "           [--continual-rate ETA (also compare C-EP's updates, eta << beta)]",
+            "  compare  --preset P [--epochs N] [--steps 30,100,250] [--algorithms eqprop,bptt] [--bptt-steps K (0: all T)]",
+            "           [--train-limit N] [--test-limit N] [--batch-size B] [--seed S] [--data-dir D] [--out DIR]",
+            "           trains each algorithm for each T from the same initial weights; writes DIR/report.md + PNGs",
             "  train ... --init-params PARAMS.npz        starts from NumPy parameters (same layout)",
             "Data: --data-dir, then $EQPROP_DATA_DIR, then ~/.deeplearning4j/data/MNIST, then a download.");
 
@@ -66,6 +71,9 @@ public final class Main {
                     break;
                 case "export":
                     summary = ExportCommand.run(args, out);
+                    break;
+                case "compare":
+                    summary = CompareCommand.run(args, out, err);
                     break;
                 case "help":
                 case "--help":

@@ -20,6 +20,7 @@ import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -62,6 +63,7 @@ final class Preset {
     String schedule = "constant";
     String algorithm = "eqprop";
     int bpttSteps = -1;
+    Double feedbackAngle;
 
     static Preset named(String name) {
         Preset p = new Preset();
@@ -126,8 +128,16 @@ final class Preset {
             throw new Args.UsageException("--schedule must be constant or cosine, got " + schedule);
         }
         algorithm = a.string("algorithm", algorithm);
-        if (!algorithm.equals("eqprop") && !algorithm.equals("bptt") && !algorithm.equals("rbp")) {
-            throw new Args.UsageException("--algorithm must be eqprop, bptt or rbp, got " + algorithm);
+        if (!List.of("eqprop", "bptt", "rbp", "c-ep", "c-vf").contains(algorithm)) {
+            throw new Args.UsageException("--algorithm must be eqprop, bptt, rbp, c-ep or c-vf, got " + algorithm);
+        }
+        feedbackAngle = a.optionalDouble("feedback-angle");
+        if (feedbackAngle != null && !algorithm.equals("c-vf")) {
+            throw new Args.UsageException("--feedback-angle belongs to --algorithm c-vf");
+        }
+        if (isContinual() && !cost.equals("squared")) {
+            throw new Args.UsageException("--algorithm " + algorithm + " trains the squared-error presets (C-EP "
+                    + "updates the relaxing layers only; a readout layer would need its own rule)");
         }
         Integer bs2 = a.optionalInteger("bptt-steps", 0);
         bpttSteps = bs2 == null ? bpttSteps : bs2;
@@ -138,6 +148,11 @@ final class Preset {
             learningRates = Arrays.stream(learningRates).map(x -> x * lrScale).toArray();
         }
         return this;
+    }
+
+    /** True for C-EP and C-VF, which update the weights during the nudged phase ({@code ContinualEqProp}). */
+    boolean isContinual() {
+        return algorithm.startsWith("c-");
     }
 
     /** The widths of the relaxing layers: the hidden ones, plus the output layer for the squared error. */
@@ -159,9 +174,13 @@ final class Preset {
         }
         EqPropBlock.Builder blockBuilder = new EqPropBlock.Builder().nIn(inputs).layerSizes(sizes).stateActivation(activation)
                 .leak(leak).dynamics(dynamics).eulerStep(eulerStep).freeSteps(freeSteps).nudgedSteps(nudgedSteps)
-                .beta(beta).estimator(algorithm.equals("eqprop") ? estimator : algorithm).tolerance(tolerance)
+                .beta(beta).estimator(algorithm.equals("bptt") || algorithm.equals("rbp") ? algorithm : estimator)
+                .tolerance(tolerance)
                 .nudgingForce(nudgingForce).bpttSteps(bpttSteps >= 0 ? bpttSteps : nudgedSteps)
                 .persistentStates(persistentStates).engine(engine).seed(seed).layerUpdaters(updaters);
+        if (algorithm.equals("c-vf")) {
+            blockBuilder.vectorField(feedbackAngle == null ? 90 : feedbackAngle);
+        }
         blockBuilder.weightDecay(weightDecay);
         EqPropBlock block = blockBuilder.build();
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType)

@@ -8,6 +8,7 @@ import org.eqprop.io.ModelFiles;
 import org.eqprop.io.Npz;
 import org.eqprop.io.NumpyParams;
 import org.eqprop.nn.layers.EqPropBlockLayer;
+import org.eqprop.training.ContinualEqProp;
 import org.eqprop.training.EqPropNetwork;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -58,6 +59,15 @@ final class TrainCommand {
         ShufflingIterator it = new ShufflingIterator(train, p.batchSize, true, seed, DataType.FLOAT);
         Progress progress = new Progress(err, it.batchesPerEpoch());
         net.setListeners(progress);
+        ContinualEqProp continual = p.isContinual() ? new ContinualEqProp(net, p.learningRates) : null;
+        if (continual != null) {
+            out.printf(Locale.ROOT, "%s: weights updated at each of the K=%d nudged steps with rates %s (plain SGD, "
+                    + "constant)%s%n", p.algorithm.toUpperCase(Locale.ROOT), p.nudgedSteps,
+                    java.util.Arrays.toString(p.learningRates), p.algorithm.equals("c-vf") ? String.format(Locale.ROOT,
+                            "; feedback weights at %.1f degrees from the forward ones",
+                            continual.feedbackAngles()[0]) : "");
+        }
+        List<double[]> angles = new ArrayList<>();
         Path modelPath = outDir.resolve("model.zip");
 
         List<Double> testErrors = new ArrayList<>();
@@ -69,7 +79,11 @@ final class TrainCommand {
             it.reset();
             progress.startEpoch(e, epochs);
             long t0 = System.nanoTime();
-            net.fit(it);
+            if (continual != null) {
+                continual.fit(it);
+            } else {
+                net.fit(it);
+            }
             double sec = (System.nanoTime() - t0) / 1e9;
             trainSeconds += sec;
             iterations += it.batchesPerEpoch();
@@ -77,9 +91,15 @@ final class TrainCommand {
             testErrors.add(testError);
             trainErrors.add(progress.trainError());
             epochSeconds.add(sec);
+            PeakMemory.sample();
             ModelFiles.save(net, modelPath);
             out.printf(Locale.ROOT, "epoch %d: train error %.2f%%, test error %.2f%%, %.1f s (%.2f ms/iteration)%n",
                     e, 100 * progress.trainError(), 100 * testError, sec, 1000 * sec / it.batchesPerEpoch());
+            if (continual != null && continual.feedbackAngles().length > 0) {
+                angles.add(continual.feedbackAngles());
+                out.printf(Locale.ROOT, "  angle between forward and feedback weights: %s degrees%n",
+                        java.util.Arrays.toString(continual.feedbackAngles()));
+            }
         }
         EqPropBlockLayer block = (EqPropBlockLayer) net.getLayer(0);
         return new Json().put("command", "train").put("preset", p.name).put("algorithm", p.algorithm)
@@ -92,6 +112,9 @@ final class TrainCommand {
                 .put("mean_free_steps", block.relaxationStats().meanFreeSteps())
                 .put("mean_nudged_steps", block.relaxationStats().meanNudgedSteps())
                 .put("non_converged_phases", block.relaxationStats().nonConverged())
+                .put("feedback_angles", angles)
+                .put("peak_rss_mb", PeakMemory.megabytes())
+                .put("relaxation_state_mb", block.relaxationStats().peakStateBytes() / 1e6)
                 .put("model", modelPath.toString());
     }
 

@@ -14,7 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** A minimal line chart written as PNG with Java2D (no plotting dependency): solid or dashed series over x = 0..n−1. */
+/**
+ * A minimal line chart written as PNG with Java2D (no plotting dependency): solid or dashed series over x = 0..n−1, or
+ * over the x values given to {@link #xValues}.
+ */
 public final class LinePlot {
 
     private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(214, 39, 40),
@@ -26,6 +29,8 @@ public final class LinePlot {
     private final String title;
     private final String xLabel;
     private final List<Series> series = new ArrayList<>();
+    private double[] xs;
+    private String legend = "dashed: EqProp (symmetric)   solid: BPTT";
 
     public LinePlot(String title, String xLabel) {
         this.title = title;
@@ -35,6 +40,18 @@ public final class LinePlot {
     /** Adds a series; series sharing a color index share a color (e.g. EP dashed and BPTT solid of one unit). */
     public LinePlot add(String label, double[] y, boolean dashed, int color) {
         series.add(new Series(label, y.clone(), dashed, color));
+        return this;
+    }
+
+    /** The x value of each point (ticks are labelled with them and spaced in proportion). */
+    public LinePlot xValues(double... values) {
+        this.xs = values.clone();
+        return this;
+    }
+
+    /** The line of text explaining the line styles. */
+    public LinePlot legend(String text) {
+        this.legend = text;
         return this;
     }
 
@@ -81,27 +98,49 @@ public final class LinePlot {
             g.setColor(Color.BLACK);
             g.drawString(String.format(Locale.ROOT, "%.3g", v), 8, y + 4);
         }
+        double[] at = new double[n];
         for (int i = 0; i < n; i++) {
-            int x = left + (n == 1 ? 0 : pw * i / (n - 1));
-            g.drawLine(x, top + ph, x, top + ph + 4);
-            g.drawString(Integer.toString(i), x - 3, top + ph + 18);
+            at[i] = xs != null && i < xs.length ? xs[i] : i;
+        }
+        double x0v = at[0];
+        double spanX = Math.max(1e-12, at[n - 1] - at[0]);
+        int[] px = new int[n];
+        for (int i = 0; i < n; i++) {
+            px[i] = left + (n == 1 ? 0 : (int) Math.round(pw * (at[i] - x0v) / spanX));
+            g.drawLine(px[i], top + ph, px[i], top + ph + 4);
+            String label = at[i] == Math.rint(at[i]) ? Long.toString((long) at[i])
+                    : String.format(Locale.ROOT, "%.3g", at[i]);
+            g.drawString(label, px[i] - 3, top + ph + 18);
         }
         g.drawString(xLabel, left + pw / 2 - 20, h - 20);
         for (Series s : series) {
             g.setColor(PALETTE[s.color % PALETTE.length]);
             g.setStroke(s.dashed ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f,
                     new float[]{6f, 5f}, 0f) : new BasicStroke(1.5f));
+            for (int i = 0; i < s.y.length; i++) {
+                int y = top + ph - (int) Math.round(ph * (s.y[i] - min) / (max - min));
+                g.fillOval(px[i] - 3, y - 3, 6, 6);
+            }
             for (int i = 1; i < s.y.length; i++) {
-                int x0 = left + pw * (i - 1) / Math.max(1, n - 1);
-                int x1 = left + pw * i / Math.max(1, n - 1);
+                int x0 = px[i - 1];
+                int x1 = px[i];
                 int y0 = top + ph - (int) Math.round(ph * (s.y[i - 1] - min) / (max - min));
                 int y1 = top + ph - (int) Math.round(ph * (s.y[i] - min) / (max - min));
                 g.drawLine(x0, y0, x1, y1);
             }
         }
+        int row = 0;
+        for (Series s : series) {
+            int y = top + 34 + 15 * row++;
+            g.setColor(PALETTE[s.color % PALETTE.length]);
+            g.setStroke(s.dashed ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f,
+                    new float[]{6f, 5f}, 0f) : new BasicStroke(1.5f));
+            g.drawLine(left + pw - 150, y - 4, left + pw - 122, y - 4);
+            g.drawString(s.label, left + pw - 116, y);
+        }
         g.setColor(Color.DARK_GRAY);
         g.setStroke(new BasicStroke(1f));
-        g.drawString("dashed: EqProp (symmetric)   solid: BPTT", left + 8, top + 16);
+        g.drawString(legend, left + 8, top + 16);
         g.dispose();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ImageIO.write(img, "png", bytes);

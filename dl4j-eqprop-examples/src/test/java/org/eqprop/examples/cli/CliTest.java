@@ -92,12 +92,54 @@ class CliTest {
     }
 
     @Test
+    void compareWritesAReportWhereOnlyBpttMemoryGrowsWithT(@TempDir Path dir) throws IOException {
+        Path data = writeData(dir.resolve("data"), 200, 50);
+        Path out = dir.resolve("cmp");
+        Result r = run("compare", "--preset", "mnist-fc1", "--epochs", "1", "--steps", "4,16", "--data-dir",
+                data.toString(), "--out", out.toString(), "--nudged-steps", "4");
+        assertEquals(0, r.code, r.err);
+        String json = r.lastLine();
+        assertTrue(json.contains("\"command\": \"compare\"") && json.contains("\"status\": \"ok\""), json);
+        double[] state = java.util.regex.Pattern.compile("\"relaxation_state_mb\": ([0-9.e-]+)").matcher(json)
+                .results().mapToDouble(m -> Double.parseDouble(m.group(1))).toArray();
+        assertEquals(4, state.length, json);
+        // runs: eqprop T=4, bptt T=4, eqprop T=16, bptt T=16
+        assertEquals(state[0], state[2], 1e-9, "EqProp's state does not depend on T");
+        assertTrue(state[3] > 3 * state[1], "BPTT's trajectory grows with T: " + state[1] + " -> " + state[3]);
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("| bptt | 16 |") && report.contains("| eqprop | 4 |"), report);
+        for (String png : new String[]{"curves.png", "memory-state.png", "memory-rss.png", "time.png"}) {
+            assertTrue(Files.size(out.resolve(png)) > 1000, png);
+        }
+        Result bad = run("compare", "--preset", "mnist-fc1", "--steps", "4,x");
+        assertEquals(2, bad.code);
+    }
+
+    @Test
+    void continualAlgorithmsTrainFromTheCommandLine(@TempDir Path dir) throws IOException {
+        Path data = writeData(dir.resolve("data"), 200, 50);
+        Result cvf = run("train", "--preset", "mnist-fc1", "--algorithm", "c-vf", "--feedback-angle", "30",
+                "--epochs", "1", "--data-dir", data.toString(), "--out", dir.resolve("cvf").toString(),
+                "--free-steps", "10", "--nudged-steps", "4", "--lr-scale", "0.1");
+        assertEquals(0, cvf.code, cvf.err);
+        assertTrue(cvf.lastLine().contains("\"algorithm\": \"c-vf\"") && cvf.lastLine().contains(
+                "\"feedback_angles\": [["), cvf.lastLine());
+        Result cep = run("train", "--preset", "mnist-fc1", "--algorithm", "c-ep", "--epochs", "1", "--data-dir",
+                data.toString(), "--out", dir.resolve("cep").toString(), "--cost", "cross-entropy");
+        assertEquals(2, cep.code, "C-EP refuses the readout");
+        Result angle = run("train", "--preset", "mnist-fc1", "--feedback-angle", "30");
+        assertEquals(2, angle.code, "--feedback-angle belongs to c-vf");
+    }
+
+    @Test
     void gddReportsEqPropAgainstBpttWithPlots(@TempDir Path dir) throws IOException {
         Path data = writeData(dir.resolve("data"), 20, 10);
         Result r = run("gdd", "--data-dir", data.toString(), "--examples", "4", "--steps", "5",
-                "--out", dir.resolve("gdd").toString());
+                "--out", dir.resolve("gdd").toString(), "--continual-rate", "1e-9");
         assertEquals(0, r.code, r.err);
         assertTrue(r.lastLine().contains("\"pass\": true"), r.lastLine());
+        double cep = Double.parseDouble(r.lastLine().replaceAll(".*\"weights_rmse_continual\": ([0-9.e-]+).*", "$1"));
+        assertTrue(cep < 0.05, "C-EP with a tiny rate follows BPTT: " + cep);
         assertTrue(Files.size(dir.resolve("gdd").resolve("gdd-layer2-weights.png")) > 1000);
         Result unconverged = run("gdd", "--data-dir", data.toString(), "--examples", "4", "--max-free-steps", "2",
                 "--out", dir.resolve("gdd2").toString());
