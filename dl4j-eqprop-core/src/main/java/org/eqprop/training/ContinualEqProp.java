@@ -9,13 +9,13 @@ import org.eqprop.dynamics.EnergyChain;
 import org.eqprop.dynamics.Equilibrium;
 import org.eqprop.dynamics.RelaxationControl;
 import org.eqprop.dynamics.RelaxationEngine;
-import org.eqprop.interactions.Interaction;
 import org.eqprop.interactions.VectorFieldInteraction;
 import org.eqprop.nn.conf.EqPropBlock;
 import org.eqprop.nn.layers.EqPropBlockLayer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 import java.util.List;
@@ -154,10 +154,9 @@ public final class ContinualEqProp {
             INDArray[] next = engine.relax(chain, chain.inputDrive(x), s, force, beta, oneStep).states();
             chain.writeContrastGradient(x, next, s, -1.0 / beta, gradient);
             for (int k = 0; k < n; k++) {
-                Interaction interaction = chain.interaction(k);
-                INDArray[] params = interaction.parameters();
+                INDArray[] params = chain.interaction(k).parameters();
                 for (int i = 0; i < params.length; i++) {
-                    params[i].subi(gradient[k][i].mul(rates[k]));
+                    Nd4j.getBlasWrapper().level1().axpy(params[i].length(), -rates[k], gradient[k][i], params[i]);
                 }
             }
             if (listener != null) {
