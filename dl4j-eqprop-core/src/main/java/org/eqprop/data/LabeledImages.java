@@ -7,6 +7,7 @@ import org.eqprop.dynamics.fused.FusedKernels;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * An image classification set in memory: pixels scaled to [0, 1] (row-major, one example per row) and integer
@@ -40,6 +41,14 @@ public record LabeledImages(float[] pixels, int[] labels, int features, int clas
             }
         }
         return new LabeledImages(px, y, f, classes);
+    }
+
+    /**
+     * Reads CIFAR-10 binary batch files (plain or .gz) in order, keeping at most {@code limit} examples (≤ 0: all):
+     * 3072 features in the files' channel-major order (R, G, B planes of 32×32), 10 classes. See {@link CifarReader}.
+     */
+    public static LabeledImages fromCifar(List<Path> files, int limit) throws IOException {
+        return CifarReader.read(files, limit);
     }
 
     /** Examples [from, to) as a DL4J DataSet with one-hot labels. */

@@ -19,34 +19,64 @@ import java.util.List;
 public final class EnergyChain {
 
     private final List<Interaction> interactions;
+    private final long[][] shapes;
     private final int[] widths;
     private final StateActivation activation;
     private final Dynamics dynamics;
 
     /**
      * @param interactions interaction k couples state k−1 (the input for k = 0) to state k
-     * @param widths       the width of each state layer
+     * @param widths       the width of each (dense) state layer
      */
     public EnergyChain(List<Interaction> interactions, int[] widths, StateActivation activation, Dynamics dynamics) {
-        if (interactions.size() != widths.length || widths.length == 0) {
+        this(interactions, java.util.Arrays.stream(widths).mapToObj(w -> new long[]{w}).toArray(long[][]::new),
+                activation, dynamics);
+    }
+
+    /**
+     * @param interactions interaction k couples state k−1 (the input for k = 0) to state k
+     * @param shapes       the shape of one example of each state layer: {width} for a dense layer, {channels,
+     *                     height, width} for a feature map
+     */
+    public EnergyChain(List<Interaction> interactions, long[][] shapes, StateActivation activation,
+                       Dynamics dynamics) {
+        if (interactions.size() != shapes.length || shapes.length == 0) {
             throw new IllegalArgumentException("need one interaction per state layer, got " + interactions.size()
-                    + " interactions for " + widths.length + " layers");
+                    + " interactions for " + shapes.length + " layers");
         }
         this.interactions = List.copyOf(interactions);
-        this.widths = widths.clone();
+        this.shapes = new long[shapes.length][];
+        this.widths = new int[shapes.length];
+        for (int k = 0; k < shapes.length; k++) {
+            this.shapes[k] = shapes[k].clone();
+            long w = 1;
+            for (long d : shapes[k]) {
+                w *= d;
+            }
+            this.widths[k] = Math.toIntExact(w);
+        }
         this.activation = activation;
         this.dynamics = dynamics;
     }
 
     /** The same system over copies of every parameter (to experiment without touching a network). */
     public EnergyChain copy() {
-        return new EnergyChain(interactions.stream().map(Interaction::copy).toList(), widths, activation, dynamics);
+        return new EnergyChain(interactions.stream().map(Interaction::copy).toList(), shapes, activation, dynamics);
+    }
+
+    /** The shape of state layer k for a batch: [batch, width] or [batch, channels, height, width]. */
+    public long[] shape(int layer, long batch) {
+        long[] s = new long[shapes[layer].length + 1];
+        s[0] = batch;
+        System.arraycopy(shapes[layer], 0, s, 1, shapes[layer].length);
+        return s;
     }
 
     public int depth() {
         return widths.length;
     }
 
+    /** The number of units of state layer k (per example). */
     public int width(int layer) {
         return widths[layer];
     }
@@ -63,6 +93,11 @@ public final class EnergyChain {
         return dynamics;
     }
 
+    /** True when every state layer is a vector (not a feature map). */
+    public boolean isFlat() {
+        return java.util.Arrays.stream(shapes).allMatch(sh -> sh.length == 1);
+    }
+
     /** True when every interaction is dense (what the fused CPU engine runs). */
     public boolean isDense() {
         return interactions.stream().allMatch(i -> i instanceof DenseInteraction);
@@ -70,7 +105,7 @@ public final class EnergyChain {
 
     /** ∂Φ_1/∂s_1(x): the constant part of the first layer's drive. */
     public INDArray inputDrive(INDArray x) {
-        INDArray drive = Nd4j.zeros(x.dataType(), x.size(0), widths[0]);
+        INDArray drive = Nd4j.zeros(x.dataType(), shape(0, x.size(0)));
         interactions.get(0).addUpwardDrive(x, drive);
         return drive;
     }
@@ -79,7 +114,7 @@ public final class EnergyChain {
     public INDArray[] zeroStates(long batch, org.nd4j.linalg.api.buffer.DataType dataType) {
         INDArray[] s = new INDArray[widths.length];
         for (int k = 0; k < s.length; k++) {
-            s[k] = Nd4j.zeros(dataType, batch, widths[k]);
+            s[k] = Nd4j.zeros(dataType, shape(k, batch));
         }
         return s;
     }
@@ -88,12 +123,12 @@ public final class EnergyChain {
     public void drives(INDArray inputDrive, INDArray[] s, INDArray[] drives) {
         int n = widths.length;
         for (int k = 0; k < n; k++) {
-            drives[k] = k == 0 ? inputDrive.dup() : Nd4j.zeros(s[k].dataType(), s[k].size(0), widths[k]);
+            drives[k] = k == 0 ? inputDrive.dup() : Nd4j.zeros(s[k].dataType(), shape(k, s[k].size(0)));
             if (k > 0) {
                 interactions.get(k).addUpwardDrive(s[k - 1], drives[k]);
             }
             if (k < n - 1) {
-                interactions.get(k + 1).addDownwardDrive(s[k + 1], drives[k]);
+                interactions.get(k + 1).addDownwardDrive(s[k], s[k + 1], drives[k]);
             }
         }
     }
@@ -119,7 +154,7 @@ public final class EnergyChain {
     /** scale · (∂Φ/∂x(a) − ∂Φ/∂x(b)): the EqProp estimate of the loss gradient with respect to the input. */
     public INDArray inputContrast(INDArray x, INDArray[] a, INDArray[] b, double scale) {
         INDArray eps = Nd4j.zeros(x.dataType(), x.shape());
-        interactions.get(0).addDownwardDrive(a[0].sub(b[0]).muli(scale), eps);
+        interactions.get(0).addDownwardDrive(x, a[0].sub(b[0]).muli(scale), eps);
         return eps;
     }
 }

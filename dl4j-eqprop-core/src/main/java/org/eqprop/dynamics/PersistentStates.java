@@ -35,7 +35,8 @@ public final class PersistentStates {
         }
         INDArray[] out = new INDArray[n];
         for (int k = 0; k < n; k++) {
-            out[k] = FusedKernels.array(start[k], batch, chain.width(k)).castTo(dataType);
+            out[k] = FusedKernels.array(start[k], batch, chain.width(k)).castTo(dataType).reshape('c',
+                    chain.shape(k, batch));
         }
         return out;
     }
@@ -48,7 +49,7 @@ public final class PersistentStates {
         int[] widths = new int[n];
         for (int k = 0; k < n; k++) {
             all[k] = FusedKernels.floats(free.states()[k]);
-            widths[k] = (int) free.states()[k].size(1);
+            widths[k] = (int) (free.states()[k].length() / free.states()[k].size(0));
         }
         for (int i = 0; i < keys.length; i++) {
             float[][] s = new float[n][];
@@ -65,7 +66,7 @@ public final class PersistentStates {
 
     private static long[] keys(INDArray x) {
         int batch = (int) x.size(0);
-        int width = (int) x.size(1);
+        int width = (int) (x.length() / batch);
         float[] v = FusedKernels.floats(x);
         long[] keys = new long[batch];
         for (int i = 0; i < batch; i++) {

@@ -32,13 +32,25 @@ public final class DenseInteraction implements Interaction {
 
     @Override
     public void addUpwardDrive(INDArray lower, INDArray upperDrive) {
-        ParallelGemm.gemm(lower, weights, upperDrive, false, false, 1.0, 1.0);
+        ParallelGemm.gemm(flat(lower), weights, upperDrive, false, false, 1.0, 1.0);
         upperDrive.addiRowVector(bias);
     }
 
     @Override
-    public void addDownwardDrive(INDArray upper, INDArray lowerDrive) {
-        ParallelGemm.gemm(upper, weights, lowerDrive, false, true, 1.0, 1.0);
+    public void addDownwardDrive(INDArray lower, INDArray upper, INDArray lowerDrive) {
+        if (lowerDrive.rank() == 2) {
+            ParallelGemm.gemm(upper, weights, lowerDrive, false, true, 1.0, 1.0);
+        } else {
+            lowerDrive.addi(upper.mmul(weights.transpose()).reshape('c', lowerDrive.shape()));
+        }
+    }
+
+    /**
+     * A feature map [batch, C, H, W] below a dense layer seen as [batch, C·H·W] (a view of the same c-order buffer),
+     * as DL4J's CnnToFeedForwardPreProcessor flattens it.
+     */
+    static INDArray flat(INDArray a) {
+        return a.rank() == 2 ? a : a.reshape('c', a.size(0), a.length() / a.size(0));
     }
 
     @Override
@@ -47,6 +59,8 @@ public final class DenseInteraction implements Interaction {
         INDArray gW = gradientViews[0];
         INDArray gb = gradientViews[1];
         INDArray upperDiff = upperA.sub(upperB);
+        lowerA = flat(lowerA);
+        lowerB = lowerA == lowerB ? lowerA : flat(lowerB);
         if (lowerA == lowerB) {
             // Clamped input: a single product on the difference.
             ParallelGemm.gemm(lowerA, upperDiff, gW, true, false, scale, 0.0);
@@ -59,7 +73,7 @@ public final class DenseInteraction implements Interaction {
 
     @Override
     public double primitiveFunction(INDArray lower, INDArray upper) {
-        return lower.mmul(weights).addiRowVector(bias).muli(upper).sumNumber().doubleValue();
+        return flat(lower).mmul(weights).addiRowVector(bias).muli(upper).sumNumber().doubleValue();
     }
 
     @Override

@@ -4,7 +4,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One term Φ_k(s_{k−1}, s_k; θ_k) of a sum-separable primitive function Φ = Σ_k Φ_k, coupling a lower
- * state (or the clamped input) to an upper state. States are [batch, features] row-major matrices.
+ * state (or the clamped input) to an upper state. States are [batch, features] row-major matrices, or
+ * [batch, channels, height, width] feature maps for convolutional layers.
  *
  * <p>An interaction supplies its share of the relaxation drives ∂Φ/∂s (to the upper and the lower state) and
  * its share of the EqProp weight update ∂Φ/∂θ. A new kind of layer coupling (convolution, ...) is one new
@@ -15,8 +16,11 @@ public interface Interaction {
     /** Adds ∂Φ_k/∂s_upper (the bottom-up drive, bias included) to {@code upperDrive}. */
     void addUpwardDrive(INDArray lower, INDArray upperDrive);
 
-    /** Adds ∂Φ_k/∂s_lower (the top-down feedback) to {@code lowerDrive}. */
-    void addDownwardDrive(INDArray upper, INDArray lowerDrive);
+    /**
+     * Adds ∂Φ_k/∂s_lower (the top-down feedback) to {@code lowerDrive}. {@code lower} is the current lower state: a
+     * bilinear Φ_k ignores it, a pooled one takes its max-pooling switches from it.
+     */
+    void addDownwardDrive(INDArray lower, INDArray upper, INDArray lowerDrive);
 
     /**
      * Writes scale · (∂Φ_k/∂θ(a) − ∂Φ_k/∂θ(b)), summed over the batch, into the gradient views

@@ -49,7 +49,7 @@ public final class VectorFieldInteraction implements Interaction {
     }
 
     @Override
-    public void addDownwardDrive(INDArray upper, INDArray lowerDrive) {
+    public void addDownwardDrive(INDArray lower, INDArray upper, INDArray lowerDrive) {
         ParallelGemm.gemm(upper, feedback, lowerDrive, false, false, 1.0, 1.0);
     }
 

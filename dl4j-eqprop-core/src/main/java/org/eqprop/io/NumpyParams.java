@@ -18,6 +18,8 @@ import java.util.Map;
  * numbered from the input, {@code W1, b1, W2, b2, ...}, with {@code Wk} [out, in] and {@code bk} [out]. The EqProp
  * block's interactions come first, then the weights of the DL4J layers after it (e.g. the softmax readout).
  * Feedback weights of a vector-field block are {@code Bk} [in, out] (the top-down map from layer k to layer k−1).
+ * Convolution weights keep their [out, in, kH, kW] layout (PyTorch's Conv2d); a dense layer after a convolution takes
+ * the NCHW-flattened map, as {@code torch.flatten} gives it.
  */
 public final class NumpyParams {
 
@@ -46,7 +48,7 @@ public final class NumpyParams {
         for (int k = 0; k < pairs.size(); k++) {
             INDArray w = pairs.get(k)[0];
             INDArray b = pairs.get(k)[1];
-            out.put(prefix + "W" + (k + 1), w.transpose().mul(scale).dup('c'));
+            out.put(prefix + "W" + (k + 1), (w.rank() == 2 ? w.transpose() : w).mul(scale).dup('c'));
             out.put(prefix + "b" + (k + 1), b.reshape(b.length()).mul(scale).dup('c'));
             if (pairs.get(k).length > 2) {
                 out.put(prefix + "B" + (k + 1), pairs.get(k)[2].transpose().mul(scale).dup('c'));
@@ -61,7 +63,8 @@ public final class NumpyParams {
         for (int k = 0; k < pairs.size(); k++) {
             INDArray w = params.get("W" + (k + 1));
             INDArray b = params.get("b" + (k + 1));
-            long[] wShape = {pairs.get(k)[0].size(1), pairs.get(k)[0].size(0)};
+            INDArray own = pairs.get(k)[0];
+            long[] wShape = own.rank() == 2 ? new long[]{own.size(1), own.size(0)} : own.shape();
             if (w == null || b == null) {
                 throw new IOException("missing W" + (k + 1) + " or b" + (k + 1) + " (the network has " + pairs.size()
                         + " weight/bias pairs)");
@@ -83,7 +86,8 @@ public final class NumpyParams {
         }
         for (int k = 0; k < pairs.size(); k++) {
             INDArray target = pairs.get(k)[0];
-            pairs.get(k)[0].assign(params.get("W" + (k + 1)).castTo(target.dataType()).transpose());
+            INDArray w = params.get("W" + (k + 1)).castTo(target.dataType());
+            target.assign(target.rank() == 2 ? w.transpose() : w);
             pairs.get(k)[1].assign(params.get("b" + (k + 1)).castTo(target.dataType()).reshape(pairs.get(k)[1].shape()));
             if (pairs.get(k).length > 2) {
                 pairs.get(k)[2].assign(params.get("B" + (k + 1)).castTo(target.dataType()).transpose());
@@ -109,7 +113,7 @@ public final class NumpyParams {
         for (int i = 0; i < layers.length; i++) {
             Layer layer = layers[i];
             if (layer instanceof EqPropBlockLayer block) {
-                for (int k = 0; k < block.layerConf().getLayerSizes().length; k++) {
+                for (int k = 0; k < block.layerConf().depth(); k++) {
                     String prefix = i + "_";
                     keys.add(EqPropBlockParamInitializer.interactionKeys(block.layerConf(), k).stream()
                             .map(prefix::concat).toArray(String[]::new));

@@ -61,7 +61,7 @@ public final class ContinualEqProp {
                     + "(LossLayer); " + layers[1].getClass().getSimpleName() + " has " + layers[1].numParams()
                     + " parameters");
         }
-        int n = b.layerConf().getLayerSizes().length;
+        int n = b.layerConf().depth();
         if (learningRates.length != n) {
             throw new IllegalArgumentException("need one learning rate per interaction (" + n + "), got "
                     + learningRates.length);

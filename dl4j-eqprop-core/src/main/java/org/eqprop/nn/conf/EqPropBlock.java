@@ -61,6 +61,8 @@ public class EqPropBlock extends FeedForwardLayer {
     private int bpttSteps = 0;
     private boolean vectorField = false;
     private double feedbackAngle = 90;
+    private List<ConvSpec> convLayers;
+    private long[] inputShape;
     private List<IUpdater> layerUpdaters;
 
     /** For JSON. */
@@ -86,6 +88,11 @@ public class EqPropBlock extends FeedForwardLayer {
         this.bpttSteps = b.bpttSteps;
         this.vectorField = b.vectorField;
         this.feedbackAngle = b.feedbackAngle;
+        this.convLayers = b.convLayers == null || b.convLayers.isEmpty() ? null : new ArrayList<>(b.convLayers);
+        this.inputShape = b.inputShape;
+        if (inputShape != null) {
+            this.nIn = inputShape[0] * inputShape[1] * inputShape[2];
+        }
         this.layerUpdaters = b.layerUpdaters == null ? null : new ArrayList<>(b.layerUpdaters);
         if (layerSizes != null && layerSizes.length > 0) {
             this.nOut = layerSizes[layerSizes.length - 1];
@@ -103,6 +110,18 @@ public class EqPropBlock extends FeedForwardLayer {
                 throw new IllegalArgumentException("EqPropBlock: layer sizes must be >= 1, got "
                         + Arrays.toString(layerSizes));
             }
+        }
+        if (convLayers != null) {
+            for (int i = 0; i < convLayers.size(); i++) {
+                convLayers.get(i).validate(i);
+            }
+            if (vectorField) {
+                throw new IllegalArgumentException("EqPropBlock: vectorField is implemented for dense layers only");
+            }
+        }
+        if (inputShape != null && (inputShape.length != 3 || Arrays.stream(inputShape).anyMatch(d -> d < 1))) {
+            throw new IllegalArgumentException("EqPropBlock: inputShape must be {channels, height, width}, got "
+                    + Arrays.toString(inputShape));
         }
         new RelaxationControl(freeSteps, tolerance);
         new RelaxationControl(nudgedSteps, tolerance);
@@ -143,8 +162,8 @@ public class EqPropBlock extends FeedForwardLayer {
         if (!List.of("auto", "reference", "fused").contains(engine)) {
             throw new IllegalArgumentException("EqPropBlock: engine must be auto, reference or fused, got " + engine);
         }
-        if (layerUpdaters != null && layerUpdaters.size() != layerSizes.length) {
-            throw new IllegalArgumentException("EqPropBlock: need one updater per interaction (" + layerSizes.length
+        if (layerUpdaters != null && layerUpdaters.size() != depth()) {
+            throw new IllegalArgumentException("EqPropBlock: need one updater per interaction (" + depth()
                     + "), got " + layerUpdaters.size());
         }
     }
@@ -187,9 +206,89 @@ public class EqPropBlock extends FeedForwardLayer {
         return vectorField && k > 0;
     }
 
+    /** The number of state layers (and interactions): the convolutional ones, then the dense ones. */
+    public int depth() {
+        return numConvLayers() + layerSizes.length;
+    }
+
+    public int numConvLayers() {
+        return convLayers == null ? 0 : convLayers.size();
+    }
+
+    /** True when state layer k is a feature map. */
+    public boolean isConv(int k) {
+        return k < numConvLayers();
+    }
+
+    public ConvSpec convSpec(int k) {
+        return convLayers.get(k);
+    }
+
+    /** The shape of one example of state layer k: {channels, height, width} for a conv layer, {width} otherwise. */
+    public long[] stateShape(int k) {
+        if (!isConv(k)) {
+            return new long[]{layerSizes[k - numConvLayers()]};
+        }
+        return convLayers.get(k).outputShape(lowerShape(k), k);
+    }
+
+    /** The shape of one example of the layer below interaction k (the input for k = 0). */
+    public long[] lowerShape(int k) {
+        if (k > 0) {
+            return stateShape(k - 1);
+        }
+        if (numConvLayers() == 0) {
+            return new long[]{getNIn()};
+        }
+        if (inputShape == null) {
+            throw new IllegalStateException("EqPropBlock with convolutional layers needs the input's shape: "
+                    + ".setInputType(InputType.convolutional(height, width, channels)) (or convolutionalFlat) on the "
+                    + "network, or inputShape(channels, height, width) on the block");
+        }
+        return inputShape.clone();
+    }
+
     /** The width of the layer below interaction k (the input for k = 0). */
     public long lowerWidth(int k) {
-        return k == 0 ? getNIn() : layerSizes[k - 1];
+        return Arrays.stream(lowerShape(k)).reduce(1, (a, b) -> a * b);
+    }
+
+    /** The shape of interaction k's weights: [out, in, kH, kW] for a conv layer, [lower width, width] otherwise. */
+    public long[] weightShape(int k) {
+        if (isConv(k)) {
+            ConvSpec c = convLayers.get(k);
+            return new long[]{c.getChannels(), lowerShape(k)[0], c.getKernel(), c.getKernel()};
+        }
+        return new long[]{lowerWidth(k), layerSizes[k - numConvLayers()]};
+    }
+
+    /** The number of bias entries of interaction k: one per channel or unit. */
+    public long biasSize(int k) {
+        return isConv(k) ? convLayers.get(k).getChannels() : layerSizes[k - numConvLayers()];
+    }
+
+    @Override
+    public void setNIn(InputType inputType, boolean override) {
+        if (inputType instanceof InputType.InputTypeConvolutionalFlat f && numConvLayers() > 0
+                && (inputShape == null || override)) {
+            inputShape = new long[]{f.getDepth(), f.getHeight(), f.getWidth()};
+        }
+        super.setNIn(inputType, override);
+    }
+
+    /**
+     * A convolutional input is flattened by DL4J's CnnToFeedForwardPreProcessor (NCHW order), which the block folds
+     * back into feature maps; its shape is taken from the input type here.
+     */
+    @Override
+    public org.deeplearning4j.nn.conf.InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        if (inputType instanceof InputType.InputTypeConvolutional c && numConvLayers() > 0 && inputShape == null) {
+            if (c.getFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW) {
+                throw new IllegalArgumentException("EqPropBlock conv layers take NCHW input, got " + c.getFormat());
+            }
+            inputShape = new long[]{c.getChannels(), c.getHeight(), c.getWidth()};
+        }
+        return super.getPreProcessorForInputType(inputType);
     }
 
     // ---- DL4J layer contract ---------------------------------------------------------------------------------
@@ -228,7 +327,10 @@ public class EqPropBlock extends FeedForwardLayer {
         InputType outputType = getOutputType(-1, inputType);
         long numParams = initializer().numParams(this);
         long updaterState = getIUpdater() == null ? 0 : getIUpdater().stateSize(numParams);
-        long states = Arrays.stream(layerSizes).asLongStream().sum();
+        long states = 0;
+        for (int k = 0; k < depth(); k++) {
+            states += Arrays.stream(stateShape(k)).reduce(1, (a, b) -> a * b);
+        }
         // free state, two nudged states and the drives: constant in the number of relaxation steps
         return new LayerMemoryReport.Builder(getLayerName(), EqPropBlock.class, inputType, outputType)
                 .standardMemory(numParams, updaterState)
@@ -241,6 +343,8 @@ public class EqPropBlock extends FeedForwardLayer {
     public EqPropBlock clone() {
         EqPropBlock c = (EqPropBlock) super.clone();
         c.layerSizes = layerSizes == null ? null : layerSizes.clone();
+        c.convLayers = convLayers == null ? null : new ArrayList<>(convLayers);
+        c.inputShape = inputShape == null ? null : inputShape.clone();
         if (layerUpdaters != null) {
             c.layerUpdaters = new ArrayList<>();
             for (IUpdater u : layerUpdaters) {
@@ -388,6 +492,22 @@ public class EqPropBlock extends FeedForwardLayer {
         this.feedbackAngle = feedbackAngle;
     }
 
+    public List<ConvSpec> getConvLayers() {
+        return convLayers;
+    }
+
+    public void setConvLayers(List<ConvSpec> convLayers) {
+        this.convLayers = convLayers;
+    }
+
+    public long[] getInputShape() {
+        return inputShape;
+    }
+
+    public void setInputShape(long[] inputShape) {
+        this.inputShape = inputShape;
+    }
+
     public List<IUpdater> getLayerUpdaters() {
         return layerUpdaters;
     }
@@ -408,6 +528,7 @@ public class EqPropBlock extends FeedForwardLayer {
                 && beta == b.beta && estimator.equals(b.estimator) && nudgingForce.equals(b.nudgingForce)
                 && seed == b.seed && persistentStates == b.persistentStates && engine.equals(b.engine)
                 && bpttSteps == b.bpttSteps && vectorField == b.vectorField && feedbackAngle == b.feedbackAngle
+                && java.util.Objects.equals(convLayers, b.convLayers) && Arrays.equals(inputShape, b.inputShape)
                 && java.util.Objects.equals(layerUpdaters, b.layerUpdaters);
     }
 
@@ -418,7 +539,8 @@ public class EqPropBlock extends FeedForwardLayer {
 
     @Override
     public String toString() {
-        return "EqPropBlock(nIn=" + getNIn() + ", layers=" + Arrays.toString(layerSizes) + ", " + stateActivation
+        return "EqPropBlock(nIn=" + getNIn() + (convLayers == null ? "" : ", conv=" + convLayers) + ", layers="
+                + Arrays.toString(layerSizes) + ", " + stateActivation
                 + ", " + dynamics + ", T=" + freeSteps + ", K=" + nudgedSteps + ", beta=" + beta + ", " + estimator
                 + ")";
     }
@@ -442,6 +564,8 @@ public class EqPropBlock extends FeedForwardLayer {
         private int bpttSteps = 0;
         private boolean vectorField = false;
         private double feedbackAngle = 90;
+        private List<ConvSpec> convLayers;
+        private long[] inputShape;
         private List<IUpdater> layerUpdaters;
 
         public Builder() {
@@ -451,6 +575,22 @@ public class EqPropBlock extends FeedForwardLayer {
         /** Widths of the state layers s_1..s_N (the last one is the block's output). */
         public Builder layerSizes(int... sizes) {
             this.layerSizes = sizes.clone();
+            return this;
+        }
+
+        /**
+         * Convolutional state layers before the dense {@code layerSizes} (Ernoult et al. 2019; Laborieux et al.
+         * 2021): the input is a feature map, each conv layer pools its convolution, the last conv map is flattened
+         * (NCHW order) into the first dense layer.
+         */
+        public Builder convLayers(ConvSpec... specs) {
+            this.convLayers = List.of(specs);
+            return this;
+        }
+
+        /** The input's shape {channels, height, width} (otherwise taken from the network's InputType). */
+        public Builder inputShape(long channels, long height, long width) {
+            this.inputShape = new long[]{channels, height, width};
             return this;
         }
 

@@ -27,8 +27,10 @@ import org.eqprop.dynamics.fused.FusedDenseRelaxation;
 import org.eqprop.estimators.Contrast;
 import org.eqprop.estimators.GradientEstimator;
 import org.eqprop.interactions.DenseInteraction;
+import org.eqprop.interactions.ConvPoolInteraction;
 import org.eqprop.interactions.Interaction;
 import org.eqprop.interactions.VectorFieldInteraction;
+import org.eqprop.nn.conf.ConvSpec;
 import org.eqprop.nn.conf.EqPropBlock;
 import org.eqprop.nn.params.EqPropBlockParamInitializer;
 import org.nd4j.common.primitives.Pair;
@@ -82,14 +84,22 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     public EnergyChain chain() {
         EqPropBlock c = layerConf();
         List<Interaction> interactions = new ArrayList<>();
-        for (int k = 0; k < c.getLayerSizes().length; k++) {
+        long[][] shapes = new long[c.depth()][];
+        for (int k = 0; k < c.depth(); k++) {
             INDArray w = getParam(EqPropBlockParamInitializer.weightKey(k));
             INDArray b = getParam(EqPropBlockParamInitializer.biasKey(k));
-            interactions.add(c.hasFeedback(k)
-                    ? new VectorFieldInteraction(w, b, getParam(EqPropBlockParamInitializer.feedbackKey(k)))
-                    : new DenseInteraction(w, b));
+            if (c.isConv(k)) {
+                ConvSpec spec = c.convSpec(k);
+                interactions.add(new ConvPoolInteraction(w, b, spec.getStride(), spec.getPadding(),
+                        spec.poolingKind(), spec.getPool()));
+            } else if (c.hasFeedback(k)) {
+                interactions.add(new VectorFieldInteraction(w, b, getParam(EqPropBlockParamInitializer.feedbackKey(k))));
+            } else {
+                interactions.add(new DenseInteraction(w, b));
+            }
+            shapes[k] = c.stateShape(k);
         }
-        return new EnergyChain(interactions, c.getLayerSizes(), c.stateActivation(), c.dynamicsRule());
+        return new EnergyChain(interactions, shapes, c.stateActivation(), c.dynamicsRule());
     }
 
     /** The engine for a phase with this force: the fused CPU kernels when they apply and are allowed. */
@@ -155,7 +165,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         } finally {
             installedForce = null;
         }
-        INDArray eps = inputGrad == null ? null : workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGrad);
+        INDArray eps = inputGrad == null ? null
+                : workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGrad.reshape('c', input.shape()));
         return new Pair<>(gradient, eps);
     }
 
@@ -222,7 +233,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     /** The gradient views of each interaction, in the order of its parameters (W, b and, with feedback, B). */
     public INDArray[][] interactionGradientViews() {
         EqPropBlock c = layerConf();
-        INDArray[][] views = new INDArray[c.getLayerSizes().length][];
+        INDArray[][] views = new INDArray[c.depth()][];
         for (int k = 0; k < views.length; k++) {
             views[k] = EqPropBlockParamInitializer.interactionKeys(c, k).stream().map(gradientViews::get)
                     .toArray(INDArray[]::new);
@@ -321,19 +332,33 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         return estimator;
     }
 
+    /**
+     * The input as the first layer sees it: [batch, nIn], or for a convolutional block [batch, C, H, W] (a flattened
+     * NCHW row, as DL4J's preprocessors make, is folded back).
+     */
     private INDArray validatedInput() {
+        EqPropBlock c = layerConf();
         INDArray x = input.castTo(dataType);
+        boolean map = c.numConvLayers() > 0;
+        if (map && x.rank() == 4) {
+            x = x.reshape('c', x.size(0), x.length() / x.size(0));
+        }
         if (x.rank() != 2) {
-            throw new DL4JInvalidInputException("EqPropBlock expects a [batch, " + layerConf().getNIn()
-                    + "] matrix, got rank " + x.rank() + " shape " + Arrays.toString(x.shape())
+            throw new DL4JInvalidInputException("EqPropBlock expects a [batch, " + c.getNIn()
+                    + "] matrix" + (map ? " or a [batch, " + Arrays.toString(c.lowerShape(0)) + "] feature map" : "")
+                    + ", got rank " + x.rank() + " shape " + Arrays.toString(x.shape())
                     + " (missing preprocessor or wrong InputType?) - " + layerId());
         }
-        if (x.size(1) != layerConf().getNIn()) {
+        if (x.size(1) != c.getNIn()) {
             throw new DL4JInvalidInputException("EqPropBlock input has " + x.size(1) + " columns but nIn = "
-                    + layerConf().getNIn() + " - " + layerId());
+                    + c.getNIn() + " - " + layerId());
         }
         if (!Phases.allFinite(x)) {
             throw new DL4JInvalidInputException("EqPropBlock input contains NaN or infinite values - " + layerId());
+        }
+        if (map) {
+            long[] shape = c.lowerShape(0);
+            x = x.dup('c').reshape('c', x.size(0), shape[0], shape[1], shape[2]);
         }
         return x;
     }

@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * Parameter views of an {@link EqPropBlock}: W1 [nIn, n_1], b1 [1, n_1], W2 [n_1, n_2], b2, ... sliced in that
- * order from DL4J's flat parameter (and gradient) array, row-major. A vector-field block also has feedback weights
+ * order from DL4J's flat parameter (and gradient) array, row-major; a convolutional layer's Wk is [out, in, kH, kW]
+ * and bk [1, out], as in DL4J's ConvolutionLayer. A vector-field block also has feedback weights
  * B_k [n_k, n_{k−1}] for k ≥ 2, after W_k and b_k, initialised at the configured angle from W_kᵀ.
  */
 public final class EqPropBlockParamInitializer implements ParamInitializer {
@@ -64,10 +65,11 @@ public final class EqPropBlockParamInitializer implements ParamInitializer {
     public long numParams(Layer layer) {
         EqPropBlock b = (EqPropBlock) layer;
         long n = 0;
-        for (int k = 0; k < b.getLayerSizes().length; k++) {
-            n += (b.lowerWidth(k) + 1) * b.getLayerSizes()[k];
+        for (int k = 0; k < b.depth(); k++) {
+            long w = java.util.Arrays.stream(b.weightShape(k)).reduce(1, (x, y) -> x * y);
+            n += w + b.biasSize(k);
             if (b.hasFeedback(k)) {
-                n += b.lowerWidth(k) * b.getLayerSizes()[k];
+                n += w;
             }
         }
         return n;
@@ -77,7 +79,7 @@ public final class EqPropBlockParamInitializer implements ParamInitializer {
     public List<String> paramKeys(Layer layer) {
         EqPropBlock b = (EqPropBlock) layer;
         List<String> keys = new ArrayList<>();
-        for (int k = 0; k < b.getLayerSizes().length; k++) {
+        for (int k = 0; k < b.depth(); k++) {
             keys.addAll(interactionKeys(b, k));
         }
         return keys;
@@ -87,7 +89,7 @@ public final class EqPropBlockParamInitializer implements ParamInitializer {
     public List<String> weightKeys(Layer layer) {
         EqPropBlock b = (EqPropBlock) layer;
         List<String> keys = new ArrayList<>();
-        for (int k = 0; k < b.getLayerSizes().length; k++) {
+        for (int k = 0; k < b.depth(); k++) {
             keys.add(weightKey(k));
             if (b.hasFeedback(k)) {
                 keys.add(feedbackKey(k));
@@ -99,7 +101,7 @@ public final class EqPropBlockParamInitializer implements ParamInitializer {
     @Override
     public List<String> biasKeys(Layer layer) {
         List<String> keys = new ArrayList<>();
-        for (int k = 0; k < ((EqPropBlock) layer).getLayerSizes().length; k++) {
+        for (int k = 0; k < ((EqPropBlock) layer).depth(); k++) {
             keys.add(biasKey(k));
         }
         return keys;
@@ -123,11 +125,14 @@ public final class EqPropBlockParamInitializer implements ParamInitializer {
                     + paramsView.length());
         }
         Map<String, INDArray> views = slice(b, paramsView);
-        for (int k = 0; k < b.getLayerSizes().length; k++) {
+        for (int k = 0; k < b.depth(); k++) {
             interactionKeys(b, k).forEach(conf::addVariable);
             if (initializeParams) {
-                long fanIn = b.lowerWidth(k);
-                long fanOut = b.getLayerSizes()[k];
+                long[] shape = b.weightShape(k);
+                // DL4J's conventions: fan-in = in·kH·kW and fan-out = out·kH·kW for a convolution
+                long receptive = shape.length == 4 ? shape[2] * shape[3] : 1;
+                long fanIn = shape.length == 4 ? shape[1] * receptive : shape[0];
+                long fanOut = shape.length == 4 ? shape[0] * receptive : shape[1];
                 INDArray w = views.get(weightKey(k));
                 b.getWeightInitFn().init(fanIn, fanOut, w.shape(), 'c', w);
                 views.get(biasKey(k)).assign(Double.isNaN(b.getBiasInit()) ? 0.0 : b.getBiasInit());
@@ -151,14 +156,16 @@ public final class EqPropBlockParamInitializer implements ParamInitializer {
         INDArray view = flat.reshape(flat.length());
         Map<String, INDArray> out = Collections.synchronizedMap(new LinkedHashMap<>());
         long offset = 0;
-        for (int k = 0; k < b.getLayerSizes().length; k++) {
-            long in = b.lowerWidth(k);
-            long width = b.getLayerSizes()[k];
-            out.put(weightKey(k), view.get(NDArrayIndex.interval(offset, offset + in * width)).reshape('c', in, width));
-            offset += in * width;
+        for (int k = 0; k < b.depth(); k++) {
+            long[] shape = b.weightShape(k);
+            long size = java.util.Arrays.stream(shape).reduce(1, (x, y) -> x * y);
+            long width = b.biasSize(k);
+            out.put(weightKey(k), view.get(NDArrayIndex.interval(offset, offset + size)).reshape('c', shape));
+            offset += size;
             out.put(biasKey(k), view.get(NDArrayIndex.interval(offset, offset + width)).reshape('c', 1, width));
             offset += width;
             if (b.hasFeedback(k)) {
+                long in = shape[0];
                 out.put(feedbackKey(k), view.get(NDArrayIndex.interval(offset, offset + in * width))
                         .reshape('c', width, in));
                 offset += in * width;

@@ -1,0 +1,134 @@
+package org.eqprop.interactions;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The convolutional Φ term against direct loops and its own derivatives (double precision). */
+class ConvPoolInteractionTest {
+
+    static final DataType DT = DataType.DOUBLE;
+
+    /** Cross-correlation by definition: z[n,o,y,x] = Σ_{c,i,j} w[o,c,i,j] h[n,c,y·s+i−p, x·s+j−p]. */
+    static double[][][][] naiveConv(INDArray h, INDArray w, int s, int p) {
+        int n = (int) h.size(0), c = (int) h.size(1), hh = (int) h.size(2), ww = (int) h.size(3);
+        int o = (int) w.size(0), kh = (int) w.size(2), kw = (int) w.size(3);
+        int oh = (hh + 2 * p - kh) / s + 1, ow = (ww + 2 * p - kw) / s + 1;
+        double[][][][] z = new double[n][o][oh][ow];
+        for (int b = 0; b < n; b++) {
+            for (int q = 0; q < o; q++) {
+                for (int y = 0; y < oh; y++) {
+                    for (int x = 0; x < ow; x++) {
+                        double sum = 0;
+                        for (int ch = 0; ch < c; ch++) {
+                            for (int i = 0; i < kh; i++) {
+                                for (int j = 0; j < kw; j++) {
+                                    int yy = y * s + i - p, xx = x * s + j - p;
+                                    if (yy >= 0 && yy < hh && xx >= 0 && xx < ww) {
+                                        sum += w.getDouble(q, ch, i, j) * h.getDouble(b, ch, yy, xx);
+                                    }
+                                }
+                            }
+                        }
+                        z[b][q][y][x] = sum;
+                    }
+                }
+            }
+        }
+        return z;
+    }
+
+    static ConvPoolInteraction conv(ConvPoolInteraction.Pooling pooling, int stride, int padding) {
+        Nd4j.getRandom().setSeed(5);
+        return new ConvPoolInteraction(Nd4j.rand(DT, 3, 2, 3, 3).subi(0.5), Nd4j.rand(DT, 1, 3), stride, padding,
+                pooling, 2);
+    }
+
+    @Test
+    void convolutionMatchesTheDefinition() {
+        for (int[] sp : new int[][]{{1, 1}, {1, 0}, {2, 1}}) {
+            ConvPoolInteraction c = conv(ConvPoolInteraction.Pooling.NONE, sp[0], sp[1]);
+            INDArray h = Nd4j.rand(DT, 2, 2, 7, 6);
+            INDArray z = c.convolve(h);
+            double[][][][] expected = naiveConv(h, c.weights(), sp[0], sp[1]);
+            assertArrayEquals(new long[]{2, 3, expected[0][0].length, expected[0][0][0].length}, z.shape());
+            for (int b = 0; b < 2; b++) {
+                for (int q = 0; q < 3; q++) {
+                    for (int y = 0; y < expected[0][0].length; y++) {
+                        for (int x = 0; x < expected[0][0][0].length; x++) {
+                            assertEquals(expected[b][q][y][x], z.getDouble(b, q, y, x), 1e-12);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void maxPoolingRoutesBackToTheWinnerAndAveragePoolingSpreads() {
+        ConvPoolInteraction max = conv(ConvPoolInteraction.Pooling.MAX, 1, 1);
+        INDArray z = Nd4j.create(new double[]{1, 5, 2, 0, 3, 4, 9, 9, 0, 0, 1, 2, 0, 0, 3, 7}, new long[]{1, 1, 4, 4});
+        INDArray p = max.pool(z);
+        assertArrayEquals(new double[]{5, 9, 0, 7}, p.dup().data().asDouble(), 0);
+        INDArray back = max.unpool(Nd4j.create(new double[]{10, 20, 30, 40}, new long[]{1, 1, 2, 2}), z);
+        // 5 at (0,1); the tie 9/9 goes to the first, (1,2); the all-zero window to (2,0); 7 at (3,3)
+        assertArrayEquals(new double[]{0, 10, 0, 0, 0, 0, 20, 0, 30, 0, 0, 0, 0, 0, 0, 40},
+                back.dup().data().asDouble(), 0);
+        ConvPoolInteraction avg = conv(ConvPoolInteraction.Pooling.AVG, 1, 1);
+        assertArrayEquals(new double[]{3.25, 5, 0, 3.25}, avg.pool(z).dup().data().asDouble(), 1e-12);
+        assertEquals(2.5, avg.unpool(Nd4j.create(new double[]{10, 20, 30, 40}, new long[]{1, 1, 2, 2}), z)
+                .getDouble(0, 0, 1, 1), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> max.pool(Nd4j.zeros(DT, 1, 1, 5, 4)));
+    }
+
+    /**
+     * The drives and the weight update are the derivatives of Φ = h_k • (P(w ⋆ h_{k−1}) + b): checked against
+     * finite differences of {@link ConvPoolInteraction#primitiveFunction}, for each pooling.
+     */
+    @Test
+    void drivesAndUpdatesAreTheDerivativesOfPhi() {
+        for (ConvPoolInteraction.Pooling pooling : ConvPoolInteraction.Pooling.values()) {
+            ConvPoolInteraction c = conv(pooling, 1, 1);
+            INDArray lower = Nd4j.rand(DT, 2, 2, 6, 6);
+            INDArray upper = pooling == ConvPoolInteraction.Pooling.NONE ? Nd4j.rand(DT, 2, 3, 6, 6)
+                    : Nd4j.rand(DT, 2, 3, 3, 3);
+            INDArray up = Nd4j.zeros(DT, upper.shape());
+            c.addUpwardDrive(lower, up);
+            INDArray down = Nd4j.zeros(DT, lower.shape());
+            c.addDownwardDrive(lower, upper, down);
+            INDArray[] g = {c.weights().ulike(), c.bias().ulike()};
+            c.writeContrastGradient(lower, upper, lower, upper.mul(0), 1.0, g);
+            double h = 1e-6;
+            double worst = 0;
+            for (INDArray[] pair : new INDArray[][]{{upper, up}, {lower, down}, {c.weights(), g[0]},
+                    {c.bias(), g[1]}}) {
+                for (long i = 0; i < pair[0].length(); i += 7) {
+                    double v = pair[0].getDouble(i);
+                    pair[0].putScalar(i, v + h);
+                    double plus = c.primitiveFunction(lower, upper);
+                    pair[0].putScalar(i, v - h);
+                    double minus = c.primitiveFunction(lower, upper);
+                    pair[0].putScalar(i, v);
+                    worst = Math.max(worst, Math.abs((plus - minus) / (2 * h) - pair[1].getDouble(i)));
+                }
+            }
+            assertTrue(worst < 1e-7, pooling + ": max abs error " + worst);
+        }
+    }
+
+    @Test
+    void rejectsShapesThatDoNotFit() {
+        ConvPoolInteraction c = conv(ConvPoolInteraction.Pooling.MAX, 1, 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> c.convolve(Nd4j.zeros(DT, 1, 2, 2, 2)));
+        assertTrue(e.getMessage().contains("does not fit"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ConvPoolInteraction(Nd4j.zeros(DT, 3, 2),
+                Nd4j.zeros(DT, 1, 3), 1, 0, ConvPoolInteraction.Pooling.NONE, 1));
+    }
+}
