@@ -122,14 +122,13 @@ public final class EnergyChain {
     /** drives[k] := ∂Φ/∂s_k at states s (new arrays). */
     public void drives(INDArray inputDrive, INDArray[] s, INDArray[] drives) {
         int n = widths.length;
-        for (int k = 0; k < n; k++) {
-            drives[k] = k == 0 ? inputDrive.dup() : Nd4j.zeros(s[k].dataType(), shape(k, s[k].size(0)));
-            if (k > 0) {
-                interactions.get(k).addUpwardDrive(s[k - 1], drives[k]);
-            }
-            if (k < n - 1) {
-                interactions.get(k + 1).addDownwardDrive(s[k], s[k + 1], drives[k]);
-            }
+        drives[0] = inputDrive.dup();
+        for (int k = 1; k < n; k++) {
+            drives[k] = Nd4j.zeros(s[k].dataType(), shape(k, s[k].size(0)));
+        }
+        // interaction k couples s_{k−1} and s_k: its upward drive to s_k, its feedback to s_{k−1}
+        for (int k = 1; k < n; k++) {
+            interactions.get(k).addDrives(s[k - 1], s[k], drives[k - 1], drives[k]);
         }
     }
 

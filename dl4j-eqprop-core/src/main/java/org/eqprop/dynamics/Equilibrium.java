@@ -8,8 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public record Equilibrium(INDArray[] states, int steps, double residual, boolean converged) {
 
-    /** The output layer's state s_N. */
+    /** The output layer's state s_N as [batch, units] (a feature map is flattened in NCHW order). */
     public INDArray output() {
-        return states[states.length - 1];
+        return org.eqprop.layers.States.rows(states[states.length - 1]);
     }
 }

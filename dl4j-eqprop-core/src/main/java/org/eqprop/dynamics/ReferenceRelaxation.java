@@ -1,6 +1,7 @@
 package org.eqprop.dynamics;
 
 import org.eqprop.costs.NudgingForce;
+import org.eqprop.layers.States;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -29,7 +30,7 @@ public final class ReferenceRelaxation implements RelaxationEngine {
             t++;
             chain.drives(inputDrive, s, u);
             if (force != null) {
-                force.addTo(u[n - 1], s[n - 1], beta);
+                force.addTo(States.rows(u[n - 1]), States.rows(s[n - 1]), beta);
             }
             boolean measure = control.stopsEarly() || t == control.maxSteps();
             residual = 0;

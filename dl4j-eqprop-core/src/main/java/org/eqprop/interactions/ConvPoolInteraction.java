@@ -1,7 +1,10 @@
 package org.eqprop.interactions;
 
+import org.eqprop.dynamics.fused.CorePool;
+import org.eqprop.dynamics.fused.FusedKernels;
+import org.eqprop.dynamics.fused.ParallelGemm;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.convolution.Convolution;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -14,8 +17,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * with ⋆ a 2D cross-correlation (kernel, stride, zero padding), ⋆ᵀ its transpose (the transpose convolution) and P
  * a non-overlapping max or average pooling (or none). P⁻¹ is P's transpose: max-pooling sends each h_k value back to
  * the position that won its window in w_k ⋆ h_{k−1} (the first one on ties), average pooling spreads it evenly.
- * Feature maps are NCHW, weights [out, in, kH, kW] and bias [1, out] as in DL4J's ConvolutionLayer. The products use
- * ND4J's im2col/col2im and a matrix product, in any data type.
+ * Feature maps are NCHW, weights [out, in, kH, kW] and bias [1, out] as in DL4J's ConvolutionLayer. A convolution is
+ * an im2col gather ({@link ConvGeometry}) and one matrix product over the whole batch, in float or double.
  */
 public final class ConvPoolInteraction implements Interaction {
 
@@ -28,6 +31,7 @@ public final class ConvPoolInteraction implements Interaction {
     private final int padding;
     private final Pooling pooling;
     private final int pool;
+    private volatile ConvGeometry geometry;
 
     /**
      * @param weights w [out, in, kH, kW]
@@ -70,14 +74,28 @@ public final class ConvPoolInteraction implements Interaction {
 
     @Override
     public void addUpwardDrive(INDArray lower, INDArray upperDrive) {
-        upperDrive.addi(pool(convolve(lower)));
-        upperDrive.addi(bias.reshape(1, bias.length(), 1, 1).broadcast(upperDrive.shape()));
+        upperDrive.addi(pool(convolve(lower)).pooled());
+        addBias(upperDrive);
     }
 
     @Override
     public void addDownwardDrive(INDArray lower, INDArray upper, INDArray lowerDrive) {
-        INDArray routed = unpool(upper, pooling == Pooling.MAX ? convolve(lower) : null);
-        lowerDrive.addi(transposeConvolve(routed, lowerDrive.size(2), lowerDrive.size(3)));
+        Pooled switches = pooling == Pooling.MAX ? pool(convolve(lower)) : null;
+        lowerDrive.addi(transposeConvolve(geometry(lower), unpool(upper, switches), lower.size(0)));
+    }
+
+    /** Both drives from one convolution of the lower state (its max-pooling switches serve the feedback too). */
+    @Override
+    public void addDrives(INDArray lower, INDArray upper, INDArray lowerDrive, INDArray upperDrive) {
+        Pooled p = pool(convolve(lower));
+        upperDrive.addi(p.pooled());
+        addBias(upperDrive);
+        lowerDrive.addi(transposeConvolve(geometry(lower), unpool(upper, p), lower.size(0)));
+    }
+
+    private void addBias(INDArray drive) {
+        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp(drive,
+                bias.castTo(drive.dataType()).reshape(bias.length()), drive, 1));
     }
 
     @Override
@@ -109,111 +127,166 @@ public final class ConvPoolInteraction implements Interaction {
 
     // ---- convolution ----------------------------------------------------------------------------------------
 
-    private int kH() {
-        return (int) weights.size(2);
-    }
-
-    private int kW() {
-        return (int) weights.size(3);
-    }
-
-    /** im2col of h as a matrix [batch·oH·oW, in·kH·kW] (rows in (n, y, x) order). */
-    private INDArray columns(INDArray h) {
-        long n = h.size(0);
-        long oH = convolvedSize(h.size(2), kH(), stride, padding);
-        long oW = convolvedSize(h.size(3), kW(), stride, padding);
-        if (oH < 1 || oW < 1) {
-            throw new IllegalArgumentException("a " + kH() + "x" + kW() + " kernel with padding " + padding
-                    + " does not fit a " + h.size(2) + "x" + h.size(3) + " feature map");
+    private ConvGeometry geometry(INDArray h) {
+        ConvGeometry g = geometry;
+        if (g == null || !g.fits(h)) {
+            g = new ConvGeometry((int) h.size(1), (int) h.size(2), (int) h.size(3), (int) weights.size(2),
+                    (int) weights.size(3), stride, padding);
+            geometry = g;
         }
-        INDArray col = Nd4j.createUninitialized(h.dataType(), new long[]{n, oH, oW, h.size(1), kH(), kW()}, 'c');
-        Convolution.im2col(h.dup('c'), kH(), kW(), stride, stride, padding, padding, 1, 1, false,
-                col.permute(0, 3, 4, 5, 1, 2));
-        return col.reshape('c', n * oH * oW, h.size(1) * kH() * kW());
+        return g;
+    }
+
+    /** w as the matrix [out, in·kH·kW]. */
+    private INDArray kernelMatrix(DataType dataType) {
+        return weights.castTo(dataType).reshape('c', weights.size(0), weights.length() / weights.size(0));
     }
 
     /** w ⋆ h: [batch, out, oH, oW]. */
     INDArray convolve(INDArray h) {
-        long n = h.size(0);
-        long oH = convolvedSize(h.size(2), kH(), stride, padding);
-        long oW = convolvedSize(h.size(3), kW(), stride, padding);
-        INDArray w2 = weights.reshape('c', weights.size(0), weights.length() / weights.size(0));
-        INDArray z = columns(h).mmul(w2.transpose());
-        return z.reshape('c', n, oH, oW, weights.size(0)).permute(0, 3, 1, 2).dup('c');
+        ConvGeometry g = geometry(h);
+        INDArray cols = g.columns(h);
+        INDArray z = Nd4j.createUninitialized(h.dataType(), weights.size(0), cols.size(1));
+        ParallelGemm.gemm(kernelMatrix(h.dataType()), cols, z, false, false, 1.0, 0.0);
+        return g.toMaps(z, (int) h.size(0));
     }
 
-    /** w ⋆ᵀ g for g [batch, out, oH, oW]: [batch, in, height, width]. */
-    private INDArray transposeConvolve(INDArray g, long height, long width) {
-        long n = g.size(0);
-        INDArray g2 = g.permute(0, 2, 3, 1).dup('c').reshape('c', n * g.size(2) * g.size(3), g.size(1));
-        INDArray w2 = weights.reshape('c', weights.size(0), weights.length() / weights.size(0));
-        INDArray cols = g2.mmul(w2).reshape('c', n, g.size(2), g.size(3), weights.size(1), kH(), kW());
-        INDArray out = Nd4j.zeros(g.dataType(), n, weights.size(1), height, width);
-        Convolution.col2im(cols.permute(0, 3, 4, 5, 1, 2).dup('c'), out, stride, stride, padding, padding,
-                (int) height, (int) width, 1, 1);
-        return out;
+    /** w ⋆ᵀ g for g [batch, out, oH, oW]: the lower-shaped [batch, in, height, width]. */
+    private INDArray transposeConvolve(ConvGeometry geo, INDArray g, long batch) {
+        INDArray gm = geo.fromMaps(g);
+        INDArray cols = Nd4j.createUninitialized(g.dataType(), geo.rows, gm.size(1));
+        ParallelGemm.gemm(kernelMatrix(g.dataType()), gm, cols, true, false, 1.0, 0.0);
+        return geo.image(cols, (int) batch);
     }
 
     /** ∂(h_up • P(w ⋆ h_low))/∂w = h_low ⋆ P⁻¹(h_up): [out, in, kH, kW]. */
     private INDArray weightProduct(INDArray lower, INDArray upper) {
-        INDArray g = unpool(upper, pooling == Pooling.MAX ? convolve(lower) : null);
-        long n = g.size(0);
-        INDArray g2 = g.permute(0, 2, 3, 1).dup('c').reshape('c', n * g.size(2) * g.size(3), g.size(1));
-        return g2.transpose().mmul(columns(lower)).reshape('c', weights.shape());
+        Pooled switches = pooling == Pooling.MAX ? pool(convolve(lower)) : null;
+        ConvGeometry geo = geometry(lower);
+        INDArray gm = geo.fromMaps(unpool(upper, switches));
+        INDArray cols = geo.columns(lower);
+        INDArray gw = Nd4j.createUninitialized(lower.dataType(), weights.size(0), geo.rows);
+        ParallelGemm.gemm(gm, cols, gw, false, true, 1.0, 0.0);
+        return gw.reshape('c', weights.shape());
     }
 
     // ---- pooling --------------------------------------------------------------------------------------------
 
-    /** P(z) for z [batch, C, H, W] with H and W multiples of the window. */
-    INDArray pool(INDArray z) {
+    /** A pooled map and, for max pooling, the index (0..p²−1, row-major) of each window's winner. */
+    record Pooled(INDArray pooled, int[] winners, long[] preShape) {
+    }
+
+    /** P(z) for z [batch, C, H, W] with H and W multiples of the window (the first maximum wins ties). */
+    Pooled pool(INDArray z) {
         if (pooling == Pooling.NONE) {
-            return z;
+            return new Pooled(z, null, z.shape());
         }
-        INDArray windows = windows(z);
-        INDArray pooled = pooling == Pooling.MAX ? windows.max(4) : windows.mean(4);
-        return pooled.reshape('c', z.size(0), z.size(1), z.size(2) / pool, z.size(3) / pool);
+        long n = z.size(0);
+        long c = z.size(1);
+        int h = (int) z.size(2);
+        int w = (int) z.size(3);
+        if (h % pool != 0 || w % pool != 0) {
+            throw new IllegalArgumentException("a " + h + "x" + w + " feature map does not split into " + pool + "x"
+                    + pool + " pooling windows");
+        }
+        int hp = h / pool;
+        int wp = w / pool;
+        double[] v = values(z);
+        int maps = (int) (n * c);
+        double[] out = new double[maps * hp * wp];
+        int[] winners = pooling == Pooling.MAX ? new int[out.length] : null;
+        CorePool.parallelFor(maps, 1, (from, to) -> {
+        for (int m = from; m < to; m++) {
+            for (int y = 0; y < hp; y++) {
+                for (int x = 0; x < wp; x++) {
+                    int o = (m * hp + y) * wp + x;
+                    double best = Double.NEGATIVE_INFINITY;
+                    double sum = 0;
+                    int win = 0;
+                    for (int i = 0; i < pool; i++) {
+                        for (int j = 0; j < pool; j++) {
+                            double e = v[(m * h + y * pool + i) * w + x * pool + j];
+                            sum += e;
+                            if (e > best) {
+                                best = e;
+                                win = i * pool + j;
+                            }
+                        }
+                    }
+                    out[o] = pooling == Pooling.MAX ? best : sum / (pool * pool);
+                    if (winners != null) {
+                        winners[o] = win;
+                    }
+                }
+            }
+        }
+        });
+        INDArray pooled = array(out, z.dataType(), n, c, hp, wp);
+        return new Pooled(pooled, winners, z.shape());
     }
 
     /**
-     * Pᵀ(h) for h [batch, C, H/p, W/p]: max-pooling routes each value to the winning position of its window in
-     * {@code z} (the pre-pooling map), average pooling spreads it as h/p² over the window.
+     * Pᵀ(h) for h [batch, C, H/p, W/p]: max-pooling routes each value to its window's winner in {@code switches},
+     * average pooling spreads it as h/p² over the window.
      */
-    INDArray unpool(INDArray h, INDArray z) {
+    INDArray unpool(INDArray h, Pooled switches) {
         if (pooling == Pooling.NONE) {
             return h;
         }
         long n = h.size(0);
         long c = h.size(1);
-        long hp = h.size(2);
-        long wp = h.size(3);
-        int area = pool * pool;
-        double[] values = h.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
-        double[] out = new double[values.length * area];
-        if (pooling == Pooling.AVG) {
-            for (int i = 0; i < values.length; i++) {
-                java.util.Arrays.fill(out, i * area, (i + 1) * area, values[i] / area);
-            }
-        } else {
-            INDArray winner = Nd4j.argMax(windows(z), 4);
-            double[] win = winner.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).data().asDouble();
-            for (int i = 0; i < values.length; i++) {
-                out[i * area + (int) win[i]] = values[i];
+        int hp = (int) h.size(2);
+        int wp = (int) h.size(3);
+        int hh = hp * pool;
+        int ww = wp * pool;
+        double[] v = values(h);
+        double[] out = new double[v.length * pool * pool];
+        int maps = (int) (n * c);
+        CorePool.parallelFor(maps, 1, (from, to) -> {
+        for (int m = from; m < to; m++) {
+            for (int y = 0; y < hp; y++) {
+                for (int x = 0; x < wp; x++) {
+                    int o = (m * hp + y) * wp + x;
+                    if (pooling == Pooling.MAX) {
+                        int win = switches.winners()[o];
+                        out[(m * hh + y * pool + win / pool) * ww + x * pool + win % pool] = v[o];
+                    } else {
+                        double share = v[o] / (pool * pool);
+                        for (int i = 0; i < pool; i++) {
+                            for (int j = 0; j < pool; j++) {
+                                out[(m * hh + y * pool + i) * ww + x * pool + j] = share;
+                            }
+                        }
+                    }
+                }
             }
         }
-        INDArray spread = Nd4j.create(out, new long[]{n, c, hp, wp, area}, 'c').castTo(h.dataType());
-        return spread.reshape('c', n, c, hp, wp, pool, pool).permute(0, 1, 2, 4, 3, 5).dup('c')
-                .reshape('c', n, c, hp * pool, wp * pool);
+        });
+        return array(out, h.dataType(), n, c, hh, ww);
     }
 
-    /** z [batch, C, H, W] as [batch, C, H/p, W/p, p·p] (each pooling window in the last axis, row-major). */
-    private INDArray windows(INDArray z) {
-        long h = z.size(2);
-        long w = z.size(3);
-        if (h % pool != 0 || w % pool != 0) {
-            throw new IllegalArgumentException("a " + h + "x" + w + " feature map does not split into " + pool + "x"
-                    + pool + " pooling windows");
+    /** The values of a map as doubles (float maps are widened in Java: one bulk copy out of native memory). */
+    private static double[] values(INDArray a) {
+        if (a.dataType() == DataType.DOUBLE) {
+            return a.dup('c').data().asDouble();
         }
-        return z.reshape('c', z.size(0), z.size(1), h / pool, pool, w / pool, pool).permute(0, 1, 2, 4, 3, 5)
-                .dup('c').reshape('c', z.size(0), z.size(1), h / pool, w / pool, (long) pool * pool);
+        float[] f = FusedKernels.floats(a);
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
+    }
+
+    /** A new array of the given type and shape holding {@code v}. */
+    private static INDArray array(double[] v, DataType dataType, long... shape) {
+        if (dataType == DataType.DOUBLE) {
+            return Nd4j.create(v, shape, 'c');
+        }
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return FusedKernels.array(f, shape).castTo(dataType);
     }
 }

@@ -1,6 +1,7 @@
 package org.eqprop.interactions;
 
 import org.eqprop.dynamics.fused.ParallelGemm;
+import org.eqprop.layers.States;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -32,7 +33,7 @@ public final class DenseInteraction implements Interaction {
 
     @Override
     public void addUpwardDrive(INDArray lower, INDArray upperDrive) {
-        ParallelGemm.gemm(flat(lower), weights, upperDrive, false, false, 1.0, 1.0);
+        ParallelGemm.gemm(States.rows(lower), weights, upperDrive, false, false, 1.0, 1.0);
         upperDrive.addiRowVector(bias);
     }
 
@@ -45,13 +46,6 @@ public final class DenseInteraction implements Interaction {
         }
     }
 
-    /**
-     * A feature map [batch, C, H, W] below a dense layer seen as [batch, C·H·W] (a view of the same c-order buffer),
-     * as DL4J's CnnToFeedForwardPreProcessor flattens it.
-     */
-    static INDArray flat(INDArray a) {
-        return a.rank() == 2 ? a : a.reshape('c', a.size(0), a.length() / a.size(0));
-    }
 
     @Override
     public void writeContrastGradient(INDArray lowerA, INDArray upperA, INDArray lowerB, INDArray upperB,
@@ -59,9 +53,10 @@ public final class DenseInteraction implements Interaction {
         INDArray gW = gradientViews[0];
         INDArray gb = gradientViews[1];
         INDArray upperDiff = upperA.sub(upperB);
-        lowerA = flat(lowerA);
-        lowerB = lowerA == lowerB ? lowerA : flat(lowerB);
-        if (lowerA == lowerB) {
+        boolean clamped = lowerA == lowerB;
+        lowerA = States.rows(lowerA);
+        lowerB = States.rows(lowerB);
+        if (clamped) {
             // Clamped input: a single product on the difference.
             ParallelGemm.gemm(lowerA, upperDiff, gW, true, false, scale, 0.0);
         } else {
@@ -73,7 +68,7 @@ public final class DenseInteraction implements Interaction {
 
     @Override
     public double primitiveFunction(INDArray lower, INDArray upper) {
-        return flat(lower).mmul(weights).addiRowVector(bias).muli(upper).sumNumber().doubleValue();
+        return States.rows(lower).mmul(weights).addiRowVector(bias).muli(upper).sumNumber().doubleValue();
     }
 
     @Override

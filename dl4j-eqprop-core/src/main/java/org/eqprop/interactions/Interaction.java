@@ -23,6 +23,15 @@ public interface Interaction {
     void addDownwardDrive(INDArray lower, INDArray upper, INDArray lowerDrive);
 
     /**
+     * Both drives of this interaction at once: the upward one into {@code upperDrive} and the feedback into
+     * {@code lowerDrive} (an interaction that computes a convolution of the lower state for both shares it).
+     */
+    default void addDrives(INDArray lower, INDArray upper, INDArray lowerDrive, INDArray upperDrive) {
+        addUpwardDrive(lower, upperDrive);
+        addDownwardDrive(lower, upper, lowerDrive);
+    }
+
+    /**
      * Writes scale · (∂Φ_k/∂θ(a) − ∂Φ_k/∂θ(b)), summed over the batch, into the gradient views
      * (the EqProp contrast of two equilibria a and b).
      */

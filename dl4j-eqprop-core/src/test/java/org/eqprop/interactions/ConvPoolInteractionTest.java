@@ -74,17 +74,20 @@ class ConvPoolInteractionTest {
     void maxPoolingRoutesBackToTheWinnerAndAveragePoolingSpreads() {
         ConvPoolInteraction max = conv(ConvPoolInteraction.Pooling.MAX, 1, 1);
         INDArray z = Nd4j.create(new double[]{1, 5, 2, 0, 3, 4, 9, 9, 0, 0, 1, 2, 0, 0, 3, 7}, new long[]{1, 1, 4, 4});
-        INDArray p = max.pool(z);
+        INDArray p = max.pool(z).pooled();
         assertArrayEquals(new double[]{5, 9, 0, 7}, p.dup().data().asDouble(), 0);
-        INDArray back = max.unpool(Nd4j.create(new double[]{10, 20, 30, 40}, new long[]{1, 1, 2, 2}), z);
+        INDArray back = max.unpool(Nd4j.create(new double[]{10, 20, 30, 40}, new long[]{1, 1, 2, 2}), max.pool(z));
         // 5 at (0,1); the tie 9/9 goes to the first, (1,2); the all-zero window to (2,0); 7 at (3,3)
         assertArrayEquals(new double[]{0, 10, 0, 0, 0, 0, 20, 0, 30, 0, 0, 0, 0, 0, 0, 40},
                 back.dup().data().asDouble(), 0);
         ConvPoolInteraction avg = conv(ConvPoolInteraction.Pooling.AVG, 1, 1);
-        assertArrayEquals(new double[]{3.25, 5, 0, 3.25}, avg.pool(z).dup().data().asDouble(), 1e-12);
-        assertEquals(2.5, avg.unpool(Nd4j.create(new double[]{10, 20, 30, 40}, new long[]{1, 1, 2, 2}), z)
+        assertArrayEquals(new double[]{3.25, 5, 0, 3.25}, avg.pool(z).pooled().dup().data().asDouble(), 1e-12);
+        assertEquals(2.5, avg.unpool(Nd4j.create(new double[]{10, 20, 30, 40}, new long[]{1, 1, 2, 2}), null)
                 .getDouble(0, 0, 1, 1), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> max.pool(Nd4j.zeros(DT, 1, 1, 5, 4)));
+        // a float map pools the same way
+        assertArrayEquals(new double[]{5, 9, 0, 7}, max.pool(z.castTo(DataType.FLOAT)).pooled()
+                .castTo(DT).dup().data().asDouble(), 0);
     }
 
     /**

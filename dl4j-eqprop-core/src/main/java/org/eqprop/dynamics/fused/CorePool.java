@@ -9,7 +9,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /** One worker per core (the caller being one of them): runs the parts of a split computation in parallel. */
-final class CorePool {
+public final class CorePool {
+
+    /** A part [from, to) of a range. */
+    @FunctionalInterface
+    public interface Range {
+        void run(int from, int to);
+    }
 
     static final int CORES = Runtime.getRuntime().availableProcessors();
 
@@ -51,6 +57,21 @@ final class CorePool {
             throw new IllegalStateException(e);
         }
         return results;
+    }
+
+    /** Runs body over [0, n) split into parts of at least {@code minPart}, in parallel. */
+    public static void parallelFor(int n, int minPart, Range body) {
+        int[] b = split(n, minPart);
+        List<Callable<Void>> tasks = new ArrayList<>();
+        for (int i = 0; i + 1 < b.length; i++) {
+            int from = b[i];
+            int to = b[i + 1];
+            tasks.add(() -> {
+                body.run(from, to);
+                return null;
+            });
+        }
+        runAll(tasks);
     }
 
     /** Splits [0, n) into at most {@link #CORES} contiguous parts of at least {@code minPart}: the part bounds. */

@@ -94,16 +94,27 @@ public class EqPropBlock extends FeedForwardLayer {
             this.nIn = inputShape[0] * inputShape[1] * inputShape[2];
         }
         this.layerUpdaters = b.layerUpdaters == null ? null : new ArrayList<>(b.layerUpdaters);
+        if (layerSizes == null && convLayers != null) {
+            this.layerSizes = new int[0];
+        }
+        updateNOut();
+        validate();
+    }
+
+    /** nOut = the units of the last state layer (for a last conv layer: its flattened map, once the input is known). */
+    private void updateNOut() {
         if (layerSizes != null && layerSizes.length > 0) {
             this.nOut = layerSizes[layerSizes.length - 1];
+        } else if (convLayers != null && (inputShape != null)) {
+            this.nOut = Arrays.stream(stateShape(depth() - 1)).reduce(1, (a, b) -> a * b);
         }
-        validate();
     }
 
     /** Checks every hyperparameter, with a message naming the bad one. */
     public void validate() {
-        if (layerSizes == null || layerSizes.length == 0) {
-            throw new IllegalArgumentException("EqPropBlock: layerSizes must name at least one state layer");
+        if (layerSizes == null || (layerSizes.length == 0 && convLayers == null)) {
+            throw new IllegalArgumentException("EqPropBlock: layerSizes (or convLayers) must name at least one state "
+                    + "layer");
         }
         for (int w : layerSizes) {
             if (w < 1) {
@@ -274,6 +285,7 @@ public class EqPropBlock extends FeedForwardLayer {
             inputShape = new long[]{f.getDepth(), f.getHeight(), f.getWidth()};
         }
         super.setNIn(inputType, override);
+        updateNOut();
     }
 
     /**
@@ -287,6 +299,7 @@ public class EqPropBlock extends FeedForwardLayer {
                 throw new IllegalArgumentException("EqPropBlock conv layers take NCHW input, got " + c.getFormat());
             }
             inputShape = new long[]{c.getChannels(), c.getHeight(), c.getWidth()};
+            updateNOut();
         }
         return super.getPreProcessorForInputType(inputType);
     }

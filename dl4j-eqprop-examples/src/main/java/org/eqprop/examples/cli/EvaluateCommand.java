@@ -1,7 +1,6 @@
 package org.eqprop.examples.cli;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.eqprop.data.DataLocator;
 import org.eqprop.data.LabeledImages;
 import org.eqprop.io.ModelFiles;
 
@@ -22,14 +21,10 @@ final class EvaluateCommand {
         int testLimit = a.integer("test-limit", 0, 0);
         a.rejectUnknown();
         MultiLayerNetwork net = ModelFiles.load(model);
-        Path[] files = DataLocator.standard(dataDir).mnist();
-        LabeledImages test = LabeledImages.fromIdx(files[2], files[3], 10, testLimit);
-        long inputs = net.layerInputSize(0);
-        if (inputs != test.features()) {
-            throw new IllegalArgumentException("model " + model + " expects " + inputs + " inputs, MNIST has "
-                    + test.features());
-        }
-        double err = TrainCommand.testError(net, test, 500);
+        Datasets.Data data = Datasets.load(Datasets.forInputs(net.layerInputSize(0)), dataDir, 1, testLimit, false,
+                0);
+        LabeledImages test = data.test();
+        double err = TrainCommand.testError(net, data.testIterator(500));
         out.printf(Locale.ROOT, "test error %.2f%% on %d examples%n", 100 * err, test.size());
         return new Json().put("command", "evaluate").put("model", model.toString()).put("test_error", err)
                 .put("test_examples", test.size());

@@ -1,7 +1,6 @@
 package org.eqprop.examples.cli;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.eqprop.data.DataLocator;
 import org.eqprop.data.LabeledImages;
 import org.eqprop.data.ShufflingIterator;
 import org.eqprop.io.ModelFiles;
@@ -41,14 +40,13 @@ final class TrainCommand {
         }
         a.rejectUnknown();
 
-        Path[] files = DataLocator.standard(dataDir).mnist();
-        LabeledImages train = LabeledImages.fromIdx(files[0], files[1], 10, trainLimit);
-        LabeledImages test = LabeledImages.fromIdx(files[2], files[3], 10, testLimit);
-        out.printf(Locale.ROOT, "preset %s (%s): %d-%s-%d (%s), T=%d K=%d beta=%s %s, batch %d, %d epochs; "
+        Datasets.Data data = Datasets.load(p.dataset, dataDir, trainLimit, testLimit, p.augment, seed);
+        LabeledImages train = data.train();
+        LabeledImages test = data.test();
+        out.printf(Locale.ROOT, "preset %s (%s): %s (%s), T=%d K=%d beta=%s %s, batch %d, %d epochs; "
                         + "%d train / %d test examples from %s; learning rates %s (%s)%n", p.name, p.algorithm,
-                p.inputs, java.util.Arrays.toString(p.hidden), p.classes, p.cost, p.freeSteps, p.nudgedSteps, p.beta,
-                p.estimator, p.batchSize, epochs, train.size(), test.size(), files[0].getParent(),
-                java.util.Arrays.toString(p.learningRates), p.schedule);
+                p.architecture(), p.cost, p.freeSteps, p.nudgedSteps, p.beta, p.estimator, p.batchSize, epochs,
+                train.size(), test.size(), data.location(), java.util.Arrays.toString(p.learningRates), p.schedule);
 
         EqPropNetwork net = new EqPropNetwork(p.configuration(seed, DataType.FLOAT));
         net.init();
@@ -56,7 +54,7 @@ final class TrainCommand {
             NumpyParams.load(net, Npz.read(initParams));
             out.println("initial parameters from " + initParams);
         }
-        ShufflingIterator it = new ShufflingIterator(train, p.batchSize, true, seed, DataType.FLOAT);
+        ShufflingIterator it = data.trainIterator(p.batchSize, seed);
         Progress progress = new Progress(err, it.batchesPerEpoch());
         net.setListeners(progress);
         ContinualEqProp continual = p.isContinual() ? new ContinualEqProp(net, p.learningRates) : null;
@@ -87,7 +85,7 @@ final class TrainCommand {
             double sec = (System.nanoTime() - t0) / 1e9;
             trainSeconds += sec;
             iterations += it.batchesPerEpoch();
-            double testError = testError(net, test, p.batchSize < 100 ? 500 : p.batchSize);
+            double testError = testError(net, data.testIterator(p.batchSize < 100 ? 500 : p.batchSize));
             testErrors.add(testError);
             trainErrors.add(progress.trainError());
             epochSeconds.add(sec);
@@ -118,8 +116,8 @@ final class TrainCommand {
                 .put("model", modelPath.toString());
     }
 
-    static double testError(MultiLayerNetwork net, LabeledImages test, int batch) {
-        Evaluation ev = net.evaluate(new ShufflingIterator(test, batch, false, 0, DataType.FLOAT));
+    static double testError(MultiLayerNetwork net, ShufflingIterator test) {
+        Evaluation ev = net.evaluate(test);
         return 1.0 - ev.accuracy();
     }
 }

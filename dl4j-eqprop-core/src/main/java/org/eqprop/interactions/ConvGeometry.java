@@ -1,0 +1,158 @@
+package org.eqprop.interactions;
+
+import org.eqprop.dynamics.fused.CorePool;
+import org.eqprop.dynamics.fused.FusedKernels;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The index arithmetic of one convolution (channels × height × width input, square kernel, stride, zero padding),
+ * computed once: {@code source[r·P + p]} is the input offset read by row r = (c, i, j) of the im2col matrix at output
+ * position p, or −1 in the padding. With it im2col is a gather, its transpose (col2im) a scatter-add, both plain loops
+ * over float or double arrays, laid out [C·kH·kW, batch·P] so that one matrix product w [out, C·kH·kW] × cols covers
+ * the whole batch.
+ */
+final class ConvGeometry {
+
+    final int channels;
+    final int height;
+    final int width;
+    final int kernelH;
+    final int kernelW;
+    final int outH;
+    final int outW;
+    final int rows;
+    final int positions;
+    private final int[] source;
+
+    ConvGeometry(int channels, int height, int width, int kernelH, int kernelW, int stride, int padding) {
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.kernelH = kernelH;
+        this.kernelW = kernelW;
+        this.outH = (int) ConvPoolInteraction.convolvedSize(height, kernelH, stride, padding);
+        this.outW = (int) ConvPoolInteraction.convolvedSize(width, kernelW, stride, padding);
+        if (outH < 1 || outW < 1) {
+            throw new IllegalArgumentException("a " + kernelH + "x" + kernelW + " kernel with padding " + padding
+                    + " does not fit a " + height + "x" + width + " feature map");
+        }
+        this.rows = channels * kernelH * kernelW;
+        this.positions = outH * outW;
+        this.source = new int[rows * positions];
+        for (int c = 0; c < channels; c++) {
+            for (int i = 0; i < kernelH; i++) {
+                for (int j = 0; j < kernelW; j++) {
+                    int r = (c * kernelH + i) * kernelW + j;
+                    for (int y = 0; y < outH; y++) {
+                        for (int x = 0; x < outW; x++) {
+                            int yy = y * stride + i - padding;
+                            int xx = x * stride + j - padding;
+                            boolean inside = yy >= 0 && yy < height && xx >= 0 && xx < width;
+                            source[r * positions + y * outW + x] = inside ? (c * height + yy) * width + xx : -1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    boolean fits(INDArray h) {
+        return h.size(1) == channels && h.size(2) == height && h.size(3) == width;
+    }
+
+    /** im2col of h [batch, C, H, W]: [C·kH·kW, batch·P], in h's data type. */
+    INDArray columns(INDArray h) {
+        int n = (int) h.size(0);
+        int image = channels * height * width;
+        int span = n * positions;
+        if (h.dataType() == DataType.DOUBLE) {
+            double[] img = h.dup('c').data().asDouble();
+            double[] cols = new double[rows * span];
+            CorePool.parallelFor(n, 1, (from, to) -> {
+                for (int r = 0; r < rows; r++) {
+                    for (int b = from; b < to; b++) {
+                        int out = r * span + b * positions;
+                        int in = b * image;
+                        for (int p = 0; p < positions; p++) {
+                            int s = source[r * positions + p];
+                            cols[out + p] = s < 0 ? 0 : img[in + s];
+                        }
+                    }
+                }
+            });
+            return Nd4j.create(cols, new long[]{rows, span}, 'c');
+        }
+        float[] img = FusedKernels.floats(h);
+        float[] cols = new float[rows * span];
+        CorePool.parallelFor(n, 1, (from, to) -> {
+            for (int r = 0; r < rows; r++) {
+                for (int b = from; b < to; b++) {
+                    int out = r * span + b * positions;
+                    int in = b * image;
+                    for (int p = 0; p < positions; p++) {
+                        int s = source[r * positions + p];
+                        cols[out + p] = s < 0 ? 0 : img[in + s];
+                    }
+                }
+            }
+        });
+        return FusedKernels.array(cols, rows, span).castTo(h.dataType());
+    }
+
+    /** The transpose of {@link #columns}: col2im of cols [C·kH·kW, batch·P] into a new [batch, C, H, W]. */
+    INDArray image(INDArray cols, int n) {
+        int image = channels * height * width;
+        int span = n * positions;
+        if (cols.dataType() == DataType.DOUBLE) {
+            double[] c = cols.dup('c').data().asDouble();
+            double[] img = new double[n * image];
+            CorePool.parallelFor(n, 1, (from, to) -> {
+                for (int r = 0; r < rows; r++) {
+                    for (int b = from; b < to; b++) {
+                        int in = r * span + b * positions;
+                        int out = b * image;
+                        for (int p = 0; p < positions; p++) {
+                            int s = source[r * positions + p];
+                            if (s >= 0) {
+                                img[out + s] += c[in + p];
+                            }
+                        }
+                    }
+                }
+            });
+            return Nd4j.create(img, new long[]{n, channels, height, width}, 'c');
+        }
+        float[] c = FusedKernels.floats(cols);
+        float[] img = new float[n * image];
+        CorePool.parallelFor(n, 1, (from, to) -> {
+            for (int r = 0; r < rows; r++) {
+                for (int b = from; b < to; b++) {
+                    int in = r * span + b * positions;
+                    int out = b * image;
+                    for (int p = 0; p < positions; p++) {
+                        int s = source[r * positions + p];
+                        if (s >= 0) {
+                            img[out + s] += c[in + p];
+                        }
+                    }
+                }
+            }
+        });
+        return FusedKernels.array(img, n, channels, height, width).castTo(cols.dataType());
+    }
+
+    /** [O, batch·P] (channel-major, as the product gives it) as a feature map [batch, O, oH, oW]. */
+    INDArray toMaps(INDArray z, int n) {
+        long o = z.size(0);
+        return z.reshape('c', o, n, positions).permute(1, 0, 2).dup('c').reshape('c', n, o, outH, outW);
+    }
+
+    /** A feature map [batch, O, oH, oW] as [O, batch·P]. */
+    INDArray fromMaps(INDArray g) {
+        long n = g.size(0);
+        long o = g.size(1);
+        return g.reshape('c', n, o, positions).permute(1, 0, 2).dup('c').reshape('c', o, n * positions);
+    }
+}

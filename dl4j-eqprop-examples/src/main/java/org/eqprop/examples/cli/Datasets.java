@@ -1,0 +1,79 @@
+package org.eqprop.examples.cli;
+
+import org.eqprop.data.ChannelNormalization;
+import org.eqprop.data.DataLocator;
+import org.eqprop.data.ImageAugmentation;
+import org.eqprop.data.LabeledImages;
+import org.eqprop.data.ShufflingIterator;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.preprocessor.CompositeDataSetPreProcessor;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The data sets of the presets, located as {@link DataLocator} does: MNIST (pixels in [0, 1]) and CIFAR-10
+ * (per-channel normalised; the training batches randomly cropped with 4-pixel padding and flipped, Laborieux et al.
+ * 2021).
+ */
+final class Datasets {
+
+    /** A training and a test set with the preprocessing of each. */
+    record Data(String name, LabeledImages train, LabeledImages test, DataSetPreProcessor trainPre,
+                DataSetPreProcessor testPre, Path location) {
+
+        ShufflingIterator trainIterator(int batch, long seed) {
+            ShufflingIterator it = new ShufflingIterator(train, batch, true, seed, DataType.FLOAT);
+            if (trainPre != null) {
+                it.setPreProcessor(trainPre);
+            }
+            return it;
+        }
+
+        ShufflingIterator testIterator(int batch) {
+            ShufflingIterator it = new ShufflingIterator(test, batch, false, 0, DataType.FLOAT);
+            if (testPre != null) {
+                it.setPreProcessor(testPre);
+            }
+            return it;
+        }
+    }
+
+    private Datasets() {
+    }
+
+    static Data load(String name, Path dataDir, int trainLimit, int testLimit, boolean augment, long seed)
+            throws IOException {
+        switch (name) {
+            case "mnist": {
+                Path[] f = DataLocator.standard(dataDir).mnist();
+                return new Data(name, LabeledImages.fromIdx(f[0], f[1], 10, trainLimit),
+                        LabeledImages.fromIdx(f[2], f[3], 10, testLimit), null, null, f[0].getParent());
+            }
+            case "cifar10": {
+                Path[] f = DataLocator.standard(dataDir).cifar10();
+                ChannelNormalization norm = ChannelNormalization.cifar10();
+                DataSetPreProcessor train = augment
+                        ? new CompositeDataSetPreProcessor(ImageAugmentation.cifar10(seed), norm) : norm;
+                return new Data(name, LabeledImages.fromCifar(List.of(Arrays.copyOf(f, 5)), trainLimit),
+                        LabeledImages.fromCifar(List.of(f[5]), testLimit), train, norm, f[5].getParent());
+            }
+            default:
+                throw new IllegalArgumentException("unknown data set " + name);
+        }
+    }
+
+    /** The data set a network was trained on, from its input size. */
+    static String forInputs(long inputs) {
+        if (inputs == 784) {
+            return "mnist";
+        }
+        if (inputs == 3072) {
+            return "cifar10";
+        }
+        throw new IllegalArgumentException("no data set with " + inputs + " inputs (MNIST has 784, CIFAR-10 3072)");
+    }
+}
