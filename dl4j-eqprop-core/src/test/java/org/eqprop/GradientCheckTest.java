@@ -49,8 +49,12 @@ class GradientCheckTest {
 
     /** Central differences of the network's mean loss over the checked parameters of a layer. */
     static INDArray finiteDifferences(MultiLayerNetwork net, DataSet ds, int layer) {
+        return finiteDifferences(net, ds, layer, checkedIndices(net.getLayer(layer).params().length()));
+    }
+
+    /** The same over the given parameter indices. */
+    static INDArray finiteDifferences(MultiLayerNetwork net, DataSet ds, int layer, long[] idx) {
         INDArray params = net.getLayer(layer).params();
-        long[] idx = checkedIndices(params.length());
         INDArray fd = Nd4j.zeros(params.dataType(), idx.length);
         double h = 1e-6;
         for (int j = 0; j < idx.length; j++) {
@@ -201,18 +205,7 @@ class GradientCheckTest {
         net.computeGradientAndScore();
         assertFreePhaseConverged(net);
         INDArray ep = net.getLayer(0).getGradientsViewArray().dup().divi(ds.numExamples());
-        INDArray params = net.getLayer(0).params();
-        INDArray fd = params.ulike();
-        double h = 1e-6;
-        for (long i = 0; i < params.length(); i++) {
-            double v = params.getDouble(i);
-            params.putScalar(i, v + h);
-            double up = net.score(ds);
-            params.putScalar(i, v - h);
-            double down = net.score(ds);
-            params.putScalar(i, v);
-            fd.putScalar(i, (up - down) / (2 * h));
-        }
+        INDArray fd = finiteDifferences(net, ds, 0, java.util.stream.LongStream.range(0, ep.length()).toArray());
         double err = report("symmetric, conv(3,3x3,max)-conv(4,2x2,avg)-3, beta=1e-5, all 97 params",
                 relativeError(ep, fd));
         assertTrue(err < 1e-3, "relative error " + err);

@@ -9,9 +9,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The index arithmetic of one convolution (channels × height × width input, square kernel, stride, zero padding),
  * computed once: {@code source[r·P + p]} is the input offset read by row r = (c, i, j) of the im2col matrix at output
- * position p, or −1 in the padding. With it im2col is a gather, its transpose (col2im) a scatter-add, both plain loops
- * over float or double arrays, laid out [C·kH·kW, batch·P] so that one matrix product w [out, C·kH·kW] × cols covers
- * the whole batch.
+ * position p, or −1 in the padding. With it im2col is a gather and its transpose (col2im) a sum over the entries that
+ * read each pixel, both plain parallel loops over float or double arrays laid out [C·kH·kW, batch·P], so that one
+ * matrix product w [out, C·kH·kW] × cols covers the whole batch.
  */
 final class ConvGeometry {
 
@@ -62,81 +62,99 @@ final class ConvGeometry {
         return h.size(1) == channels && h.size(2) == height && h.size(3) == width;
     }
 
-    /** im2col of h [batch, C, H, W]: [C·kH·kW, batch·P], in h's data type. */
-    INDArray columns(INDArray h) {
-        int n = (int) h.size(0);
+    /**
+     * For a batch of n: gather[i] is the image offset read by entry i of the [C·kH·kW, n·P] column matrix (−1 in the
+     * padding), and, for col2im, the entries that read image offset q are scatter[pointer[q] .. pointer[q+1]).
+     */
+    private record BatchMaps(int n, int[] gather, int[] pointer, int[] scatter) {
+    }
+
+    private volatile BatchMaps maps;
+
+    private BatchMaps maps(int n) {
+        BatchMaps m = maps;
+        if (m != null && m.n() == n) {
+            return m;
+        }
         int image = channels * height * width;
         int span = n * positions;
-        if (h.dataType() == DataType.DOUBLE) {
-            double[] img = h.dup('c').data().asDouble();
-            double[] cols = new double[rows * span];
-            CorePool.parallelFor(n, 1, (from, to) -> {
-                for (int r = 0; r < rows; r++) {
-                    for (int b = from; b < to; b++) {
-                        int out = r * span + b * positions;
-                        int in = b * image;
-                        for (int p = 0; p < positions; p++) {
-                            int s = source[r * positions + p];
-                            cols[out + p] = s < 0 ? 0 : img[in + s];
-                        }
-                    }
-                }
-            });
-            return Nd4j.create(cols, new long[]{rows, span}, 'c');
-        }
-        float[] img = FusedKernels.floats(h);
-        float[] cols = new float[rows * span];
-        CorePool.parallelFor(n, 1, (from, to) -> {
-            for (int r = 0; r < rows; r++) {
-                for (int b = from; b < to; b++) {
-                    int out = r * span + b * positions;
-                    int in = b * image;
-                    for (int p = 0; p < positions; p++) {
-                        int s = source[r * positions + p];
-                        cols[out + p] = s < 0 ? 0 : img[in + s];
+        int[] gather = new int[rows * span];
+        int[] count = new int[n * image + 1];
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < n; b++) {
+                for (int p = 0; p < positions; p++) {
+                    int s = source[r * positions + p];
+                    int q = s < 0 ? -1 : b * image + s;
+                    gather[r * span + b * positions + p] = q;
+                    if (q >= 0) {
+                        count[q + 1]++;
                     }
                 }
             }
+        }
+        for (int q = 0; q < n * image; q++) {
+            count[q + 1] += count[q];
+        }
+        int[] fill = count.clone();
+        int[] scatter = new int[count[n * image]];
+        for (int i = 0; i < gather.length; i++) {
+            if (gather[i] >= 0) {
+                scatter[fill[gather[i]]++] = i;
+            }
+        }
+        m = new BatchMaps(n, gather, count, scatter);
+        maps = m;
+        return m;
+    }
+
+    /** im2col of h [batch, C, H, W]: [C·kH·kW, batch·P], in h's data type. */
+    INDArray columns(INDArray h) {
+        int n = (int) h.size(0);
+        int[] gather = maps(n).gather();
+        if (h.dataType() == DataType.DOUBLE) {
+            double[] img = h.dup('c').data().asDouble();
+            double[] cols = new double[gather.length];
+            CorePool.parallelFor(gather.length, 4096, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    cols[i] = gather[i] < 0 ? 0 : img[gather[i]];
+                }
+            });
+            return Nd4j.create(cols, new long[]{rows, (long) n * positions}, 'c');
+        }
+        float[] img = FusedKernels.floats(h);
+        float[] cols = new float[gather.length];
+        CorePool.parallelFor(gather.length, 4096, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                cols[i] = gather[i] < 0 ? 0 : img[gather[i]];
+            }
         });
-        return FusedKernels.array(cols, rows, span).castTo(h.dataType());
+        return FusedKernels.array(cols, rows, (long) n * positions).castTo(h.dataType());
     }
 
     /** The transpose of {@link #columns}: col2im of cols [C·kH·kW, batch·P] into a new [batch, C, H, W]. */
     INDArray image(INDArray cols, int n) {
-        int image = channels * height * width;
-        int span = n * positions;
+        BatchMaps m = maps(n);
+        int[] pointer = m.pointer();
+        int[] scatter = m.scatter();
+        int size = pointer.length - 1;
         if (cols.dataType() == DataType.DOUBLE) {
             double[] c = cols.dup('c').data().asDouble();
-            double[] img = new double[n * image];
-            CorePool.parallelFor(n, 1, (from, to) -> {
-                for (int r = 0; r < rows; r++) {
-                    for (int b = from; b < to; b++) {
-                        int in = r * span + b * positions;
-                        int out = b * image;
-                        for (int p = 0; p < positions; p++) {
-                            int s = source[r * positions + p];
-                            if (s >= 0) {
-                                img[out + s] += c[in + p];
-                            }
-                        }
+            double[] img = new double[size];
+            CorePool.parallelFor(size, 4096, (from, to) -> {
+                for (int q = from; q < to; q++) {
+                    for (int j = pointer[q]; j < pointer[q + 1]; j++) {
+                        img[q] += c[scatter[j]];
                     }
                 }
             });
             return Nd4j.create(img, new long[]{n, channels, height, width}, 'c');
         }
         float[] c = FusedKernels.floats(cols);
-        float[] img = new float[n * image];
-        CorePool.parallelFor(n, 1, (from, to) -> {
-            for (int r = 0; r < rows; r++) {
-                for (int b = from; b < to; b++) {
-                    int in = r * span + b * positions;
-                    int out = b * image;
-                    for (int p = 0; p < positions; p++) {
-                        int s = source[r * positions + p];
-                        if (s >= 0) {
-                            img[out + s] += c[in + p];
-                        }
-                    }
+        float[] img = new float[size];
+        CorePool.parallelFor(size, 4096, (from, to) -> {
+            for (int q = from; q < to; q++) {
+                for (int j = pointer[q]; j < pointer[q + 1]; j++) {
+                    img[q] += c[scatter[j]];
                 }
             }
         });

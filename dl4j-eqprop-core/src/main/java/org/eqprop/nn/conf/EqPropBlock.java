@@ -103,6 +103,11 @@ public class EqPropBlock extends FeedForwardLayer {
 
     /** nOut = the units of the last state layer (for a last conv layer: its flattened map, once the input is known). */
     private void updateNOut() {
+        if (convLayers != null && inputShape != null) {
+            for (int k = 0; k < depth(); k++) {
+                stateShape(k); // fails early, naming the layer, when a kernel or a pooling window does not fit
+            }
+        }
         if (layerSizes != null && layerSizes.length > 0) {
             this.nOut = layerSizes[layerSizes.length - 1];
         } else if (convLayers != null && (inputShape != null)) {
