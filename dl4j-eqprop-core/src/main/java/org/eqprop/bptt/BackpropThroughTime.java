@@ -134,10 +134,14 @@ public final class BackpropThroughTime {
             }
             // the input is the same at every step: its product waits for the sum of the δ_1
             inputDelta.addi(delta[0]);
+            INDArray[] previous = g;
             g = jacobianTransposeProduct(w, delta, s);
             if (perStep) {
                 stateGradients.add(copy(g));
             }
+            // native buffers go back now, not at the next garbage collection (T steps of them otherwise pile up)
+            Trajectory.release(previous);
+            Trajectory.release(delta);
         }
         if (!perStep) {
             ParallelGemm.gemm(x, inputDelta, gW[0], true, false, 1.0, 0.0);

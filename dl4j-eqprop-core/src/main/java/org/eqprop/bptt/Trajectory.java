@@ -28,6 +28,25 @@ public record Trajectory(List<INDArray[]> states, List<INDArray[]> drives) {
         return b;
     }
 
+    /** Frees the native memory of every kept state and drive except the last states (the free equilibrium). */
+    public void release() {
+        for (int t = 0; t < states.size() - 1; t++) {
+            release(states.get(t));
+        }
+        for (INDArray[] u : drives) {
+            release(u);
+        }
+    }
+
+    /** Frees the native memory of arrays no longer used (views and workspace arrays are left alone). */
+    static void release(INDArray[] arrays) {
+        for (INDArray a : arrays) {
+            if (a != null && a.closeable()) {
+                a.close();
+            }
+        }
+    }
+
     public INDArray[] last() {
         return states.get(states.size() - 1);
     }

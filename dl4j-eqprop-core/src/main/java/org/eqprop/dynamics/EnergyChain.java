@@ -132,6 +132,25 @@ public final class EnergyChain {
         }
     }
 
+    /**
+     * drives[k] := ∂Φ/∂s_k at states s for the layers k ≡ parity (mod 2) only (new arrays; the others are left
+     * null): one half-step of the alternating order.
+     */
+    public void drives(INDArray inputDrive, INDArray[] s, INDArray[] drives, int parity) {
+        int n = widths.length;
+        for (int k = 0; k < n; k++) {
+            drives[k] = k % 2 != parity ? null
+                    : k == 0 ? inputDrive.dup() : Nd4j.zeros(s[k].dataType(), shape(k, s[k].size(0)));
+        }
+        for (int k = 1; k < n; k++) {
+            if (k % 2 == parity) {
+                interactions.get(k).addUpwardDrive(s[k - 1], drives[k]);
+            } else {
+                interactions.get(k).addDownwardDrive(s[k - 1], s[k], drives[k - 1]);
+            }
+        }
+    }
+
     /** Φ(x, s) summed over the batch. */
     public double primitiveFunction(INDArray x, INDArray[] s) {
         double phi = 0;

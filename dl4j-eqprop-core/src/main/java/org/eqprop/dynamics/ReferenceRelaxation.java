@@ -7,7 +7,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The reference minimizer: one ND4J operation per interaction and layer per step, any data type, any
- * {@link org.eqprop.interactions.Interaction}. Slow on small layers (per-operation overhead) but it is the
+ * {@link org.eqprop.interactions.Interaction}, synchronous or alternating layer order. Slow on small layers (per-operation overhead) but it is the
  * definition the fast engines are tested against, and it runs in double precision.
  */
 public final class ReferenceRelaxation implements RelaxationEngine {
@@ -28,18 +28,30 @@ public final class ReferenceRelaxation implements RelaxationEngine {
         boolean converged = !control.stopsEarly();
         while (t < control.maxSteps()) {
             t++;
-            chain.drives(inputDrive, s, u);
-            if (force != null) {
-                force.addTo(States.rows(u[n - 1]), States.rows(s[n - 1]), beta);
-            }
             boolean measure = control.stopsEarly() || t == control.maxSteps();
             residual = 0;
-            for (int k = 0; k < n; k++) {
-                INDArray next = chain.dynamics().step(s[k], u[k], chain.activation());
-                if (measure) {
-                    residual = Math.max(residual, Transforms.abs(next.sub(s[k]), false).maxNumber().doubleValue());
+            for (int parity : control.alternating() ? new int[]{0, 1} : new int[]{-1}) {
+                if (parity < 0) {
+                    chain.drives(inputDrive, s, u);
+                } else {
+                    chain.drives(inputDrive, s, u, parity);
                 }
-                s[k] = next;
+                if (force != null && u[n - 1] != null) {
+                    force.addTo(States.rows(u[n - 1]), States.rows(s[n - 1]), beta);
+                }
+                for (int k = 0; k < n; k++) {
+                    if (u[k] == null) {
+                        continue;
+                    }
+                    INDArray next = chain.dynamics().step(s[k], u[k], chain.activation());
+                    if (measure) {
+                        residual = Math.max(residual, Transforms.abs(next.sub(s[k]), false).maxNumber().doubleValue());
+                    }
+                    // s_t and a drive not reused as s_{t+1} are ours: free them now rather than at the next GC
+                    release(s[k], next);
+                    release(u[k], next);
+                    s[k] = next;
+                }
             }
             if (Double.isNaN(residual)) {
                 break;
@@ -50,6 +62,12 @@ public final class ReferenceRelaxation implements RelaxationEngine {
             }
         }
         return Phases.checked(new Equilibrium(s, t, residual, converged));
+    }
+
+    private static void release(INDArray old, INDArray kept) {
+        if (old != kept && old.closeable()) {
+            old.close();
+        }
     }
 
     @Override

@@ -144,32 +144,42 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
             float residual = Float.NaN;
             boolean converged = !control.stopsEarly();
             int t = 0;
+            int passes = control.alternating() ? 2 : 1;
             while (t < control.maxSteps()) {
                 t++;
-                for (int k = 0; k < n; k++) {
-                    float[] uk = u[k];
-                    float[] init = rowBias[k];
-                    if (k > 0) {
-                        FusedKernels.product(uk, init, wT[k], s[k - 1], widths[k], widths[k - 1], stride);
-                        init = uk;
-                    }
-                    if (k < n - 1) {
-                        FusedKernels.product(uk, init, w[k + 1], s[k + 1], widths[k], widths[k + 1], stride);
-                    } else if (k == 0) {
-                        System.arraycopy(init, 0, uk, 0, uk.length);
-                    }
-                }
-                if (force != null) {
-                    force.addTo(u[n - 1], s[n - 1], stride, offset, nb, beta);
-                }
                 residual = 0f;
-                for (int k = 0; k < n; k++) {
-                    FusedKernels.zeroPadding(u[k], widths[k], nb, stride);
-                    residual = Math.max(residual, chain.dynamics().step(s[k], u[k], u[k].length,
-                            chain.activation()));
-                    float[] tmp = s[k];
-                    s[k] = u[k];
-                    u[k] = tmp;
+                // synchronous: one pass over every layer; alternating: the even layers, then the odd ones
+                for (int pass = 0; pass < passes; pass++) {
+                    for (int k = 0; k < n; k++) {
+                        if (passes == 2 && k % 2 != pass) {
+                            continue;
+                        }
+                        float[] uk = u[k];
+                        float[] init = rowBias[k];
+                        if (k > 0) {
+                            FusedKernels.product(uk, init, wT[k], s[k - 1], widths[k], widths[k - 1], stride);
+                            init = uk;
+                        }
+                        if (k < n - 1) {
+                            FusedKernels.product(uk, init, w[k + 1], s[k + 1], widths[k], widths[k + 1], stride);
+                        } else if (k == 0) {
+                            System.arraycopy(init, 0, uk, 0, uk.length);
+                        }
+                    }
+                    if (force != null && (passes == 1 || (n - 1) % 2 == pass)) {
+                        force.addTo(u[n - 1], s[n - 1], stride, offset, nb, beta);
+                    }
+                    for (int k = 0; k < n; k++) {
+                        if (passes == 2 && k % 2 != pass) {
+                            continue;
+                        }
+                        FusedKernels.zeroPadding(u[k], widths[k], nb, stride);
+                        residual = Math.max(residual, chain.dynamics().step(s[k], u[k], u[k].length,
+                                chain.activation()));
+                        float[] tmp = s[k];
+                        s[k] = u[k];
+                        u[k] = tmp;
+                    }
                 }
                 if (Float.isNaN(residual)) {
                     break;

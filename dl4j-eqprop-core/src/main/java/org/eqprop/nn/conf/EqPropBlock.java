@@ -63,6 +63,8 @@ public class EqPropBlock extends FeedForwardLayer {
     private double feedbackAngle = 90;
     private List<ConvSpec> convLayers;
     private long[] inputShape;
+    private String updateOrder = "synchronous";
+    private boolean doubledBatch = false;
     private List<IUpdater> layerUpdaters;
 
     /** For JSON. */
@@ -90,6 +92,8 @@ public class EqPropBlock extends FeedForwardLayer {
         this.feedbackAngle = b.feedbackAngle;
         this.convLayers = b.convLayers == null || b.convLayers.isEmpty() ? null : new ArrayList<>(b.convLayers);
         this.inputShape = b.inputShape;
+        this.updateOrder = b.updateOrder;
+        this.doubledBatch = b.doubledBatch;
         if (inputShape != null) {
             this.nIn = inputShape[0] * inputShape[1] * inputShape[2];
         }
@@ -141,6 +145,18 @@ public class EqPropBlock extends FeedForwardLayer {
         }
         new RelaxationControl(freeSteps, tolerance);
         new RelaxationControl(nudgedSteps, tolerance);
+        if (!List.of("synchronous", "alternating").contains(updateOrder)) {
+            throw new IllegalArgumentException("EqPropBlock: updateOrder must be synchronous or alternating, got "
+                    + updateOrder);
+        }
+        if (isAlternating() && (isBptt() || isRecurrentBackprop())) {
+            throw new IllegalArgumentException("EqPropBlock: estimator " + estimator + " differentiates the "
+                    + "synchronous dynamics; use updateOrder synchronous");
+        }
+        if (doubledBatch && !"symmetric".equals(estimator)) {
+            throw new IllegalArgumentException("EqPropBlock: doubledBatch runs the +beta and -beta phases of the "
+                    + "symmetric estimator together; the estimator is " + estimator);
+        }
         if (!(beta > 0) || !Double.isFinite(beta)) {
             throw new IllegalArgumentException("EqPropBlock: beta must be finite and > 0 for the nudged phases, got "
                     + beta);
@@ -195,11 +211,16 @@ public class EqPropBlock extends FeedForwardLayer {
     }
 
     public RelaxationControl freeControl() {
-        return new RelaxationControl(freeSteps, tolerance);
+        return new RelaxationControl(freeSteps, tolerance, isAlternating());
     }
 
     public RelaxationControl nudgedControl() {
-        return new RelaxationControl(nudgedSteps, tolerance);
+        return new RelaxationControl(nudgedSteps, tolerance, isAlternating());
+    }
+
+    /** True when the layers relax in the alternating (even, then odd) order. */
+    public boolean isAlternating() {
+        return "alternating".equals(updateOrder);
     }
 
     /** True when the block is trained by backpropagation through time instead of EqProp. */
@@ -510,6 +531,22 @@ public class EqPropBlock extends FeedForwardLayer {
         this.feedbackAngle = feedbackAngle;
     }
 
+    public String getUpdateOrder() {
+        return updateOrder;
+    }
+
+    public void setUpdateOrder(String updateOrder) {
+        this.updateOrder = updateOrder;
+    }
+
+    public boolean isDoubledBatch() {
+        return doubledBatch;
+    }
+
+    public void setDoubledBatch(boolean doubledBatch) {
+        this.doubledBatch = doubledBatch;
+    }
+
     public List<ConvSpec> getConvLayers() {
         return convLayers;
     }
@@ -547,6 +584,7 @@ public class EqPropBlock extends FeedForwardLayer {
                 && seed == b.seed && persistentStates == b.persistentStates && engine.equals(b.engine)
                 && bpttSteps == b.bpttSteps && vectorField == b.vectorField && feedbackAngle == b.feedbackAngle
                 && java.util.Objects.equals(convLayers, b.convLayers) && Arrays.equals(inputShape, b.inputShape)
+                && updateOrder.equals(b.updateOrder) && doubledBatch == b.doubledBatch
                 && java.util.Objects.equals(layerUpdaters, b.layerUpdaters);
     }
 
@@ -584,6 +622,8 @@ public class EqPropBlock extends FeedForwardLayer {
         private double feedbackAngle = 90;
         private List<ConvSpec> convLayers;
         private long[] inputShape;
+        private String updateOrder = "synchronous";
+        private boolean doubledBatch = false;
         private List<IUpdater> layerUpdaters;
 
         public Builder() {
@@ -603,6 +643,22 @@ public class EqPropBlock extends FeedForwardLayer {
          */
         public Builder convLayers(ConvSpec... specs) {
             this.convLayers = List.of(specs);
+            return this;
+        }
+
+        /**
+         * synchronous (default: every layer from s_t, Ernoult et al. 2019) or alternating (even layers, then odd
+         * ones from the new even ones; Scellier et al. 2023 reach the same accuracy with 60/20 instead of 250/30
+         * steps).
+         */
+        public Builder updateOrder(String order) {
+            this.updateOrder = order.toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        /** Runs the symmetric estimator's +β and −β phases together, as one relaxation of a doubled batch. */
+        public Builder doubledBatch(boolean doubled) {
+            this.doubledBatch = doubled;
             return this;
         }
 

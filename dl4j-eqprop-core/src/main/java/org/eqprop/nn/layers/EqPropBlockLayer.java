@@ -11,8 +11,10 @@ import org.eqprop.bptt.BackpropThroughTime;
 import org.eqprop.bptt.BpttGradient;
 import org.eqprop.bptt.RecurrentBackprop;
 import org.eqprop.bptt.Trajectory;
+import org.eqprop.costs.DoubledForce;
 import org.eqprop.costs.HeldForce;
 import org.eqprop.costs.NudgingForce;
+import org.eqprop.dynamics.DoubledNudgedPhases;
 import org.eqprop.dynamics.EnergyChain;
 import org.eqprop.dynamics.Equilibrium;
 import org.eqprop.dynamics.PersistentStates;
@@ -180,8 +182,12 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         EnergyChain chain = chain();
         RelaxationEngine engine = engineFor(chain, force);
         RelaxationControl control = c.nudgedControl();
+        java.util.function.DoubleFunction<Equilibrium> relax = c.isDoubledBatch()
+                ? new DoubledNudgedPhases(chain, engineFor(chain, new DoubledForce(force, freeInput.size(0))),
+                inputDrive, free, force, control)
+                : signedBeta -> engine.relax(chain, inputDrive, free.states(), force, signedBeta, control);
         Contrast contrast = estimator().contrast(free, signedBeta -> {
-            Equilibrium e = engine.relax(chain, inputDrive, free.states(), force, signedBeta, control);
+            Equilibrium e = relax.apply(signedBeta);
             report(signedBeta > 0 ? "nudged+" : "nudged-", e);
             return e;
         }, c.getBeta());
@@ -226,7 +232,10 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
             }
         }
         publish(gradient);
-        trajectory = null;
+        if (trajectory != null) {
+            trajectory.release();
+            trajectory = null;
+        }
         return below ? g.inputGradient() : null;
     }
 

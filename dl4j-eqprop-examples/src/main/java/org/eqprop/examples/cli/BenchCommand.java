@@ -30,8 +30,22 @@ final class BenchCommand {
         int iterations = a.integer("iterations", 50, 1);
         int warmup = a.integer("warmup", 10, 0);
         boolean compare = !a.flag("no-reference");
+        String agreement = a.string("agreement", null);
         a.rejectUnknown();
         p.batchSize = batch;
+        Preset against = null;
+        if (agreement != null) {
+            String[] tk = agreement.split(",");
+            try {
+                against = p.copy();
+                against.freeSteps = Integer.parseInt(tk[0].trim());
+                against.nudgedSteps = Integer.parseInt(tk[1].trim());
+            } catch (RuntimeException e) {
+                throw new Args.UsageException("--agreement takes T,K (the synchronous reference), got " + agreement);
+            }
+            against.updateOrder = "synchronous";
+            against.doubledBatch = false;
+        }
 
         DataSet ds = randomBatch(p, batch, 7);
         double[] times = time(p, ds, warmup, iterations);
@@ -60,6 +74,17 @@ final class BenchCommand {
                     1e3 * refSpi, refSpi / spi);
             j.put("reference_seconds_per_iteration", refSpi).put("speedup_vs_reference", refSpi / spi);
         }
+        if (against != null) {
+            INDArray g = gradient(p, ds);
+            INDArray ref = gradient(against, ds);
+            double cosine = g.mul(ref).sumNumber().doubleValue()
+                    / (g.norm2Number().doubleValue() * ref.norm2Number().doubleValue());
+            double relative = g.sub(ref).norm2Number().doubleValue() / ref.norm2Number().doubleValue();
+            out.printf(Locale.ROOT, "gradient agreement with synchronous T=%d, K=%d: cosine similarity %.5f, "
+                    + "relative difference %.3e%n", against.freeSteps, against.nudgedSteps, cosine, relative);
+            j.put("agreement_free_steps", against.freeSteps).put("agreement_nudged_steps", against.nudgedSteps)
+                    .put("gradient_cosine", cosine).put("gradient_relative_difference", relative);
+        }
         j.put("peak_rss_mb", PeakMemory.megabytes());
         j.put("heap_used_mb", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1e6);
         return j;
@@ -73,10 +98,10 @@ final class BenchCommand {
     static double[] time(Preset p, DataSet ds, int warmup, int iterations) {
         EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
         net.init();
-        int block = 10;
+        int block = Math.min(10, iterations);
         List<DataSet> batches = java.util.Collections.nCopies(block, ds);
-        for (int i = 0; i < Math.max(1, warmup / block); i++) {
-            net.fit(new ListDataSetIterator<>(batches, ds.numExamples()));
+        if (warmup > 0) {
+            net.fit(new ListDataSetIterator<>(java.util.Collections.nCopies(warmup, ds), ds.numExamples()));
         }
         double[] t = new double[Math.max(1, iterations / block)];
         for (int i = 0; i < t.length; i++) {
@@ -86,6 +111,16 @@ final class BenchCommand {
             PeakMemory.sample();
         }
         return t;
+    }
+
+    /** The block's EqProp gradient on one batch, from the same initial weights (seed 3) as {@link #time}. */
+    static INDArray gradient(Preset p, DataSet ds) {
+        EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
+        net.init();
+        net.setInput(ds.getFeatures());
+        net.setLabels(ds.getLabels());
+        net.computeGradientAndScore();
+        return net.getLayer(0).getGradientsViewArray().dup();
     }
 
     static DataSet randomBatch(Preset p, int batch, long seed) {

@@ -24,10 +24,12 @@ public final class Main {
             "           [--persistent-states] [--momentum M] [--weight-decay WD] [--schedule constant|cosine]",
             "           [--algorithm eqprop|bptt|rbp|c-ep|c-vf] [--bptt-steps K (default: the nudged steps; 0 = all T)]",
             "           [--feedback-angle DEG (c-vf: initial angle between forward and feedback weights, default 90)]",
+            "           [--update-order synchronous|alternating] [--doubled-batch (the +beta/-beta phases as one batch)]",
             "  evaluate --model FILE [--data-dir D] [--test-limit N]",
             "  gradient --preset P --params IN.npz --batch BATCH.npz --out OUT.npz [--beta B] [--estimator E]",
             "           [--free-steps T] [--nudged-steps K] [--activation NAME] [--cost squared|cross-entropy]",
             "  bench    --preset P [--batch B] [--iterations N] [--warmup N] [--no-reference] [--engine E]",
+            "           [--update-order alternating] [--doubled-batch] [--agreement T,K (gradient cosine vs sync T,K)]",
             "  export   --model FILE --out PARAMS.npz   (W1, b1, ... in PyTorch layout: Wk [out, in])",
             "  gdd      [--preset mnist-fc1] [--params IN.npz] [--beta 1e-3] [--steps K] [--examples 20]",
             "           [--tolerance 1e-11] [--max-free-steps N] [--seed S] [--data-dir D] [--out DIR]",
@@ -50,7 +52,7 @@ public final class Main {
     static int run(String[] argv, PrintStream out, PrintStream err) {
         String command = argv.length == 0 ? "help" : argv[0];
         try {
-            Args args = new Args(argv, 1, Set.of("no-reference", "persistent-states"));
+            Args args = new Args(argv, 1, Set.of("no-reference", "persistent-states", "doubled-batch"));
             FusedDenseRelaxation.useSingleThreadedBlas();
             Json summary;
             switch (command) {

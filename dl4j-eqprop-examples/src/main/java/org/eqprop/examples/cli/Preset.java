@@ -43,7 +43,7 @@ import java.util.Locale;
  *   <li>{@code cifar10-small}: the same recipe at CPU scale (see {@link #named}).</li>
  * </ul>
  */
-final class Preset {
+final class Preset implements Cloneable {
 
     String name;
     int inputs = 784;
@@ -76,6 +76,8 @@ final class Preset {
     long[] inputShape = {1, 28, 28};
     boolean augment;
     int cosineEpochs;
+    String updateOrder = "synchronous";
+    boolean doubledBatch;
 
     static Preset named(String name) {
         Preset p = new Preset();
@@ -195,6 +197,8 @@ final class Preset {
         eulerStep = eps == null ? eulerStep : eps;
         nudgingForce = a.string("nudging-force", nudgingForce);
         persistentStates = a.flag("persistent-states") || persistentStates;
+        updateOrder = a.string("update-order", updateOrder);
+        doubledBatch = a.flag("doubled-batch") || doubledBatch;
         Double mom = a.optionalDouble("momentum");
         momentum = mom == null ? momentum : mom;
         Double wd = a.optionalDouble("weight-decay");
@@ -224,6 +228,15 @@ final class Preset {
             learningRates = Arrays.stream(learningRates).map(x -> x * lrScale).toArray();
         }
         return this;
+    }
+
+    /** A copy whose fields can be changed independently. */
+    Preset copy() {
+        try {
+            return (Preset) clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** True for C-EP and C-VF, which update the weights during the nudged phase ({@code ContinualEqProp}). */
@@ -262,7 +275,8 @@ final class Preset {
                 .beta(beta).estimator(algorithm.equals("bptt") || algorithm.equals("rbp") ? algorithm : estimator)
                 .tolerance(tolerance)
                 .nudgingForce(nudgingForce).bpttSteps(bpttSteps >= 0 ? bpttSteps : nudgedSteps)
-                .persistentStates(persistentStates).engine(engine).seed(seed).layerUpdaters(updaters);
+                .persistentStates(persistentStates).engine(engine).seed(seed).layerUpdaters(updaters)
+                .updateOrder(updateOrder).doubledBatch(doubledBatch);
         if (algorithm.equals("c-vf")) {
             blockBuilder.vectorField(feedbackAngle == null ? 90 : feedbackAngle);
         }
@@ -295,25 +309,40 @@ final class Preset {
         return s == null ? new Sgd(lr) : new Sgd(s);
     }
 
-    /** Useful floating-point operations of one training iteration (relaxation, input drive, weight gradient). */
+    /**
+     * Useful floating-point operations of one training iteration: per relaxation step every interaction's forward
+     * product and its feedback (transpose) product, the input drive once (it is hoisted out of the phases), the
+     * readout's products in the nudged phases, and the contrast's weight products (pooling and activations not
+     * counted).
+     */
     double flopsPerIteration(int batch) {
-        int[] sizes = relaxingSizes();
-        double b = batch;
-        double inputDrive = 2 * b * inputs * sizes[0];
-        double perStep = 0;
-        for (int k = 1; k < sizes.length; k++) {
-            perStep += 2 * 2 * b * sizes[k - 1] * sizes[k];
+        EqPropBlock block = (EqPropBlock) configuration(1, DataType.FLOAT).getConf(0).getLayer();
+        int n = block.depth();
+        double[] macs = new double[n];
+        for (int k = 0; k < n; k++) {
+            long[] w = block.weightShape(k);
+            if (block.isConv(k)) {
+                ConvSpec c = block.convSpec(k);
+                long[] lower = block.lowerShape(k);
+                long h = org.eqprop.interactions.ConvPoolInteraction.convolvedSize(lower[1], c.getKernel(),
+                        c.getStride(), c.getPadding());
+                long wd = org.eqprop.interactions.ConvPoolInteraction.convolvedSize(lower[2], c.getKernel(),
+                        c.getStride(), c.getPadding());
+                macs[k] = (double) batch * w[0] * h * wd * w[1] * w[2] * w[3];
+            } else {
+                macs[k] = (double) batch * w[0] * w[1];
+            }
         }
-        double readoutPerNudgedStep = cost.equals("cross-entropy") ? 2 * 2 * b * sizes[sizes.length - 1] * classes
-                : 0;
         int nudgedPhases = estimator.equals("symmetric") ? 2 : 1;
-        double relax = perStep * (freeSteps + nudgedPhases * nudgedSteps)
-                + readoutPerNudgedStep * nudgedPhases * nudgedSteps;
-        double gradient = 2 * b * inputs * sizes[0];
-        for (int k = 1; k < sizes.length; k++) {
-            gradient += 2 * 2 * b * sizes[k - 1] * sizes[k];
+        double perStep = 0;
+        double gradient = 2 * macs[0];
+        for (int k = 1; k < n; k++) {
+            perStep += 2 * 2 * macs[k];
+            gradient += 2 * 2 * macs[k];
         }
-        return inputDrive + relax + gradient;
+        double readout = cost.equals("cross-entropy") ? 2 * 2.0 * batch * block.getNOut() * classes : 0;
+        return 2 * macs[0] + perStep * (freeSteps + nudgedPhases * nudgedSteps)
+                + readout * nudgedPhases * nudgedSteps + gradient;
     }
 
     /** Relaxation steps of one iteration (free + nudged). */

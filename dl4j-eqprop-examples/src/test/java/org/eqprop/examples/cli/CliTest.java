@@ -255,5 +255,16 @@ class CliTest {
                 "reference_seconds_per_iteration", "peak_rss_mb"}) {
             assertTrue(r.lastLine().contains("\"" + key + "\""), key + " in " + r.lastLine());
         }
+        // alternating updates with fewer steps against the synchronous gradient, on a small conv net too
+        Result alt = run("bench", "--preset", "mnist-fc1", "--batch", "16", "--iterations", "2", "--warmup", "0",
+                "--no-reference", "--update-order", "alternating", "--free-steps", "20", "--nudged-steps", "8",
+                "--agreement", "60,16");
+        assertEquals(0, alt.code, alt.err);
+        double cosine = Double.parseDouble(alt.lastLine().replaceAll(".*\"gradient_cosine\": ([0-9.e-]+).*", "$1"));
+        assertTrue(cosine > 0.99, "alternating 20/8 vs synchronous 60/16: cosine " + cosine);
+        Result conv = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0",
+                "--free-steps", "3", "--nudged-steps", "2", "--doubled-batch");
+        assertEquals(0, conv.code, conv.err);
+        assertTrue(conv.lastLine().contains("\"gflops\""), conv.lastLine());
     }
 }

@@ -1,0 +1,109 @@
+package org.eqprop.dynamics;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.eqprop.TestNets;
+import org.eqprop.costs.HalfSquaredError;
+import org.eqprop.dynamics.fused.FusedDenseRelaxation;
+import org.eqprop.nn.conf.ConvSpec;
+import org.eqprop.nn.conf.EqPropBlock;
+import org.eqprop.nn.layers.EqPropBlockLayer;
+import org.eqprop.training.EqPropNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Sgd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Issue 4's faster relaxations: alternating (even/odd) updates and the ±β phases as one doubled batch. */
+class FasterRelaxationTest {
+
+    static EqPropBlock.Builder dense() {
+        return new EqPropBlock.Builder().nIn(6).layerSizes(9, 7, 5, 3).stateActivation("half-hard-sigmoid")
+                .freeSteps(4000).nudgedSteps(4000).tolerance(1e-12).beta(0.01);
+    }
+
+    static EqPropBlock.Builder conv() {
+        return new EqPropBlock.Builder().nIn(36).convLayers(ConvSpec.maxPooled(3, 3, 1), new ConvSpec(4, 2, 0,
+                        "avg", 2)).layerSizes(3).stateActivation("half-hard-sigmoid").freeSteps(4000).nudgedSteps(4000)
+                .tolerance(1e-12).beta(0.01).engine("reference");
+    }
+
+    static MultiLayerNetwork net(EqPropBlock b, DataType dt) {
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(8).dataType(dt)
+                .weightInit(WeightInit.UNIFORM).updater(new Sgd(0.1)).list().layer(b)
+                .layer(new LossLayer.Builder(new HalfSquaredError()).activation(Activation.IDENTITY).build());
+        MultiLayerNetwork net = new EqPropNetwork(list.setInputType(b.getConvLayers() == null
+                ? InputType.feedForward(b.getNIn()) : InputType.convolutionalFlat(6, 6, 1)).build());
+        net.init();
+        return net;
+    }
+
+    static INDArray gradient(MultiLayerNetwork net, DataSet ds) {
+        net.setInput(ds.getFeatures());
+        net.setLabels(ds.getLabels());
+        net.computeGradientAndScore();
+        return net.getLayer(0).getGradientsViewArray().dup();
+    }
+
+    @Test
+    void alternatingUpdatesReachTheSameFixedPointInFewerSteps() {
+        DataSet ds = TestNets.data(DataType.DOUBLE, 5, 6, 3, 4);
+        MultiLayerNetwork sync = net(dense().engine("reference").build(), DataType.DOUBLE);
+        MultiLayerNetwork alt = net(dense().engine("reference").updateOrder("alternating").build(), DataType.DOUBLE);
+        alt.setParams(sync.params());
+        assertTrue(alt.output(ds.getFeatures()).equalsWithEps(sync.output(ds.getFeatures()), 1e-10));
+        Equilibrium s = ((EqPropBlockLayer) sync.getLayer(0)).freeEquilibrium();
+        Equilibrium a = ((EqPropBlockLayer) alt.getLayer(0)).freeEquilibrium();
+        assertTrue(s.converged() && a.converged());
+        assertTrue(a.steps() < s.steps(), "alternating " + a.steps() + " vs synchronous " + s.steps() + " steps");
+        System.out.printf("free phase to 1e-12: synchronous %d steps, alternating %d%n", s.steps(), a.steps());
+        // and the EqProp gradients agree
+        assertTrue(gradient(alt, ds).equalsWithEps(gradient(sync, ds), 1e-8));
+    }
+
+    @Test
+    void fusedAndReferenceEnginesAgreeOnAlternatingUpdates() {
+        DataSet ds = TestNets.data(DataType.FLOAT, 33, 6, 3, 5);
+        EqPropBlock.Builder b = dense().tolerance(0).freeSteps(7).nudgedSteps(3).updateOrder("alternating");
+        MultiLayerNetwork fused = net(b.engine("fused").build(), DataType.FLOAT);
+        MultiLayerNetwork ref = net(b.engine("reference").build(), DataType.FLOAT);
+        ref.setParams(fused.params());
+        assertTrue(fused.output(ds.getFeatures()).equalsWithEps(ref.output(ds.getFeatures()), 1e-5));
+        assertTrue(gradient(fused, ds).equalsWithEps(gradient(ref, ds), 1e-4));
+        assertTrue(FusedDenseRelaxation.supports(((EqPropBlockLayer) fused.getLayer(0)).chain(), null,
+                DataType.FLOAT));
+    }
+
+    @Test
+    void doubledBatchGivesTheSameSymmetricGradient() {
+        for (EqPropBlock.Builder b : new EqPropBlock.Builder[]{dense().engine("reference"), conv()}) {
+            DataSet ds = b.build().getConvLayers() == null ? TestNets.data(DataType.DOUBLE, 5, 6, 3, 6)
+                    : TestNets.data(DataType.DOUBLE, 5, 36, 3, 6);
+            MultiLayerNetwork one = net(b.doubledBatch(false).build(), DataType.DOUBLE);
+            MultiLayerNetwork two = net(b.doubledBatch(true).build(), DataType.DOUBLE);
+            two.setParams(one.params());
+            INDArray g1 = gradient(one, ds);
+            INDArray g2 = gradient(two, ds);
+            assertTrue(g1.norm2Number().doubleValue() > 1e-4);
+            assertTrue(g2.equalsWithEps(g1, 1e-10), "doubled " + g2 + " vs " + g1);
+        }
+    }
+
+    @Test
+    void invalidCombinationsAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> dense().updateOrder("random").build());
+        assertThrows(IllegalArgumentException.class, () -> dense().updateOrder("alternating").estimator("bptt")
+                .build());
+        assertThrows(IllegalArgumentException.class, () -> dense().doubledBatch(true).estimator("one-sided")
+                .build());
+    }
+}
