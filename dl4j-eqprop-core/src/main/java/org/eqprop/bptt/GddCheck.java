@@ -174,9 +174,8 @@ public final class GddCheck {
                     d.subi(minus.get(t + 1)[k].sub(minus.get(t)[k]));
                 }
                 dn[k] = d.divi(minus == null ? beta : 2 * beta);
-                org.eqprop.interactions.DenseInteraction di =
-                        (org.eqprop.interactions.DenseInteraction) chain.interaction(k);
-                views[k] = new INDArray[]{di.weights().castTo(x.dataType()).like(), di.bias().castTo(x.dataType()).like()};
+                views[k] = java.util.Arrays.stream(chain.interaction(k).parameters())
+                        .map(p -> p.castTo(x.dataType()).like()).toArray(INDArray[]::new);
             }
             double scale = minus == null ? 1.0 / beta : 1.0 / (2 * beta);
             // ∂Φ/∂θ(s_{t+1}) − ∂Φ/∂θ(s_t), minus the same on the −β trajectory for the symmetric form

@@ -34,7 +34,6 @@ public final class RecurrentBackprop {
                              int iterations) {
         BackpropThroughTime.requireSupported(chain);
         int n = chain.depth();
-        INDArray[] w = BackpropThroughTime.weights(chain, x.dataType());
         INDArray[] drives = new INDArray[n];
         chain.drives(chain.inputDrive(x), fixedPoint, drives);
         INDArray[] slope = new INDArray[n];
@@ -43,12 +42,12 @@ public final class RecurrentBackprop {
             slope[k] = chain.activation().derivative(drives[k]);
             c[k] = Nd4j.zeros(x.dataType(), fixedPoint[k].shape());
         }
-        c[n - 1].addi(outputGradient.castTo(x.dataType()));
+        org.eqprop.layers.States.rows(c[n - 1]).addi(outputGradient.castTo(x.dataType()));
         List<INDArray[]> errors = new ArrayList<>();
         INDArray[] e = c;
         errors.add(e);
         for (int t = 0; t < iterations; t++) {
-            INDArray[] propagated = BackpropThroughTime.jacobianTransposeProduct(w, times(slope, e), fixedPoint);
+            INDArray[] propagated = BackpropThroughTime.stateVjp(chain, fixedPoint, times(slope, e));
             for (int k = 0; k < n; k++) {
                 propagated[k].addi(c[k]);
             }
@@ -56,11 +55,11 @@ public final class RecurrentBackprop {
             errors.add(e);
         }
         INDArray[] delta = times(slope, e);
-        INDArray[] gW = new INDArray[n];
-        INDArray[] gb = new INDArray[n];
-        BackpropThroughTime.parameterGradients(x, fixedPoint, delta, gW, gb);
-        INDArray inputGrad = delta[0].mmul(w[0].transpose());
-        return new Result(new BpttGradient(gW, gb, inputGrad, List.of(), List.of()), errors);
+        INDArray[][] views = BackpropThroughTime.zeroViews(chain, x);
+        BackpropThroughTime.parameterVjp(chain, x, fixedPoint, delta, views, true);
+        INDArray inputGrad = Nd4j.zeros(x.dataType(), x.shape());
+        chain.interaction(0).addUpwardVjp(x, delta[0], inputGrad);
+        return new Result(new BpttGradient(views, inputGrad, List.of(), List.of()), errors);
     }
 
     private static INDArray[] times(INDArray[] a, INDArray[] b) {

@@ -99,10 +99,34 @@ public final class ConvPoolInteraction implements Interaction {
     }
 
     @Override
+    public void addUpwardVjp(INDArray lower, INDArray deltaUpper, INDArray lowerGrad) {
+        addDownwardDrive(lower, deltaUpper, lowerGrad);
+    }
+
+    /** upperGrad += P_sel(w ⋆ δ_lower), the pooling switches taken from the lower state (they do not move a.e.). */
+    @Override
+    public void addDownwardVjp(INDArray lower, INDArray deltaLower, INDArray upperGrad) {
+        Pooled switches = pooling == Pooling.MAX ? pool(convolve(lower)) : null;
+        upperGrad.addi(select(convolve(deltaLower), switches));
+    }
+
+    @Override
+    public void addParameterVjp(INDArray lower, INDArray upper, INDArray deltaLower, INDArray deltaUpper,
+                                double scale, INDArray[] views) {
+        Pooled switches = pooling == Pooling.MAX ? pool(convolve(lower)) : null;
+        INDArray gw = weightProduct(lower, unpool(deltaUpper, switches));
+        if (deltaLower != null) {
+            gw.addi(weightProduct(deltaLower, unpool(upper, switches)));
+        }
+        views[0].addi(gw.muli(scale));
+        views[1].addi(deltaUpper.sum(0, 2, 3).reshape(1, deltaUpper.size(1)).muli(scale));
+    }
+
+    @Override
     public void writeContrastGradient(INDArray lowerA, INDArray upperA, INDArray lowerB, INDArray upperB,
                                       double scale, INDArray[] gradientViews) {
-        INDArray gw = weightProduct(lowerA, upperA);
-        gw.subi(weightProduct(lowerB, upperB));
+        INDArray gw = weightProduct(lowerA, unpool(upperA, pooling == Pooling.MAX ? pool(convolve(lowerA)) : null));
+        gw.subi(weightProduct(lowerB, unpool(upperB, pooling == Pooling.MAX ? pool(convolve(lowerB)) : null)));
         gradientViews[0].assign(gw.muli(scale));
         INDArray diff = upperA.sub(upperB);
         gradientViews[1].assign(diff.sum(0, 2, 3).reshape(1, diff.size(1)).muli(scale));
@@ -159,11 +183,10 @@ public final class ConvPoolInteraction implements Interaction {
         return geo.image(cols, (int) batch);
     }
 
-    /** ∂(h_up • P(w ⋆ h_low))/∂w = h_low ⋆ P⁻¹(h_up): [out, in, kH, kW]. */
-    private INDArray weightProduct(INDArray lower, INDArray upper) {
-        Pooled switches = pooling == Pooling.MAX ? pool(convolve(lower)) : null;
+    /** ∂(g • (w ⋆ h))/∂w = h ⋆ g for a pre-pooling map g: [out, in, kH, kW]. */
+    private INDArray weightProduct(INDArray lower, INDArray routed) {
         ConvGeometry geo = geometry(lower);
-        INDArray gm = geo.fromMaps(unpool(upper, switches));
+        INDArray gm = geo.fromMaps(routed);
         INDArray cols = geo.columns(lower);
         INDArray gw = Nd4j.createUninitialized(lower.dataType(), weights.size(0), geo.rows);
         ParallelGemm.gemm(gm, cols, gw, false, true, 1.0, 0.0);
@@ -223,6 +246,33 @@ public final class ConvPoolInteraction implements Interaction {
         });
         INDArray pooled = array(out, z.dataType(), n, c, hp, wp);
         return new Pooled(pooled, winners, z.shape());
+    }
+
+    /**
+     * The pooling as a linear map with fixed switches: for max pooling each window's value at the winner recorded in
+     * {@code switches} (the linearisation of P at the map they came from), for average pooling the mean.
+     */
+    INDArray select(INDArray z, Pooled switches) {
+        if (pooling != Pooling.MAX) {
+            return pool(z).pooled();
+        }
+        long n = z.size(0);
+        long c = z.size(1);
+        int h = (int) z.size(2);
+        int w = (int) z.size(3);
+        int hp = h / pool;
+        int wp = w / pool;
+        double[] v = values(z);
+        double[] out = new double[(int) (n * c) * hp * wp];
+        int[] winners = switches.winners();
+        for (int o = 0; o < out.length; o++) {
+            int m = o / (hp * wp);
+            int y = (o / wp) % hp;
+            int x = o % wp;
+            int win = winners[o];
+            out[o] = v[(m * h + y * pool + win / pool) * w + x * pool + win % pool];
+        }
+        return array(out, z.dataType(), n, c, hp, wp);
     }
 
     /**

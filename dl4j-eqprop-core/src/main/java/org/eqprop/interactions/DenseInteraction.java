@@ -72,6 +72,26 @@ public final class DenseInteraction implements Interaction {
     }
 
     @Override
+    public void addUpwardVjp(INDArray lower, INDArray deltaUpper, INDArray lowerGrad) {
+        addDownwardDrive(lower, deltaUpper, lowerGrad);
+    }
+
+    @Override
+    public void addDownwardVjp(INDArray lower, INDArray deltaLower, INDArray upperGrad) {
+        ParallelGemm.gemm(States.rows(deltaLower), weights, upperGrad, false, false, 1.0, 1.0);
+    }
+
+    @Override
+    public void addParameterVjp(INDArray lower, INDArray upper, INDArray deltaLower, INDArray deltaUpper,
+                                double scale, INDArray[] views) {
+        ParallelGemm.gemm(States.rows(lower), deltaUpper, views[0], true, false, scale, 1.0);
+        if (deltaLower != null) {
+            ParallelGemm.gemm(States.rows(deltaLower), upper, views[0], true, false, scale, 1.0);
+        }
+        views[1].addi(deltaUpper.sum(true, 0).muli(scale));
+    }
+
+    @Override
     public INDArray[] parameters() {
         return new INDArray[]{weights, bias};
     }

@@ -38,6 +38,21 @@ public interface Interaction {
     void writeContrastGradient(INDArray lowerA, INDArray upperA, INDArray lowerB, INDArray upperB, double scale,
                                INDArray[] gradientViews);
 
+    // ---- vector-Jacobian products, for backpropagation through the relaxation (BPTT, RBP) ------------------
+
+    /** lowerGrad += (∂u_upper/∂s_lower)ᵀ δ_upper: how an error on the upper drive reaches the lower state. */
+    void addUpwardVjp(INDArray lower, INDArray deltaUpper, INDArray lowerGrad);
+
+    /** upperGrad += (∂u_lower/∂s_upper)ᵀ δ_lower: how an error on the lower drive reaches the upper state. */
+    void addDownwardVjp(INDArray lower, INDArray deltaLower, INDArray upperGrad);
+
+    /**
+     * views += scale · ∂/∂θ [δ_upper • u_upper(s_lower) + δ_lower • u_lower(s_lower, s_upper)], the parameter gradient
+     * of one unrolled step (δ_lower null for the clamped input, which has no drive).
+     */
+    void addParameterVjp(INDArray lower, INDArray upper, INDArray deltaLower, INDArray deltaUpper, double scale,
+                         INDArray[] views);
+
     /** Φ_k(s_lower, s_upper) summed over the batch. */
     double primitiveFunction(INDArray lower, INDArray upper);
 

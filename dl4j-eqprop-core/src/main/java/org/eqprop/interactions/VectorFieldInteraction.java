@@ -70,6 +70,26 @@ public final class VectorFieldInteraction implements Interaction {
     }
 
     @Override
+    public void addUpwardVjp(INDArray lower, INDArray deltaUpper, INDArray lowerGrad) {
+        ParallelGemm.gemm(deltaUpper, weights, lowerGrad, false, true, 1.0, 1.0);
+    }
+
+    @Override
+    public void addDownwardVjp(INDArray lower, INDArray deltaLower, INDArray upperGrad) {
+        ParallelGemm.gemm(deltaLower, feedback, upperGrad, false, true, 1.0, 1.0);
+    }
+
+    @Override
+    public void addParameterVjp(INDArray lower, INDArray upper, INDArray deltaLower, INDArray deltaUpper,
+                                double scale, INDArray[] views) {
+        ParallelGemm.gemm(lower, deltaUpper, views[0], true, false, scale, 1.0);
+        views[1].addi(deltaUpper.sum(true, 0).muli(scale));
+        if (deltaLower != null) {
+            ParallelGemm.gemm(upper, deltaLower, views[2], true, false, scale, 1.0);
+        }
+    }
+
+    @Override
     public INDArray[] parameters() {
         return new INDArray[]{weights, bias, feedback};
     }

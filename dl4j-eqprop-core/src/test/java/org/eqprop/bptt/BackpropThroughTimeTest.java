@@ -93,13 +93,14 @@ class BackpropThroughTimeTest {
         long perStep = 4L * (6 + 4 + 3) * Double.BYTES;
         assertEquals((10 + 9) * perStep, full.bytes(), "full: 10 states, 9 drives");
         assertEquals((4 + 3) * perStep, kept.bytes(), "kept: 4 states, 3 drives");
-        INDArray[] gW = new INDArray[3];
-        INDArray[] gb = new INDArray[3];
+        INDArray[][] views = new INDArray[3][];
         for (int k = 0; k < 3; k++) {
-            gW[k] = Nd4j.valueArrayOf(expected.weightGradients()[k].shape(), 7.0, DT); // overwritten
-            gb[k] = Nd4j.valueArrayOf(expected.biasGradients()[k].shape(), 7.0, DT);
+            views[k] = new INDArray[]{Nd4j.valueArrayOf(expected.weightGradients()[k].shape(), 7.0, DT), // overwritten
+                    Nd4j.valueArrayOf(expected.biasGradients()[k].shape(), 7.0, DT)};
         }
-        BpttGradient g = BackpropThroughTime.backwardInto(chain, x, kept, kept.last()[2].sub(y), 3, false, gW, gb,
+        INDArray[] gW = {views[0][0], views[1][0], views[2][0]};
+        INDArray[] gb = {views[0][1], views[1][1], views[2][1]};
+        BpttGradient g = BackpropThroughTime.backwardInto(chain, x, kept, kept.last()[2].sub(y), 3, false, views,
                 true);
         for (int k = 0; k < 3; k++) {
             assertTrue(expected.weightGradients()[k].equalsWithEps(gW[k], 1e-12), "W" + k);

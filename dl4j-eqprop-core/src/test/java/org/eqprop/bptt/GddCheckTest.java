@@ -77,6 +77,31 @@ class GddCheckTest {
                 java.util.Arrays.toString(small), java.util.Arrays.toString(large));
     }
 
+    /** The GDD property on a convolutional chain (conv + 2×2 max pooling, then dense): issue 4 with issue 3's check. */
+    @Test
+    void eqPropTracksBpttOnAConvolutionalChain() {
+        Nd4j.getRandom().setSeed(12);
+        java.util.List<org.eqprop.interactions.Interaction> list = java.util.List.of(
+                new org.eqprop.interactions.ConvPoolInteraction(Nd4j.rand(DataType.DOUBLE, 3, 1, 3, 3).subi(0.5),
+                        Nd4j.zeros(DataType.DOUBLE, 1, 3).addi(0.3), 1, 1,
+                        org.eqprop.interactions.ConvPoolInteraction.Pooling.MAX, 2),
+                new org.eqprop.interactions.DenseInteraction(Nd4j.rand(DataType.DOUBLE, 27, 3).subi(0.5).muli(0.6),
+                        Nd4j.zeros(DataType.DOUBLE, 1, 3).addi(0.4)));
+        EnergyChain chain = new EnergyChain(list, new long[][]{{3, 3, 3}, {3}},
+                org.eqprop.layers.StateActivation.of("hard-sigmoid", 0),
+                org.eqprop.dynamics.Dynamics.of("fixed-point", 0));
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 1, 6, 6);
+        INDArray y = Nd4j.rand(DataType.DOUBLE, 4, 3);
+        GddCheck.Result r = GddCheck.run(chain, x, new SquaredErrorForce(y, 1.0), s -> s.sub(y), 1e-5, 6,
+                new RelaxationControl(10000, 1e-14), 0);
+        for (int layer = 0; layer < 2; layer++) {
+            double n = GddCheck.Result.relativeRmse(r.symmetric().neurons(), r.bptt().neurons(), layer);
+            double w = GddCheck.Result.relativeRmse(r.symmetric().weights(), r.bptt().weights(), layer);
+            assertTrue(n < 1e-2 && w < 1e-2, "layer " + layer + ": neurons " + n + ", weights " + w);
+            System.out.printf("conv chain GDD, layer %d: relative RMSE neurons %.2e, weights %.2e%n", layer + 1, n, w);
+        }
+    }
+
     @Test
     void refusesAnUnconvergedFreePhaseLoudly() {
         RelaxationException e = assertThrows(RelaxationException.class,

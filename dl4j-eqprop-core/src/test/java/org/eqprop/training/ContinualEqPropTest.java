@@ -56,7 +56,8 @@ class ContinualEqPropTest {
             assertEquals(w.norm2Number().doubleValue(), b.getParam("B2").norm2Number().doubleValue(), 1e-9);
         }
         assertThrows(IllegalArgumentException.class, () -> block().vectorField(200).build());
-        assertThrows(IllegalArgumentException.class, () -> block().vectorField(10).estimator("bptt").build());
+        assertThrows(IllegalArgumentException.class, () -> block().vectorField(10)
+                .convLayers(org.eqprop.nn.conf.ConvSpec.maxPooled(2, 3, 1)).build());
     }
 
     @Test

@@ -176,10 +176,6 @@ public class EqPropBlock extends FeedForwardLayer {
                 throw new IllegalArgumentException("EqPropBlock: bpttSteps must be >= 0 (0 = all T steps), got "
                         + bpttSteps);
             }
-            if (vectorField) {
-                throw new IllegalArgumentException("EqPropBlock: estimator " + estimator + " is implemented for "
-                        + "symmetric weights; vectorField blocks train by EqProp (or continual C-VF)");
-            }
         } else {
             GradientEstimator.of(estimator, seed);
         }

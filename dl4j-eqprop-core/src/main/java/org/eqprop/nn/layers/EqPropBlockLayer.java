@@ -212,23 +212,18 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         }
         EnergyChain chain = chain();
         INDArray eps = epsilon.castTo(dataType).dup('c');
-        int n = chain.depth();
-        INDArray[] gW = new INDArray[n];
-        INDArray[] gb = new INDArray[n];
-        for (int k = 0; k < n; k++) {
-            gW[k] = gradientViews.get(EqPropBlockParamInitializer.weightKey(k));
-            gb[k] = gradientViews.get(EqPropBlockParamInitializer.biasKey(k));
-        }
+        INDArray[][] views = interactionGradientViews();
         boolean below = getIndex() > 0;
         BpttGradient g;
         if (bptt) {
             g = BackpropThroughTime.backwardInto(chain, freeInput, trajectory, eps, layerConf().bpttTruncation(),
-                    false, gW, gb, below);
+                    false, views, below);
         } else {
             g = RecurrentBackprop.run(chain, freeInput, free.states(), eps, layerConf().getNudgedSteps()).gradient();
-            for (int k = 0; k < n; k++) {
-                gW[k].assign(g.weightGradients()[k]);
-                gb[k].assign(g.biasGradients()[k]);
+            for (int k = 0; k < views.length; k++) {
+                for (int i = 0; i < views[k].length; i++) {
+                    views[k][i].assign(g.parameterGradients()[k][i]);
+                }
             }
         }
         publish(gradient);
