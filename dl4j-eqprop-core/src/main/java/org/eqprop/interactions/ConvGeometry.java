@@ -163,14 +163,33 @@ final class ConvGeometry {
 
     /** [O, batch·P] (channel-major, as the product gives it) as a feature map [batch, O, oH, oW]. */
     INDArray toMaps(INDArray z, int n) {
-        long o = z.size(0);
-        return z.reshape('c', o, n, positions).permute(1, 0, 2).dup('c').reshape('c', n, o, outH, outW);
+        int o = (int) z.size(0);
+        return swapBlocks(z, o, n, n, o, outH, outW);
     }
 
     /** A feature map [batch, O, oH, oW] as [O, batch·P]. */
     INDArray fromMaps(INDArray g) {
-        long n = g.size(0);
-        long o = g.size(1);
-        return g.reshape('c', n, o, positions).permute(1, 0, 2).dup('c').reshape('c', o, n * positions);
+        int n = (int) g.size(0);
+        int o = (int) g.size(1);
+        return swapBlocks(g, n, o, o, (long) n * positions);
+    }
+
+    /**
+     * Transposes the two outer axes of a row-major [a, b, P] array (blocks of P contiguous values) into [b, a, P],
+     * returned with the given shape: one bulk copy per block, for float and double alike.
+     */
+    private INDArray swapBlocks(INDArray in, int a, int b, long... shape) {
+        boolean dbl = in.dataType() == DataType.DOUBLE;
+        Object src = dbl ? in.dup('c').data().asDouble() : FusedKernels.floats(in);
+        Object dst = dbl ? new double[a * b * positions] : new float[a * b * positions];
+        CorePool.parallelFor(b, 1, (from, to) -> {
+            for (int j = from; j < to; j++) {
+                for (int i = 0; i < a; i++) {
+                    System.arraycopy(src, (i * b + j) * positions, dst, (j * a + i) * positions, positions);
+                }
+            }
+        });
+        return dbl ? Nd4j.create((double[]) dst, shape, 'c') : FusedKernels.array((float[]) dst, shape)
+                .castTo(in.dataType());
     }
 }

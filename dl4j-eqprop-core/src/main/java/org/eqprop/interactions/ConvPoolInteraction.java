@@ -7,6 +7,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.List;
+
 /**
  * Convolutional interaction with pooling (Ernoult et al. 2019; Laborieux et al. 2021; Scellier thesis §5.2.2):
  * <pre>
@@ -31,7 +33,18 @@ public final class ConvPoolInteraction implements Interaction {
     private final int padding;
     private final Pooling pooling;
     private final int pool;
-    private volatile ConvGeometry geometry;
+    /** Geometries (and their index maps) are shared by every interaction of the same shape, across iterations. */
+    private static final java.util.Map<java.util.List<Integer>, ConvGeometry> GEOMETRIES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The max-pooling switches of the last lower state seen by an upward drive, with a fingerprint of its values:
+     * in the alternating order the next feedback from this interaction reads the same, unchanged lower state.
+     */
+    private record Switches(INDArray lower, double fingerprint, Pooled pooled) {
+    }
+
+    private volatile Switches lastSwitches;
 
     /**
      * @param weights w [out, in, kH, kW]
@@ -74,20 +87,20 @@ public final class ConvPoolInteraction implements Interaction {
 
     @Override
     public void addUpwardDrive(INDArray lower, INDArray upperDrive) {
-        upperDrive.addi(pool(convolve(lower)).pooled());
+        upperDrive.addi(pooledConvolution(lower).pooled());
         addBias(upperDrive);
     }
 
     @Override
     public void addDownwardDrive(INDArray lower, INDArray upper, INDArray lowerDrive) {
-        Pooled switches = pooling == Pooling.MAX ? pool(convolve(lower)) : null;
+        Pooled switches = switches(lower);
         lowerDrive.addi(transposeConvolve(geometry(lower), unpool(upper, switches), lower.size(0)));
     }
 
     /** Both drives from one convolution of the lower state (its max-pooling switches serve the feedback too). */
     @Override
     public void addDrives(INDArray lower, INDArray upper, INDArray lowerDrive, INDArray upperDrive) {
-        Pooled p = pool(convolve(lower));
+        Pooled p = pooledConvolution(lower);
         upperDrive.addi(p.pooled());
         addBias(upperDrive);
         lowerDrive.addi(transposeConvolve(geometry(lower), unpool(upper, p), lower.size(0)));
@@ -106,14 +119,14 @@ public final class ConvPoolInteraction implements Interaction {
     /** upperGrad += P_sel(w ⋆ δ_lower), the pooling switches taken from the lower state (they do not move a.e.). */
     @Override
     public void addDownwardVjp(INDArray lower, INDArray deltaLower, INDArray upperGrad) {
-        Pooled switches = pooling == Pooling.MAX ? pool(convolve(lower)) : null;
+        Pooled switches = switches(lower);
         upperGrad.addi(select(convolve(deltaLower), switches));
     }
 
     @Override
     public void addParameterVjp(INDArray lower, INDArray upper, INDArray deltaLower, INDArray deltaUpper,
                                 double scale, INDArray[] views) {
-        Pooled switches = pooling == Pooling.MAX ? pool(convolve(lower)) : null;
+        Pooled switches = switches(lower);
         INDArray gw = weightProduct(lower, unpool(deltaUpper, switches));
         if (deltaLower != null) {
             gw.addi(weightProduct(deltaLower, unpool(upper, switches)));
@@ -125,8 +138,8 @@ public final class ConvPoolInteraction implements Interaction {
     @Override
     public void writeContrastGradient(INDArray lowerA, INDArray upperA, INDArray lowerB, INDArray upperB,
                                       double scale, INDArray[] gradientViews) {
-        INDArray gw = weightProduct(lowerA, unpool(upperA, pooling == Pooling.MAX ? pool(convolve(lowerA)) : null));
-        gw.subi(weightProduct(lowerB, unpool(upperB, pooling == Pooling.MAX ? pool(convolve(lowerB)) : null)));
+        INDArray gw = weightProduct(lowerA, unpool(upperA, switches(lowerA)));
+        gw.subi(weightProduct(lowerB, unpool(upperB, switches(lowerB))));
         gradientViews[0].assign(gw.muli(scale));
         INDArray diff = upperA.sub(upperB);
         gradientViews[1].assign(diff.sum(0, 2, 3).reshape(1, diff.size(1)).muli(scale));
@@ -152,18 +165,43 @@ public final class ConvPoolInteraction implements Interaction {
     // ---- convolution ----------------------------------------------------------------------------------------
 
     private ConvGeometry geometry(INDArray h) {
-        ConvGeometry g = geometry;
-        if (g == null || !g.fits(h)) {
-            g = new ConvGeometry((int) h.size(1), (int) h.size(2), (int) h.size(3), (int) weights.size(2),
-                    (int) weights.size(3), stride, padding);
-            geometry = g;
-        }
-        return g;
+        List<Integer> key = List.of((int) h.size(1), (int) h.size(2), (int) h.size(3), (int) weights.size(2),
+                (int) weights.size(3), stride, padding);
+        return GEOMETRIES.computeIfAbsent(key, k -> new ConvGeometry(k.get(0), k.get(1), k.get(2), k.get(3), k.get(4),
+                k.get(5), k.get(6)));
     }
 
-    /** w as the matrix [out, in·kH·kW]. */
+    /** P(w ⋆ lower), remembering its switches for a feedback on the same lower state. */
+    private Pooled pooledConvolution(INDArray lower) {
+        Pooled p = pool(convolve(lower));
+        if (pooling == Pooling.MAX) {
+            lastSwitches = new Switches(lower, fingerprint(lower), p);
+        }
+        return p;
+    }
+
+    /** The max-pooling switches at this lower state: remembered if its values are unchanged, else recomputed. */
+    private Pooled switches(INDArray lower) {
+        if (pooling != Pooling.MAX) {
+            return null;
+        }
+        Switches last = lastSwitches;
+        if (last != null && last.lower() == lower && !lower.wasClosed() && last.fingerprint() == fingerprint(lower)) {
+            return last.pooled();
+        }
+        return pooledConvolution(lower);
+    }
+
+    private static double fingerprint(INDArray a) {
+        return a.sumNumber().doubleValue() + 31 * a.norm2Number().doubleValue();
+    }
+
+    /**
+     * w as the matrix [out, in·kH·kW], in a buffer of its own (row slices of a reshaped parameter view deep in the
+     * network's flat parameter array come back empty from ND4J 1.0.0-M2.1's get()).
+     */
     private INDArray kernelMatrix(DataType dataType) {
-        return weights.castTo(dataType).reshape('c', weights.size(0), weights.length() / weights.size(0));
+        return weights.castTo(dataType).dup('c').reshape('c', weights.size(0), weights.length() / weights.size(0));
     }
 
     /** w ⋆ h: [batch, out, oH, oW]. */

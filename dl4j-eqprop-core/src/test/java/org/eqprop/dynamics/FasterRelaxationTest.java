@@ -68,6 +68,13 @@ class FasterRelaxationTest {
         System.out.printf("free phase to 1e-12: synchronous %d steps, alternating %d%n", s.steps(), a.steps());
         // and the EqProp gradients agree
         assertTrue(gradient(alt, ds).equalsWithEps(gradient(sync, ds), 1e-8));
+        // on a conv chain with max pooling too (the feedback reuses the switches of the unchanged lower state)
+        DataSet maps = TestNets.data(DataType.DOUBLE, 4, 36, 3, 7);
+        MultiLayerNetwork convSync = net(conv().build(), DataType.DOUBLE);
+        MultiLayerNetwork convAlt = net(conv().updateOrder("alternating").build(), DataType.DOUBLE);
+        convAlt.setParams(convSync.params());
+        assertTrue(convAlt.output(maps.getFeatures()).equalsWithEps(convSync.output(maps.getFeatures()), 1e-10));
+        assertTrue(gradient(convAlt, maps).equalsWithEps(gradient(convSync, maps), 1e-8));
     }
 
     @Test
