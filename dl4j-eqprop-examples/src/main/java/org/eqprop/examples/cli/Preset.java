@@ -129,8 +129,11 @@ final class Preset implements Cloneable {
                 p.cifar();
                 p.conv = new ConvSpec[]{ConvSpec.maxPooled(16, 3, 1), ConvSpec.maxPooled(32, 3, 1),
                         ConvSpec.maxPooled(64, 3, 1)};
-                p.freeSteps = 40;
-                p.nudgedSteps = 10;
+                // alternating updates: 20/6 steps give the synchronous 40/10 gradient (cosine 0.9987) in 60% of
+                // the time
+                p.updateOrder = "alternating";
+                p.freeSteps = 20;
+                p.nudgedSteps = 6;
                 p.beta = 0.5;
                 p.learningRates = new double[]{0.1, 0.06, 0.04, 0.02};
                 p.weightDecay = 3e-4;
