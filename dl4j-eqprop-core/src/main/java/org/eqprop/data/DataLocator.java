@@ -1,6 +1,5 @@
 package org.eqprop.data;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
