@@ -1,0 +1,155 @@
+package org.eqprop.graph;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Trains a {@link DirectedGraph} by DirEcted Equilibrium Propagation (Farinha et al. 2020): a free phase of M_0 steps,
+ * then a nudged phase of M_β steps with the output force −β ∂C/∂s, and the learning rule of eq. 2 accumulated along
+ * the nudged trajectory,
+ * <pre>
+ *   ΔW_ij = η / (β M_β) Σ_{m = M_0+1}^{M_0+M_β} s_i(m) (s_j(m) − s_j(m−1)),   Δb_j = the same with s_i ≡ 1,
+ * </pre>
+ * or, as the baseline, the one-step asymmetric EqProp rule ΔW_ij = η/β · s_i^0 (s_j^β − s_j^0) (Scellier et al.
+ * 2018). Sparsity (eq. 3): an l1 penalty on every update, and at the end of each epoch from {@code pruneFromEpoch} on
+ * (weights start small: pruning from the first update would cut the untrained graph) every connection into j with
+ * |W_ij| &lt; λ is removed with probability p_ij = exp(−|W_ij|/T) / Σ_k exp(−|W_kj|/T) over the connections into j.
+ */
+public final class DeepTrainer {
+
+    /** The learning rule. */
+    public enum Rule { DEEP, ASYMMETRIC_EP }
+
+    /** Hyperparameters; {@code pruneThreshold} 0 turns pruning off. */
+    public record Settings(double dt, int freeSteps, int nudgedSteps, double beta, double learningRate, Rule rule,
+                           double l1, double pruneThreshold, double temperature, int pruneFromEpoch) {
+
+        public Settings {
+            if (!(dt > 0) || freeSteps < 1 || nudgedSteps < 1 || !(beta > 0) || !(learningRate > 0) || l1 < 0
+                    || pruneThreshold < 0 || !(temperature > 0) || pruneFromEpoch < 0) {
+                throw new IllegalArgumentException("invalid DEEP settings: " + this);
+            }
+        }
+
+        /** The paper's logic-gate settings without sparsity (dt 0.1, M_0 200, M_β 40, β 1, η 0.2). */
+        public static Settings logicGates(Rule rule) {
+            return new Settings(0.1, 200, 40, 1.0, 0.2, rule, 0, 0, 1, 0);
+        }
+
+        /** The same with sparsity: l1, and Boltzmann pruning below λ at temperature T from an epoch on. */
+        public Settings withSparsity(double l1, double threshold, double temperature, int fromEpoch) {
+            return new Settings(dt, freeSteps, nudgedSteps, beta, learningRate, rule, l1, threshold, temperature,
+                    fromEpoch);
+        }
+    }
+
+    /** One training example: clamped inputs and targets of the output neurons. */
+    public record Example(double[] x, double[] y) {
+    }
+
+    private final DirectedGraph graph;
+    private final Settings settings;
+    private final Random random;
+    private int epochs;
+
+    public DeepTrainer(DirectedGraph graph, Settings settings, long seed) {
+        this.graph = graph;
+        this.settings = settings;
+        this.random = new Random(seed);
+    }
+
+    /** The free fixed point (after M_0 steps) for inputs x. */
+    public double[] freePhase(double[] x) {
+        double[] s = graph.initialState(x);
+        for (int m = 0; m < settings.freeSteps(); m++) {
+            graph.step(s, settings.dt(), 0, null);
+        }
+        return s;
+    }
+
+    /** Mean over the examples of the free phase's squared error ½‖s_out − y‖² ... averaged per output. */
+    public double meanSquaredError(List<Example> data) {
+        double sum = 0;
+        for (Example e : data) {
+            double[] out = graph.output(freePhase(e.x()));
+            for (int k = 0; k < out.length; k++) {
+                sum += (out[k] - e.y()[k]) * (out[k] - e.y()[k]);
+            }
+        }
+        return sum / (data.size() * graph.outputs);
+    }
+
+    /** One epoch: each example once, in order, one update per example; then pruning (if due). */
+    public void epoch(List<Example> data) {
+        for (Example e : data) {
+            train(e);
+        }
+        epochs++;
+        if (settings.pruneThreshold() > 0 && epochs > settings.pruneFromEpoch()) {
+            prune();
+        }
+    }
+
+    /** Free phase, nudged phase, weight update (with the l1 penalty). */
+    public void train(Example e) {
+        int n = graph.neurons;
+        double[] s = freePhase(e.x());
+        double[] free = s.clone();
+        double[][] dw = new double[n][n];
+        double[] db = new double[n];
+        double[] previous = s.clone();
+        for (int m = 0; m < settings.nudgedSteps(); m++) {
+            graph.step(s, settings.dt(), settings.beta(), e.y());
+            if (settings.rule() == Rule.DEEP) {
+                for (int j = graph.inputs; j < n; j++) {
+                    double change = s[j] - previous[j];
+                    db[j] += change;
+                    for (int i = 0; i < n; i++) {
+                        dw[i][j] += s[i] * change;
+                    }
+                }
+            }
+            System.arraycopy(s, 0, previous, 0, n);
+        }
+        double scale = settings.learningRate() / settings.beta();
+        if (settings.rule() == Rule.DEEP) {
+            scale /= settings.nudgedSteps();
+        } else {
+            for (int j = graph.inputs; j < n; j++) {
+                double change = s[j] - free[j];
+                db[j] = change;
+                for (int i = 0; i < n; i++) {
+                    dw[i][j] = free[i] * change;
+                }
+            }
+        }
+        for (int j = graph.inputs; j < n; j++) {
+            graph.bias[j] += scale * db[j];
+            for (int i = 0; i < n; i++) {
+                if (graph.mask[i][j]) {
+                    double v = graph.w[i][j] + scale * dw[i][j];
+                    graph.w[i][j] = v - settings.learningRate() * settings.l1() * Math.signum(v);
+                }
+            }
+        }
+    }
+
+    /** Eq. 3: Boltzmann removal of weak connections into each neuron. */
+    private void prune() {
+        int n = graph.neurons;
+        for (int j = graph.inputs; j < n; j++) {
+            double z = 0;
+            for (int i = 0; i < n; i++) {
+                if (graph.mask[i][j]) {
+                    z += Math.exp(-Math.abs(graph.w[i][j]) / settings.temperature());
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                if (graph.mask[i][j] && Math.abs(graph.w[i][j]) < settings.pruneThreshold()
+                        && random.nextDouble() < Math.exp(-Math.abs(graph.w[i][j]) / settings.temperature()) / z) {
+                    graph.removeConnection(i, j);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package org.eqprop.graph;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * The network of DirEcted Equilibrium Propagation (DEEP; Farinha, Pequito, Santos, Figueiredo, ESANN 2020): N neurons
+ * on a directed graph, by default complete (no self-loops), the first P of them clamped inputs and the last O
+ * outputs, with asymmetric weights W_ij (from i to j), biases b_j (zero on the inputs) and a mask of the connections
+ * that exist. Its dynamics (eq. 1), integrated with step dt and clipped to [0, 1] after each step:
+ * <pre>
+ *   ṡ_j = Σ_i W_ij s_i + b_j − s_j Σ_i W_ji − β ∂C/∂s_j · 1[j output],   C = ½ Σ_{j output} (s_j − y_j)².
+ * </pre>
+ * Each neuron receives its in-flow Σ_i W_ij s_i and sends out s_j times its out-weights, so that without inputs or
+ * biases the total Σ_j ṡ_j is zero (Proposition 1). Plain double arrays: these graphs are small.
+ */
+public final class DirectedGraph {
+
+    final int neurons;
+    final int inputs;
+    final int outputs;
+    /** w[i][j]: the weight of the connection i → j. */
+    final double[][] w;
+    final double[] bias;
+    /** mask[i][j]: whether the connection i → j exists (pruned connections never come back). */
+    final boolean[][] mask;
+
+    /**
+     * A complete directed graph with weights drawn uniformly from [−initScale, initScale) and zero biases (signed
+     * weights: the logic gates need inhibition to learn XOR).
+     */
+    public DirectedGraph(int neurons, int inputs, int outputs, double initScale, long seed) {
+        if (inputs < 0 || outputs < 1 || inputs + outputs > neurons) {
+            throw new IllegalArgumentException("need inputs + outputs <= neurons, outputs >= 1; got " + neurons
+                    + " neurons, " + inputs + " inputs, " + outputs + " outputs");
+        }
+        this.neurons = neurons;
+        this.inputs = inputs;
+        this.outputs = outputs;
+        this.w = new double[neurons][neurons];
+        this.bias = new double[neurons];
+        this.mask = new boolean[neurons][neurons];
+        Random r = new Random(seed);
+        for (int i = 0; i < neurons; i++) {
+            for (int j = 0; j < neurons; j++) {
+                mask[i][j] = i != j;
+                w[i][j] = mask[i][j] ? initScale * (2 * r.nextDouble() - 1) : 0;
+            }
+        }
+    }
+
+    public int neurons() {
+        return neurons;
+    }
+
+    public int inputs() {
+        return inputs;
+    }
+
+    public int outputs() {
+        return outputs;
+    }
+
+    public double weight(int from, int to) {
+        return w[from][to];
+    }
+
+    public void setWeight(int from, int to, double value) {
+        if (!mask[from][to]) {
+            throw new IllegalArgumentException("connection " + from + " -> " + to + " does not exist");
+        }
+        w[from][to] = value;
+    }
+
+    public double bias(int neuron) {
+        return bias[neuron];
+    }
+
+    public void setBias(int neuron, double value) {
+        if (neuron < inputs) {
+            throw new IllegalArgumentException("inputs have no bias");
+        }
+        bias[neuron] = value;
+    }
+
+    /** Removes the connection i → j for good (its weight becomes 0). */
+    public void removeConnection(int from, int to) {
+        mask[from][to] = false;
+        w[from][to] = 0;
+    }
+
+    public boolean connected(int from, int to) {
+        return mask[from][to];
+    }
+
+    /** Fraction of the complete graph's N(N−1) connections that were removed. */
+    public double sparsity() {
+        long present = 0;
+        for (int i = 0; i < neurons; i++) {
+            for (int j = 0; j < neurons; j++) {
+                if (mask[i][j]) {
+                    present++;
+                }
+            }
+        }
+        return 1.0 - (double) present / ((long) neurons * (neurons - 1));
+    }
+
+    boolean isOutput(int j) {
+        return j >= neurons - outputs;
+    }
+
+    /** A state with the inputs clamped to x and every other neuron at 0. */
+    public double[] initialState(double[] x) {
+        if (x.length != inputs) {
+            throw new IllegalArgumentException("expected " + inputs + " inputs, got " + x.length);
+        }
+        double[] s = new double[neurons];
+        System.arraycopy(x, 0, s, 0, inputs);
+        return s;
+    }
+
+    /** ṡ of eq. 1 at state s (zero for the clamped inputs); y may be null when β = 0. */
+    public double[] velocity(double[] s, double beta, double[] y) {
+        double[] v = new double[neurons];
+        for (int j = inputs; j < neurons; j++) {
+            double in = bias[j];
+            double out = 0;
+            for (int i = 0; i < neurons; i++) {
+                in += w[i][j] * s[i];
+                out += w[j][i];
+            }
+            v[j] = in - s[j] * out;
+            if (beta != 0 && isOutput(j)) {
+                v[j] -= beta * (s[j] - y[j - (neurons - outputs)]);
+            }
+        }
+        return v;
+    }
+
+    /** One step s ← clip(s + dt ṡ, 0, 1), in place; returns max |Δs|. */
+    public double step(double[] s, double dt, double beta, double[] y) {
+        double[] v = velocity(s, beta, y);
+        double residual = 0;
+        for (int j = inputs; j < neurons; j++) {
+            double next = Math.min(1, Math.max(0, s[j] + dt * v[j]));
+            residual = Math.max(residual, Math.abs(next - s[j]));
+            s[j] = next;
+        }
+        return residual;
+    }
+
+    /** The output neurons' states. */
+    public double[] output(double[] s) {
+        return Arrays.copyOfRange(s, neurons - outputs, neurons);
+    }
+
+    /**
+     * The sufficient stability condition of the linearised dynamics ṡ = A s + c over the free neurons (Proposition
+     * 2, read as strict diagonal dominance): for each free neuron j, its out-flow coefficient Σ_i W_ji must exceed
+     * Σ_{i free, i ≠ j} |W_ij|, the weights it receives from the other free neurons. Then every eigenvalue of A has a
+     * negative real part (Gershgorin) and the unclipped dynamics converge. Returns that margin per neuron (positive:
+     * the condition holds); inputs get +∞.
+     */
+    public double[] stabilityMargins() {
+        double[] margin = new double[neurons];
+        Arrays.fill(margin, 0, inputs, Double.POSITIVE_INFINITY);
+        for (int j = inputs; j < neurons; j++) {
+            double out = 0;
+            double in = 0;
+            for (int i = 0; i < neurons; i++) {
+                out += w[j][i];
+                if (i >= inputs && i != j) {
+                    in += Math.abs(w[i][j]);
+                }
+            }
+            margin[j] = out - in;
+        }
+        return margin;
+    }
+}
