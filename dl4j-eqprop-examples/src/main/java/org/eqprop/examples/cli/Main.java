@@ -37,6 +37,8 @@ public final class Main {
             "  compare  --preset P [--epochs N] [--steps 30,100,250] [--algorithms eqprop,bptt] [--bptt-steps K (0: all T)]",
             "           [--train-limit N] [--test-limit N] [--batch-size B] [--seed S] [--data-dir D] [--out DIR]",
             "           trains each algorithm for each T from the same initial weights; writes DIR/report.md + PNGs",
+            "  deep     --task and|or|xor [--hidden 5] [--runs 10] [--epochs 2000] [--rule deep|asymmetric-ep]",
+            "           [--sparsity [--l1 3e-4] [--prune-threshold 0.02] [--temperature 0.5]] [--seed S] [--out DIR]",
             "  train ... --init-params PARAMS.npz        starts from NumPy parameters (same layout)",
             "Data: --data-dir, then $EQPROP_DATA_DIR, then ~/.deeplearning4j/data/MNIST, then a download.");
 
@@ -52,7 +54,7 @@ public final class Main {
     static int run(String[] argv, PrintStream out, PrintStream err) {
         String command = argv.length == 0 ? "help" : argv[0];
         try {
-            Args args = new Args(argv, 1, Set.of("no-reference", "persistent-states", "doubled-batch"));
+            Args args = new Args(argv, 1, Set.of("no-reference", "persistent-states", "doubled-batch", "sparsity"));
             FusedDenseRelaxation.useSingleThreadedBlas();
             Json summary;
             switch (command) {
@@ -76,6 +78,9 @@ public final class Main {
                     break;
                 case "compare":
                     summary = CompareCommand.run(args, out, err);
+                    break;
+                case "deep":
+                    summary = DeepCommand.run(args, out);
                     break;
                 case "help":
                 case "--help":

@@ -107,6 +107,9 @@ public final class LinePlot {
         int[] px = new int[n];
         for (int i = 0; i < n; i++) {
             px[i] = left + (n == 1 ? 0 : (int) Math.round(pw * (at[i] - x0v) / spanX));
+            if (n > 12 && i % ((n + 9) / 10) != 0 && i != n - 1) {
+                continue; // about ten labelled ticks on long series
+            }
             g.drawLine(px[i], top + ph, px[i], top + ph + 4);
             String label = at[i] == Math.rint(at[i]) ? Long.toString((long) at[i])
                     : String.format(Locale.ROOT, "%.3g", at[i]);
@@ -117,7 +120,7 @@ public final class LinePlot {
             g.setColor(PALETTE[s.color % PALETTE.length]);
             g.setStroke(s.dashed ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f,
                     new float[]{6f, 5f}, 0f) : new BasicStroke(1.5f));
-            for (int i = 0; i < s.y.length; i++) {
+            for (int i = 0; i < s.y.length && s.y.length <= 50; i++) {
                 int y = top + ph - (int) Math.round(ph * (s.y[i] - min) / (max - min));
                 g.fillOval(px[i] - 3, y - 3, 6, 6);
             }

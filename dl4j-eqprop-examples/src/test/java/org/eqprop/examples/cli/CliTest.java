@@ -132,6 +132,24 @@ class CliTest {
     }
 
     @Test
+    void deepLearnsALogicGateAndDrawsItsCurvesAndGraph(@TempDir Path dir) throws IOException {
+        Result r = run("deep", "--task", "or", "--runs", "3", "--epochs", "600", "--out", dir.toString());
+        assertEquals(0, r.code, r.err);
+        String json = r.lastLine();
+        for (String key : new String[]{"\"task\": \"or\"", "\"runs\": 3", "\"solved\": 3", "\"sparsity\": 0"}) {
+            assertTrue(json.contains(key), key + " in " + json);
+        }
+        assertTrue(Files.size(dir.resolve("deep-or-mse.png")) > 1000);
+        assertTrue(Files.size(dir.resolve("deep-or-graph.png")) > 1000);
+        Result sparse = run("deep", "--task", "and", "--runs", "1", "--epochs", "300", "--sparsity", "--l1", "1e-3",
+                "--out", dir.toString());
+        assertEquals(0, sparse.code, sparse.err);
+        double sparsity = Double.parseDouble(sparse.lastLine().replaceAll(".*\"sparsity\": ([0-9.e-]+).*", "$1"));
+        assertTrue(sparsity > 0.1, "pruning removed connections: " + sparsity);
+        assertEquals(2, run("deep", "--task", "nand").code);
+    }
+
+    @Test
     void gddReportsEqPropAgainstBpttWithPlots(@TempDir Path dir) throws IOException {
         Path data = writeData(dir.resolve("data"), 20, 10);
         Result r = run("gdd", "--data-dir", data.toString(), "--examples", "4", "--steps", "5",

@@ -1,0 +1,126 @@
+package org.eqprop.examples.cli;
+
+import org.eqprop.examples.plot.GraphPlot;
+import org.eqprop.examples.plot.LinePlot;
+import org.eqprop.graph.DeepTrainer;
+import org.eqprop.graph.DirectedGraph;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code eqprop deep}: the logic-gate experiments of DirEcted Equilibrium Propagation (Farinha et al. 2020, §4):
+ * independently trained complete directed graphs (2 inputs, some hidden neurons, 1 output) on AND, OR or XOR, the
+ * free-phase MSE per epoch as min/quartiles/max over the runs (their Fig. 1), the first run's learned graph (Fig. 2),
+ * how many runs solved the task (final MSE &lt; 0.01) and the sparsity.
+ */
+final class DeepCommand {
+
+    private DeepCommand() {
+    }
+
+    static Json run(Args a, PrintStream out) throws IOException {
+        String task = a.required("task").toLowerCase(Locale.ROOT);
+        if (!List.of("and", "or", "xor").contains(task)) {
+            throw new Args.UsageException("--task must be and, or or xor, got " + task);
+        }
+        int hidden = a.integer("hidden", 5, 0);
+        int runs = a.integer("runs", 10, 1);
+        int epochs = a.integer("epochs", 2000, 1);
+        boolean sparsity = a.flag("sparsity");
+        String ruleName = a.string("rule", "deep");
+        DeepTrainer.Rule rule = switch (ruleName) {
+            case "deep" -> DeepTrainer.Rule.DEEP;
+            case "asymmetric-ep" -> DeepTrainer.Rule.ASYMMETRIC_EP;
+            default -> throw new Args.UsageException("--rule must be deep or asymmetric-ep, got " + ruleName);
+        };
+        double l1 = a.optionalDouble("l1") == null ? 3e-4 : a.optionalDouble("l1");
+        double threshold = a.optionalDouble("prune-threshold") == null ? 0.02 : a.optionalDouble("prune-threshold");
+        double temperature = a.optionalDouble("temperature") == null ? 0.5 : a.optionalDouble("temperature");
+        long seed = a.longValue("seed", 0);
+        Path outDir = a.path("out") == null ? Paths.get("runs", "deep-" + task) : a.path("out");
+        a.rejectUnknown();
+
+        DeepTrainer.Settings settings = DeepTrainer.Settings.logicGates(rule);
+        if (sparsity) {
+            settings = settings.withSparsity(l1, threshold, temperature, epochs / 3);
+        }
+        List<DeepTrainer.Example> data = gate(task);
+        double[][] curves = new double[runs][epochs];
+        int solved = 0;
+        double sparse = 0;
+        DirectedGraph first = null;
+        for (int r = 0; r < runs; r++) {
+            DirectedGraph g = new DirectedGraph(hidden + 3, 2, 1, 0.3, seed + r);
+            DeepTrainer t = new DeepTrainer(g, settings, seed + r);
+            for (int e = 0; e < epochs; e++) {
+                t.epoch(data);
+                curves[r][e] = t.meanSquaredError(data);
+            }
+            if (curves[r][epochs - 1] < 0.01) {
+                solved++;
+            }
+            sparse += g.sparsity() / runs;
+            first = first == null ? g : first;
+            out.printf(Locale.ROOT, "run %d: final MSE %.5f, sparsity %.1f%%%n", r + 1, curves[r][epochs - 1],
+                    100 * g.sparsity());
+        }
+        Path curvePng = outDir.resolve("deep-" + task + "-mse.png");
+        bands(task, curves).write(curvePng);
+        Path graphPng = outDir.resolve("deep-" + task + "-graph.png");
+        GraphPlot.write(first, "learned graph, run 1 (" + task.toUpperCase(Locale.ROOT) + ")", graphPng);
+        out.printf(Locale.ROOT, "%s: %d of %d runs solved (final MSE < 0.01), mean sparsity %.1f%%%n",
+                task.toUpperCase(Locale.ROOT), solved, runs, 100 * sparse);
+        return new Json().put("command", "deep").put("task", task).put("rule", ruleName).put("runs", runs)
+                .put("hidden", hidden).put("epochs", epochs).put("solved", solved).put("sparsity", sparse)
+                .put("mse_png", curvePng.toString()).put("graph_png", graphPng.toString());
+    }
+
+    static List<DeepTrainer.Example> gate(String task) {
+        List<DeepTrainer.Example> data = new ArrayList<>();
+        for (int p = 0; p < 4; p++) {
+            double x0 = p & 1;
+            double x1 = (p >> 1) & 1;
+            double y = switch (task) {
+                case "and" -> x0 * x1;
+                case "or" -> Math.max(x0, x1);
+                default -> x0 != x1 ? 1 : 0;
+            };
+            data.add(new DeepTrainer.Example(new double[]{x0, x1}, new double[]{y}));
+        }
+        return data;
+    }
+
+    /** Min, quartiles, median and max of the runs' MSE at each epoch (sampled to at most 200 points). */
+    private static LinePlot bands(String task, double[][] curves) {
+        int epochs = curves[0].length;
+        int points = Math.min(200, epochs);
+        double[][] q = new double[5][points];
+        double[] xs = new double[points];
+        for (int p = 0; p < points; p++) {
+            int e = (int) ((long) p * (epochs - 1) / Math.max(1, points - 1));
+            xs[p] = e + 1;
+            double[] v = new double[curves.length];
+            for (int r = 0; r < curves.length; r++) {
+                v[r] = curves[r][e];
+            }
+            Arrays.sort(v);
+            for (int k = 0; k < 5; k++) {
+                q[k][p] = v[(int) Math.round(k / 4.0 * (v.length - 1))];
+            }
+        }
+        LinePlot plot = new LinePlot("DEEP " + task.toUpperCase(Locale.ROOT) + ": free-phase MSE over "
+                + curves.length + " runs", "epoch").xValues(xs).legend("min and max dashed, quartiles solid, median red");
+        String[] names = {"min", "q1", "median", "q3", "max"};
+        for (int k = 0; k < 5; k++) {
+            plot.add(names[k], q[k], k == 0 || k == 4, k == 2 ? 1 : 0);
+        }
+        return plot;
+    }
+}
