@@ -62,7 +62,7 @@ public final class DeepTrainer {
     public double[] freePhase(double[] x) {
         double[] s = graph.initialState(x);
         for (int m = 0; m < settings.freeSteps(); m++) {
-            graph.step(s, settings.dt(), 0, null);
+            graph.step(s, settings.dt());
         }
         return s;
     }
@@ -92,14 +92,36 @@ public final class DeepTrainer {
 
     /** Free phase, nudged phase, weight update (with the l1 penalty). */
     public void train(Example e) {
+        Update u = update(graph, settings, freePhase(e.x()), DirectedGraph.squaredError(e.y()));
         int n = graph.neurons;
-        double[] s = freePhase(e.x());
+        double scale = settings.learningRate();
+        for (int j = graph.inputs; j < n; j++) {
+            graph.bias[j] += scale * u.bias()[j];
+            for (int i = 0; i < n; i++) {
+                if (graph.mask[i][j]) {
+                    double v = graph.w[i][j] + scale * u.weights()[i][j];
+                    graph.w[i][j] = v - settings.learningRate() * settings.l1() * Math.signum(v);
+                }
+            }
+        }
+    }
+
+    /** The direction of the learning rule for one example: ΔW/η and Δb/η. */
+    public record Update(double[][] weights, double[] bias) {
+    }
+
+    /**
+     * Runs the nudged phase from the free state {@code s} (modified) with the cost gradient and returns the rule's
+     * update divided by η: eq. 2 accumulated along the trajectory, or the asymmetric-EP contrast.
+     */
+    public static Update update(DirectedGraph graph, Settings settings, double[] s, DirectedGraph.OutputGradient cost) {
+        int n = graph.neurons;
         double[] free = s.clone();
         double[][] dw = new double[n][n];
         double[] db = new double[n];
         double[] previous = s.clone();
         for (int m = 0; m < settings.nudgedSteps(); m++) {
-            graph.step(s, settings.dt(), settings.beta(), e.y());
+            graph.step(s, settings.dt(), settings.beta(), cost);
             if (settings.rule() == Rule.DEEP) {
                 for (int j = graph.inputs; j < n; j++) {
                     double change = s[j] - previous[j];
@@ -111,7 +133,7 @@ public final class DeepTrainer {
             }
             System.arraycopy(s, 0, previous, 0, n);
         }
-        double scale = settings.learningRate() / settings.beta();
+        double scale = 1.0 / settings.beta();
         if (settings.rule() == Rule.DEEP) {
             scale /= settings.nudgedSteps();
         } else {
@@ -123,15 +145,13 @@ public final class DeepTrainer {
                 }
             }
         }
-        for (int j = graph.inputs; j < n; j++) {
-            graph.bias[j] += scale * db[j];
+        for (int j = 0; j < n; j++) {
+            db[j] *= scale;
             for (int i = 0; i < n; i++) {
-                if (graph.mask[i][j]) {
-                    double v = graph.w[i][j] + scale * dw[i][j];
-                    graph.w[i][j] = v - settings.learningRate() * settings.l1() * Math.signum(v);
-                }
+                dw[i][j] = graph.mask[i][j] ? dw[i][j] * scale : 0;
             }
         }
+        return new Update(dw, db);
     }
 
     /** Eq. 3: Boltzmann removal of weak connections into each neuron. */

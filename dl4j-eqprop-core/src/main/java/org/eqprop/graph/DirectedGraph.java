@@ -49,6 +49,37 @@ public final class DirectedGraph {
         }
     }
 
+    /**
+     * A graph over given weights w[i][j] (i → j), biases and mask (copied), e.g. from a DL4J layer's parameters.
+     */
+    public DirectedGraph(double[][] weights, double[] biases, boolean[][] mask, int inputs, int outputs) {
+        this(weights.length, inputs, outputs, 0, 0);
+        for (int i = 0; i < neurons; i++) {
+            for (int j = 0; j < neurons; j++) {
+                this.mask[i][j] = i != j && mask[i][j];
+                this.w[i][j] = this.mask[i][j] ? weights[i][j] : 0;
+            }
+            this.bias[i] = i < inputs ? 0 : biases[i];
+        }
+    }
+
+    /** The cost's gradient ∂C/∂s_out at the current outputs (recomputed at every nudged step, or held). */
+    @FunctionalInterface
+    public interface OutputGradient {
+        double[] at(double[] outputs);
+    }
+
+    /** The squared error C = ½‖s_out − y‖²: ∂C/∂s_out = s_out − y. */
+    public static OutputGradient squaredError(double[] y) {
+        return out -> {
+            double[] g = new double[out.length];
+            for (int k = 0; k < out.length; k++) {
+                g[k] = out[k] - y[k];
+            }
+            return g;
+        };
+    }
+
     public int neurons() {
         return neurons;
     }
@@ -120,8 +151,14 @@ public final class DirectedGraph {
         return s;
     }
 
-    /** ṡ of eq. 1 at state s (zero for the clamped inputs); y may be null when β = 0. */
-    public double[] velocity(double[] s, double beta, double[] y) {
+    /** ṡ of eq. 1 at state s in the free phase (zero for the clamped inputs). */
+    public double[] velocity(double[] s) {
+        return velocity(s, 0, null);
+    }
+
+    /** ṡ of eq. 1 at state s with the nudging force −β ∂C/∂s_out of the given cost gradient. */
+    public double[] velocity(double[] s, double beta, OutputGradient cost) {
+        double[] grad = beta == 0 || cost == null ? null : cost.at(output(s));
         double[] v = new double[neurons];
         for (int j = inputs; j < neurons; j++) {
             double in = bias[j];
@@ -131,16 +168,21 @@ public final class DirectedGraph {
                 out += w[j][i];
             }
             v[j] = in - s[j] * out;
-            if (beta != 0 && isOutput(j)) {
-                v[j] -= beta * (s[j] - y[j - (neurons - outputs)]);
+            if (grad != null && isOutput(j)) {
+                v[j] -= beta * grad[j - (neurons - outputs)];
             }
         }
         return v;
     }
 
-    /** One step s ← clip(s + dt ṡ, 0, 1), in place; returns max |Δs|. */
-    public double step(double[] s, double dt, double beta, double[] y) {
-        double[] v = velocity(s, beta, y);
+    /** One free step s ← clip(s + dt ṡ, 0, 1), in place; returns max |Δs|. */
+    public double step(double[] s, double dt) {
+        return step(s, dt, 0, null);
+    }
+
+    /** One nudged step, with the force −β ∂C/∂s_out of the cost gradient. */
+    public double step(double[] s, double dt, double beta, OutputGradient cost) {
+        double[] v = velocity(s, beta, cost);
         double residual = 0;
         for (int j = inputs; j < neurons; j++) {
             double next = Math.min(1, Math.max(0, s[j] + dt * v[j]));

@@ -54,7 +54,7 @@ class DirectedGraphTest {
         for (int j = 0; j < 7; j++) {
             s[j] = 0.3 + 0.4 * r.nextDouble();
         }
-        double[] v = g.velocity(s, 0, null);
+        double[] v = g.velocity(s);
         double total = 0;
         for (double x : v) {
             total += x;
@@ -62,12 +62,12 @@ class DirectedGraphTest {
         assertEquals(0.0, total, 1e-12);
         double before = java.util.Arrays.stream(s).sum();
         for (int m = 0; m < 20; m++) {
-            g.step(s, 0.01, 0, null); // small steps: no state reaches a clip bound
+            g.step(s, 0.01); // small steps: no state reaches a clip bound
         }
         assertEquals(before, java.util.Arrays.stream(s).sum(), 1e-12);
         // biases break it
         g.setBias(2, 0.1);
-        double with = java.util.Arrays.stream(g.velocity(s, 0, null)).sum();
+        double with = java.util.Arrays.stream(g.velocity(s)).sum();
         assertEquals(0.1, with, 1e-12);
     }
 
@@ -85,7 +85,7 @@ class DirectedGraphTest {
         double[] s = g.initialState(new double[]{0.7, 0.2});
         double residual = 1;
         for (int m = 0; m < 2000 && residual > 1e-12; m++) {
-            residual = g.step(s, 0.1, 0, null);
+            residual = g.step(s, 0.1);
         }
         assertTrue(residual <= 1e-12, "residual " + residual);
         // a neuron whose out-flow is weaker than its free in-flow fails the condition and is reported
