@@ -154,10 +154,11 @@ public final class DeepTrainer {
         return new Update(dw, db);
     }
 
-    /** Eq. 3: Boltzmann removal of weak connections into each neuron. */
+    /** Eq. 3: Boltzmann removal of weak connections into each neuron (the inputs included). */
     private void prune() {
         int n = graph.neurons;
-        for (int j = graph.inputs; j < n; j++) {
+        // connections into the clamped inputs count too: they carry the senders' out-flow (−s_i Σ_j W_ij)
+        for (int j = 0; j < n; j++) {
             double z = 0;
             for (int i = 0; i < n; i++) {
                 if (graph.mask[i][j]) {
