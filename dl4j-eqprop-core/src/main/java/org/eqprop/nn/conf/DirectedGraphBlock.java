@@ -14,7 +14,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Collection;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Configuration of a DirEcted Equilibrium Propagation layer (Farinha et al. 2020): a complete directed graph of
@@ -74,14 +73,8 @@ public class DirectedGraphBlock extends FeedForwardLayer {
                                                        Collection<TrainingListener> listeners, int layerIndex,
                                                        INDArray paramsView, boolean initializeParams,
                                                        DataType networkDataType) {
-        DirectedGraphLayer layer = new DirectedGraphLayer(conf, networkDataType);
-        layer.setListeners(listeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(paramsView);
-        Map<String, INDArray> table = initializer().init(conf, paramsView, initializeParams);
-        layer.setParamTable(table);
-        layer.setConf(conf);
-        return layer;
+        return LayerWiring.wire(new DirectedGraphLayer(conf, networkDataType), conf, initializer(), listeners,
+                layerIndex, paramsView, initializeParams);
     }
 
     @Override

@@ -24,7 +24,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Configuration of a block of relaxing fully connected layers trained by Equilibrium Propagation: the input
@@ -334,14 +333,8 @@ public class EqPropBlock extends FeedForwardLayer {
                                                        INDArray layerParamsView, boolean initializeParams,
                                                        DataType networkDataType) {
         LayerValidation.assertNInNOutSet("EqPropBlock", getLayerName(), layerIndex, getNIn(), getNOut());
-        EqPropBlockLayer ret = new EqPropBlockLayer(conf, networkDataType);
-        ret.setListeners(trainingListeners);
-        ret.setIndex(layerIndex);
-        ret.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        ret.setParamTable(paramTable);
-        ret.setConf(conf);
-        return ret;
+        return LayerWiring.wire(new EqPropBlockLayer(conf, networkDataType), conf, initializer(), trainingListeners,
+                layerIndex, layerParamsView, initializeParams);
     }
 
     @Override
