@@ -20,26 +20,42 @@ public final class DeepTrainer {
     /** The learning rule. */
     public enum Rule { DEEP, ASYMMETRIC_EP }
 
-    /** Hyperparameters; {@code pruneThreshold} 0 turns pruning off. */
+    /**
+     * Hyperparameters. Sparsity (the l1 penalty and pruning below {@code pruneThreshold}; 0 turns pruning off) acts in
+     * the epochs [pruneFromEpoch, pruneUntilEpoch): the graph first learns the task with every connection, then is
+     * thinned, then fine-tunes what is left without the penalty (with the clipped dynamics a solved gate has no error
+     * left to hold its needed weights up against an l1 penalty that never stops).
+     */
     public record Settings(double dt, int freeSteps, int nudgedSteps, double beta, double learningRate, Rule rule,
-                           double l1, double pruneThreshold, double temperature, int pruneFromEpoch) {
+                           double l1, double pruneThreshold, double temperature, int pruneFromEpoch,
+                           int pruneUntilEpoch, double pruneBelowError) {
 
         public Settings {
             if (!(dt > 0) || freeSteps < 1 || nudgedSteps < 1 || !(beta > 0) || !(learningRate > 0) || l1 < 0
-                    || pruneThreshold < 0 || !(temperature > 0) || pruneFromEpoch < 0) {
+                    || pruneThreshold < 0 || !(temperature > 0) || pruneFromEpoch < 0
+                    || pruneUntilEpoch < pruneFromEpoch || !(pruneBelowError >= 0)) {
                 throw new IllegalArgumentException("invalid DEEP settings: " + this);
             }
         }
 
         /** The paper's logic-gate settings without sparsity (dt 0.1, M_0 200, M_β 40, β 1, η 0.2). */
         public static Settings logicGates(Rule rule) {
-            return new Settings(0.1, 200, 40, 1.0, 0.2, rule, 0, 0, 1, 0);
+            return new Settings(0.1, 200, 40, 1.0, 0.2, rule, 0, 0, 1, 0, 0, 0);
         }
 
-        /** The same with sparsity: l1, and Boltzmann pruning below λ at temperature T from an epoch on. */
-        public Settings withSparsity(double l1, double threshold, double temperature, int fromEpoch) {
+        /**
+         * The same with sparsity: l1, and Boltzmann pruning below λ at temperature T in the epochs [from, until),
+         * only after epochs that end with the training MSE below {@code belowError} (0: after every epoch), so that
+         * the graph recovers from one removal before the next.
+         */
+        public Settings withSparsity(double l1, double threshold, double temperature, int fromEpoch, int untilEpoch,
+                                     double belowError) {
             return new Settings(dt, freeSteps, nudgedSteps, beta, learningRate, rule, l1, threshold, temperature,
-                    fromEpoch);
+                    fromEpoch, untilEpoch, belowError);
+        }
+
+        boolean thinning(int epoch) {
+            return epoch >= pruneFromEpoch && epoch < pruneUntilEpoch;
         }
     }
 
@@ -84,10 +100,11 @@ public final class DeepTrainer {
         for (Example e : data) {
             train(e);
         }
-        epochs++;
-        if (settings.pruneThreshold() > 0 && epochs > settings.pruneFromEpoch()) {
+        if (settings.pruneThreshold() > 0 && settings.thinning(epochs)
+                && (settings.pruneBelowError() == 0 || meanSquaredError(data) < settings.pruneBelowError())) {
             prune();
         }
+        epochs++;
     }
 
     /** Free phase, nudged phase, weight update (with the l1 penalty). */
@@ -95,12 +112,16 @@ public final class DeepTrainer {
         Update u = update(graph, settings, freePhase(e.x()), DirectedGraph.squaredError(e.y()));
         int n = graph.neurons;
         double scale = settings.learningRate();
+        double shrink = settings.thinning(epochs) ? settings.learningRate() * settings.l1() : 0;
         for (int j = graph.inputs; j < n; j++) {
-            graph.bias[j] += scale * u.bias()[j];
+            if (graph.biasMask[j]) {
+                double v = graph.bias[j] + scale * u.bias()[j];
+                graph.bias[j] = v - shrink * Math.signum(v);
+            }
             for (int i = 0; i < n; i++) {
                 if (graph.mask[i][j]) {
                     double v = graph.w[i][j] + scale * u.weights()[i][j];
-                    graph.w[i][j] = v - settings.learningRate() * settings.l1() * Math.signum(v);
+                    graph.w[i][j] = v - shrink * Math.signum(v);
                 }
             }
         }
@@ -146,7 +167,7 @@ public final class DeepTrainer {
             }
         }
         for (int j = 0; j < n; j++) {
-            db[j] *= scale;
+            db[j] = graph.biasMask[j] ? db[j] * scale : 0;
             for (int i = 0; i < n; i++) {
                 dw[i][j] = graph.mask[i][j] ? dw[i][j] * scale : 0;
             }
@@ -154,23 +175,39 @@ public final class DeepTrainer {
         return new Update(dw, db);
     }
 
-    /** Eq. 3: Boltzmann removal of weak connections into each neuron (the inputs included). */
+    /**
+     * Eq. 3: Boltzmann removal of weak connections into each neuron, its bias (a weight from a unit at 1) among them;
+     * connections into the inputs too (they carry their senders' out-flow).
+     */
     private void prune() {
         int n = graph.neurons;
-        // connections into the clamped inputs count too: they carry the senders' out-flow (−s_i Σ_j W_ij)
+        double t = settings.temperature();
         for (int j = 0; j < n; j++) {
-            double z = 0;
+            double z = graph.biasMask[j] ? Math.exp(-Math.abs(graph.bias[j]) / t) : 0;
             for (int i = 0; i < n; i++) {
                 if (graph.mask[i][j]) {
-                    z += Math.exp(-Math.abs(graph.w[i][j]) / settings.temperature());
+                    z += Math.exp(-Math.abs(graph.w[i][j]) / t);
                 }
             }
             for (int i = 0; i < n; i++) {
-                if (graph.mask[i][j] && Math.abs(graph.w[i][j]) < settings.pruneThreshold()
-                        && random.nextDouble() < Math.exp(-Math.abs(graph.w[i][j]) / settings.temperature()) / z) {
+                if (graph.mask[i][j] && removable(graph.w[i][j], z)) {
                     graph.removeConnection(i, j);
                 }
             }
+            if (graph.biasMask[j] && removable(graph.bias[j], z)) {
+                graph.removeBias(j);
+            }
         }
+    }
+
+    private boolean removable(double weight, double z) {
+        double a = Math.abs(weight);
+        return a < threshold() && random.nextDouble() < Math.exp(-a / settings.temperature()) / z;
+    }
+
+    /** λ ramps up linearly over the first half of the pruning window, then stays at {@code pruneThreshold}. */
+    double threshold() {
+        double half = Math.max(1, (settings.pruneUntilEpoch() - settings.pruneFromEpoch()) / 2.0);
+        return settings.pruneThreshold() * Math.min(1, (epochs - settings.pruneFromEpoch() + 1) / half);
     }
 }

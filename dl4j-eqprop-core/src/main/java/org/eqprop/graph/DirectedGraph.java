@@ -12,7 +12,12 @@ import java.util.Random;
  *   ṡ_j = Σ_i W_ij s_i + b_j − s_j Σ_i W_ji − β ∂C/∂s_j · 1[j output],   C = ½ Σ_{j output} (s_j − y_j)².
  * </pre>
  * Each neuron receives its in-flow Σ_i W_ij s_i and sends out s_j times its out-weights, so that without inputs or
- * biases the total Σ_j ṡ_j is zero (Proposition 1). Plain double arrays: these graphs are small.
+ * biases the total Σ_j ṡ_j is zero (Proposition 1). The clamped inputs absorb what flows into them: a connection
+ * j → input is part of j's out-flow, the sink that lets the stability condition of Proposition 2 hold (without any,
+ * Σ_j of the margins is ≤ 0 and some neuron must fail it); graphs whose inputs only send can be built too. A bias is
+ * a connection from a neuron fixed at 1 and can be removed like the others: the complete graph of N neurons, P of
+ * them inputs, has N(N − 1) weights (or (N − P)(N − 1) when inputs only send) and N − P biases. Plain double
+ * arrays: these graphs are small.
  */
 public final class DirectedGraph {
 
@@ -24,12 +29,20 @@ public final class DirectedGraph {
     final double[] bias;
     /** mask[i][j]: whether the connection i → j exists (pruned connections never come back). */
     final boolean[][] mask;
+    /** biasMask[j]: whether neuron j still has its bias connection. */
+    final boolean[] biasMask;
+    private final long possible;
 
     /**
      * A complete directed graph with weights drawn uniformly from [−initScale, initScale) and zero biases (signed
      * weights: the logic gates need inhibition to learn XOR).
      */
     public DirectedGraph(int neurons, int inputs, int outputs, double initScale, long seed) {
+        this(neurons, inputs, outputs, initScale, seed, true);
+    }
+
+    /** The same; {@code inputsReceive} false leaves out the connections into the inputs. */
+    public DirectedGraph(int neurons, int inputs, int outputs, double initScale, long seed, boolean inputsReceive) {
         if (inputs < 0 || outputs < 1 || inputs + outputs > neurons) {
             throw new IllegalArgumentException("need inputs + outputs <= neurons, outputs >= 1; got " + neurons
                     + " neurons, " + inputs + " inputs, " + outputs + " outputs");
@@ -40,26 +53,32 @@ public final class DirectedGraph {
         this.w = new double[neurons][neurons];
         this.bias = new double[neurons];
         this.mask = new boolean[neurons][neurons];
+        this.biasMask = new boolean[neurons];
         Random r = new Random(seed);
         for (int i = 0; i < neurons; i++) {
+            biasMask[i] = i >= inputs;
             for (int j = 0; j < neurons; j++) {
-                mask[i][j] = i != j;
+                mask[i][j] = i != j && (inputsReceive || j >= inputs);
                 w[i][j] = mask[i][j] ? initScale * (2 * r.nextDouble() - 1) : 0;
             }
         }
+        this.possible = connections();
     }
 
     /**
-     * A graph over given weights w[i][j] (i → j), biases and mask (copied), e.g. from a DL4J layer's parameters.
+     * A graph over given weights w[i][j] (i → j) and biases with the connections that exist (copied), e.g. from a
+     * DL4J layer's parameters; {@code biasMask} null keeps every bias.
      */
-    public DirectedGraph(double[][] weights, double[] biases, boolean[][] mask, int inputs, int outputs) {
-        this(weights.length, inputs, outputs, 0, 0);
+    public DirectedGraph(double[][] weights, double[] biases, boolean[][] mask, boolean[] biasMask, int inputs,
+                         int outputs) {
+        this(weights.length, inputs, outputs, 0, 0, true);
         for (int i = 0; i < neurons; i++) {
             for (int j = 0; j < neurons; j++) {
-                this.mask[i][j] = i != j && mask[i][j];
+                this.mask[i][j] &= mask[i][j];
                 this.w[i][j] = this.mask[i][j] ? weights[i][j] : 0;
             }
-            this.bias[i] = i < inputs ? 0 : biases[i];
+            this.biasMask[i] &= biasMask == null || biasMask[i];
+            this.bias[i] = this.biasMask[i] ? biases[i] : 0;
         }
     }
 
@@ -108,8 +127,8 @@ public final class DirectedGraph {
     }
 
     public void setBias(int neuron, double value) {
-        if (neuron < inputs) {
-            throw new IllegalArgumentException("inputs have no bias");
+        if (!biasMask[neuron]) {
+            throw new IllegalArgumentException("neuron " + neuron + " has no bias (an input, or removed)");
         }
         bias[neuron] = value;
     }
@@ -120,21 +139,40 @@ public final class DirectedGraph {
         w[from][to] = 0;
     }
 
+    /** Removes the bias of neuron j for good. */
+    public void removeBias(int neuron) {
+        biasMask[neuron] = false;
+        bias[neuron] = 0;
+    }
+
     public boolean connected(int from, int to) {
         return mask[from][to];
     }
 
-    /** Fraction of the complete graph's N(N−1) connections that were removed. */
-    public double sparsity() {
+    public boolean hasBias(int neuron) {
+        return biasMask[neuron];
+    }
+
+    /** The connections (weights and biases) this graph started with, before any removal. */
+    public long possibleConnections() {
+        return possible;
+    }
+
+    /** The connections (weights and biases) that remain. */
+    public long connections() {
         long present = 0;
-        for (int i = 0; i < neurons; i++) {
-            for (int j = 0; j < neurons; j++) {
-                if (mask[i][j]) {
-                    present++;
-                }
+        for (int j = 0; j < neurons; j++) {
+            present += biasMask[j] ? 1 : 0;
+            for (int i = 0; i < neurons; i++) {
+                present += mask[i][j] ? 1 : 0;
             }
         }
-        return 1.0 - (double) present / ((long) neurons * (neurons - 1));
+        return present;
+    }
+
+    /** Fraction of the complete graph's connections (weights and biases) that were removed. */
+    public double sparsity() {
+        return 1.0 - (double) connections() / possibleConnections();
     }
 
     boolean isOutput(int j) {

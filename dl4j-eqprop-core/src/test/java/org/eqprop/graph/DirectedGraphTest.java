@@ -107,6 +107,24 @@ class DirectedGraphTest {
         assertTrue(xorBaseline < xor, "asymmetric EP " + xorBaseline + " vs DEEP " + xor);
     }
 
+    /** Sparsity (eq. 3 with l1): OR is still learned by graphs thinned to a small fraction of their connections. */
+    @Test
+    void sparseGraphsStillComputeOr() {
+        DeepTrainer.Settings settings = DeepTrainer.Settings.logicGates(DeepTrainer.Rule.DEEP)
+                .withSparsity(3e-4, 0.03, 0.5, 500, 4000, 0.01);
+        for (int run = 0; run < 3; run++) {
+            DirectedGraph g = new DirectedGraph(8, 2, 1, 0.01, run);
+            DeepTrainer t = new DeepTrainer(g, settings, run);
+            for (int e = 0; e < 5000; e++) {
+                t.epoch(gate("or"));
+            }
+            double mse = t.meanSquaredError(gate("or"));
+            System.out.printf("sparse OR run %d: MSE %.2e, sparsity %.1f%%%n", run, mse, 100 * g.sparsity());
+            assertTrue(mse < 0.01, "run " + run + ": MSE " + mse);
+            assertTrue(g.sparsity() > 0.75, "run " + run + ": sparsity " + g.sparsity());
+        }
+    }
+
     @Test
     void prunedConnectionsStayRemovedAndCountInTheSparsity() {
         DirectedGraph g = new DirectedGraph(5, 1, 1, 0.3, 2);
@@ -114,18 +132,24 @@ class DirectedGraphTest {
         g.removeConnection(1, 2);
         assertFalse(g.connected(1, 2));
         assertEquals(0.0, g.weight(1, 2), 0);
-        assertEquals(1.0 / 20, g.sparsity(), 1e-12);
+        assertEquals(24, g.possibleConnections()); // 5·4 weights and 4 biases
+        assertEquals(1.0 / 24, g.sparsity(), 1e-12);
+        g.removeBias(3);
+        assertFalse(g.hasBias(3));
+        assertEquals(2.0 / 24, g.sparsity(), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> g.setBias(3, 0.5));
+        assertEquals(4 * 4 + 4, new DirectedGraph(5, 1, 1, 0.3, 2, false).possibleConnections());
         assertThrows(IllegalArgumentException.class, () -> g.setWeight(1, 2, 0.5));
         // Boltzmann pruning below λ removes only weak connections into the free neurons
         DeepTrainer t = new DeepTrainer(g, DeepTrainer.Settings.logicGates(DeepTrainer.Rule.DEEP)
-                .withSparsity(0, 0.2, 0.05, 0), 1);
+                .withSparsity(0, 0.2, 0.05, 0, 50, 0), 1);
         List<DeepTrainer.Example> data = List.of(new DeepTrainer.Example(new double[]{1}, new double[]{1}));
         for (int e = 0; e < 50; e++) {
             t.epoch(data);
         }
-        assertTrue(g.sparsity() > 1.0 / 20, "sparsity " + g.sparsity());
+        assertTrue(g.sparsity() > 2.0 / 24, "sparsity " + g.sparsity());
         for (int i = 0; i < 5; i++) {
-            for (int j = 1; j < 5; j++) {
+            for (int j = 0; j < 5; j++) {
                 if (i != j && !g.connected(i, j)) {
                     assertEquals(0.0, g.weight(i, j), 0);
                 }
@@ -133,6 +157,8 @@ class DirectedGraphTest {
         }
         assertThrows(IllegalArgumentException.class, () -> new DirectedGraph(3, 2, 2, 0.1, 1));
         assertThrows(IllegalArgumentException.class, () -> new DeepTrainer.Settings(0, 1, 1, 1, 1,
-                DeepTrainer.Rule.DEEP, 0, 0, 1, 0));
+                DeepTrainer.Rule.DEEP, 0, 0, 1, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> DeepTrainer.Settings.logicGates(DeepTrainer.Rule.DEEP)
+                .withSparsity(1e-4, 0.03, 0.5, 100, 50, 0));
     }
 }

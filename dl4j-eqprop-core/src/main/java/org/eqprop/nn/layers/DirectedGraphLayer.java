@@ -43,7 +43,7 @@ public class DirectedGraphLayer extends BaseLayer<DirectedGraphBlock> {
                 mask[i][j] = i != j;
             }
         }
-        return new DirectedGraph(w, b, mask, (int) c.getNIn(), (int) c.getNOut());
+        return new DirectedGraph(w, b, mask, null, (int) c.getNIn(), (int) c.getNOut());
     }
 
     @Override

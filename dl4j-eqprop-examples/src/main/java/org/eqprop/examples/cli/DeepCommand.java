@@ -32,8 +32,14 @@ final class DeepCommand {
         }
         int hidden = a.integer("hidden", 5, 0);
         int runs = a.integer("runs", 10, 1);
-        int epochs = a.integer("epochs", 2000, 1);
         boolean sparsity = a.flag("sparsity");
+        int epochs = a.integer("epochs", sparsity ? 5000 : 2000, 1);
+        // with sparsity the graph starts nearly empty (±0.01): learning then grows the few connections the gate needs
+        double initScale = a.optionalDouble("init-scale") == null ? (sparsity ? 0.01 : 0.3)
+                : a.optionalDouble("init-scale");
+        if (!(initScale >= 0)) {
+            throw new Args.UsageException("--init-scale must be >= 0, got " + initScale);
+        }
         String ruleName = a.string("rule", "deep");
         DeepTrainer.Rule rule = switch (ruleName) {
             case "deep" -> DeepTrainer.Rule.DEEP;
@@ -41,7 +47,7 @@ final class DeepCommand {
             default -> throw new Args.UsageException("--rule must be deep or asymmetric-ep, got " + ruleName);
         };
         double l1 = a.optionalDouble("l1") == null ? 3e-4 : a.optionalDouble("l1");
-        double threshold = a.optionalDouble("prune-threshold") == null ? 0.02 : a.optionalDouble("prune-threshold");
+        double threshold = a.optionalDouble("prune-threshold") == null ? 0.03 : a.optionalDouble("prune-threshold");
         double temperature = a.optionalDouble("temperature") == null ? 0.5 : a.optionalDouble("temperature");
         long seed = a.longValue("seed", 0);
         Path outDir = a.path("out") == null ? Paths.get("runs", "deep-" + task) : a.path("out");
@@ -49,7 +55,9 @@ final class DeepCommand {
 
         DeepTrainer.Settings settings = DeepTrainer.Settings.logicGates(rule);
         if (sparsity) {
-            settings = settings.withSparsity(l1, threshold, temperature, epochs / 3);
+            // thin from epoch E/10 to 4E/5 (λ ramping up over the first half), pruning only after epochs that end
+            // with the gate solved (MSE < 0.01); the last fifth fine-tunes the remaining graph without the penalty
+            settings = settings.withSparsity(l1, threshold, temperature, epochs / 10, 4 * epochs / 5, 0.01);
         }
         List<DeepTrainer.Example> data = gate(task);
         double[][] curves = new double[runs][epochs];
@@ -57,7 +65,7 @@ final class DeepCommand {
         double sparse = 0;
         DirectedGraph first = null;
         for (int r = 0; r < runs; r++) {
-            DirectedGraph g = new DirectedGraph(hidden + 3, 2, 1, 0.3, seed + r);
+            DirectedGraph g = new DirectedGraph(hidden + 3, 2, 1, initScale, seed + r);
             DeepTrainer t = new DeepTrainer(g, settings, seed + r);
             for (int e = 0; e < epochs; e++) {
                 t.epoch(data);
@@ -78,7 +86,7 @@ final class DeepCommand {
         out.printf(Locale.ROOT, "%s: %d of %d runs solved (final MSE < 0.01), mean sparsity %.1f%%%n",
                 task.toUpperCase(Locale.ROOT), solved, runs, 100 * sparse);
         return new Json().put("command", "deep").put("task", task).put("rule", ruleName).put("runs", runs)
-                .put("hidden", hidden).put("epochs", epochs).put("solved", solved).put("sparsity", sparse)
+                .put("hidden", hidden).put("epochs", epochs).put("init_scale", initScale).put("solved", solved).put("sparsity", sparse)
                 .put("mse_png", curvePng.toString()).put("graph_png", graphPng.toString());
     }
 
