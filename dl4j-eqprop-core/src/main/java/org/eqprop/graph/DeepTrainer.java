@@ -20,42 +20,61 @@ public final class DeepTrainer {
     /** The learning rule. */
     public enum Rule { DEEP, ASYMMETRIC_EP }
 
-    /**
-     * Hyperparameters. Sparsity (the l1 penalty and pruning below {@code pruneThreshold}; 0 turns pruning off) acts in
-     * the epochs [pruneFromEpoch, pruneUntilEpoch): the graph first learns the task with every connection, then is
-     * thinned, then fine-tunes what is left without the penalty (with the clipped dynamics a solved gate has no error
-     * left to hold its needed weights up against an l1 penalty that never stops).
-     */
+    /** Hyperparameters of the relaxation and the rule; {@link Sparsity#NONE} trains the complete graph as it is. */
     public record Settings(double dt, int freeSteps, int nudgedSteps, double beta, double learningRate, Rule rule,
-                           double l1, double pruneThreshold, double temperature, int pruneFromEpoch,
-                           int pruneUntilEpoch, double pruneBelowError) {
+                           Sparsity sparsity) {
 
         public Settings {
-            if (!(dt > 0) || freeSteps < 1 || nudgedSteps < 1 || !(beta > 0) || !(learningRate > 0) || l1 < 0
-                    || pruneThreshold < 0 || !(temperature > 0) || pruneFromEpoch < 0
-                    || pruneUntilEpoch < pruneFromEpoch || !(pruneBelowError >= 0)) {
+            if (!(dt > 0) || freeSteps < 1 || nudgedSteps < 1 || !(beta > 0) || !(learningRate > 0)
+                    || sparsity == null) {
                 throw new IllegalArgumentException("invalid DEEP settings: " + this);
             }
         }
 
         /** The paper's logic-gate settings without sparsity (dt 0.1, M_0 200, M_β 40, β 1, η 0.2). */
         public static Settings logicGates(Rule rule) {
-            return new Settings(0.1, 200, 40, 1.0, 0.2, rule, 0, 0, 1, 0, 0, 0);
+            return new Settings(0.1, 200, 40, 1.0, 0.2, rule, Sparsity.NONE);
         }
 
-        /**
-         * The same with sparsity: l1, and Boltzmann pruning below λ at temperature T in the epochs [from, until),
-         * only after epochs that end with the training MSE below {@code belowError} (0: after every epoch), so that
-         * the graph recovers from one removal before the next.
-         */
-        public Settings withSparsity(double l1, double threshold, double temperature, int fromEpoch, int untilEpoch,
-                                     double belowError) {
-            return new Settings(dt, freeSteps, nudgedSteps, beta, learningRate, rule, l1, threshold, temperature,
-                    fromEpoch, untilEpoch, belowError);
+        public Settings withSparsity(Sparsity s) {
+            return new Settings(dt, freeSteps, nudgedSteps, beta, learningRate, rule, s);
+        }
+
+        public Settings withLearningRate(double eta) {
+            return new Settings(dt, freeSteps, nudgedSteps, beta, eta, rule, sparsity);
+        }
+    }
+
+    /**
+     * Sparsity (eq. 3 with an l1 penalty), acting in the epochs [fromEpoch, untilEpoch): the graph first learns the
+     * task with every connection, is then thinned, then fine-tunes what is left without the penalty (with clipped
+     * dynamics a solved gate has no error left to hold its needed weights up against an l1 penalty that never stops).
+     * The pruning threshold λ ramps up linearly over the first half of the window. With {@code solvedBelow} &gt; 0 a
+     * pruning round follows only epochs that end with the training MSE below it (so the graph recovers from one round
+     * before the next), and a drawn removal that would lift the MSE to {@code declineAbove} or more is declined this
+     * time (removals are for good, so each is checked first; the connection may be drawn again later).
+     */
+    public record Sparsity(double l1, double threshold, double temperature, int fromEpoch, int untilEpoch,
+                           double solvedBelow, double declineAbove) {
+
+        /** No penalty, no pruning. */
+        public static final Sparsity NONE = new Sparsity(0, 0, 1, 0, 0, 0, 0);
+
+        public Sparsity {
+            if (!(l1 >= 0) || !(threshold >= 0) || !(temperature > 0) || fromEpoch < 0 || untilEpoch < fromEpoch
+                    || !(solvedBelow >= 0) || !(declineAbove >= 0)) {
+                throw new IllegalArgumentException("invalid DEEP sparsity settings: " + this);
+            }
         }
 
         boolean thinning(int epoch) {
-            return epoch >= pruneFromEpoch && epoch < pruneUntilEpoch;
+            return epoch >= fromEpoch && epoch < untilEpoch;
+        }
+
+        /** λ at an epoch of the window. */
+        double threshold(int epoch) {
+            double half = Math.max(1, (untilEpoch - fromEpoch) / 2.0);
+            return threshold * Math.min(1, (epoch - fromEpoch + 1) / half);
         }
     }
 
@@ -100,9 +119,10 @@ public final class DeepTrainer {
         for (Example e : data) {
             train(e);
         }
-        if (settings.pruneThreshold() > 0 && settings.thinning(epochs)
-                && (settings.pruneBelowError() == 0 || meanSquaredError(data) < settings.pruneBelowError())) {
-            prune();
+        Sparsity sp = settings.sparsity();
+        if (sp.threshold() > 0 && sp.thinning(epochs)
+                && (sp.solvedBelow() == 0 || meanSquaredError(data) < sp.solvedBelow())) {
+            prune(data);
         }
         epochs++;
     }
@@ -112,7 +132,7 @@ public final class DeepTrainer {
         Update u = update(graph, settings, freePhase(e.x()), DirectedGraph.squaredError(e.y()));
         int n = graph.neurons;
         double scale = settings.learningRate();
-        double shrink = settings.thinning(epochs) ? settings.learningRate() * settings.l1() : 0;
+        double shrink = settings.sparsity().thinning(epochs) ? settings.learningRate() * settings.sparsity().l1() : 0;
         for (int j = graph.inputs; j < n; j++) {
             if (graph.biasMask[j]) {
                 double v = graph.bias[j] + scale * u.bias()[j];
@@ -177,11 +197,12 @@ public final class DeepTrainer {
 
     /**
      * Eq. 3: Boltzmann removal of weak connections into each neuron, its bias (a weight from a unit at 1) among them;
-     * connections into the inputs too (they carry their senders' out-flow).
+     * connections into the inputs too (they carry their senders' out-flow); removals checked as {@link Sparsity}
+     * says.
      */
-    private void prune() {
+    private void prune(List<Example> data) {
         int n = graph.neurons;
-        double t = settings.temperature();
+        double t = settings.sparsity().temperature();
         for (int j = 0; j < n; j++) {
             double z = graph.biasMask[j] ? Math.exp(-Math.abs(graph.bias[j]) / t) : 0;
             for (int i = 0; i < n; i++) {
@@ -191,23 +212,32 @@ public final class DeepTrainer {
             }
             for (int i = 0; i < n; i++) {
                 if (graph.mask[i][j] && removable(graph.w[i][j], z)) {
+                    double w = graph.w[i][j];
                     graph.removeConnection(i, j);
+                    if (breaks(data)) {
+                        graph.mask[i][j] = true;
+                        graph.w[i][j] = w;
+                    }
                 }
             }
             if (graph.biasMask[j] && removable(graph.bias[j], z)) {
+                double b = graph.bias[j];
                 graph.removeBias(j);
+                if (breaks(data)) {
+                    graph.biasMask[j] = true;
+                    graph.bias[j] = b;
+                }
             }
         }
     }
 
-    private boolean removable(double weight, double z) {
-        double a = Math.abs(weight);
-        return a < threshold() && random.nextDouble() < Math.exp(-a / settings.temperature()) / z;
+    private boolean breaks(List<Example> data) {
+        return settings.sparsity().declineAbove() > 0 && meanSquaredError(data) >= settings.sparsity().declineAbove();
     }
 
-    /** λ ramps up linearly over the first half of the pruning window, then stays at {@code pruneThreshold}. */
-    double threshold() {
-        double half = Math.max(1, (settings.pruneUntilEpoch() - settings.pruneFromEpoch()) / 2.0);
-        return settings.pruneThreshold() * Math.min(1, (epochs - settings.pruneFromEpoch() + 1) / half);
+    private boolean removable(double weight, double z) {
+        double a = Math.abs(weight);
+        Sparsity sp = settings.sparsity();
+        return a < sp.threshold(epochs) && random.nextDouble() < Math.exp(-a / sp.temperature()) / z;
     }
 }

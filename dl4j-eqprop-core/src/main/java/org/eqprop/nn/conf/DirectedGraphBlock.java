@@ -60,7 +60,7 @@ public class DirectedGraphBlock extends FeedForwardLayer {
             default -> throw new IllegalArgumentException("DirectedGraphBlock: rule must be deep or asymmetric-ep, "
                     + "got " + rule);
         };
-        return new DeepTrainer.Settings(dt, freeSteps, nudgedSteps, beta, 1.0, r, 0, 0, 1, 0, 0, 0);
+        return new DeepTrainer.Settings(dt, freeSteps, nudgedSteps, beta, 1.0, r, DeepTrainer.Sparsity.NONE);
     }
 
     /** N = inputs + hidden + outputs. */

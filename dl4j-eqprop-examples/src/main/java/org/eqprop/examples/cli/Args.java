@@ -87,6 +87,24 @@ final class Args {
         }
     }
 
+    /** A number &gt; 0, or {@code def} when absent. */
+    double positiveDouble(String name, double def) {
+        Double x = optionalDouble(name);
+        if (x != null && !(x > 0)) {
+            throw new UsageException("--" + name + " must be > 0, got " + x);
+        }
+        return x == null ? def : x;
+    }
+
+    /** A number &gt;= 0, or {@code def} when absent. */
+    double nonNegativeDouble(String name, double def) {
+        Double x = optionalDouble(name);
+        if (x != null && !(x >= 0)) {
+            throw new UsageException("--" + name + " must be >= 0, got " + x);
+        }
+        return x == null ? def : x;
+    }
+
     long longValue(String name, long def) {
         String v = string(name, null);
         try {
