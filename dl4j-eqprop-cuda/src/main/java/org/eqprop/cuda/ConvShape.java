@@ -14,9 +14,11 @@ public record ConvShape(int batch, int channels, int height, int width, int outC
                     + ", " + height + "x" + width + ", out " + outChannels + ", kernel " + kernel + ", stride "
                     + stride + ", padding " + padding + ", pool " + pool);
         }
-        if (outH() < 1 || outW() < 1 || outH() % pool != 0 || outW() % pool != 0) {
+        int oh = (height + 2 * padding - kernel) / stride + 1;
+        int ow = (width + 2 * padding - kernel) / stride + 1;
+        if (oh < 1 || ow < 1 || oh % pool != 0 || ow % pool != 0) {
             throw new IllegalArgumentException("a " + kernel + "x" + kernel + " kernel (stride " + stride
-                    + ", padding " + padding + ") on " + height + "x" + width + " gives " + outH() + "x" + outW()
+                    + ", padding " + padding + ") on " + height + "x" + width + " gives " + oh + "x" + ow
                     + ", which " + pool + "x" + pool + " pooling windows do not tile");
         }
     }
