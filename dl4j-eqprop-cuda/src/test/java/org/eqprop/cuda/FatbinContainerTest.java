@@ -3,7 +3,6 @@ package org.eqprop.cuda;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -51,23 +50,24 @@ class FatbinContainerTest {
         return entries;
     }
 
-    static boolean nvccPresent() {
-        if (new File("/usr/local/cuda/bin/nvcc").canExecute()) {
-            return true;
+    /** True when the build ran nvcc (build-info.properties, written by the build's cuda-native step). */
+    static boolean nvccUsed() {
+        byte[] info = CudaRuntime.resource("/org/eqprop/cuda/kernels/build-info.properties");
+        assertNotNull(info, "the build wrote no build-info.properties");
+        java.util.Properties p = new java.util.Properties();
+        try {
+            p.load(new java.io.ByteArrayInputStream(info));
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
         }
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (new File(dir, "nvcc").canExecute()) {
-                return true;
-            }
-        }
-        return false;
+        return !p.getProperty("nvcc", "").isBlank();
     }
 
     static byte[] resourceOrSkip(String path) {
         byte[] data = CudaRuntime.resource(path);
         if (data == null) {
             // without nvcc the build skips the kernels (and says so); with nvcc a missing fatbin is a build bug
-            assertFalse(nvccPresent(), "nvcc is present but the build packaged no " + path);
+            assertFalse(nvccUsed(), "nvcc ran but the build packaged no " + path);
             Assumptions.abort("built without nvcc: no " + path);
         }
         return data;
