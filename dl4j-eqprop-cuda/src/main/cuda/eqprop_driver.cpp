@@ -241,7 +241,7 @@ int cuda_dense_relax(const int* icfg, const float* fcfg, const float* weights, c
     int* dRes = call.out(residualBits, (size_t)phases * tiles, false);
     int* dSteps = call.out(steps, (size_t)phases * tiles, false);
     EqpDenseRelaxParams p = dense_params(icfg, fcfg, dW, dB, dX, dS, dY, dRw, dRb, dOut, dRes, dSteps);
-    size_t smem = sizeof(float) * (size_t)eqp_dense_shared_floats(p.total, p.classes, p.tile);
+    size_t smem = sizeof(float) * (size_t)eqp_dense_shared_floats(p.total, p.classes, p.tile, p.layers);
     return call.launch("eqp_dense_relax", dim3(tiles), smem, &p);
 }
 

@@ -25,7 +25,7 @@ int host_dense_relax(const int* icfg, const float* fcfg, const float* weights, c
     EqpDenseRelaxParams p = dense_params(icfg, fcfg, weights, biases, inputDrive, start, labels, readoutW, readoutB,
                                          out, residualBits, steps);
     int tiles = (p.batch + p.tile - 1) / p.tile;
-    size_t smem = sizeof(float) * (size_t)eqp_dense_shared_floats(p.total, p.classes, p.tile);
+    size_t smem = sizeof(float) * (size_t)eqp_dense_shared_floats(p.total, p.classes, p.tile, p.layers);
     eqp_host_launch(eqp_dense_relax, dim3(tiles), dim3(EQP_THREADS), smem, p);
     return 0;
 }

@@ -27,6 +27,8 @@ public final class CudaRelaxationEngine implements AcceleratedEngine {
 
     /** Shared memory a block may use without opting in on every CUDA GPU (48 KB). */
     private static final int SHARED_BYTES = 48 * 1024;
+    /** Threads per block (EQP_THREADS). */
+    private static final int THREADS = 256;
 
     private final CudaKernels kernels;
     private final int tile;
@@ -152,10 +154,16 @@ public final class CudaRelaxationEngine implements AcceleratedEngine {
         return out;
     }
 
-    /** Examples per block: the fixed tile, or enough blocks for every SM within 48 KB of shared memory. */
+    /**
+     * Examples per block: the fixed tile, or enough blocks for every SM, within 48 KB of shared memory per block
+     * (two state buffers, the readout logits and the drives' partial sums: dense_relax.cu, eqp_dense_shared_floats).
+     */
     int tileFor(DenseProblem p) {
-        int perExample = (2 * p.total() + p.classes()) * Float.BYTES;
-        int fits = Math.max(1, SHARED_BYTES / perExample);
+        int fits = (SHARED_BYTES / Float.BYTES - p.widths().length * THREADS) / perExampleFloats(p);
+        if (fits < 1) {
+            throw new IllegalArgumentException("one example's states (" + p.total() + " units) do not fit a thread "
+                    + "block's 48 KB of shared memory");
+        }
         if (tile > 0) {
             return Math.min(tile, Math.min(fits, p.batch()));
         }
@@ -163,13 +171,13 @@ public final class CudaRelaxationEngine implements AcceleratedEngine {
         return Math.max(1, Math.min(fits, Math.min(spread, p.batch())));
     }
 
+    private static int perExampleFloats(DenseProblem p) {
+        return 3 * p.total() + p.classes();
+    }
+
     private Equilibrium[] equilibria(EnergyChain chain, DenseProblem p, RelaxationControl free,
                                      RelaxationControl nudged) {
         int t = tileFor(p);
-        if ((2 * p.total() + p.classes()) * Float.BYTES > SHARED_BYTES) {
-            throw new IllegalArgumentException("one example's states (" + p.total() + " units) do not fit a thread "
-                    + "block's 48 KB of shared memory");
-        }
         CudaKernels.DenseResult r = kernels.denseRelax(p, t);
         int n = chain.depth();
         int batch = p.batch();

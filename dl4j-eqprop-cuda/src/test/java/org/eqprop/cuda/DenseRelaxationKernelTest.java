@@ -46,12 +46,17 @@ class DenseRelaxationKernelTest {
 
     private static void compare(StateActivation activation, Dynamics dynamics, String forceKind,
                                 RelaxationControl control, int tile, long seed) {
+        compare(WIDTHS, activation, dynamics, forceKind, control, tile, seed);
+    }
+
+    private static void compare(int[] widths, StateActivation activation, Dynamics dynamics, String forceKind,
+                                RelaxationControl control, int tile, long seed) {
         Random r = new Random(seed);
-        EnergyChain chain = TestChains.dense(r, IN, WIDTHS, activation, dynamics, 1.5);
+        EnergyChain chain = TestChains.dense(r, IN, widths, activation, dynamics, 1.5);
         INDArray x = TestChains.uniform(r, 0, 1, BATCH, IN);
         INDArray drive = chain.inputDrive(x);
         INDArray[] start = TestChains.randomStates(r, chain, BATCH);
-        int top = WIDTHS[WIDTHS.length - 1];
+        int top = widths[widths.length - 1];
         NudgingForce force;
         switch (forceKind) {
             case "squared":
@@ -75,7 +80,7 @@ class DenseRelaxationKernelTest {
         assertSame(expected, host.relax(chain, drive, start, force, beta, control), what);
         // and the definition itself (ND4J ops, one per layer and step)
         Equilibrium reference = ReferenceRelaxation.INSTANCE.relax(chain, drive, start, force, beta, control);
-        for (int k = 0; k < WIDTHS.length; k++) {
+        for (int k = 0; k < widths.length; k++) {
             assertTrue(TestChains.relativeError(expected.states()[k], reference.states()[k]) < TOLERANCE, what);
         }
     }
@@ -108,6 +113,18 @@ class DenseRelaxationKernelTest {
         // a tolerance stops each tile on its own residual, as the CPU engine's slices: one tile = the whole batch
         compare(hs, FixedPointDynamics.INSTANCE, "none", new RelaxationControl(200, 1e-4), BATCH, 12);
         compare(hs, FixedPointDynamics.INSTANCE, "squared", new RelaxationControl(3, 1e-9), BATCH, 13);
+    }
+
+    @Test
+    void narrowLayersSplitTheirSumsOverIdleThreads() {
+        // 6 output units over 150 hidden ones: 5 partial sums per drive (chunks of 30 terms), 3 with tile 13
+        int[] wide = {150, 6};
+        StateActivation hs = StateActivation.of("hard-sigmoid", 0);
+        compare(wide, hs, FixedPointDynamics.INSTANCE, "none", new RelaxationControl(20, 0), 1, 14);
+        compare(wide, hs, FixedPointDynamics.INSTANCE, "squared", new RelaxationControl(10, 0), 4, 15);
+        compare(wide, StateActivation.of("half-hard-sigmoid", 0), FixedPointDynamics.INSTANCE, "softmax",
+                new RelaxationControl(10, 0, true), 13, 16);
+        compare(new int[]{40, 90, 3}, hs, FixedPointDynamics.INSTANCE, "softmax", new RelaxationControl(15, 0), 2, 17);
     }
 
     @Test
