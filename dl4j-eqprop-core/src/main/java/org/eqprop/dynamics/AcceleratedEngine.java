@@ -13,6 +13,17 @@ public interface AcceleratedEngine extends RelaxationEngine {
     /** True when this engine can run the phase (its interactions, force and data type). */
     boolean supports(EnergyChain chain, NudgingForce force, DataType dataType);
 
+    /**
+     * Writes scale · (∂Φ/∂θ(a) − ∂Φ/∂θ(b)) into the gradient views, as {@link EnergyChain#writeContrastGradient}
+     * (thesis eq. 5.22), on the accelerator; returns false, writing nothing, when it does not handle this chain.
+     */
+    default boolean writeContrastGradient(EnergyChain chain, org.nd4j.linalg.api.ndarray.INDArray x,
+                                          org.nd4j.linalg.api.ndarray.INDArray[] a,
+                                          org.nd4j.linalg.api.ndarray.INDArray[] b, double scale,
+                                          org.nd4j.linalg.api.ndarray.INDArray[][] views) {
+        return false;
+    }
+
     /** Where the engines come from: a provider reports whether its device is usable and, if not, why. */
     interface Provider {
 

@@ -56,6 +56,34 @@ public final class CudaRelaxationEngine implements AcceleratedEngine {
                 || force instanceof HeldForce);
     }
 
+    /**
+     * The EqProp contrast on the kernels (contrast_grad.cu): for every dense layer k,
+     * dW_k = scale · Σ_e (a_{k−1} a_kᵀ − b_{k−1} b_kᵀ) with a_0 = b_0 = x, and db_k = scale · Σ_e (a_k − b_k).
+     */
+    @Override
+    public boolean writeContrastGradient(EnergyChain chain, INDArray x, INDArray[] a, INDArray[] b, double scale,
+                                         INDArray[][] views) {
+        if (!chain.isDense() || !chain.isFlat() || x.dataType() != DataType.FLOAT) {
+            return false;
+        }
+        int batch = (int) x.size(0);
+        float s = (float) scale;
+        float[] xs = FusedKernels.floats(org.eqprop.layers.States.rows(x));
+        for (int k = 0; k < chain.depth(); k++) {
+            int nIn = k == 0 ? (int) (xs.length / batch) : chain.width(k - 1);
+            int nOut = chain.width(k);
+            float[] aLower = k == 0 ? xs : FusedKernels.floats(a[k - 1]);
+            float[] bLower = k == 0 ? xs : FusedKernels.floats(b[k - 1]);
+            float[] aUpper = FusedKernels.floats(a[k]);
+            float[] bUpper = FusedKernels.floats(b[k]);
+            float[] dw = kernels.denseContrast(batch, nIn, nOut, nIn, nOut, s, aLower, aUpper, bLower, bUpper);
+            float[] db = kernels.channelContrast(batch, nOut, 1, nOut, s, aUpper, bUpper);
+            views[k][0].assign(FusedKernels.array(dw, nIn, nOut).reshape(views[k][0].shape()));
+            views[k][1].assign(FusedKernels.array(db, 1, nOut).reshape(views[k][1].shape()));
+        }
+        return true;
+    }
+
     @Override
     public Equilibrium relax(EnergyChain chain, INDArray inputDrive, INDArray[] start, NudgingForce force,
                              double beta, RelaxationControl control) {

@@ -188,8 +188,12 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         }, c.getBeta());
         stats.recordStateBytes(bytes(inputDrive) + bytes(free.states()) + bytes(contrast.plus().states())
                 + bytes(contrast.minus().states()));
-        chain.writeContrastGradient(freeInput, contrast.plus().states(), contrast.minus().states(),
-                contrast.scale(), interactionGradientViews());
+        INDArray[][] views = interactionGradientViews();
+        if (!(engine instanceof org.eqprop.dynamics.AcceleratedEngine a && a.writeContrastGradient(chain, freeInput,
+                contrast.plus().states(), contrast.minus().states(), contrast.scale(), views))) {
+            chain.writeContrastGradient(freeInput, contrast.plus().states(), contrast.minus().states(),
+                    contrast.scale(), views);
+        }
         publish(gradient);
         // The input gradient is only needed when another layer sits below this block.
         return getIndex() == 0 ? null : chain.inputContrast(freeInput, contrast.plus().states(),
