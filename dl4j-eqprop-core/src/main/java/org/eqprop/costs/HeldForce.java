@@ -17,6 +17,11 @@ public final class HeldForce extends FusableForce {
         this.epsilon = epsilon;
     }
 
+    /** ε = ∂L/∂s_N at the free fixed point, [batch, width]. */
+    public INDArray epsilon() {
+        return epsilon;
+    }
+
     @Override
     public void addTo(INDArray drive, INDArray output, double beta) {
         drive.subi(epsilon.castTo(drive.dataType()).mul(beta));

@@ -27,6 +27,21 @@ public final class SoftmaxReadoutForce extends FusableForce {
         this.labels = labels;
     }
 
+    /** W_out [width, classes]. */
+    public INDArray weights() {
+        return weights;
+    }
+
+    /** b_out [1, classes]. */
+    public INDArray bias() {
+        return bias;
+    }
+
+    /** One-hot y [batch, classes]. */
+    public INDArray labels() {
+        return labels;
+    }
+
     @Override
     public void addTo(INDArray drive, INDArray output, double beta) {
         INDArray w = weights.castTo(output.dataType());

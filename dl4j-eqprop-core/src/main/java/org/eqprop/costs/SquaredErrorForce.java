@@ -17,6 +17,16 @@ public final class SquaredErrorForce extends FusableForce {
         this.scale = scale;
     }
 
+    /** The targets y [batch, width]. */
+    public INDArray labels() {
+        return labels;
+    }
+
+    /** c in C = (c/2)‖s_N − y‖². */
+    public double scale() {
+        return scale;
+    }
+
     @Override
     public void addTo(INDArray drive, INDArray output, double beta) {
         drive.subi(output.sub(labels.castTo(output.dataType())).muli(beta * scale));

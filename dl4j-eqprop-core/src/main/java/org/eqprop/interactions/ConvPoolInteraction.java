@@ -78,6 +78,23 @@ public final class ConvPoolInteraction implements Interaction {
         return bias;
     }
 
+    public int stride() {
+        return stride;
+    }
+
+    public int padding() {
+        return padding;
+    }
+
+    public Pooling pooling() {
+        return pooling;
+    }
+
+    /** The pooling window (1 without pooling). */
+    public int pool() {
+        return pool;
+    }
+
     /** The convolution's output size along one axis for an input of size {@code in}. */
     public static long convolvedSize(long in, int kernel, int stride, int padding) {
         return (in + 2L * padding - kernel) / stride + 1;

@@ -1,6 +1,8 @@
 /**
- * CUDA engine for EqProp relaxations (fused kernels). Not implemented yet: see the module README. The CPU engines
- * in {@code org.eqprop.dynamics} are what runs today; this package will add a {@code RelaxationEngine} whose free and
- * nudged phases run as persistent CUDA kernels.
+ * The CUDA engine of EqProp relaxations (see the module README): the kernels of {@code src/main/cuda} (a persistent
+ * dense relaxation kernel, the conv step's elementwise fusion, implicit-GEMM convolutions, the contrast gradient
+ * reductions), their JavaCPP binding {@link org.eqprop.cuda.EqpropNative}, the typed facade
+ * {@link org.eqprop.cuda.CudaKernels} (host build or GPU), the probe {@link org.eqprop.cuda.CudaRuntime} and the
+ * engine {@link org.eqprop.cuda.CudaRelaxationEngine}, registered with {@code org.eqprop.dynamics.EngineChoice}.
  */
 package org.eqprop.cuda;

@@ -186,8 +186,9 @@ public class EqPropBlock extends FeedForwardLayer {
             throw new IllegalArgumentException("EqPropBlock: nudgingForce must be recomputed or held, got "
                     + nudgingForce);
         }
-        if (!List.of("auto", "reference", "fused").contains(engine)) {
-            throw new IllegalArgumentException("EqPropBlock: engine must be auto, reference or fused, got " + engine);
+        if (!org.eqprop.dynamics.EngineChoice.NAMES.contains(engine)) {
+            throw new IllegalArgumentException("EqPropBlock: engine must be one of "
+                    + org.eqprop.dynamics.EngineChoice.NAMES + ", got " + engine);
         }
         if (layerUpdaters != null && layerUpdaters.size() != depth()) {
             throw new IllegalArgumentException("EqPropBlock: need one updater per interaction (" + depth()
@@ -750,7 +751,8 @@ public class EqPropBlock extends FeedForwardLayer {
             return this;
         }
 
-        /** auto (default: fused CPU kernels when they apply), reference (ND4J ops) or fused. */
+        /** auto (default: the CUDA engine when a GPU is usable, else the fused CPU kernels when they apply), cpu,
+         *  cuda, reference (ND4J ops) or fused: see {@link org.eqprop.dynamics.EngineChoice}. */
         public Builder engine(String engine) {
             this.engine = engine.toLowerCase(Locale.ROOT);
             return this;

@@ -20,12 +20,10 @@ import org.eqprop.dynamics.Equilibrium;
 import org.eqprop.dynamics.PersistentStates;
 import org.eqprop.dynamics.Phases;
 import org.eqprop.dynamics.PhaseReport;
-import org.eqprop.dynamics.ReferenceRelaxation;
 import org.eqprop.dynamics.RelaxationControl;
 import org.eqprop.dynamics.RelaxationEngine;
 import org.eqprop.dynamics.RelaxationListener;
 import org.eqprop.dynamics.RelaxationStats;
-import org.eqprop.dynamics.fused.FusedDenseRelaxation;
 import org.eqprop.estimators.Contrast;
 import org.eqprop.estimators.GradientEstimator;
 import org.eqprop.interactions.DenseInteraction;
@@ -104,15 +102,12 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         return new EnergyChain(interactions, shapes, c.stateActivation(), c.dynamicsRule());
     }
 
-    /** The engine for a phase with this force: the fused CPU kernels when they apply and are allowed. */
+    /**
+     * The engine for a phase with this force ({@link org.eqprop.dynamics.EngineChoice}): the CUDA engine when chosen
+     * or automatic and usable, else the fused CPU kernels when they apply and are allowed, else the reference.
+     */
     public RelaxationEngine engineFor(EnergyChain chain, NudgingForce force) {
-        String choice = layerConf().getEngine();
-        boolean fusedOk = FusedDenseRelaxation.supports(chain, force, dataType);
-        if ("fused".equals(choice) && !fusedOk) {
-            throw new IllegalStateException("engine=fused needs float32 dense layers and a cost with a fused form "
-                    + "(squared error, softmax readout or held force); use engine=auto or reference");
-        }
-        return !"reference".equals(choice) && fusedOk ? FusedDenseRelaxation.INSTANCE : ReferenceRelaxation.INSTANCE;
+        return org.eqprop.dynamics.EngineChoice.select(layerConf().getEngine(), chain, force, dataType);
     }
 
     /** Installs a state-dependent nudging force for the next backward pass (null: use the held force). */
@@ -193,8 +188,12 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         }, c.getBeta());
         stats.recordStateBytes(bytes(inputDrive) + bytes(free.states()) + bytes(contrast.plus().states())
                 + bytes(contrast.minus().states()));
-        chain.writeContrastGradient(freeInput, contrast.plus().states(), contrast.minus().states(),
-                contrast.scale(), interactionGradientViews());
+        INDArray[][] views = interactionGradientViews();
+        if (!(engine instanceof org.eqprop.dynamics.AcceleratedEngine a && a.writeContrastGradient(chain, freeInput,
+                contrast.plus().states(), contrast.minus().states(), contrast.scale(), views))) {
+            chain.writeContrastGradient(freeInput, contrast.plus().states(), contrast.minus().states(),
+                    contrast.scale(), views);
+        }
         publish(gradient);
         // The input gradient is only needed when another layer sits below this block.
         return getIndex() == 0 ? null : chain.inputContrast(freeInput, contrast.plus().states(),

@@ -48,6 +48,12 @@ final class BenchCommand {
         }
 
         DataSet ds = randomBatch(p, batch, 7);
+        String used = engineUsed(p);
+        String accelerator = String.join("; ", org.eqprop.dynamics.EngineChoice.acceleratorStatus());
+        if (!p.engine.equals(used) && (p.engine.equals("cuda") || p.engine.equals("auto"))) {
+            out.printf(Locale.ROOT, "engine %s requested, running %s (%s)%n", p.engine, used,
+                    accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath" : accelerator);
+        }
         double[] times = time(p, ds, warmup, iterations);
         double peak = peakGflops();
         double spi = mean(times);
@@ -60,7 +66,11 @@ final class BenchCommand {
                 p.stepsPerIteration() / spi, gflops, peak, 100 * gflops / peak);
         Json j = new Json().put("command", "bench").put("preset", p.name).put("algorithm", method)
                 .put("batch_size", batch)
-                .put("engine", p.engine).put("iterations", iterations)
+                .put("engine", p.engine).put("engine_used", used)
+                .put("cuda_available", org.eqprop.dynamics.EngineChoice.accelerated() != null)
+                .put("accelerator_status", accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath"
+                        : accelerator)
+                .put("iterations", iterations)
                 .put("seconds_per_iteration", spi).put("median_seconds_per_iteration", median(times))
                 .put("steps_per_second", p.stepsPerIteration() / spi).put("flops_per_iteration", flops)
                 .put("gflops", gflops).put("peak_gflops", peak).put("fraction_of_peak", gflops / peak);
@@ -121,6 +131,17 @@ final class BenchCommand {
         net.setLabels(ds.getLabels());
         net.computeGradientAndScore();
         return net.getLayer(0).getGradientsViewArray().dup();
+    }
+
+    /** The engine the preset's block runs its free phase on (after the CUDA / CPU choice). */
+    static String engineUsed(Preset p) {
+        EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
+        net.init();
+        return engineUsed((org.eqprop.nn.layers.EqPropBlockLayer) net.getLayer(0));
+    }
+
+    static String engineUsed(org.eqprop.nn.layers.EqPropBlockLayer block) {
+        return block.engineFor(block.chain(), null).name();
     }
 
     static DataSet randomBatch(Preset p, int batch, long seed) {

@@ -18,7 +18,7 @@ public final class Main {
             "           [--data-dir D] [--out DIR] [--batch-size B] [--beta B] [--estimator symmetric|one-sided|"
                     + "random-sign]",
             "           [--free-steps T] [--nudged-steps K] [--activation hard-sigmoid|half-hard-sigmoid|sigmoid]",
-            "           [--cost squared|cross-entropy] [--tolerance TOL] [--engine auto|fused|reference] "
+            "           [--cost squared|cross-entropy] [--tolerance TOL] [--engine auto|cpu|cuda|fused|reference] "
                     + "[--lr-scale F]",
             "           [--leak L] [--dynamics fixed-point|euler] [--euler-step E] [--nudging-force recomputed|held]",
             "           [--persistent-states] [--momentum M] [--weight-decay WD] [--schedule constant|cosine]",
@@ -28,7 +28,7 @@ public final class Main {
             "  evaluate --model FILE [--data-dir D] [--test-limit N]",
             "  gradient --preset P --params IN.npz --batch BATCH.npz --out OUT.npz [--beta B] [--estimator E]",
             "           [--free-steps T] [--nudged-steps K] [--activation NAME] [--cost squared|cross-entropy]",
-            "  bench    --preset P [--batch B] [--iterations N] [--warmup N] [--no-reference] [--engine E]",
+            "  bench    --preset P [--batch B] [--iterations N] [--warmup N] [--no-reference] [--engine auto|cpu|cuda|...]",
             "           [--update-order alternating] [--doubled-batch] [--agreement T,K (gradient cosine vs sync T,K)]",
             "  export   --model FILE --out PARAMS.npz   (W1, b1, ... in PyTorch layout: Wk [out, in])",
             "  gdd      [--preset mnist-fc1] [--params IN.npz] [--beta 1e-3] [--steps K] [--examples 20]",

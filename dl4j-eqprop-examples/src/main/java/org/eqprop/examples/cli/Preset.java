@@ -182,7 +182,11 @@ final class Preset implements Cloneable {
             throw new Args.UsageException("--cost must be squared or cross-entropy, got " + cost);
         }
         estimator = a.string("estimator", estimator);
-        engine = a.string("engine", engine);
+        try {
+            engine = org.eqprop.dynamics.EngineChoice.checked(a.string("engine", engine));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("--" + e.getMessage());
+        }
         Integer t = a.optionalInteger("free-steps", 1);
         freeSteps = t == null ? freeSteps : t;
         Integer k = a.optionalInteger("nudged-steps", 1);

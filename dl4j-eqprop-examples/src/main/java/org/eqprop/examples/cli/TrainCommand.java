@@ -113,7 +113,9 @@ final class TrainCommand {
                 .put("feedback_angles", angles)
                 .put("peak_rss_mb", PeakMemory.megabytes())
                 .put("relaxation_state_mb", block.relaxationStats().peakStateBytes() / 1e6)
-                .put("model", modelPath.toString());
+                .put("model", modelPath.toString())
+                .put("engine", p.engine).put("engine_used", BenchCommand.engineUsed(block))
+                .put("accelerator_status", String.join("; ", org.eqprop.dynamics.EngineChoice.acceleratorStatus()));
     }
 
     static double testError(MultiLayerNetwork net, ShufflingIterator test) {

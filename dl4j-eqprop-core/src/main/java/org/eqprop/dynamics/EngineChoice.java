@@ -1,0 +1,113 @@
+package org.eqprop.dynamics;
+
+import org.eqprop.costs.NudgingForce;
+import org.eqprop.dynamics.fused.FusedDenseRelaxation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Picks the relaxation engine of a phase from the configured choice: {@code reference} (ND4J ops), {@code fused}
+ * (the fast CPU engine, required), {@code cpu} (fused when it applies, else reference), {@code cuda} (an
+ * {@link AcceleratedEngine} when a usable GPU and driver exist, else the CPU engine with a warning saying why) and
+ * {@code auto} (cuda when usable, else cpu). Which engine runs and why is logged once per distinct decision.
+ */
+public final class EngineChoice {
+
+    /** The accepted engine names. */
+    public static final List<String> NAMES = List.of("auto", "cpu", "cuda", "fused", "reference");
+
+    private static final Logger log = LoggerFactory.getLogger(EngineChoice.class);
+    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
+    private static volatile List<AcceleratedEngine.Provider> providers;
+
+    private EngineChoice() {
+    }
+
+    /** Checks an engine name (case-insensitive) and returns it in lower case. */
+    public static String checked(String choice) {
+        String c = choice == null ? "" : choice.trim().toLowerCase(Locale.ROOT);
+        if (!NAMES.contains(c)) {
+            throw new IllegalArgumentException("engine must be one of " + NAMES + ", got '" + choice + "'");
+        }
+        return c;
+    }
+
+    /** The engine for a phase of this chain with this force and data type. */
+    public static RelaxationEngine select(String choice, EnergyChain chain, NudgingForce force, DataType dataType) {
+        String c = checked(choice);
+        boolean fusedOk = FusedDenseRelaxation.supports(chain, force, dataType);
+        if (c.equals("fused") && !fusedOk) {
+            throw new IllegalStateException("engine=fused needs float32 dense layers and a cost with a fused form "
+                    + "(squared error, softmax readout or held force); use engine=auto or reference");
+        }
+        if (c.equals("reference")) {
+            return ReferenceRelaxation.INSTANCE;
+        }
+        RelaxationEngine cpu = fusedOk ? FusedDenseRelaxation.INSTANCE : ReferenceRelaxation.INSTANCE;
+        if (c.equals("cuda") || c.equals("auto")) {
+            List<String> reasons = new ArrayList<>();
+            for (AcceleratedEngine.Provider p : providers()) {
+                AcceleratedEngine e = p.engine();
+                if (e != null && e.supports(chain, force, dataType)) {
+                    once("info", "relaxation engine " + e.name() + ": " + p.status());
+                    return e;
+                }
+                reasons.add(e == null ? p.status() : e.name() + " does not run this block (interactions, force or "
+                        + "data type) on the GPU");
+            }
+            String why = reasons.isEmpty() ? "module dl4j-eqprop-cuda is not on the classpath" : String.join("; ",
+                    reasons);
+            once(c.equals("cuda") ? "warn" : "info", (c.equals("cuda") ? "engine=cuda requested but unavailable ("
+                    : "CUDA engine not used (") + why + "); running the CPU engine " + cpu.name());
+        }
+        return cpu;
+    }
+
+    /** The status line of every accelerator provider (empty when the CUDA module is absent). */
+    public static List<String> acceleratorStatus() {
+        List<String> s = new ArrayList<>();
+        for (AcceleratedEngine.Provider p : providers()) {
+            s.add(p.status());
+        }
+        return s;
+    }
+
+    /** The first usable accelerated engine, or null. */
+    public static AcceleratedEngine accelerated() {
+        for (AcceleratedEngine.Provider p : providers()) {
+            AcceleratedEngine e = p.engine();
+            if (e != null) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private static List<AcceleratedEngine.Provider> providers() {
+        List<AcceleratedEngine.Provider> p = providers;
+        if (p == null) {
+            List<AcceleratedEngine.Provider> found = new ArrayList<>();
+            ServiceLoader.load(AcceleratedEngine.Provider.class).forEach(found::add);
+            providers = p = List.copyOf(found);
+        }
+        return p;
+    }
+
+    private static void once(String level, String message) {
+        if (LOGGED.add(message)) {
+            if (level.equals("warn")) {
+                log.warn(message);
+            } else {
+                log.info(message);
+            }
+        }
+    }
+}

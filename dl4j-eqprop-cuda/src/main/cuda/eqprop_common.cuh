@@ -1,0 +1,63 @@
+// eqprop_common.cuh: what every kernel of the module shares: the phase macros (GPU or host emulation), the
+// activations σ and the relaxation step of org.eqprop.layers.StateActivation / org.eqprop.dynamics.
+#ifndef EQP_COMMON_CUH
+#define EQP_COMMON_CUH
+
+#ifdef __CUDACC__
+#define EQP_PARALLEL if (true)
+#define EQP_BARRIER() __syncthreads()
+#define EQP_DYNAMIC_SHARED(type, name) extern __shared__ type name[]
+#define EQP_REGISTERS(type, name, count) type name[count]
+#define EQP_REG(name) (name)
+#else
+#include "cuda_host_compat.h"
+#endif
+
+#define EQP_MAX_LAYERS 8
+#define EQP_MAX_PHASES 4
+#define EQP_THREADS 256
+
+// Activation kinds (StateActivation.Kind order) and dynamics rules.
+#define EQP_HARD_SIGMOID 0
+#define EQP_HALF_HARD_SIGMOID 1
+#define EQP_SIGMOID 2
+#define EQP_FIXED_POINT 0
+#define EQP_EULER 1
+// Nudging forces (org.eqprop.costs): none, squared error −βc(s − y), softmax readout β(y − softmax(W_out s + b_out))W_outᵀ.
+#define EQP_FORCE_NONE 0
+#define EQP_FORCE_SQUARED 1
+#define EQP_FORCE_SOFTMAX 2
+#define EQP_FORCE_HELD 3      // the constant −β ε (ε = ∂L/∂s_N at the free state, in `labels`)
+
+/** The activation and step rule of a relaxing layer (Dynamics.step). */
+struct EqpStepRule {
+    int activation;   // EQP_HARD_SIGMOID, ...
+    int dynamics;     // EQP_FIXED_POINT or EQP_EULER
+    float leak;       // λ in σ(u) + λu
+    float euler_eps;  // ε of the Euler rule (1 for the fixed point)
+};
+
+/**
+ * s_{t+1} from s_t and the drive u = ∂Φ/∂s − β∂C/∂s: the fixed point σ(u) (Ernoult et al. 2019, eq. 2) or the Euler
+ * step clip((1−ε)s + εu, 0, 1) (Scellier thesis eq. 3.25); the (half-)hard sigmoid as one clamp,
+ * clip((1−ε)s + ε·a·u, 0, 1) + λu with a = 1 or ½, as FusedKernels.clampStep.
+ */
+__device__ __forceinline__ float eqp_step(const EqpStepRule& r, float s, float u) {
+    if (r.activation == EQP_SIGMOID) {
+        return 1.0f / (1.0f + expf(-4.0f * (u - 0.5f))) + r.leak * u;
+    }
+    float slope = r.activation == EQP_HARD_SIGMOID ? 1.0f : 0.5f;
+    float eps = r.dynamics == EQP_EULER ? r.euler_eps : 1.0f;
+    float v = (1.0f - eps) * s + (eps * slope) * u;
+    return fminf(fmaxf(v, 0.0f), 1.0f) + r.leak * u;
+}
+
+/** Non-negative float max through its int bits (valid for values >= 0), NaN recorded as +inf bits. */
+__device__ __forceinline__ void eqp_residual_max(int* slot, float r) {
+    if (!(r == r)) {
+        r = __int_as_float(0x7f800000);
+    }
+    atomicMax(slot, __float_as_int(r));
+}
+
+#endif

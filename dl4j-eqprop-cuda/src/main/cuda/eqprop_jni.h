@@ -1,0 +1,5 @@
+// eqprop_jni.h: what JavaCPP's generated JNI code includes: the API and both of its implementations (the host
+// build of the kernels and the driver-API GPU path), compiled into the one JNI library.
+#include "eqprop_native.h"
+#include "eqprop_host.cpp"
+#include "eqprop_driver.cpp"
