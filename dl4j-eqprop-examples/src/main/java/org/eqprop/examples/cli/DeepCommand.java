@@ -27,8 +27,11 @@ final class DeepCommand {
 
     static Json run(Args a, PrintStream out) throws IOException {
         String task = a.required("task").toLowerCase(Locale.ROOT);
+        if (task.equals("mnist")) {
+            return DeepMnistCommand.run(a, out);
+        }
         if (!List.of("and", "or", "xor").contains(task)) {
-            throw new Args.UsageException("--task must be and, or or xor, got " + task);
+            throw new Args.UsageException("--task must be and, or, xor or mnist, got " + task);
         }
         int hidden = a.integer("hidden", 5, 0);
         int runs = a.integer("runs", 10, 1);

@@ -141,12 +141,28 @@ class CliTest {
         }
         assertTrue(Files.size(dir.resolve("deep-or-mse.png")) > 1000);
         assertTrue(Files.size(dir.resolve("deep-or-graph.png")) > 1000);
-        Result sparse = run("deep", "--task", "and", "--runs", "1", "--epochs", "300", "--sparsity", "--l1", "1e-3",
+        Result sparse = run("deep", "--task", "and", "--runs", "1", "--epochs", "1500", "--sparsity",
                 "--out", dir.toString());
         assertEquals(0, sparse.code, sparse.err);
         double sparsity = Double.parseDouble(sparse.lastLine().replaceAll(".*\"sparsity\": ([0-9.e-]+).*", "$1"));
-        assertTrue(sparsity > 0.1, "pruning removed connections: " + sparsity);
+        assertTrue(sparsity > 0.5, "pruning removed connections: " + sparsity);
+        assertTrue(sparse.lastLine().contains("\"solved\": 1"), "the pruned gate still computes AND: " + sparse.lastLine());
         assertEquals(2, run("deep", "--task", "nand").code);
+    }
+
+    @Test
+    void deepTrainsAnMnistGraphAndReportsItsErrors(@TempDir Path dir) throws IOException {
+        Path data = writeData(dir.resolve("data"), 100, 20);
+        Result r = run("deep", "--task", "mnist", "--hidden", "20", "--batch", "10", "--free-steps", "10",
+                "--nudged-steps", "4", "--data-dir", data.toString(), "--density", "0.5");
+        assertEquals(0, r.code, r.err);
+        String json = r.lastLine();
+        assertTrue(json.contains("\"task\": \"mnist\""), json);
+        double test = Double.parseDouble(json.replaceAll(".*\"test_error\": ([0-9.e-]+).*", "$1"));
+        double sparsity = Double.parseDouble(json.replaceAll(".*\"sparsity\": ([0-9.e-]+).*", "$1"));
+        assertTrue(test >= 0 && test <= 1, json);
+        assertTrue(sparsity > 0.3 && sparsity < 0.7, "density 0.5 keeps about half the connections: " + json);
+        assertEquals(2, run("deep", "--task", "mnist", "--density", "0").code, "density must be positive");
     }
 
     @Test
