@@ -7,7 +7,7 @@ import org.eqprop.training.EqPropNetwork;
 import org.eqprop.training.FreePhaseAccuracy;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ final class GradientRound implements Function2<Integer, Iterator<ExampleBlock>, 
     private static final long serialVersionUID = 1L;
 
     /** The step's broadcast: its number, the parameters (ND4J's byte form) and the sorted global batch. */
-    record StepInput(long step, byte[] params, int[] batch) implements Serializable {
+    record StepInput(long step, FlatArray params, int[] batch) implements Serializable {
     }
 
     private final String trainerId;
@@ -32,14 +32,16 @@ final class GradientRound implements Function2<Integer, Iterator<ExampleBlock>, 
     private final Broadcast<StepInput> input;
     private final DataType dataType;
     private final TaskFault fault;
+    private final DataSetPreProcessor preProcessor;
 
     GradientRound(String trainerId, Broadcast<String> configJson, Broadcast<StepInput> input, DataType dataType,
-                  TaskFault fault) {
+                  TaskFault fault, DataSetPreProcessor preProcessor) {
         this.trainerId = trainerId;
         this.configJson = configJson;
         this.input = input;
         this.dataType = dataType;
         this.fault = fault;
+        this.preProcessor = preProcessor;
     }
 
     @Override
@@ -58,9 +60,12 @@ final class GradientRound implements Function2<Integer, Iterator<ExampleBlock>, 
         if (ds == null) {
             return List.of(new PartialGradient()).iterator();
         }
+        if (preProcessor != null) {
+            preProcessor.preProcess(ds);
+        }
         EqPropNetwork net = WorkerNetworks.forPartition(trainerId, partition, configJson.value());
         synchronized (net) {
-            net.setParams(Nd4j.fromByteArray(in.params()));
+            in.params().copyInto(net.params());
             FreePhaseAccuracy accuracy = (FreePhaseAccuracy) net.getListeners().iterator().next();
             accuracy.reset();
             net.setInput(ds.getFeatures());

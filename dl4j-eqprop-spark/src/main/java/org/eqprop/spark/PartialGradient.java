@@ -1,8 +1,6 @@
 package org.eqprop.spark;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.Serializable;
 
@@ -16,8 +14,7 @@ public final class PartialGradient implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    private float[] floats;
-    private double[] doubles;
+    private FlatArray gradient;
     private double lossSum;
     private long examples;
     private long correct;
@@ -33,12 +30,7 @@ public final class PartialGradient implements Serializable {
      * time its gradient took.
      */
     public PartialGradient(INDArray gradient, double lossSum, long examples, long correct, long computeNanos) {
-        INDArray flat = gradient.reshape(gradient.length());
-        if (gradient.dataType() == DataType.DOUBLE) {
-            doubles = flat.toDoubleVector();
-        } else {
-            floats = flat.castTo(DataType.FLOAT).toFloatVector();
-        }
+        this.gradient = FlatArray.of(gradient);
         this.lossSum = lossSum;
         this.examples = examples;
         this.correct = correct;
@@ -48,11 +40,8 @@ public final class PartialGradient implements Serializable {
 
     /** Adds {@code other} into this partial and returns this (Spark's seqOp and combOp). */
     public PartialGradient add(PartialGradient other) {
-        if (other.floats != null) {
-            floats = floats == null ? other.floats.clone() : sum(floats, other.floats);
-        }
-        if (other.doubles != null) {
-            doubles = doubles == null ? other.doubles.clone() : sum(doubles, other.doubles);
+        if (other.gradient != null) {
+            gradient = gradient == null ? other.gradient.copy() : gradient.addi(other.gradient);
         }
         lossSum += other.lossSum;
         examples += other.examples;
@@ -62,31 +51,9 @@ public final class PartialGradient implements Serializable {
         return this;
     }
 
-    private static float[] sum(float[] into, float[] add) {
-        checkLength(into.length, add.length);
-        for (int i = 0; i < into.length; i++) {
-            into[i] += add[i];
-        }
-        return into;
-    }
-
-    private static double[] sum(double[] into, double[] add) {
-        checkLength(into.length, add.length);
-        for (int i = 0; i < into.length; i++) {
-            into[i] += add[i];
-        }
-        return into;
-    }
-
-    private static void checkLength(int a, int b) {
-        if (a != b) {
-            throw new IllegalArgumentException("partial gradients of different lengths: " + a + " vs " + b);
-        }
-    }
-
     /** True when no partition held an example of the batch. */
     public boolean isEmpty() {
-        return floats == null && doubles == null;
+        return gradient == null;
     }
 
     /** Writes the summed gradient into {@code target} (same length). */
@@ -94,12 +61,7 @@ public final class PartialGradient implements Serializable {
         if (isEmpty()) {
             throw new IllegalStateException("no gradient: the batch had no examples");
         }
-        INDArray g = floats != null ? Nd4j.createFromArray(floats) : Nd4j.createFromArray(doubles);
-        if (g.length() != target.length()) {
-            throw new IllegalArgumentException("gradient has " + g.length() + " values, the network "
-                    + target.length());
-        }
-        target.assign(g.reshape(target.shape()).castTo(target.dataType()));
+        gradient.copyInto(target);
     }
 
     public double lossSum() {

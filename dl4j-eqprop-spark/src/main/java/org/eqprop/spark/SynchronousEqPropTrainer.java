@@ -14,10 +14,9 @@ import org.eqprop.io.ModelFiles;
 import org.eqprop.training.EqPropNetwork;
 import org.eqprop.training.FreePhaseAccuracy;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,6 +57,7 @@ public final class SynchronousEqPropTrainer implements AutoCloseable {
     private final Broadcast<String> configJson;
     private final StepTimings timings = new StepTimings();
     private TaskFault fault = TaskFault.NONE;
+    private DataSetPreProcessor preProcessor;
     private int treeDepth = 2;
     private long steps;
 
@@ -91,6 +91,15 @@ public final class SynchronousEqPropTrainer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Preprocessing applied by the workers to their examples of each batch (normalization, augmentation; random
+     * augmentations draw from each partition's copy of the preprocessor).
+     */
+    public SynchronousEqPropTrainer preProcessor(DataSetPreProcessor preProcessor) {
+        this.preProcessor = preProcessor;
+        return this;
+    }
+
     public MultiLayerNetwork network() {
         return net;
     }
@@ -108,17 +117,13 @@ public final class SynchronousEqPropTrainer implements AutoCloseable {
         int[] sorted = batch.clone();
         Arrays.sort(sorted);
         INDArray params = net.params();
-        Broadcast<GradientRound.StepInput> input;
-        try {
-            input = sc.broadcast(new GradientRound.StepInput(steps, Nd4j.toByteArray(params), sorted));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot serialize the parameters", e);
-        }
+        Broadcast<GradientRound.StepInput> input = sc.broadcast(new GradientRound.StepInput(steps,
+                FlatArray.of(params), sorted));
         long t1 = System.nanoTime();
         PartialGradient sum;
         try {
             sum = data.mapPartitionsWithIndex(new GradientRound(id, configJson, input,
-                            net.getLayerWiseConfigurations().getDataType(), fault), false)
+                            net.getLayerWiseConfigurations().getDataType(), fault, preProcessor), false)
                     .treeAggregate(new PartialGradient(), PartialGradient::add, PartialGradient::add, treeDepth);
         } finally {
             input.destroy();
