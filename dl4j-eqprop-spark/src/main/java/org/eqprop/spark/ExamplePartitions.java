@@ -39,6 +39,43 @@ public final class ExamplePartitions {
     }
 
     /**
+     * Examples already in an RDD (read by the executors from distributed storage, never collected on the driver): each
+     * partition's DataSets become one block, and examples are numbered 0..n−1 in partition order (one counting job
+     * first). The features are flattened to rows; labels must be [n, classes].
+     */
+    public static JavaRDD<ExampleBlock> fromDataSets(JavaRDD<DataSet> dataSets) {
+        List<Long> counts = dataSets.mapPartitions(it -> {
+            long n = 0;
+            while (it.hasNext()) {
+                n += it.next().numExamples();
+            }
+            return List.of(n).iterator();
+        }).collect();
+        long[] offsets = new long[counts.size() + 1];
+        for (int p = 0; p < counts.size(); p++) {
+            offsets[p + 1] = offsets[p] + counts.get(p);
+        }
+        if (offsets[counts.size()] > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("more than " + Integer.MAX_VALUE + " examples: "
+                    + offsets[counts.size()]);
+        }
+        return dataSets.mapPartitionsWithIndex((p, it) -> {
+            List<DataSet> held = new ArrayList<>();
+            it.forEachRemaining(held::add);
+            if (held.isEmpty()) {
+                return java.util.Collections.<ExampleBlock>emptyIterator();
+            }
+            DataSet all = DataSet.merge(held);
+            int n = all.numExamples();
+            int[] index = java.util.stream.IntStream.range(0, n).map(i -> (int) offsets[p] + i).toArray();
+            org.nd4j.linalg.api.ndarray.INDArray x = all.getFeatures().reshape('c', n, all.getFeatures().length() / n);
+            org.nd4j.linalg.api.ndarray.INDArray y = all.getLabels();
+            return List.of(new ExampleBlock(index, org.eqprop.dynamics.fused.FusedKernels.floats(x),
+                    org.eqprop.dynamics.fused.FusedKernels.floats(y), (int) x.size(1), (int) y.size(1))).iterator();
+        }, true).persist(StorageLevel.MEMORY_ONLY());
+    }
+
+    /**
      * Minibatches of {@code batch} consecutive examples of each partition, for DL4J's Spark masters
      * ({@code SparkDl4jMultiLayer.fit(JavaRDD<DataSet>)}).
      */

@@ -98,6 +98,28 @@ class SynchronousEqPropTrainerTest {
     }
 
     @Test
+    void examplesFromAnRddOfDataSetsAreNumberedInPartitionOrder() {
+        JavaRDD<DataSet> dataSets = ExamplePartitions.minibatches(blocks, 7);
+        JavaRDD<ExampleBlock> renumbered = ExamplePartitions.fromDataSets(dataSets.repartition(3));
+        java.util.List<ExampleBlock> all = renumbered.collect();
+        assertEquals(data.size(), all.stream().mapToInt(ExampleBlock::size).sum());
+        int next = 0;
+        for (ExampleBlock b : all) {
+            DataSet ds = b.toDataSet(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+            assertEquals(784, ds.getFeatures().size(1));
+            int[] pos = b.positionsOf(java.util.stream.IntStream.range(next, next + b.size()).toArray());
+            assertEquals(b.size(), pos.length, "indices not consecutive from " + next);
+            next += b.size();
+        }
+        // the synchronous trainer accepts it as training data
+        EqPropNetwork net = new EqPropNetwork(SparkTestSupport.fc1(20, 1, "recomputed"));
+        net.init();
+        try (SynchronousEqPropTrainer t = new SynchronousEqPropTrainer(sc, net, renumbered)) {
+            assertEquals(20, t.step(java.util.stream.IntStream.range(90, 110).toArray()).examples());
+        }
+    }
+
+    @Test
     void rejectsBatchesWithUnknownExamples() {
         EqPropNetwork net = new EqPropNetwork(SparkTestSupport.fc1(20, 1, "recomputed"));
         net.init();
