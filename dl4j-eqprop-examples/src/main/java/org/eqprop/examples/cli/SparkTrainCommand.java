@@ -3,6 +3,8 @@ package org.eqprop.examples.cli;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
@@ -67,6 +69,10 @@ final class SparkTrainCommand {
                 history.addAll(lines.subList(0, Math.min(lines.size(), net.getEpochCount())));
             }
             out.printf(Locale.ROOT, "resuming from %s after epoch %d%n", modelPath, net.getEpochCount());
+            if (!sameTraining(net.getLayerWiseConfigurations(), p.configuration(o.seed(), DataType.FLOAT))) {
+                out.println("warning: the checkpoint was made with other options than this command's (--epochs, for "
+                        + "one, sets the cosine schedule's period); training continues with the checkpoint's");
+            }
         } else {
             net = o.mode().equals("sync") ? new EqPropNetwork(p.configuration(o.seed(), DataType.FLOAT))
                     : new MultiLayerNetwork(p.configuration(o.seed(), DataType.FLOAT));
@@ -114,6 +120,23 @@ final class SparkTrainCommand {
         } finally {
             sc.stop();
         }
+    }
+
+    /** True when two configurations differ at most in their iteration and epoch counts (and initialized variables). */
+    static boolean sameTraining(MultiLayerConfiguration a, MultiLayerConfiguration b) {
+        return withoutCounts(a).equals(withoutCounts(b));
+    }
+
+    private static String withoutCounts(MultiLayerConfiguration c) {
+        MultiLayerConfiguration copy = c.clone();
+        copy.setIterationCount(0);
+        copy.setEpochCount(0);
+        for (NeuralNetConfiguration layer : copy.getConfs()) {
+            layer.setIterationCount(0);
+            layer.setEpochCount(0);
+            layer.clearVariables();
+        }
+        return copy.toJson();
     }
 
     /** Starts the progress bar's epoch when the trainer starts one. */
