@@ -106,10 +106,12 @@ final class SparkTrainCommand {
                         o.averagingFrequency());
                 JavaRDD<org.nd4j.linalg.dataset.DataSet> batches = ExamplePartitions.minibatches(blocks, p.batchSize);
                 while (net.getEpochCount() < p.epochs) {
-                    progress.startEpoch(net.getEpochCount() + 1, p.epochs);
+                    int done = net.getEpochCount();
+                    progress.startEpoch(done + 1, p.epochs);
                     long t0 = System.nanoTime();
                     net = spark.fit(batches);
-                    net.incrementEpochCount();
+                    // DL4J's master may or may not advance the count; one fit is one epoch here
+                    net.getLayerWiseConfigurations().setEpochCount(done + 1);
                     ModelFiles.save(net, modelPath);
                     recorder.network(net);
                     recorder.record((System.nanoTime() - t0) / 1e9, data.train().size());
@@ -189,8 +191,10 @@ final class SparkTrainCommand {
             history.add(String.format(Locale.ROOT, "%d\t%.6f\t%.6f\t%.3f", net.getEpochCount(), progress.trainError(),
                     testError, sec));
             AtomicFiles.write(historyPath, (String.join("\n", history) + "\n").getBytes(StandardCharsets.UTF_8));
-            out.printf(Locale.ROOT, "epoch %d: train error %.2f%%, test error %.2f%%, %.1f s (%.1f examples/s)%n",
-                    net.getEpochCount(), 100 * progress.trainError(), 100 * testError, sec, n / sec);
+            double trainError = progress.trainError();
+            out.printf(Locale.ROOT, "epoch %d: train error %s, test error %.2f%%, %.1f s (%.1f examples/s)%n",
+                    net.getEpochCount(), Double.isNaN(trainError) ? "n/a (parameter averaging)"
+                            : String.format(Locale.ROOT, "%.2f%%", 100 * trainError), 100 * testError, sec, n / sec);
         }
 
         Json summary() {
