@@ -60,13 +60,15 @@ final class GradientRound implements Function2<Integer, Iterator<ExampleBlock>, 
         if (ds == null) {
             return List.of(new PartialGradient()).iterator();
         }
-        if (preProcessor != null) {
-            preProcessor.preProcess(ds);
-        }
-        EqPropNetwork net = WorkerNetworks.forPartition(trainerId, partition, configJson.value());
+        WorkerNetworks.Worker worker = WorkerNetworks.forPartition(trainerId, partition, configJson.value(),
+                preProcessor);
+        EqPropNetwork net = worker.network();
         synchronized (net) {
+            if (worker.preProcessor() != null) {
+                worker.preProcessor().preProcess(ds);
+            }
             in.params().copyInto(net.params());
-            FreePhaseAccuracy accuracy = (FreePhaseAccuracy) net.getListeners().iterator().next();
+            FreePhaseAccuracy accuracy = worker.accuracy();
             accuracy.reset();
             net.setInput(ds.getFeatures());
             net.setLabels(ds.getLabels());

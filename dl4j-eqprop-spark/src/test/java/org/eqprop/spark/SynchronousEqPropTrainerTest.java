@@ -119,6 +119,33 @@ class SynchronousEqPropTrainerTest {
         }
     }
 
+    /** Records how many batches this copy of the preprocessor has seen (local mode: the tasks run in this JVM). */
+    static final java.util.Queue<Integer> SEEN = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    static final class CountingPreProcessor implements org.nd4j.linalg.dataset.api.DataSetPreProcessor {
+        private int calls;
+
+        @Override
+        public void preProcess(org.nd4j.linalg.dataset.api.DataSet ds) {
+            SEEN.add(++calls);
+        }
+    }
+
+    @Test
+    void eachPartitionKeepsItsPreprocessorAcrossSteps() {
+        EqPropNetwork net = new EqPropNetwork(SparkTestSupport.fc1(20, 1, "recomputed"));
+        net.init();
+        SEEN.clear();
+        try (SynchronousEqPropTrainer t = new SynchronousEqPropTrainer(sc, net,
+                ExamplePartitions.fromLocal(sc, data, 1)).preProcessor(new CountingPreProcessor())) {
+            for (int s = 0; s < 3; s++) {
+                t.step(new int[]{s, 100 + s});
+            }
+        }
+        // a random augmentation's state advances from step to step (a fresh copy per task would see 1, 1, 1)
+        assertEquals(Arrays.asList(1, 2, 3), new java.util.ArrayList<>(SEEN));
+    }
+
     @Test
     void rejectsBatchesWithUnknownExamples() {
         EqPropNetwork net = new EqPropNetwork(SparkTestSupport.fc1(20, 1, "recomputed"));
