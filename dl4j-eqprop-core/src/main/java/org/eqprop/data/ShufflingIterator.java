@@ -59,12 +59,20 @@ public final class ShufflingIterator implements DataSetIterator {
     public void reset() {
         cursor = 0;
         if (shuffle) {
-            for (int i = order.length - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
+            shuffle(order, random);
+        }
+    }
+
+    /**
+     * The in-place Fisher–Yates shuffle this iterator applies at construction and at every reset; a distributed
+     * trainer replaying it with the same seed visits the same batches.
+     */
+    public static void shuffle(int[] order, Random random) {
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
         }
     }
 

@@ -123,6 +123,11 @@ final class Args {
         return v == null ? null : Paths.get(v);
     }
 
+    /** True when the option was on the command line. */
+    boolean wasGiven(String name) {
+        return values.containsKey(name);
+    }
+
     /** Rejects options that no getter asked for (typos). */
     void rejectUnknown() {
         for (String k : values.keySet()) {

@@ -25,6 +25,9 @@ public final class Main {
             "           [--algorithm eqprop|bptt|rbp|c-ep|c-vf] [--bptt-steps K (default: the nudged steps; 0 = all T)]",
             "           [--feedback-angle DEG (c-vf: initial angle between forward and feedback weights, default 90)]",
             "           [--update-order synchronous|alternating] [--doubled-batch (the +beta/-beta phases as one batch)]",
+            "  train ... --spark MASTER [--spark-mode sync|averaging] [--partitions N] [--averaging-frequency F]",
+            "           [--resume]   on Spark (local[2], spark://host:7077, yarn): synchronous gradient averaging",
+            "           (the single-machine steps) or DL4J parameter averaging; checkpoint after every epoch",
             "  evaluate --model FILE [--data-dir D] [--test-limit N]",
             "  gradient --preset P --params IN.npz --batch BATCH.npz --out OUT.npz [--beta B] [--estimator E]",
             "           [--free-steps T] [--nudged-steps K] [--activation NAME] [--cost squared|cross-entropy]",
@@ -54,7 +57,8 @@ public final class Main {
     static int run(String[] argv, PrintStream out, PrintStream err) {
         String command = argv.length == 0 ? "help" : argv[0];
         try {
-            Args args = new Args(argv, 1, Set.of("no-reference", "persistent-states", "doubled-batch", "sparsity"));
+            Args args = new Args(argv, 1, Set.of("no-reference", "persistent-states", "doubled-batch", "sparsity",
+                    "resume"));
             FusedDenseRelaxation.useSingleThreadedBlas();
             Json summary;
             switch (command) {

@@ -1,20 +1,16 @@
 package org.eqprop.examples.cli;
 
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.layers.OutputLayer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.eqprop.training.FreePhaseAccuracy;
 
 import java.io.PrintStream;
-import java.util.List;
 import java.util.Locale;
 
 /**
  * A DL4J listener that draws a progress bar on stderr with the running training accuracy, read off the free phase
  * of each training batch (the papers' "train error"), and the time per iteration.
  */
-final class Progress extends BaseTrainingListener {
+final class Progress extends FreePhaseAccuracy {
 
     private final PrintStream err;
     private final int batchesPerEpoch;
@@ -22,8 +18,6 @@ final class Progress extends BaseTrainingListener {
     private int epoch;
     private int epochs;
     private int batches;
-    private long correct;
-    private long seen;
     private long epochStart;
     private long lastPrint;
 
@@ -36,33 +30,14 @@ final class Progress extends BaseTrainingListener {
         this.epoch = epoch;
         this.epochs = epochs;
         batches = 0;
-        correct = 0;
-        seen = 0;
+        reset();
         epochStart = System.nanoTime();
         lastPrint = 0;
     }
 
     /** Training error of the epoch so far (free-phase predictions on the training batches). */
     double trainError() {
-        return seen == 0 ? Double.NaN : 1.0 - (double) correct / seen;
-    }
-
-    @Override
-    public void onForwardPass(Model model, List<INDArray> activations) {
-        MultiLayerNetwork net = (MultiLayerNetwork) model;
-        INDArray labels = net.getLabels();
-        if (labels == null || activations.isEmpty()) {
-            return;
-        }
-        INDArray last = activations.get(activations.size() - 1);
-        INDArray scores = last;
-        if (net.getOutputLayer() instanceof OutputLayer out) {
-            scores = last.mmul(out.getParam("W")).addiRowVector(out.getParam("b"));
-        }
-        INDArray pred = scores.argMax(1);
-        INDArray truth = labels.argMax(1);
-        correct += pred.eq(truth).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
-        seen += labels.size(0);
+        return error();
     }
 
     @Override

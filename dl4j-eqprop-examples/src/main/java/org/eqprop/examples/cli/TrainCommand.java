@@ -38,6 +38,15 @@ final class TrainCommand {
         if (outDir == null) {
             outDir = Paths.get("runs", p.name);
         }
+        String spark = a.string("spark", null);
+        SparkTrainCommand.Options sparkOptions = new SparkTrainCommand.Options(spark, a.string("spark-mode", "sync"),
+                a.integer("partitions", 0, 1), a.integer("averaging-frequency", 5, 1), a.flag("resume"), seed,
+                outDir, initParams);
+        if (spark == null && (sparkOptions.resume() || a.wasGiven("spark-mode") || a.wasGiven("partitions")
+                || a.wasGiven("averaging-frequency"))) {
+            throw new Args.UsageException("--resume, --spark-mode, --partitions and --averaging-frequency belong to "
+                    + "--spark MASTER");
+        }
         a.rejectUnknown();
 
         Datasets.Data data = Datasets.load(p.dataset, dataDir, trainLimit, testLimit, p.augment, seed);
@@ -47,6 +56,9 @@ final class TrainCommand {
                         + "%d train / %d test examples from %s; learning rates %s (%s)%n", p.name, p.algorithm,
                 p.architecture(), p.cost, p.freeSteps, p.nudgedSteps, p.beta, p.estimator, p.batchSize, epochs,
                 train.size(), test.size(), data.location(), java.util.Arrays.toString(p.learningRates), p.schedule);
+        if (spark != null) {
+            return SparkTrainCommand.run(p, data, sparkOptions, out, err);
+        }
 
         EqPropNetwork net = new EqPropNetwork(p.configuration(seed, DataType.FLOAT));
         net.init();
