@@ -6,11 +6,12 @@ import java.util.Arrays;
  * The layered circuit of the Scellier thesis §4.4 (Kendall et al. 2020). Layer 0: the input voltage sources; layers
  * 1..L: hidden nodes, each with the {@link Diode} pair to ground; layer L+1: the 2K output nodes, Ŷ⁺_k (index k)
  * and Ŷ⁻_k (index K + k). Every layer m ≤ L drives the next through a crossbar of programmable conductances
- * G_m [2 n_m + 2, n_{m+1}] whose rows are the <em>sending voltages</em> S_m = (c_m V_m, −c_m V_m, V_b, −V_b):
+ * G_m [2 n_m + 2, n_{m+1}] whose rows are the <em>sending voltages</em> S_m = c_m (V_m, −V_m, V_b, −V_b):
  * the layer's voltages doubled and sign-inverted (§4.4.3, so that non-negative conductances give signed effective
  * weights), amplified by c_0 = {@code inputGain} for the inputs and by c_m = {@code amplifierGain} for hidden layers
  * (the bidirectional amplifiers of §4.4.2: voltage gain c forward, current gain c backward), plus a pair of bias
- * sources ±V_b. Prediction: argmax_k (Ŷ⁺_k − Ŷ⁻_k) (eq. 4.14).
+ * sources ±c_m V_b (a bias is an extra input held at V_b, amplified like the others). Prediction:
+ * argmax_k (Ŷ⁺_k − Ŷ⁻_k) (eq. 4.14).
  */
 public record CircuitTopology(int inputs, int[] hidden, int classes, double inputGain, double amplifierGain,
                               double biasVoltage, Diode diode) {
@@ -89,7 +90,7 @@ public record CircuitTopology(int inputs, int[] hidden, int classes, double inpu
         return n;
     }
 
-    /** S_m = (c_m v, −c_m v, V_b, −V_b) for the voltages v of layer m. */
+    /** S_m = c_m (v, −v, V_b, −V_b) for the voltages v of layer m. */
     public double[] sending(int m, double[] v) {
         int n = size(m);
         if (v.length != n) {
@@ -101,8 +102,8 @@ public record CircuitTopology(int inputs, int[] hidden, int classes, double inpu
             s[i] = c * v[i];
             s[n + i] = -c * v[i];
         }
-        s[2 * n] = biasVoltage;
-        s[2 * n + 1] = -biasVoltage;
+        s[2 * n] = c * biasVoltage;
+        s[2 * n + 1] = -c * biasVoltage;
         return s;
     }
 

@@ -15,7 +15,7 @@ public final class ResistiveNetwork {
     private final double[][] total;
     /** D_m[h, j] = G_m[h, j] − G_m[n_m + h, j]: the signed effective weight of the doubled sending voltages. */
     private final double[][] signed;
-    /** V_b (G_m[2n_m, j] − G_m[2n_m + 1, j]): the current the bias sources drive into node j of layer m+1. */
+    /** c_m V_b (G_m[2n_m, j] − G_m[2n_m + 1, j]): the current the bias sources drive into node j of layer m+1. */
     private final double[][] biasDrive;
 
     /** @param conductances G_m for m = 0..L, each row-major [rows(m) * columns(m)], all finite and ≥ 0 */
@@ -71,7 +71,7 @@ public final class ResistiveNetwork {
                 sendingTotal[h] = c2 * s;
             }
             for (int j = 0; j < cols; j++) {
-                bias[j] = topology.biasVoltage() * (gm[2 * n * cols + j] - gm[(2 * n + 1) * cols + j]);
+                bias[j] = topology.gain(m) * topology.biasVoltage() * (gm[2 * n * cols + j] - gm[(2 * n + 1) * cols + j]);
             }
             signed[m] = d;
             biasDrive[m] = bias;
@@ -90,6 +90,21 @@ public final class ResistiveNetwork {
                 }
             }
         }
+    }
+
+    /** The network whose crossbars G_0, G_1, ... are stored one after the other (row-major) in {@code flat}. */
+    public static ResistiveNetwork fromFlat(CircuitTopology topology, double[] flat) {
+        if (flat.length != topology.conductances()) {
+            throw new IllegalArgumentException("ResistiveNetwork: expected " + topology.conductances()
+                    + " conductances, got " + flat.length);
+        }
+        double[][] g = new double[topology.crossbars()][];
+        int offset = 0;
+        for (int m = 0; m < g.length; m++) {
+            g[m] = java.util.Arrays.copyOfRange(flat, offset, offset + topology.rows(m) * topology.columns(m));
+            offset += g[m].length;
+        }
+        return new ResistiveNetwork(topology, g);
     }
 
     public CircuitTopology topology() {

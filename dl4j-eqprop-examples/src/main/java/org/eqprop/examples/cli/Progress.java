@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.PrintStream;
 import java.util.List;
+import org.eqprop.nn.layers.ResistiveBlockLayer;
 import java.util.Locale;
 
 /**
@@ -51,10 +52,23 @@ final class Progress extends BaseTrainingListener {
     public void onForwardPass(Model model, List<INDArray> activations) {
         MultiLayerNetwork net = (MultiLayerNetwork) model;
         INDArray labels = net.getLabels();
-        if (labels == null || activations.isEmpty()) {
+        if (labels == null || activations.isEmpty() || net.getOutputLayer() instanceof ResistiveBlockLayer) {
             return;
         }
-        INDArray last = activations.get(activations.size() - 1);
+        count(net, activations.get(activations.size() - 1), labels);
+    }
+
+    /** A resistive network is its own output layer: its free-phase predictions come from its backward pass. */
+    @Override
+    public void onBackwardPass(Model model) {
+        MultiLayerNetwork net = (MultiLayerNetwork) model;
+        if (net.getOutputLayer() instanceof ResistiveBlockLayer r && net.getLabels() != null
+                && r.lastTrainingPredictions() != null) {
+            count(net, r.lastTrainingPredictions(), net.getLabels());
+        }
+    }
+
+    private void count(MultiLayerNetwork net, INDArray last, INDArray labels) {
         INDArray scores = last;
         if (net.getOutputLayer() instanceof OutputLayer out) {
             scores = last.mmul(out.getParam("W")).addiRowVector(out.getParam("b"));
