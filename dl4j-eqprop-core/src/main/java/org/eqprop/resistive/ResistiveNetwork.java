@@ -20,6 +20,10 @@ public final class ResistiveNetwork {
 
     /** @param conductances G_m for m = 0..L, each row-major [rows(m) * columns(m)], all finite and ≥ 0 */
     public ResistiveNetwork(CircuitTopology topology, double[][] conductances) {
+        this(topology, conductances, true);
+    }
+
+    private ResistiveNetwork(CircuitTopology topology, double[][] conductances, boolean copy) {
         this.topology = topology;
         int crossbars = topology.crossbars();
         if (conductances == null || conductances.length != crossbars) {
@@ -34,14 +38,7 @@ public final class ResistiveNetwork {
                 throw new IllegalArgumentException("ResistiveNetwork: G" + m + " must have " + rows + "x" + cols
                         + " entries, got " + conductances[m].length);
             }
-            for (int i = 0; i < conductances[m].length; i++) {
-                double v = conductances[m][i];
-                if (!(v >= 0) || !Double.isFinite(v)) {
-                    throw new IllegalArgumentException("ResistiveNetwork: conductance G" + m + "[" + i / cols + ","
-                            + i % cols + "] = " + v + " must be finite and >= 0");
-                }
-            }
-            g[m] = conductances[m].clone();
+            g[m] = copy ? conductances[m].clone() : conductances[m];
         }
         total = new double[topology.layers()][];
         signed = new double[crossbars][];
@@ -55,9 +52,21 @@ public final class ResistiveNetwork {
             double[] bias = new double[cols];
             double[] sendingTotal = new double[n];
             double c2 = topology.gain(m) * topology.gain(m);
+            boolean valid = true;
             for (int i = 0; i < 2 * n + 2; i++) {
+                int row = i * cols;
                 for (int j = 0; j < cols; j++) {
-                    receiving[j] += gm[i * cols + j];
+                    double v = gm[row + j];
+                    valid &= v >= 0 && v < Double.POSITIVE_INFINITY;
+                    receiving[j] += v;
+                }
+            }
+            if (!valid) {
+                for (int i = 0; i < gm.length; i++) {
+                    if (!(gm[i] >= 0) || !Double.isFinite(gm[i])) {
+                        throw new IllegalArgumentException("ResistiveNetwork: conductance G" + m + "[" + i / cols + ","
+                                + i % cols + "] = " + gm[i] + " must be finite and >= 0");
+                    }
                 }
             }
             for (int h = 0; h < n; h++) {
@@ -104,7 +113,7 @@ public final class ResistiveNetwork {
             g[m] = java.util.Arrays.copyOfRange(flat, offset, offset + topology.rows(m) * topology.columns(m));
             offset += g[m].length;
         }
-        return new ResistiveNetwork(topology, g);
+        return new ResistiveNetwork(topology, g, false);
     }
 
     public CircuitTopology topology() {

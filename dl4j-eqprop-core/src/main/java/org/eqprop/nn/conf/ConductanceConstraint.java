@@ -37,6 +37,19 @@ public class ConductanceConstraint extends BaseConstraint {
         this.quantum = quantum;
     }
 
+    /** Applies the constraint once to each constrained parameter (DL4J's BaseConstraint applies it twice). */
+    @Override
+    public void applyConstraint(org.deeplearning4j.nn.api.Layer layer, int iteration, int epoch) {
+        java.util.Map<String, INDArray> table = layer.paramTable();
+        if (table != null) {
+            table.forEach((key, value) -> {
+                if (getParams().contains(key)) {
+                    apply(value);
+                }
+            });
+        }
+    }
+
     @Override
     public void apply(INDArray param) {
         if (quantum > 0) {

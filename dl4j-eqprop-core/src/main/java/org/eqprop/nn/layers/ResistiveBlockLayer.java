@@ -49,7 +49,7 @@ public class ResistiveBlockLayer extends BaseLayer<ResistiveBlock> implements IO
 
     /** The circuit over the current conductances (copied to double). */
     public ResistiveNetwork network() {
-        return ResistiveNetwork.fromFlat(layerConf().topology(), params().castTo(DataType.DOUBLE).toDoubleVector());
+        return ResistiveNetwork.fromFlat(layerConf().topology(), FlatArrays.read(params()));
     }
 
     /** Ŷ⁺ − Ŷ⁻ at the free steady states of the last training batch (null before training). */
@@ -149,8 +149,7 @@ public class ResistiveBlockLayer extends BaseLayer<ResistiveBlock> implements IO
             }
             offset += gm.length;
         }
-        INDArray all = getGradientsViewArray();
-        all.assign(Nd4j.createFromArray(flat).reshape(all.shape()).castTo(all.dataType()));
+        FlatArrays.write(getGradientsViewArray(), flat);
         Gradient gradient = new DefaultGradient();
         for (int m = 0; m < grad.length; m++) {
             String key = ResistiveParamInitializer.key(m);
