@@ -101,6 +101,11 @@ class CliTest {
         assertTrue(ev.lastLine().contains("\"test_error\": " + Json.render(testError)), ev.lastLine() + " vs " + json);
         assertEquals(2, run("train", "--preset", "mnist-resistive", "--algorithm", "bptt").code);
         assertEquals(2, run("train", "--preset", "mnist-resistive", "--learning-rates", "0.1,x").code);
+        Result sign = run("train", "--preset", "mnist-resistive", "--sign-only", "--learning-rates", "1e-4,1e-3",
+                "--epochs", "1", "--train-limit", "40", "--data-dir", data.toString(), "--out",
+                dir.resolve("sign").toString());
+        assertEquals(0, sign.code, sign.err);
+        assertTrue(sign.out.contains("sign-only updates"), sign.out);
     }
 
     @Test
