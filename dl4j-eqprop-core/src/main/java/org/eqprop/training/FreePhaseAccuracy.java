@@ -4,6 +4,7 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.eqprop.nn.layers.ResistiveBlockLayer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -12,7 +13,8 @@ import java.util.List;
 /**
  * Counts the training examples the free phase classifies correctly (the papers' "train error"): the prediction is
  * argmax of s_N (squared error) or of the readout W_out s_N + b (softmax output layer), read off each training
- * forward pass.
+ * forward pass. A resistive network is its own output layer: its free-phase predictions (the output node voltages)
+ * come from its backward pass.
  */
 public class FreePhaseAccuracy extends BaseTrainingListener {
 
@@ -23,13 +25,26 @@ public class FreePhaseAccuracy extends BaseTrainingListener {
     public void onForwardPass(Model model, List<INDArray> activations) {
         MultiLayerNetwork net = (MultiLayerNetwork) model;
         INDArray labels = net.getLabels();
-        if (labels == null || activations.isEmpty()) {
+        if (labels == null || activations.isEmpty() || net.getOutputLayer() instanceof ResistiveBlockLayer) {
             return;
         }
         INDArray scores = activations.get(activations.size() - 1);
         if (net.getOutputLayer() instanceof OutputLayer out) {
             scores = scores.mmul(out.getParam("W")).addiRowVector(out.getParam("b"));
         }
+        count(scores, labels);
+    }
+
+    @Override
+    public void onBackwardPass(Model model) {
+        MultiLayerNetwork net = (MultiLayerNetwork) model;
+        if (net.getOutputLayer() instanceof ResistiveBlockLayer r && net.getLabels() != null
+                && r.lastTrainingPredictions() != null) {
+            count(r.lastTrainingPredictions(), net.getLabels());
+        }
+    }
+
+    private void count(INDArray scores, INDArray labels) {
         add(scores.argMax(1).eq(labels.argMax(1)).castTo(DataType.INT).sumNumber().longValue(), labels.size(0));
     }
 

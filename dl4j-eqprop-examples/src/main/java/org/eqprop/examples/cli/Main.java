@@ -25,6 +25,9 @@ public final class Main {
             "           [--algorithm eqprop|bptt|rbp|c-ep|c-vf] [--bptt-steps K (default: the nudged steps; 0 = all T)]",
             "           [--feedback-angle DEG (c-vf: initial angle between forward and feedback weights, default 90)]",
             "           [--update-order synchronous|alternating] [--doubled-batch (the +beta/-beta phases as one batch)]",
+            "           mnist-resistive: [--input-gain G] [--amplifier-gain A] [--bias-voltage V] [--diode-low L]",
+            "           [--diode-high H] [--init-scale S] [--max-sweeps N] [--sign-only] [--optimizer sgd|adam]",
+            "           [--learning-rates LR[,LR2] (one, or one per crossbar)] [--tolerance VOLTS]",
             "  train ... --spark MASTER [--spark-mode sync|averaging] [--partitions N] [--averaging-frequency F]",
             "           [--resume]   on Spark (local[2], spark://host:7077, yarn): synchronous gradient averaging",
             "           (the single-machine steps) or DL4J parameter averaging; checkpoint after every epoch",
@@ -58,7 +61,7 @@ public final class Main {
         String command = argv.length == 0 ? "help" : argv[0];
         try {
             Args args = new Args(argv, 1, Set.of("no-reference", "persistent-states", "doubled-batch", "sparsity",
-                    "resume"));
+                    "resume", "sign-only"));
             FusedDenseRelaxation.useSingleThreadedBlas();
             Json summary;
             switch (command) {

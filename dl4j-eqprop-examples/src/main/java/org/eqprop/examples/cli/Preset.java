@@ -10,9 +10,11 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.eqprop.costs.HalfSquaredError;
 import org.eqprop.nn.conf.ConvSpec;
 import org.eqprop.nn.conf.EqPropBlock;
+import org.eqprop.nn.conf.ResistiveBlock;
 import org.eqprop.training.CosineAnnealingSchedule;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
@@ -41,6 +43,9 @@ import java.util.Locale;
  *   readout 512→10, clip(s/2, 0, 1), T=250, K=25, β=1 symmetric, SGD momentum 0.9, rates 0.25/0.15/0.1/0.08/0.05,
  *   weight decay 3e-4, cosine annealing over 100 epochs, batch 128, 120 epochs (Laborieux et al. 2021: 11.68%);</li>
  *   <li>{@code cifar10-small}: the same recipe at CPU scale (see {@link #named}).</li>
+ *   <li>{@code mnist-resistive}: a nonlinear resistive network 784-100-10 trained by EqProp (Kendall et al. 2020,
+ *   Scellier thesis ch. 4): inputs ±100 x, ideal diodes clamping hidden nodes to [−1, 1], amplifier gain 2, output
+ *   pairs, β = ±1, SGD 0.02 with cosine annealing, batch 4, 10 epochs.</li>
  * </ul>
  */
 final class Preset implements Cloneable {
@@ -78,6 +83,16 @@ final class Preset implements Cloneable {
     int cosineEpochs;
     String updateOrder = "synchronous";
     boolean doubledBatch;
+    boolean resistive;
+    String optimizer = "sgd";
+    double inputGain = 1;
+    double amplifierGain = 1;
+    double biasVoltage = 1;
+    double diodeLow = -1;
+    double diodeHigh = 1;
+    boolean signOnly;
+    double initScale = 1;
+    int maxSweeps = 1000;
 
     static Preset named(String name) {
         Preset p = new Preset();
@@ -140,9 +155,24 @@ final class Preset implements Cloneable {
                 p.batchSize = 64;
                 p.epochs = 10;
                 return p;
+            case "mnist-resistive":
+                // Kendall et al. 2020 / Scellier et al. 2024 (DRN-XS): 784 doubled inputs amplified 100x, 100 hidden
+                // nodes, symmetric nudging beta = 1, plain SGD at batch 4, 10 epochs; learning rate 0.02 (0.006 in
+                // Scellier et al. learns slower in this circuit) with cosine annealing
+                p.resistive = true;
+                p.hidden = new int[]{100};
+                p.beta = 1.0;
+                p.tolerance = 1e-6;
+                p.inputGain = 100;
+                p.amplifierGain = 2;
+                p.learningRates = new double[]{0.02};
+                p.schedule = "cosine";
+                p.batchSize = 4;
+                p.epochs = 10;
+                return p;
             default:
                 throw new Args.UsageException("unknown preset '" + name + "'; available: mnist-fc1, mnist-fc2, "
-                        + "mnist-conv, cifar10-small, cifar10-laborieux");
+                        + "mnist-conv, cifar10-small, cifar10-laborieux, mnist-resistive");
         }
     }
 
@@ -228,6 +258,36 @@ final class Preset implements Cloneable {
         }
         Integer bs2 = a.optionalInteger("bptt-steps", 0);
         bpttSteps = bs2 == null ? bpttSteps : bs2;
+        Double ig = a.optionalDouble("input-gain");
+        inputGain = ig == null ? inputGain : ig;
+        Double ag = a.optionalDouble("amplifier-gain");
+        amplifierGain = ag == null ? amplifierGain : ag;
+        Double bv = a.optionalDouble("bias-voltage");
+        biasVoltage = bv == null ? biasVoltage : bv;
+        Double dl = a.optionalDouble("diode-low");
+        diodeLow = dl == null ? diodeLow : dl;
+        Double dh = a.optionalDouble("diode-high");
+        diodeHigh = dh == null ? diodeHigh : dh;
+        Double is = a.optionalDouble("init-scale");
+        initScale = is == null ? initScale : is;
+        Integer ms = a.optionalInteger("max-sweeps", 1);
+        maxSweeps = ms == null ? maxSweeps : ms;
+        signOnly = a.flag("sign-only") || signOnly;
+        optimizer = a.string("optimizer", optimizer).toLowerCase(Locale.ROOT);
+        if (!optimizer.equals("sgd") && !optimizer.equals("adam")) {
+            throw new Args.UsageException("--optimizer must be sgd or adam, got " + optimizer);
+        }
+        String lrs = a.string("learning-rates", null);
+        if (lrs != null) {
+            try {
+                learningRates = Arrays.stream(lrs.split(",")).mapToDouble(Double::parseDouble).toArray();
+            } catch (NumberFormatException e) {
+                throw new Args.UsageException("--learning-rates must be comma-separated numbers, got " + lrs);
+            }
+        }
+        if (resistive && !algorithm.equals("eqprop")) {
+            throw new Args.UsageException("preset " + name + " trains by EqProp only (--algorithm eqprop)");
+        }
         Integer ep = a.optionalInteger("epochs", 1);
         epochs = ep == null ? epochs : ep;
         Double lrScale = a.optionalDouble("lr-scale");
@@ -261,8 +321,11 @@ final class Preset implements Cloneable {
         return s;
     }
 
-    /** The DL4J configuration: an EqProp block followed by the cost's DL4J output layer. */
+    /** The DL4J configuration: an EqProp block followed by the cost's DL4J output layer (or a resistive network). */
     MultiLayerConfiguration configuration(long seed, DataType dataType) {
+        if (resistive) {
+            return resistiveConfiguration(seed, dataType);
+        }
         int[] sizes = relaxingSizes();
         int depth = (conv == null ? 0 : conv.length) + sizes.length;
         if (learningRates.length != depth + (cost.equals("cross-entropy") ? 1 : 0)
@@ -303,6 +366,24 @@ final class Preset implements Cloneable {
                 : InputType.convolutionalFlat(inputShape[1], inputShape[2], inputShape[0])).build();
     }
 
+    /** One {@link ResistiveBlock} (its own output layer: output pairs and the cost of eq. 4.15). */
+    private MultiLayerConfiguration resistiveConfiguration(long seed, DataType dataType) {
+        ResistiveBlock.Builder builder = new ResistiveBlock.Builder().nIn(inputs).nOut(classes).hidden(hidden)
+                .inputGain(inputGain).amplifierGain(amplifierGain).biasVoltage(biasVoltage).diode(diodeLow, diodeHigh)
+                .beta(beta).tolerance(tolerance).maxSweeps(maxSweeps).signOnly(signOnly).initScale(initScale);
+        if (learningRates.length == hidden.length + 1) {
+            builder.crossbarUpdaters(Arrays.stream(learningRates).mapToObj(this::updater).toArray(IUpdater[]::new));
+        } else if (learningRates.length != 1) {
+            throw new Args.UsageException("preset " + name + " needs 1 or " + (hidden.length + 1)
+                    + " learning rates (one per crossbar)");
+        }
+        ResistiveBlock block = builder.build();
+        return new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType)
+                .updater(updater(learningRates[0]))
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED).inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .list().layer(block).setInputType(InputType.feedForward(inputs)).build();
+    }
+
     /**
      * Plain SGD (the papers' MNIST runs) or SGD with Nesterov momentum when --momentum is given; with the cosine
      * schedule the rate anneals from lr to lr/1000 over the run's epochs.
@@ -310,6 +391,9 @@ final class Preset implements Cloneable {
     private IUpdater updater(double lr) {
         ISchedule s = schedule.equals("cosine") ? new CosineAnnealingSchedule(ScheduleType.EPOCH, lr, lr * 1e-3,
                 Math.max(1, cosineEpochs > 0 ? Math.min(cosineEpochs, epochs) : epochs)) : null;
+        if (optimizer.equals("adam")) {
+            return s == null ? new Adam(lr) : new Adam(s);
+        }
         if (momentum > 0) {
             return s == null ? new Nesterovs(lr, momentum) : new Nesterovs(s, momentum);
         }

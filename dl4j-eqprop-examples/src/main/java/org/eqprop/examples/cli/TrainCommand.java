@@ -7,6 +7,7 @@ import org.eqprop.io.ModelFiles;
 import org.eqprop.io.Npz;
 import org.eqprop.io.NumpyParams;
 import org.eqprop.nn.layers.EqPropBlockLayer;
+import org.eqprop.nn.layers.ResistiveBlockLayer;
 import org.eqprop.training.ContinualEqProp;
 import org.eqprop.training.EqPropNetwork;
 import org.nd4j.evaluation.classification.Evaluation;
@@ -52,6 +53,14 @@ final class TrainCommand {
         Datasets.Data data = Datasets.load(p.dataset, dataDir, trainLimit, testLimit, p.augment, seed);
         LabeledImages train = data.train();
         LabeledImages test = data.test();
+        if (p.resistive) {
+            out.printf(Locale.ROOT, "preset %s: resistive network %s (inputs x%s doubled, amplifier gain %s, diodes "
+                    + "[%s, %s]), beta=+-%s, tolerance %s V, %s, batch %d, %d epochs; %d train / %d test examples from "
+                    + "%s; learning rate %s (%s)%n", p.name, p.architecture(), p.inputGain, p.amplifierGain,
+                    p.diodeLow, p.diodeHigh, p.beta, p.tolerance, p.signOnly ? "sign-only updates" : "SGD",
+                    p.batchSize, epochs, train.size(), test.size(), data.location(),
+                    java.util.Arrays.toString(p.learningRates), p.schedule);
+        } else
         out.printf(Locale.ROOT, "preset %s (%s): %s (%s), T=%d K=%d beta=%s %s, batch %d, %d epochs; "
                         + "%d train / %d test examples from %s; learning rates %s (%s)%n", p.name, p.algorithm,
                 p.architecture(), p.cost, p.freeSteps, p.nudgedSteps, p.beta, p.estimator, p.batchSize, epochs,
@@ -60,7 +69,8 @@ final class TrainCommand {
             return SparkTrainCommand.run(p, data, sparkOptions, out, err);
         }
 
-        EqPropNetwork net = new EqPropNetwork(p.configuration(seed, DataType.FLOAT));
+        MultiLayerNetwork net = p.resistive ? new MultiLayerNetwork(p.configuration(seed, DataType.FLOAT))
+                : new EqPropNetwork(p.configuration(seed, DataType.FLOAT));
         net.init();
         if (initParams != null) {
             NumpyParams.load(net, Npz.read(initParams));
@@ -69,7 +79,7 @@ final class TrainCommand {
         ShufflingIterator it = data.trainIterator(p.batchSize, seed);
         Progress progress = new Progress(err, it.batchesPerEpoch());
         net.setListeners(progress);
-        ContinualEqProp continual = p.isContinual() ? new ContinualEqProp(net, p.learningRates) : null;
+        ContinualEqProp continual = p.isContinual() ? new ContinualEqProp((EqPropNetwork) net, p.learningRates) : null;
         if (continual != null) {
             out.printf(Locale.ROOT, "%s: weights updated at each of the K=%d nudged steps with rates %s (plain SGD, "
                     + "constant)%s%n", p.algorithm.toUpperCase(Locale.ROOT), p.nudgedSteps,
@@ -111,15 +121,23 @@ final class TrainCommand {
                         java.util.Arrays.toString(continual.feedbackAngles()));
             }
         }
-        EqPropBlockLayer block = (EqPropBlockLayer) net.getLayer(0);
-        return new Json().put("command", "train").put("preset", p.name).put("algorithm", p.algorithm)
+        Json summary = new Json().put("command", "train").put("preset", p.name).put("algorithm", p.algorithm)
                 .put("epochs", epochs)
                 .put("train_error", trainErrors.get(trainErrors.size() - 1))
                 .put("test_error", testErrors.get(testErrors.size() - 1))
                 .put("seconds_per_iteration", trainSeconds / iterations).put("batch_size", p.batchSize)
                 .put("train_examples", train.size()).put("test_examples", test.size())
-                .put("test_errors", testErrors).put("train_errors", trainErrors).put("epoch_seconds", epochSeconds)
-                .put("mean_free_steps", block.relaxationStats().meanFreeSteps())
+                .put("test_errors", testErrors).put("train_errors", trainErrors).put("epoch_seconds", epochSeconds);
+        if (net.getLayer(0) instanceof ResistiveBlockLayer r) {
+            return summary.put("mean_free_sweeps", r.solverStats().meanFreeSweeps())
+                    .put("mean_nudged_sweeps", r.solverStats().meanNudgedSweeps())
+                    .put("non_converged_phases", r.solverStats().nonConverged())
+                    .put("kcl_residual", r.solverStats().maxKclResidual())
+                    .put("peak_rss_mb", PeakMemory.megabytes())
+                    .put("model", modelPath.toString());
+        }
+        EqPropBlockLayer block = (EqPropBlockLayer) net.getLayer(0);
+        return summary.put("mean_free_steps", block.relaxationStats().meanFreeSteps())
                 .put("mean_nudged_steps", block.relaxationStats().meanNudgedSteps())
                 .put("non_converged_phases", block.relaxationStats().nonConverged())
                 .put("feedback_angles", angles)

@@ -81,6 +81,34 @@ class CliTest {
     }
 
     @Test
+    void resistivePresetTrainsAndReportsTheKclResidual(@TempDir Path dir) throws IOException {
+        Path data = writeData(dir.resolve("data"), 600, 200);
+        Path out = dir.resolve("run");
+        Result r = run("train", "--preset", "mnist-resistive", "--epochs", "2", "--data-dir", data.toString(),
+                "--out", out.toString(), "--seed", "3");
+        assertEquals(0, r.code, r.err);
+        String json = r.lastLine();
+        for (String key : new String[]{"\"preset\": \"mnist-resistive\"", "kcl_residual", "mean_free_sweeps",
+                "mean_nudged_sweeps", "\"non_converged_phases\": 0", "\"status\": \"ok\""}) {
+            assertTrue(json.contains(key), key + " in " + json);
+        }
+        double kcl = Double.parseDouble(json.replaceAll(".*\"kcl_residual\": ([0-9.e-]+).*", "$1"));
+        assertTrue(kcl < 1e-4, "KCL residual " + kcl);
+        double testError = Double.parseDouble(json.replaceAll(".*\"test_error\": ([0-9.e-]+).*", "$1"));
+        assertTrue(testError < 0.3, "a learnable toy set should be learned: " + testError);
+        Result ev = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data-dir", data.toString());
+        assertEquals(0, ev.code, ev.err);
+        assertTrue(ev.lastLine().contains("\"test_error\": " + Json.render(testError)), ev.lastLine() + " vs " + json);
+        assertEquals(2, run("train", "--preset", "mnist-resistive", "--algorithm", "bptt").code);
+        assertEquals(2, run("train", "--preset", "mnist-resistive", "--learning-rates", "0.1,x").code);
+        Result sign = run("train", "--preset", "mnist-resistive", "--sign-only", "--learning-rates", "1e-4,1e-3",
+                "--epochs", "1", "--train-limit", "40", "--data-dir", data.toString(), "--out",
+                dir.resolve("sign").toString());
+        assertEquals(0, sign.code, sign.err);
+        assertTrue(sign.out.contains("sign-only updates"), sign.out);
+    }
+
+    @Test
     void bpttTrainsTheSameNetworkFromTheSameCommandLine(@TempDir Path dir) throws IOException {
         Path data = writeData(dir.resolve("data"), 400, 100);
         Result r = run("train", "--preset", "mnist-fc1", "--algorithm", "bptt", "--epochs", "2", "--data-dir",
