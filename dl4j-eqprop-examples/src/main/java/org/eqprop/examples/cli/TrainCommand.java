@@ -43,8 +43,9 @@ final class TrainCommand {
         Datasets.Data data = Datasets.load(p.dataset, dataDir, trainLimit, testLimit, p.augment, seed);
         LabeledImages train = data.train();
         LabeledImages test = data.test();
-        out.printf(Locale.ROOT, "preset %s (%s): %s (%s), T=%d K=%d beta=%s %s, batch %d, %d epochs; "
+        out.printf(Locale.ROOT, "preset %s (%s%s): %s (%s), T=%d K=%d beta=%s %s, batch %d, %d epochs; "
                         + "%d train / %d test examples from %s; learning rates %s (%s)%n", p.name, p.algorithm,
+                p.spiking == null ? "" : ", spiking: " + p.spiking.describe(),
                 p.architecture(), p.cost, p.freeSteps, p.nudgedSteps, p.beta, p.estimator, p.batchSize, epochs,
                 train.size(), test.size(), data.location(), java.util.Arrays.toString(p.learningRates), p.schedule);
 
@@ -71,12 +72,18 @@ final class TrainCommand {
         List<Double> testErrors = new ArrayList<>();
         List<Double> trainErrors = new ArrayList<>();
         List<Double> epochSeconds = new ArrayList<>();
+        EqPropBlockLayer firstBlock = (EqPropBlockLayer) net.getLayer(0);
+        org.eqprop.spiking.SpikeCounter spikes = firstBlock.spikeCounter();
+        double trainSpikes = 0;
+        double inputSpikes = 0;
+        double testSpikes = 0;
         long iterations = 0;
         double trainSeconds = 0;
         for (int e = 1; e <= epochs; e++) {
             it.reset();
             progress.startEpoch(e, epochs);
             long t0 = System.nanoTime();
+            spikes.reset();
             if (continual != null) {
                 continual.fit(it);
             } else {
@@ -85,22 +92,30 @@ final class TrainCommand {
             double sec = (System.nanoTime() - t0) / 1e9;
             trainSeconds += sec;
             iterations += it.batchesPerEpoch();
+            trainSpikes = spikes.spikesPerNeuronPerStep();
+            inputSpikes = spikes.inputSpikesPerNeuronPerStep();
+            spikes.reset();
             double testError = testError(net, data.testIterator(p.batchSize < 100 ? 500 : p.batchSize));
             testErrors.add(testError);
+            testSpikes = spikes.spikesPerNeuronPerStep();
             trainErrors.add(progress.trainError());
             epochSeconds.add(sec);
             PeakMemory.sample();
             ModelFiles.save(net, modelPath);
             out.printf(Locale.ROOT, "epoch %d: train error %.2f%%, test error %.2f%%, %.1f s (%.2f ms/iteration)%n",
                     e, 100 * progress.trainError(), 100 * testError, sec, 1000 * sec / it.batchesPerEpoch());
+            if (p.spiking != null) {
+                out.printf(Locale.ROOT, "  spikes per neuron per step: %.4f training, %.4f test inference "
+                        + "(input neurons %.4f)%n", trainSpikes, testSpikes, inputSpikes);
+            }
             if (continual != null && continual.feedbackAngles().length > 0) {
                 angles.add(continual.feedbackAngles());
                 out.printf(Locale.ROOT, "  angle between forward and feedback weights: %s degrees%n",
                         java.util.Arrays.toString(continual.feedbackAngles()));
             }
         }
-        EqPropBlockLayer block = (EqPropBlockLayer) net.getLayer(0);
-        return new Json().put("command", "train").put("preset", p.name).put("algorithm", p.algorithm)
+        EqPropBlockLayer block = firstBlock;
+        Json json = new Json().put("command", "train").put("preset", p.name).put("algorithm", p.algorithm)
                 .put("epochs", epochs)
                 .put("train_error", trainErrors.get(trainErrors.size() - 1))
                 .put("test_error", testErrors.get(testErrors.size() - 1))
@@ -114,6 +129,12 @@ final class TrainCommand {
                 .put("peak_rss_mb", PeakMemory.megabytes())
                 .put("relaxation_state_mb", block.relaxationStats().peakStateBytes() / 1e6)
                 .put("model", modelPath.toString());
+        if (p.spiking != null) {
+            json.put("spiking", p.spiking.describe()).put("spikes_per_neuron_per_step", trainSpikes)
+                    .put("test_spikes_per_neuron_per_step", testSpikes)
+                    .put("input_spikes_per_neuron_per_step", inputSpikes);
+        }
+        return json;
     }
 
     static double testError(MultiLayerNetwork net, ShufflingIterator test) {
