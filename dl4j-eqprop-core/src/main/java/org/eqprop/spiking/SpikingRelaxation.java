@@ -27,8 +27,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * is the fixed-point iteration s = clip(∂Φ/∂s, 0, 1) of the continuous network; with bits and annealed ε it
  * converges to the same fixed points.
  *
- * <p>Since q is binary, u is a sum of the weight rows of the neurons that spiked: the cost of a step is proportional
- * to the number of spikes, not to the number of weights. The batch is split over the cores; each part runs its
+ * <p>Since q is binary, u is a sum of the weight rows of the neurons that spiked, and it is kept up to date
+ * event by event: when a neuron's bit changes, ± its weight row is added to its neighbours' inputs. The cost of a
+ * step is proportional to the number of bits that change, not to the number of weights. The batch is split over the cores; each part runs its
  * whole phase alone (examples do not interact).
  */
 public final class SpikingRelaxation {
@@ -100,6 +101,8 @@ public final class SpikingRelaxation {
             int batch = (int) x.size(0);
             float[][] s = new float[layers + 1][];
             float[][] q = new float[layers + 1][];
+            float[][] seen = new float[layers + 1][];
+            float[][] in = new float[layers + 1][];
             Encoder.Memory[] enc = new Encoder.Memory[layers + 1];
             Decoder.Memory[] dec = new Decoder.Memory[layers + 1];
             StepSizeAnnealer.Memory[] ann = new StepSizeAnnealer.Memory[layers + 1];
@@ -109,18 +112,21 @@ public final class SpikingRelaxation {
             }
             s[0] = input;
             q[0] = new float[input.length];
+            seen[0] = new float[input.length];
             enc[0] = encodeInput ? encoder.start(input.length) : null;
             for (int k = 1; k <= layers; k++) {
                 int n = batch * width[k];
                 s[k] = new float[n];
                 q[k] = new float[n];
+                seen[k] = new float[n];
+                in[k] = new float[n];
                 enc[k] = encoder.start(n);
                 dec[k] = decoder.start(n);
                 ann[k] = annealer.start(n);
             }
             float[] drive = encodeInput ? null : FusedKernels.floats(chain.inputDrive(x.castTo(
                     ((DenseInteraction) chain.interaction(0)).weights().dataType())));
-            return new SpikingState(batch, s, q, enc, dec, ann, drive, 0);
+            return new SpikingState(batch, s, q, seen, in, enc, dec, ann, drive, 0);
         }
 
         /**
@@ -168,20 +174,18 @@ public final class SpikingRelaxation {
         /** One step t of eq. 6 for the examples [from, to). */
         private void step(SpikingState st, int t, int from, int to, float[][] u, float[][] eps, FusedForce force,
                           float beta, float[] residual, SpikeCounter counter) {
+            // u_k^t = Σ w q^{t−1}: the bits that changed since the last step update their neighbours' inputs
+            for (int k = 0; k <= layers; k++) {
+                for (int b = from; b < to; b++) {
+                    propagateChanges(st, k, b);
+                }
+            }
             for (int k = 1; k <= layers; k++) {
                 int n = width[k];
                 int lo = from * n;
                 int hi = to * n;
                 float[] uk = u[k];
-                java.util.Arrays.fill(uk, lo, hi, 0f);
-                for (int b = from; b < to; b++) {
-                    if (k > 1 || st.inputDrive == null) {
-                        addActiveRows(uk, b * n, n, st.q[k - 1], b * width[k - 1], width[k - 1], w[k]);
-                    }
-                    if (k < layers) {
-                        addActiveRows(uk, b * n, n, st.q[k + 1], b * width[k + 1], width[k + 1], wT[k + 1]);
-                    }
-                }
+                System.arraycopy(st.input[k], lo, uk, lo, hi - lo);
                 st.decoders[k].decode(uk, lo, hi, t);
                 float[] constant = k == 1 && st.inputDrive != null ? st.inputDrive : null;
                 for (int b = from; b < to; b++) {
@@ -230,6 +234,26 @@ public final class SpikingRelaxation {
             }
         }
 
+        /** For each neuron of layer k in example b whose bit changed: ± its weight rows into both neighbours. */
+        private void propagateChanges(SpikingState st, int k, int b) {
+            float[] q = st.q[k];
+            float[] seen = st.seen[k];
+            int n = width[k];
+            int off = b * n;
+            for (int i = 0; i < n; i++) {
+                float d = q[off + i] - seen[off + i];
+                if (d != 0f) {
+                    seen[off + i] = q[off + i];
+                    if (k < layers) {
+                        addRow(st.input[k + 1], b * width[k + 1], d, w[k + 1], i, width[k + 1]);
+                    }
+                    if (k > 1) {
+                        addRow(st.input[k - 1], b * width[k - 1], d, wT[k], i, width[k - 1]);
+                    }
+                }
+            }
+        }
+
         private int neuronsPerExample() {
             int n = 0;
             for (int k = 1; k <= layers; k++) {
@@ -244,14 +268,16 @@ public final class SpikingRelaxation {
         }
     }
 
-    /** u[uOff + j] += m[i, j] for every i with bits[bOff + i] ≠ 0 (m row-major, {@code width} columns). */
-    private static void addActiveRows(float[] u, int uOff, int width, float[] bits, int bOff, int rows, float[] m) {
-        for (int i = 0; i < rows; i++) {
-            if (bits[bOff + i] != 0f) {
-                int r = i * width;
-                for (int j = 0; j < width; j++) {
-                    u[uOff + j] += m[r + j];
-                }
+    /** u[uOff + j] += d · m[i, j] (m row-major, {@code width} columns). */
+    private static void addRow(float[] u, int uOff, float d, float[] m, int i, int width) {
+        int r = i * width;
+        if (d > 0) {
+            for (int j = 0; j < width; j++) {
+                u[uOff + j] += m[r + j];
+            }
+        } else {
+            for (int j = 0; j < width; j++) {
+                u[uOff + j] -= m[r + j];
             }
         }
     }

@@ -11,6 +11,10 @@ public final class SpikingState {
     final int batch;
     final float[][] s;
     final float[][] q;
+    /** The bits that {@link #input} accounts for (the bits sent one step before q, after a step). */
+    final float[][] seen;
+    /** u_k = Σ_i w_ik seen_i over both neighbouring layers (k ≥ 1): kept up to date by the bits that change. */
+    final float[][] input;
     final Encoder.Memory[] encoders;
     final Decoder.Memory[] decoders;
     final StepSizeAnnealer.Memory[] annealers;
@@ -18,11 +22,13 @@ public final class SpikingState {
     final float[] inputDrive;
     int t;
 
-    SpikingState(int batch, float[][] s, float[][] q, Encoder.Memory[] encoders, Decoder.Memory[] decoders,
+    SpikingState(int batch, float[][] s, float[][] q, float[][] seen, float[][] input, Encoder.Memory[] encoders, Decoder.Memory[] decoders,
                  StepSizeAnnealer.Memory[] annealers, float[] inputDrive, int t) {
         this.batch = batch;
         this.s = s;
         this.q = q;
+        this.seen = seen;
+        this.input = input;
         this.encoders = encoders;
         this.decoders = decoders;
         this.annealers = annealers;
@@ -54,16 +60,20 @@ public final class SpikingState {
         int n = s.length;
         float[][] s2 = new float[n][];
         float[][] q2 = new float[n][];
+        float[][] seen2 = new float[n][];
+        float[][] input2 = new float[n][];
         Encoder.Memory[] e2 = new Encoder.Memory[n];
         Decoder.Memory[] d2 = new Decoder.Memory[n];
         StepSizeAnnealer.Memory[] a2 = new StepSizeAnnealer.Memory[n];
         for (int k = 0; k < n; k++) {
             s2[k] = k == 0 ? s[0] : s[k].clone();
             q2[k] = q[k].clone();
+            seen2[k] = seen[k].clone();
+            input2[k] = input[k] == null ? null : input[k].clone();
             e2[k] = encoders[k] == null ? null : encoders[k].copy();
             d2[k] = decoders[k] == null ? null : decoders[k].copy();
             a2[k] = annealers[k] == null ? null : annealers[k].copy();
         }
-        return new SpikingState(batch, s2, q2, e2, d2, a2, inputDrive, t);
+        return new SpikingState(batch, s2, q2, seen2, input2, e2, d2, a2, inputDrive, t);
     }
 }

@@ -54,7 +54,8 @@ public final class Main {
     static int run(String[] argv, PrintStream out, PrintStream err) {
         String command = argv.length == 0 ? "help" : argv[0];
         try {
-            Args args = new Args(argv, 1, Set.of("no-reference", "persistent-states", "doubled-batch", "sparsity"));
+            Args args = new Args(argv, 1, Set.of("no-reference", "persistent-states", "doubled-batch", "sparsity", "continuous",
+                    "real-input"));
             FusedDenseRelaxation.useSingleThreadedBlas();
             Json summary;
             switch (command) {
