@@ -224,7 +224,7 @@ public final class SpikingRelaxation {
                 spikes += st.encoders[k].encode(st.s[k], st.q[k], from * width[k], to * width[k], t);
             }
             if (counter != null) {
-                counter.add(spikes, (long) (to - from) * (st.s.length > 1 ? neuronsPerExample() : 0));
+                counter.add(spikes, (long) (to - from) * neuronsPerExample());
             }
             if (st.encoders[0] != null) {
                 int in = st.encoders[0].encode(st.s[0], st.q[0], from * width[0], to * width[0], t);
