@@ -28,15 +28,19 @@ final class SpikingConvergenceCommand {
     private SpikingConvergenceCommand() {
     }
 
-    /** The compared schemes, with the authors' hyperparameters for this experiment. */
+    /**
+     * The compared schemes, with the hyperparameters the authors found for this experiment: ε = 1/√t; scheduled
+     * ε = 0.857/t^0.534; scheduled ε = 0.775/t^0.313 with λ = 0.67/t^0.578; OSA ν̄ = 0.0503; OSA ν̄ = 0.0411 with
+     * λ = 0.206; OSA ν̄ = 0.108 with annealed λ = 0.39/t^0.45.
+     */
     static Map<String, SpikingSettings> schemes() {
         Map<String, SpikingSettings> m = new LinkedHashMap<>();
-        m.put("eps=1/sqrt(t)", SpikingSettings.scheduled(1.0, 0.5));
-        m.put("eps=0.857/t^0.534", SpikingSettings.scheduled(0.857, 0.534));
-        m.put("eps=0.775/t^0.313, lambda=0.67/t^0.578", SpikingSettings.scheduled(0.775, 0.313).predictive(0.67, 0.578));
-        m.put("eps=OSA(0.0503)", SpikingSettings.osa(0.0503));
-        m.put("eps=OSA(0.0411), lambda=0.206", SpikingSettings.osa(0.0411).predictive(0.206, 0));
-        m.put("eps=OSA(0.108), lambda=0.39/t^0.45", SpikingSettings.osa(0.108).predictive(0.39, 0.45));
+        m.put("1/sqrt(t)", SpikingSettings.scheduled(1.0, 0.5));
+        m.put("scheduled", SpikingSettings.scheduled(0.857, 0.534));
+        m.put("scheduled+lambda", SpikingSettings.scheduled(0.775, 0.313).predictive(0.67, 0.578));
+        m.put("osa", SpikingSettings.osa(0.0503));
+        m.put("osa+lambda", SpikingSettings.osa(0.0411).predictive(0.206, 0));
+        m.put("osa+annealed-lambda", SpikingSettings.osa(0.108).predictive(0.39, 0.45));
         return m;
     }
 
@@ -92,9 +96,9 @@ final class SpikingConvergenceCommand {
         for (int t = 0; t < steps; t++) {
             xs[t] = t + 1;
         }
-        LinePlot plot = new LinePlot("log10 mean |s_t - s*| (spiking vs continuous fixed point), " + networks
-                + " networks; output nudged after t=" + perturbAt, "t").xValues(xs)
-                .legend("s* = free fixed point up to t=" + perturbAt + ", nudged fixed point after");
+        LinePlot plot = new LinePlot("log10 mean |s_t - s*|, " + networks + " random " + sizeList.replace(',', '-')
+                + " networks", "t").xValues(xs)
+                .legend("s* = continuous free fixed point up to t=" + perturbAt + ", nudged one after");
         Map<String, Double> finalError = new LinkedHashMap<>();
         Map<String, Double> freeError = new LinkedHashMap<>();
         Map<String, Double> rate = new LinkedHashMap<>();
@@ -105,8 +109,8 @@ final class SpikingConvergenceCommand {
             finalError.put(e.getKey(), m[steps - 1]);
             freeError.put(e.getKey(), m[perturbAt - 1]);
             rate.put(e.getKey(), spikes.get(e.getKey()).spikesPerNeuronPerStep());
-            out.printf(Locale.ROOT, "%-40s error at t=%d (free) %.3e, at t=%d %.3e; %.3f spikes per neuron per step%n",
-                    e.getKey(), perturbAt, m[perturbAt - 1], steps, m[steps - 1],
+            out.printf(Locale.ROOT, "%-20s %-45s error at t=%d (free) %.3e, at t=%d %.3e; %.3f spikes per neuron "
+                    + "per step%n", e.getKey(), schemes.get(e.getKey()).describe(), perturbAt, m[perturbAt - 1], steps, m[steps - 1],
                     spikes.get(e.getKey()).spikesPerNeuronPerStep());
         }
         plot.write(png);
