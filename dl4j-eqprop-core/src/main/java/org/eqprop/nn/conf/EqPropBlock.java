@@ -14,6 +14,7 @@ import org.eqprop.estimators.GradientEstimator;
 import org.eqprop.layers.StateActivation;
 import org.eqprop.nn.layers.EqPropBlockLayer;
 import org.eqprop.nn.params.EqPropBlockParamInitializer;
+import org.eqprop.spiking.SpikingSettings;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -65,6 +66,7 @@ public class EqPropBlock extends FeedForwardLayer {
     private String updateOrder = "synchronous";
     private boolean doubledBatch = false;
     private List<IUpdater> layerUpdaters;
+    private SpikingSettings spiking;
 
     /** For JSON. */
     public EqPropBlock() {
@@ -97,6 +99,7 @@ public class EqPropBlock extends FeedForwardLayer {
             this.nIn = inputShape[0] * inputShape[1] * inputShape[2];
         }
         this.layerUpdaters = b.layerUpdaters == null ? null : new ArrayList<>(b.layerUpdaters);
+        this.spiking = b.spiking == null ? null : b.spiking.copy();
         if (layerSizes == null && convLayers != null) {
             this.layerSizes = new int[0];
         }
@@ -190,9 +193,26 @@ public class EqPropBlock extends FeedForwardLayer {
             throw new IllegalArgumentException("EqPropBlock: engine must be one of "
                     + org.eqprop.dynamics.EngineChoice.NAMES + ", got " + engine);
         }
+        if (spiking != null) {
+            validateSpiking();
+        }
         if (layerUpdaters != null && layerUpdaters.size() != depth()) {
             throw new IllegalArgumentException("EqPropBlock: need one updater per interaction (" + depth()
                     + "), got " + layerUpdaters.size());
+        }
+    }
+
+    /** The spiking neurons (O'Connor et al. 2019) relax dense synchronous chains of hard-sigmoid units. */
+    private void validateSpiking() {
+        spiking.validate();
+        String why = convLayers != null ? "convolutional layers" : vectorField ? "vector-field feedback"
+                : !stateActivation().isHardSigmoid() ? "activation " + stateActivation()
+                : isBptt() || isRecurrentBackprop() ? "estimator " + estimator
+                : isAlternating() ? "updateOrder alternating" : doubledBatch ? "doubledBatch"
+                : persistentStates ? "persistentStates" : tolerance > 0 ? "tolerance " + tolerance : null;
+        if (why != null) {
+            throw new IllegalArgumentException("EqPropBlock: spiking neurons need dense layers with the hard sigmoid, "
+                    + "synchronous updates, fixed step budgets and an EqProp estimator; not " + why);
         }
     }
 
@@ -212,6 +232,11 @@ public class EqPropBlock extends FeedForwardLayer {
 
     public RelaxationControl nudgedControl() {
         return new RelaxationControl(nudgedSteps, tolerance, isAlternating());
+    }
+
+    /** The spiking neurons' settings, or null for the continuous network. */
+    public SpikingSettings spikingSettings() {
+        return spiking;
     }
 
     /** True when the layers relax in the alternating (even, then odd) order. */
@@ -374,6 +399,7 @@ public class EqPropBlock extends FeedForwardLayer {
         c.layerSizes = layerSizes == null ? null : layerSizes.clone();
         c.convLayers = convLayers == null ? null : new ArrayList<>(convLayers);
         c.inputShape = inputShape == null ? null : inputShape.clone();
+        c.spiking = spiking == null ? null : spiking.copy();
         if (layerUpdaters != null) {
             c.layerUpdaters = new ArrayList<>();
             for (IUpdater u : layerUpdaters) {
@@ -553,6 +579,14 @@ public class EqPropBlock extends FeedForwardLayer {
         this.inputShape = inputShape;
     }
 
+    public SpikingSettings getSpiking() {
+        return spiking;
+    }
+
+    public void setSpiking(SpikingSettings spiking) {
+        this.spiking = spiking;
+    }
+
     public List<IUpdater> getLayerUpdaters() {
         return layerUpdaters;
     }
@@ -575,7 +609,8 @@ public class EqPropBlock extends FeedForwardLayer {
                 && bpttSteps == b.bpttSteps && vectorField == b.vectorField && feedbackAngle == b.feedbackAngle
                 && java.util.Objects.equals(convLayers, b.convLayers) && Arrays.equals(inputShape, b.inputShape)
                 && updateOrder.equals(b.updateOrder) && doubledBatch == b.doubledBatch
-                && java.util.Objects.equals(layerUpdaters, b.layerUpdaters);
+                && java.util.Objects.equals(layerUpdaters, b.layerUpdaters)
+                && java.util.Objects.equals(spiking, b.spiking);
     }
 
     @Override
@@ -587,7 +622,8 @@ public class EqPropBlock extends FeedForwardLayer {
     public String toString() {
         return "EqPropBlock(nIn=" + getNIn() + (convLayers == null ? "" : ", conv=" + convLayers) + ", layers="
                 + Arrays.toString(layerSizes) + ", " + stateActivation
-                + ", " + dynamics + ", T=" + freeSteps + ", K=" + nudgedSteps + ", beta=" + beta + ", " + estimator
+                + ", " + (spiking == null ? dynamics : "spiking(" + spiking.describe() + ")") + ", T=" + freeSteps
+                + ", K=" + nudgedSteps + ", beta=" + beta + ", " + estimator
                 + ")";
     }
 
@@ -615,6 +651,7 @@ public class EqPropBlock extends FeedForwardLayer {
         private String updateOrder = "synchronous";
         private boolean doubledBatch = false;
         private List<IUpdater> layerUpdaters;
+        private SpikingSettings spiking;
 
         public Builder() {
             activation(Activation.IDENTITY);
@@ -755,6 +792,17 @@ public class EqPropBlock extends FeedForwardLayer {
          *  cuda, reference (ND4J ops) or fused: see {@link org.eqprop.dynamics.EngineChoice}. */
         public Builder engine(String engine) {
             this.engine = engine.toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        /**
+         * Neurons that send only bits (O'Connor et al. 2019): the free and nudged phases run the spiking dynamics of
+         * eq. 6 with these encoders, decoders and step-size annealers for freeSteps / nudgedSteps steps, the nudged
+         * phases continuing from the free phase's neuron states; the weight update contrasts the states at the end
+         * of the phases (eq. 4). Inference is the spiking free phase too.
+         */
+        public Builder spiking(SpikingSettings settings) {
+            this.spiking = settings;
             return this;
         }
 

@@ -33,6 +33,9 @@ import org.eqprop.interactions.VectorFieldInteraction;
 import org.eqprop.nn.conf.ConvSpec;
 import org.eqprop.nn.conf.EqPropBlock;
 import org.eqprop.nn.params.EqPropBlockParamInitializer;
+import org.eqprop.spiking.SpikeCounter;
+import org.eqprop.spiking.SpikingRelaxation;
+import org.eqprop.spiking.SpikingState;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -70,6 +73,9 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     private transient GradientEstimator estimator;
     private transient PersistentStates persistent;
     private transient Trajectory trajectory;
+    private transient SpikingRelaxation.Network spikingNetwork;
+    private transient SpikingState spikingFree;
+    private final SpikeCounter spikes = new SpikeCounter();
     private final RelaxationStats stats = new RelaxationStats();
     private final List<RelaxationListener> relaxationListeners = new CopyOnWriteArrayList<>();
     private boolean warnedHeld;
@@ -124,6 +130,11 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         return stats;
     }
 
+    /** The bits sent by a spiking block's neurons in every phase so far (all zero for a continuous block). */
+    public SpikeCounter spikeCounter() {
+        return spikes;
+    }
+
     public void addRelaxationListener(RelaxationListener l) {
         relaxationListeners.add(l);
     }
@@ -153,7 +164,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         Gradient gradient = new DefaultGradient();
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             boolean bptt = c.isBptt();
-            if (free == null || freeInput == null || input != freeInputSource || (bptt && trajectory == null)) {
+            if (free == null || freeInput == null || input != freeInputSource || (bptt && trajectory == null)
+                    || (c.spikingSettings() != null && spikingFree == null)) {
                 freePhase(validatedInput().dup('c'), bptt);
                 freeInputSource = input;
             }
@@ -177,7 +189,10 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         EnergyChain chain = chain();
         RelaxationEngine engine = engineFor(chain, force);
         RelaxationControl control = c.nudgedControl();
-        java.util.function.DoubleFunction<Equilibrium> relax = c.isDoubledBatch()
+        java.util.function.DoubleFunction<Equilibrium> relax = c.spikingSettings() != null
+                ? signedBeta -> spikingNetwork.relax(spikingFree.copy(), force, signedBeta, control.maxSteps(), spikes,
+                dataType)
+                : c.isDoubledBatch()
                 ? new DoubledNudgedPhases(chain, engineFor(chain, new DoubledForce(force, freeInput.size(0))),
                 inputDrive, free, force, control)
                 : signedBeta -> engine.relax(chain, inputDrive, free.states(), force, signedBeta, control);
@@ -286,7 +301,13 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         }
         INDArray[] start = persistent != null ? persistent.startFor(x, chain, dataType)
                 : chain.zeroStates(x.size(0), dataType);
-        if (keepTrajectory) {
+        if (c.spikingSettings() != null) {
+            // the spiking neurons' phase; its neuron states (encoders, decoders, annealers) carry into the nudged ones
+            trajectory = null;
+            spikingNetwork = new SpikingRelaxation(c.spikingSettings()).network(chain);
+            spikingFree = spikingNetwork.start(x);
+            free = spikingNetwork.relax(spikingFree, null, 0, c.getFreeSteps(), spikes, dataType);
+        } else if (keepTrajectory) {
             trajectory = BackpropThroughTime.forward(chain, engineFor(chain, null), inputDrive, start, c.getFreeSteps(),
                     c.bpttTruncation());
             free = new Equilibrium(trajectory.last(), c.getFreeSteps(), Double.NaN, true);
@@ -384,5 +405,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         freeInputSource = null;
         inputDrive = null;
         trajectory = null;
+        spikingFree = null;
+        spikingNetwork = null;
     }
 }

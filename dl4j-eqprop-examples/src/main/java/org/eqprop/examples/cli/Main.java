@@ -45,6 +45,11 @@ public final class Main {
             "           trains each algorithm for each T from the same initial weights; writes DIR/report.md + PNGs",
             "  deep     --task and|or|xor [--hidden 5] [--runs 10] [--epochs 2000] [--rule deep|asymmetric-ep]",
             "           [--sparsity [--l1 3e-4] [--prune-threshold 0.02] [--temperature 0.5]] [--seed S] [--out DIR]",
+            "  spiking-convergence [--networks 20] [--steps 200] [--perturb-at 100] [--sizes 500,500,10] [--batch 20]",
+            "           [--beta 1] [--seed S] [--out DIR]   spiking vs continuous fixed points (O'Connor et al. 2019)",
+            "  train --preset mnist-spiking|mnist-spiking-3h [--continuous] [--spiking-encoder sigma-delta|stochastic]",
+            "           [--annealer osa|scheduled|constant] [--osa-target NU] [--step-size E0] [--step-decay ETA]",
+            "           [--lambda L0 (0: no predictive coding)] [--lambda-decay ETA] [--real-input]",
             "  train ... --init-params PARAMS.npz        starts from NumPy parameters (same layout)",
             "Data: --data-dir, then $EQPROP_DATA_DIR, then ~/.deeplearning4j/data/MNIST, then a download.");
 
@@ -61,7 +66,7 @@ public final class Main {
         String command = argv.length == 0 ? "help" : argv[0];
         try {
             Args args = new Args(argv, 1, Set.of("no-reference", "persistent-states", "doubled-batch", "sparsity",
-                    "resume", "sign-only"));
+                    "resume", "sign-only", "continuous", "real-input"));
             FusedDenseRelaxation.useSingleThreadedBlas();
             Json summary;
             switch (command) {
@@ -88,6 +93,9 @@ public final class Main {
                     break;
                 case "deep":
                     summary = DeepCommand.run(args, out);
+                    break;
+                case "spiking-convergence":
+                    summary = SpikingConvergenceCommand.run(args, out);
                     break;
                 case "help":
                 case "--help":

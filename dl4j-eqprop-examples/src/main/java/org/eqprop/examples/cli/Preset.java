@@ -11,6 +11,7 @@ import org.eqprop.costs.HalfSquaredError;
 import org.eqprop.nn.conf.ConvSpec;
 import org.eqprop.nn.conf.EqPropBlock;
 import org.eqprop.nn.conf.ResistiveBlock;
+import org.eqprop.spiking.SpikingSettings;
 import org.eqprop.training.CosineAnnealingSchedule;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -93,6 +94,8 @@ final class Preset implements Cloneable {
     boolean signOnly;
     double initScale = 1;
     int maxSweeps = 1000;
+    SpikingSettings spiking;
+    WeightInit weightInit = WeightInit.UNIFORM;
 
     static Preset named(String name) {
         Preset p = new Preset();
@@ -170,10 +173,37 @@ final class Preset implements Cloneable {
                 p.batchSize = 4;
                 p.epochs = 10;
                 return p;
+            case "mnist-spiking":
+                // O'Connor et al. 2019: binary EqProp, 784-500-10, 100 negative / 50 positive steps, OSA (nu-bar
+                // 0.0346), predictive coding lambda 0.275, beta 0.5 with random sign and rates 0.1, 0.05 on the
+                // cost ||s - y||^2, i.e. beta 1 and rates 0.2, 0.1 on the 1/2 ||s - y||^2 used here
+                p.spikingPreset(new int[]{500}, SpikingSettings.osa(0.0346).predictive(0.275, 0), 1.0,
+                        new double[]{0.2, 0.1});
+                return p;
+            case "mnist-spiking-3h":
+                // the same with three hidden layers (beta 1 and rates 0.128, 0.032, 0.008, 0.002 on ||s - y||^2;
+                // OSA nu-bar 0.0788, lambda 0.158 from the authors' search)
+                p.spikingPreset(new int[]{500, 500, 500}, SpikingSettings.osa(0.0788).predictive(0.158, 0), 2.0,
+                        new double[]{0.256, 0.064, 0.016, 0.004});
+                return p;
             default:
                 throw new Args.UsageException("unknown preset '" + name + "'; available: mnist-fc1, mnist-fc2, "
-                        + "mnist-conv, cifar10-small, cifar10-laborieux, mnist-resistive");
+                        + "mnist-conv, cifar10-small, cifar10-laborieux, mnist-spiking, mnist-spiking-3h, mnist-resistive");
         }
+    }
+
+    /** Binary EqProp (O'Connor et al. 2019): batch 20, 25 epochs, random-sign beta, Glorot-uniform weights. */
+    private void spikingPreset(int[] hiddenSizes, SpikingSettings settings, double nudge, double[] rates) {
+        hidden = hiddenSizes;
+        spiking = settings;
+        freeSteps = 100;
+        nudgedSteps = 50;
+        beta = nudge;
+        estimator = "random-sign";
+        learningRates = rates;
+        batchSize = 20;
+        epochs = 25;
+        weightInit = WeightInit.XAVIER_UNIFORM;
     }
 
     /** The CIFAR-10 recipe of Laborieux et al. 2021 (data, readout, activation, optimiser, schedule). */
@@ -290,11 +320,73 @@ final class Preset implements Cloneable {
         }
         Integer ep = a.optionalInteger("epochs", 1);
         epochs = ep == null ? epochs : ep;
+        overrideSpiking(a);
         Double lrScale = a.optionalDouble("lr-scale");
         if (lrScale != null) {
             learningRates = Arrays.stream(learningRates).map(x -> x * lrScale).toArray();
         }
         return this;
+    }
+
+    /** --continuous, --spiking-encoder, --annealer, --osa-target, --step-size, --step-decay, --lambda, --lambda-decay, --real-input. */
+    private void overrideSpiking(Args a) {
+        String enc = a.string("spiking-encoder", null);
+        String ann = a.string("annealer", null);
+        Double osa = a.optionalDouble("osa-target");
+        Double eps = a.optionalDouble("step-size");
+        Double epsDecay = a.optionalDouble("step-decay");
+        Double lambda = a.optionalDouble("lambda");
+        Double lambdaDecay = a.optionalDouble("lambda-decay");
+        boolean realInput = a.flag("real-input");
+        if (a.flag("continuous")) {
+            if (spiking == null) {
+                throw new Args.UsageException("--continuous belongs to the spiking presets");
+            }
+            // the real-valued baseline of O'Connor et al. 2019: Euler steps of size 0.5 on the same network
+            spiking = null;
+            dynamics = "euler";
+            eulerStep = 0.5;
+            return;
+        }
+        boolean any = enc != null || ann != null || osa != null || eps != null || epsDecay != null || lambda != null
+                || lambdaDecay != null || realInput;
+        if (!any) {
+            return;
+        }
+        if (spiking == null) {
+            throw new Args.UsageException("the spiking options belong to the spiking presets (mnist-spiking, "
+                    + "mnist-spiking-3h)");
+        }
+        spiking = spiking.copy();
+        if (enc != null) {
+            spiking.withEncoder(enc);
+        }
+        if (ann != null) {
+            spiking.setAnnealer(ann.toLowerCase(Locale.ROOT));
+        }
+        if (osa != null) {
+            spiking.setOsaTarget(osa);
+        }
+        if (eps != null) {
+            spiking.setStepSize(eps);
+        }
+        if (epsDecay != null) {
+            spiking.setStepSizeDecay(epsDecay);
+        }
+        if (lambda != null) {
+            spiking.setLambda(lambda);
+        }
+        if (lambdaDecay != null) {
+            spiking.setLambdaDecay(lambdaDecay);
+        }
+        if (realInput) {
+            spiking.withInputEncoding(false);
+        }
+        try {
+            spiking.validate();
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(e.getMessage());
+        }
     }
 
     /** A copy whose fields can be changed independently. */
@@ -346,14 +438,14 @@ final class Preset implements Cloneable {
                 .tolerance(tolerance)
                 .nudgingForce(nudgingForce).bpttSteps(bpttSteps >= 0 ? bpttSteps : nudgedSteps)
                 .persistentStates(persistentStates).engine(engine).seed(seed).layerUpdaters(updaters)
-                .updateOrder(updateOrder).doubledBatch(doubledBatch);
+                .updateOrder(updateOrder).doubledBatch(doubledBatch).spiking(spiking);
         if (algorithm.equals("c-vf")) {
             blockBuilder.vectorField(feedbackAngle == null ? 90 : feedbackAngle);
         }
         blockBuilder.weightDecay(weightDecay);
         EqPropBlock block = blockBuilder.build();
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType)
-                .weightInit(WeightInit.UNIFORM).updater(updater(learningRates[learningRates.length - 1]))
+                .weightInit(weightInit).updater(updater(learningRates[learningRates.length - 1]))
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED).inferenceWorkspaceMode(WorkspaceMode.ENABLED)
                 .list().layer(block);
         if (cost.equals("cross-entropy")) {

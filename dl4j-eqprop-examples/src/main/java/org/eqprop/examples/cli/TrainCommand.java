@@ -60,11 +60,13 @@ final class TrainCommand {
                     p.diodeLow, p.diodeHigh, p.beta, p.tolerance, p.signOnly ? "sign-only updates" : "SGD",
                     p.batchSize, epochs, train.size(), test.size(), data.location(),
                     java.util.Arrays.toString(p.learningRates), p.schedule);
-        } else
-        out.printf(Locale.ROOT, "preset %s (%s): %s (%s), T=%d K=%d beta=%s %s, batch %d, %d epochs; "
+        } else {
+            out.printf(Locale.ROOT, "preset %s (%s%s): %s (%s), T=%d K=%d beta=%s %s, batch %d, %d epochs; "
                         + "%d train / %d test examples from %s; learning rates %s (%s)%n", p.name, p.algorithm,
+                p.spiking == null ? "" : ", spiking: " + p.spiking.describe(),
                 p.architecture(), p.cost, p.freeSteps, p.nudgedSteps, p.beta, p.estimator, p.batchSize, epochs,
                 train.size(), test.size(), data.location(), java.util.Arrays.toString(p.learningRates), p.schedule);
+        }
         if (spark != null) {
             return SparkTrainCommand.run(p, data, sparkOptions, out, err);
         }
@@ -93,12 +95,18 @@ final class TrainCommand {
         List<Double> testErrors = new ArrayList<>();
         List<Double> trainErrors = new ArrayList<>();
         List<Double> epochSeconds = new ArrayList<>();
+        org.eqprop.spiking.SpikeCounter spikes = net.getLayer(0) instanceof EqPropBlockLayer b
+                ? b.spikeCounter() : new org.eqprop.spiking.SpikeCounter();
+        double trainSpikes = 0;
+        double inputSpikes = 0;
+        double testSpikes = 0;
         long iterations = 0;
         double trainSeconds = 0;
         for (int e = 1; e <= epochs; e++) {
             it.reset();
             progress.startEpoch(e, epochs);
             long t0 = System.nanoTime();
+            spikes.reset();
             if (continual != null) {
                 continual.fit(it);
             } else {
@@ -107,14 +115,22 @@ final class TrainCommand {
             double sec = (System.nanoTime() - t0) / 1e9;
             trainSeconds += sec;
             iterations += it.batchesPerEpoch();
+            trainSpikes = spikes.spikesPerNeuronPerStep();
+            inputSpikes = spikes.inputSpikesPerNeuronPerStep();
+            spikes.reset();
             double testError = testError(net, data.testIterator(p.batchSize < 100 ? 500 : p.batchSize));
             testErrors.add(testError);
+            testSpikes = spikes.spikesPerNeuronPerStep();
             trainErrors.add(progress.trainError());
             epochSeconds.add(sec);
             PeakMemory.sample();
             ModelFiles.save(net, modelPath);
             out.printf(Locale.ROOT, "epoch %d: train error %.2f%%, test error %.2f%%, %.1f s (%.2f ms/iteration)%n",
                     e, 100 * progress.trainError(), 100 * testError, sec, 1000 * sec / it.batchesPerEpoch());
+            if (p.spiking != null) {
+                out.printf(Locale.ROOT, "  spikes per neuron per step: %.4f training, %.4f test inference "
+                        + "(input neurons %.4f)%n", trainSpikes, testSpikes, inputSpikes);
+            }
             if (continual != null && continual.feedbackAngles().length > 0) {
                 angles.add(continual.feedbackAngles());
                 out.printf(Locale.ROOT, "  angle between forward and feedback weights: %s degrees%n",
@@ -137,7 +153,7 @@ final class TrainCommand {
                     .put("model", modelPath.toString());
         }
         EqPropBlockLayer block = (EqPropBlockLayer) net.getLayer(0);
-        return summary.put("mean_free_steps", block.relaxationStats().meanFreeSteps())
+        summary.put("mean_free_steps", block.relaxationStats().meanFreeSteps())
                 .put("mean_nudged_steps", block.relaxationStats().meanNudgedSteps())
                 .put("non_converged_phases", block.relaxationStats().nonConverged())
                 .put("feedback_angles", angles)
@@ -146,6 +162,12 @@ final class TrainCommand {
                 .put("model", modelPath.toString())
                 .put("engine", p.engine).put("engine_used", BenchCommand.engineUsed(block))
                 .put("accelerator_status", String.join("; ", org.eqprop.dynamics.EngineChoice.acceleratorStatus()));
+        if (p.spiking != null) {
+            summary.put("spiking", p.spiking.describe()).put("spikes_per_neuron_per_step", trainSpikes)
+                    .put("test_spikes_per_neuron_per_step", testSpikes)
+                    .put("input_spikes_per_neuron_per_step", inputSpikes);
+        }
+        return summary;
     }
 
     static double testError(MultiLayerNetwork net, ShufflingIterator test) {

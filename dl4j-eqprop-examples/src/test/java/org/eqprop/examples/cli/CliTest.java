@@ -109,6 +109,29 @@ class CliTest {
     }
 
     @Test
+    void spikingConvergenceAndSpikingTrainingReportTheirFigures(@TempDir Path dir) throws IOException {
+        Result r = run("spiking-convergence", "--sizes", "40,30,5", "--networks", "2", "--steps", "120",
+                "--perturb-at", "60", "--out", dir.resolve("conv").toString());
+        assertEquals(0, r.code, r.err);
+        String json = r.lastLine();
+        assertTrue(json.contains("\"final_error\": {\"1/sqrt(t)\": "), json);
+        double osaFinal = Double.parseDouble(json.replaceAll(
+                ".*\"final_error\": \\{[^}]*\"osa\\+lambda\": ([0-9.e-]+).*", "$1"));
+        assertTrue(osaFinal < 0.05, "OSA with predictive coding converges: " + osaFinal);
+        assertTrue(Files.size(dir.resolve("conv").resolve("convergence.png")) > 1000);
+        assertEquals(2, run("spiking-convergence", "--steps", "10", "--perturb-at", "10").code);
+
+        Path data = writeData(dir.resolve("data"), 200, 100);
+        Result t = run("train", "--preset", "mnist-spiking", "--epochs", "1", "--data-dir", data.toString(),
+                "--free-steps", "20", "--nudged-steps", "10", "--out", dir.resolve("run").toString());
+        assertEquals(0, t.code, t.err);
+        double spikes = Double.parseDouble(t.lastLine().replaceAll(
+                ".*\"spikes_per_neuron_per_step\": ([0-9.e-]+).*", "$1"));
+        assertTrue(spikes > 0 && spikes < 1, t.lastLine());
+        assertEquals(2, run("train", "--preset", "mnist-fc1", "--lambda", "0.3").code);
+    }
+
+    @Test
     void bpttTrainsTheSameNetworkFromTheSameCommandLine(@TempDir Path dir) throws IOException {
         Path data = writeData(dir.resolve("data"), 400, 100);
         Result r = run("train", "--preset", "mnist-fc1", "--algorithm", "bptt", "--epochs", "2", "--data-dir",
