@@ -33,20 +33,7 @@ final class BenchCommand {
         String agreement = a.string("agreement", null);
         a.rejectUnknown();
         p.batchSize = batch;
-        Preset against = null;
-        if (agreement != null) {
-            String[] tk = agreement.split(",");
-            try {
-                against = p.copy();
-                against.freeSteps = Integer.parseInt(tk[0].trim());
-                against.nudgedSteps = Integer.parseInt(tk[1].trim());
-            } catch (RuntimeException e) {
-                throw new Args.UsageException("--agreement takes T,K (the synchronous reference), got " + agreement);
-            }
-            against.updateOrder = "synchronous";
-            against.doubledBatch = false;
-        }
-
+        List<Preset> against = agreement == null ? List.of() : references(p, agreement);
         DataSet ds = randomBatch(p, batch, 7);
         String used = engineUsed(p);
         String accelerator = String.join("; ", org.eqprop.dynamics.EngineChoice.acceleratorStatus());
@@ -84,20 +71,79 @@ final class BenchCommand {
                     1e3 * refSpi, refSpi / spi);
             j.put("reference_seconds_per_iteration", refSpi).put("speedup_vs_reference", refSpi / spi);
         }
-        if (against != null) {
+        if (!against.isEmpty()) {
             INDArray g = gradient(p, ds);
-            INDArray ref = gradient(against, ds);
-            double cosine = g.mul(ref).sumNumber().doubleValue()
-                    / (g.norm2Number().doubleValue() * ref.norm2Number().doubleValue());
-            double relative = g.sub(ref).norm2Number().doubleValue() / ref.norm2Number().doubleValue();
-            out.printf(Locale.ROOT, "gradient agreement with synchronous T=%d, K=%d: cosine similarity %.5f, "
-                    + "relative difference %.3e%n", against.freeSteps, against.nudgedSteps, cosine, relative);
-            j.put("agreement_free_steps", against.freeSteps).put("agreement_nudged_steps", against.nudgedSteps)
-                    .put("gradient_cosine", cosine).put("gradient_relative_difference", relative);
+            List<INDArray> refs = new java.util.ArrayList<>();
+            StringBuilder cosines = new StringBuilder();
+            for (Preset r : against) {
+                INDArray ref = gradient(r, ds);
+                refs.add(ref);
+                double cosine = cosine(g, ref);
+                double relative = g.sub(ref).norm2Number().doubleValue() / ref.norm2Number().doubleValue();
+                out.printf(Locale.ROOT, "gradient agreement with %s: cosine similarity %.5f, relative difference "
+                        + "%.3e%n", label(r), cosine, relative);
+                cosines.append(cosines.length() == 0 ? "" : "; ").append(label(r)).append(": ")
+                        .append(String.format(Locale.ROOT, "%.5f", cosine));
+                if (refs.size() == 1) {
+                    j.put("agreement_free_steps", r.freeSteps).put("agreement_nudged_steps", r.nudgedSteps)
+                            .put("gradient_cosine", cosine).put("gradient_relative_difference", relative);
+                }
+            }
+            for (int a1 = 0; a1 < refs.size(); a1++) {
+                for (int b1 = a1 + 1; b1 < refs.size(); b1++) {
+                    double c = cosine(refs.get(a1), refs.get(b1));
+                    out.printf(Locale.ROOT, "  %s vs %s: cosine similarity %.5f%n", label(against.get(a1)),
+                            label(against.get(b1)), c);
+                    cosines.append("; ").append(label(against.get(a1))).append(" vs ").append(label(against.get(b1)))
+                            .append(": ").append(String.format(Locale.ROOT, "%.5f", c));
+                }
+            }
+            j.put("gradient_cosines", cosines.toString());
         }
         j.put("peak_rss_mb", PeakMemory.megabytes());
         j.put("heap_used_mb", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1e6);
         return j;
+    }
+
+    /**
+     * The reference gradients of {@code --agreement}: specs "T,K[,order[,tolerance[,omega]]]" separated by ';' (order
+     * synchronous, no tolerance and the fixed-point iteration by default; omega selects the over-relaxation), each
+     * the configured preset with those steps.
+     */
+    static List<Preset> references(Preset p, String agreement) {
+        List<Preset> refs = new java.util.ArrayList<>();
+        for (String spec : agreement.split(";")) {
+            String[] f = spec.split(",");
+            try {
+                Preset r = p.copy();
+                r.freeSteps = Integer.parseInt(f[0].trim());
+                r.nudgedSteps = Integer.parseInt(f[1].trim());
+                r.updateOrder = f.length > 2 ? f[2].trim() : "synchronous";
+                r.tolerance = f.length > 3 ? Double.parseDouble(f[3].trim()) : 0;
+                r.dynamics = f.length > 4 ? "over-relaxation" : "fixed-point";
+                r.overRelaxation = f.length > 4 ? Double.parseDouble(f[4].trim()) : 1;
+                r.doubledBatch = false;
+                if (f.length > 5 || r.freeSteps < 1 || r.nudgedSteps < 1
+                        || !List.of("synchronous", "alternating").contains(r.updateOrder)) {
+                    throw new IllegalArgumentException();
+                }
+                refs.add(r);
+            } catch (RuntimeException e) {
+                throw new Args.UsageException("--agreement takes T,K[,synchronous|alternating[,tolerance[,omega]]] specs "
+                        + "separated by ';', got " + spec);
+            }
+        }
+        return refs;
+    }
+
+    static String label(Preset r) {
+        return r.updateOrder + " " + r.freeSteps + "/" + r.nudgedSteps
+                + (r.tolerance > 0 ? " tol " + r.tolerance : "")
+                + (r.dynamics.equals("over-relaxation") ? " omega " + r.overRelaxation : "");
+    }
+
+    static double cosine(INDArray a, INDArray b) {
+        return a.mul(b).sumNumber().doubleValue() / (a.norm2Number().doubleValue() * b.norm2Number().doubleValue());
     }
 
     /**
