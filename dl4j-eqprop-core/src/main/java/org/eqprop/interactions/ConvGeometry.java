@@ -107,28 +107,32 @@ final class ConvGeometry {
         return m;
     }
 
-    /** im2col of h [batch, C, H, W]: [C·kH·kW, batch·P], in h's data type. */
-    INDArray columns(INDArray h) {
+    /**
+     * im2col of h [batch, C, H, W]: [C·kH·kW, batch·P] in h's data type, gathered straight into this thread's work
+     * array for {@code role} (valid until the next call with that role; see {@link ScratchArrays}).
+     */
+    INDArray columns(INDArray h, String role) {
         int n = (int) h.size(0);
         int[] gather = maps(n).gather();
+        INDArray out = ScratchArrays.get(role, h.dataType(), rows, (long) n * positions);
         if (h.dataType() == DataType.DOUBLE) {
             double[] img = h.dup('c').data().asDouble();
-            double[] cols = new double[gather.length];
+            java.nio.DoubleBuffer cols = out.data().asNioDouble();
             CorePool.parallelFor(gather.length, 4096, (from, to) -> {
                 for (int i = from; i < to; i++) {
-                    cols[i] = gather[i] < 0 ? 0 : img[gather[i]];
+                    cols.put(i, gather[i] < 0 ? 0 : img[gather[i]]);
                 }
             });
-            return Nd4j.create(cols, new long[]{rows, (long) n * positions}, 'c');
+            return out;
         }
         float[] img = FusedKernels.floats(h);
-        float[] cols = new float[gather.length];
+        java.nio.FloatBuffer cols = out.data().asNioFloat();
         CorePool.parallelFor(gather.length, 4096, (from, to) -> {
             for (int i = from; i < to; i++) {
-                cols[i] = gather[i] < 0 ? 0 : img[gather[i]];
+                cols.put(i, gather[i] < 0 ? 0 : img[gather[i]]);
             }
         });
-        return FusedKernels.array(cols, rows, (long) n * positions).castTo(h.dataType());
+        return out;
     }
 
     /** The transpose of {@link #columns}: col2im of cols [C·kH·kW, batch·P] into a new [batch, C, H, W]. */
@@ -138,58 +142,75 @@ final class ConvGeometry {
         int[] scatter = m.scatter();
         int size = pointer.length - 1;
         if (cols.dataType() == DataType.DOUBLE) {
-            double[] c = cols.dup('c').data().asDouble();
+            java.nio.DoubleBuffer c = contiguous(cols).data().asNioDouble();
             double[] img = new double[size];
             CorePool.parallelFor(size, 4096, (from, to) -> {
                 for (int q = from; q < to; q++) {
                     for (int j = pointer[q]; j < pointer[q + 1]; j++) {
-                        img[q] += c[scatter[j]];
+                        img[q] += c.get(scatter[j]);
                     }
                 }
             });
             return Nd4j.create(img, new long[]{n, channels, height, width}, 'c');
         }
-        float[] c = FusedKernels.floats(cols);
+        java.nio.FloatBuffer c = contiguous(cols).data().asNioFloat();
         float[] img = new float[size];
         CorePool.parallelFor(size, 4096, (from, to) -> {
             for (int q = from; q < to; q++) {
+                float sum = 0f;
                 for (int j = pointer[q]; j < pointer[q + 1]; j++) {
-                    img[q] += c[scatter[j]];
+                    sum += c.get(scatter[j]);
                 }
+                img[q] = sum;
             }
         });
-        return FusedKernels.array(img, n, channels, height, width).castTo(cols.dataType());
+        return FusedKernels.array(img, n, channels, height, width);
     }
 
-    /** [O, batch·P] (channel-major, as the product gives it) as a feature map [batch, O, oH, oW]. */
+    /** a itself when it is a dense row-major array at offset 0, else a copy that is. */
+    private static INDArray contiguous(INDArray a) {
+        return a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length()
+                && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
+    }
+
+    /** [O, batch·P] (channel-major, as the product gives it) as a new feature map [batch, O, oH, oW]. */
     INDArray toMaps(INDArray z, int n) {
         int o = (int) z.size(0);
-        return swapBlocks(z, o, n, n, o, outH, outW);
+        INDArray out = Nd4j.createUninitialized(z.dataType(), new long[]{n, o, outH, outW}, 'c');
+        swapBlocks(z, o, n, out);
+        return out;
     }
 
-    /** A feature map [batch, O, oH, oW] as [O, batch·P]. */
-    INDArray fromMaps(INDArray g) {
+    /** A feature map [batch, O, oH, oW] as [O, batch·P], in this thread's work array for {@code role}. */
+    INDArray fromMaps(INDArray g, String role) {
         int n = (int) g.size(0);
         int o = (int) g.size(1);
-        return swapBlocks(g, n, o, o, (long) n * positions);
+        INDArray out = ScratchArrays.get(role, g.dataType(), o, (long) n * positions);
+        swapBlocks(g, n, o, out);
+        return out;
     }
 
     /**
-     * Transposes the two outer axes of a row-major [a, b, P] array (blocks of P contiguous values) into [b, a, P],
-     * returned with the given shape: one bulk copy per block, for float and double alike.
+     * Transposes the two outer axes of a row-major [a, b, P] array (blocks of P contiguous values) into the [b, a, P]
+     * array {@code out}: one bulk native copy per block, for float and double alike.
      */
-    private INDArray swapBlocks(INDArray in, int a, int b, long... shape) {
+    private void swapBlocks(INDArray in, int a, int b, INDArray out) {
+        INDArray src = contiguous(in);
         boolean dbl = in.dataType() == DataType.DOUBLE;
-        Object src = dbl ? in.dup('c').data().asDouble() : FusedKernels.floats(in);
-        Object dst = dbl ? new double[a * b * positions] : new float[a * b * positions];
         CorePool.parallelFor(b, 1, (from, to) -> {
+            java.nio.Buffer s = dbl ? src.data().asNioDouble() : src.data().asNioFloat();
+            java.nio.Buffer d = dbl ? out.data().asNioDouble() : out.data().asNioFloat();
             for (int j = from; j < to; j++) {
                 for (int i = 0; i < a; i++) {
-                    System.arraycopy(src, (i * b + j) * positions, dst, (j * a + i) * positions, positions);
+                    int si = (i * b + j) * positions;
+                    int di = (j * a + i) * positions;
+                    if (dbl) {
+                        ((java.nio.DoubleBuffer) d).put(di, (java.nio.DoubleBuffer) s, si, positions);
+                    } else {
+                        ((java.nio.FloatBuffer) d).put(di, (java.nio.FloatBuffer) s, si, positions);
+                    }
                 }
             }
         });
-        return dbl ? Nd4j.create((double[]) dst, shape, 'c') : FusedKernels.array((float[]) dst, shape)
-                .castTo(in.dataType());
     }
 }

@@ -182,6 +182,10 @@ public final class ConvPoolInteraction implements Interaction {
     // ---- convolution ----------------------------------------------------------------------------------------
 
     private ConvGeometry geometry(INDArray h) {
+        if (h.dataType() != DataType.FLOAT && h.dataType() != DataType.DOUBLE) {
+            throw new IllegalArgumentException("convolutional states must be float32 or float64, got "
+                    + h.dataType());
+        }
         List<Integer> key = List.of((int) h.size(1), (int) h.size(2), (int) h.size(3), (int) weights.size(2),
                 (int) weights.size(3), stride, padding);
         return GEOMETRIES.computeIfAbsent(key, k -> new ConvGeometry(k.get(0), k.get(1), k.get(2), k.get(3), k.get(4),
@@ -214,35 +218,37 @@ public final class ConvPoolInteraction implements Interaction {
     }
 
     /**
-     * w as the matrix [out, in·kH·kW], in a buffer of its own (row slices of a reshaped parameter view deep in the
-     * network's flat parameter array come back empty from ND4J 1.0.0-M2.1's get()).
+     * w as the matrix [out, in·kH·kW], copied into this thread's work array (row slices of a reshaped parameter view
+     * deep in the network's flat parameter array come back empty from ND4J 1.0.0-M2.1's get()).
      */
     private INDArray kernelMatrix(DataType dataType) {
-        return weights.castTo(dataType).dup('c').reshape('c', weights.size(0), weights.length() / weights.size(0));
+        INDArray k = ScratchArrays.get("kernel", dataType, weights.size(0), weights.length() / weights.size(0));
+        k.reshape('c', weights.shape()).assign(weights);
+        return k;
     }
 
     /** w ⋆ h: [batch, out, oH, oW]. */
     INDArray convolve(INDArray h) {
         ConvGeometry g = geometry(h);
-        INDArray cols = g.columns(h);
-        INDArray z = Nd4j.createUninitialized(h.dataType(), weights.size(0), cols.size(1));
+        INDArray cols = g.columns(h, "columns");
+        INDArray z = ScratchArrays.get("maps", h.dataType(), weights.size(0), cols.size(1));
         ParallelGemm.gemm(kernelMatrix(h.dataType()), cols, z, false, false, 1.0, 0.0);
         return g.toMaps(z, (int) h.size(0));
     }
 
     /** w ⋆ᵀ g for g [batch, out, oH, oW]: the lower-shaped [batch, in, height, width]. */
     private INDArray transposeConvolve(ConvGeometry geo, INDArray g, long batch) {
-        INDArray gm = geo.fromMaps(g);
-        INDArray cols = Nd4j.createUninitialized(g.dataType(), geo.rows, gm.size(1));
+        INDArray gm = geo.fromMaps(g, "maps");
+        INDArray cols = ScratchArrays.get("columns", g.dataType(), geo.rows, gm.size(1));
         ParallelGemm.gemm(kernelMatrix(g.dataType()), gm, cols, true, false, 1.0, 0.0);
         return geo.image(cols, (int) batch);
     }
 
-    /** ∂(g • (w ⋆ h))/∂w = h ⋆ g for a pre-pooling map g: [out, in, kH, kW]. */
+    /** ∂(g • (w ⋆ h))/∂w = h ⋆ g for a pre-pooling map g: [out, in, kH, kW] (a new array). */
     private INDArray weightProduct(INDArray lower, INDArray routed) {
         ConvGeometry geo = geometry(lower);
-        INDArray gm = geo.fromMaps(routed);
-        INDArray cols = geo.columns(lower);
+        INDArray gm = geo.fromMaps(routed, "maps");
+        INDArray cols = geo.columns(lower, "columns");
         INDArray gw = Nd4j.createUninitialized(lower.dataType(), weights.size(0), geo.rows);
         ParallelGemm.gemm(gm, cols, gw, false, true, 1.0, 0.0);
         return gw.reshape('c', weights.shape());

@@ -129,8 +129,8 @@ final class BenchCommand {
                 }
                 refs.add(r);
             } catch (RuntimeException e) {
-                throw new Args.UsageException("--agreement takes T,K[,synchronous|alternating[,tolerance[,omega]]] specs "
-                        + "separated by ';', got " + spec);
+                throw new Args.UsageException("--agreement takes T,K[,synchronous|alternating[,tolerance[,omega]]]"
+                        + " specs separated by ';', got " + spec);
             }
         }
         return refs;
