@@ -256,7 +256,7 @@ public final class ConvPoolInteraction implements Interaction {
 
     // ---- pooling --------------------------------------------------------------------------------------------
 
-    /** A pooled map and, for max pooling, the index (0..p²−1, row-major) of each window's winner. */
+    /** A pooled map and, for max pooling, the offset of each window's winner in the pre-pooling map. */
     record Pooled(INDArray pooled, int[] winners, long[] preShape) {
     }
 
@@ -275,6 +275,11 @@ public final class ConvPoolInteraction implements Interaction {
         }
         int hp = h / pool;
         int wp = w / pool;
+        if (pooling == Pooling.MAX && z.dataType() == DataType.FLOAT) {
+            int[] winners = new int[(int) (n * c) * hp * wp];
+            float[] out = maxPool(FusedKernels.floats(z), winners, h, w);
+            return new Pooled(FusedKernels.array(out, n, c, hp, wp), winners, z.shape());
+        }
         double[] v = values(z);
         int maps = (int) (n * c);
         double[] out = new double[maps * hp * wp];
@@ -293,7 +298,7 @@ public final class ConvPoolInteraction implements Interaction {
                             sum += e;
                             if (e > best) {
                                 best = e;
-                                win = i * pool + j;
+                                win = (m * h + y * pool + i) * w + x * pool + j;
                             }
                         }
                     }
@@ -310,6 +315,38 @@ public final class ConvPoolInteraction implements Interaction {
     }
 
     /**
+     * Max pooling of float maps [maps, h, w] (row-major): returns the window maxima and writes each window's winner
+     * as the absolute offset into {@code v} (the first maximum on ties).
+     */
+    private float[] maxPool(float[] v, int[] winners, int h, int w) {
+        int hp = h / pool;
+        int wp = w / pool;
+        float[] out = new float[winners.length];
+        CorePool.parallelFor(winners.length / (hp * wp), 1, (from, to) -> {
+            for (int m = from; m < to; m++) {
+                for (int y = 0; y < hp; y++) {
+                    for (int x = 0; x < wp; x++) {
+                        int o = (m * hp + y) * wp + x;
+                        int first = (m * h + y * pool) * w + x * pool;
+                        int win = first;
+                        for (int i = 0; i < pool; i++) {
+                            for (int j = 0; j < pool; j++) {
+                                int at = first + i * w + j;
+                                if (v[at] > v[win]) {
+                                    win = at;
+                                }
+                            }
+                        }
+                        out[o] = v[win];
+                        winners[o] = win;
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
      * The pooling as a linear map with fixed switches: for max pooling each window's value at the winner recorded in
      * {@code switches} (the linearisation of P at the map they came from), for average pooling the mean.
      */
@@ -323,15 +360,19 @@ public final class ConvPoolInteraction implements Interaction {
         int w = (int) z.size(3);
         int hp = h / pool;
         int wp = w / pool;
-        double[] v = values(z);
-        double[] out = new double[(int) (n * c) * hp * wp];
         int[] winners = switches.winners();
+        if (z.dataType() == DataType.FLOAT) {
+            float[] v = FusedKernels.floats(z);
+            float[] out = new float[winners.length];
+            for (int o = 0; o < out.length; o++) {
+                out[o] = v[winners[o]];
+            }
+            return FusedKernels.array(out, n, c, hp, wp);
+        }
+        double[] v = values(z);
+        double[] out = new double[winners.length];
         for (int o = 0; o < out.length; o++) {
-            int m = o / (hp * wp);
-            int y = (o / wp) % hp;
-            int x = o % wp;
-            int win = winners[o];
-            out[o] = v[(m * h + y * pool + win / pool) * w + x * pool + win % pool];
+            out[o] = v[winners[o]];
         }
         return array(out, z.dataType(), n, c, hp, wp);
     }
@@ -350,6 +391,15 @@ public final class ConvPoolInteraction implements Interaction {
         int wp = (int) h.size(3);
         int hh = hp * pool;
         int ww = wp * pool;
+        if (pooling == Pooling.MAX && h.dataType() == DataType.FLOAT) {
+            float[] v = FusedKernels.floats(h);
+            float[] out = new float[v.length * pool * pool];
+            int[] winners = switches.winners();
+            for (int o = 0; o < v.length; o++) {
+                out[winners[o]] = v[o];
+            }
+            return FusedKernels.array(out, n, c, hh, ww);
+        }
         double[] v = values(h);
         double[] out = new double[v.length * pool * pool];
         int maps = (int) (n * c);
@@ -359,8 +409,7 @@ public final class ConvPoolInteraction implements Interaction {
                 for (int x = 0; x < wp; x++) {
                     int o = (m * hp + y) * wp + x;
                     if (pooling == Pooling.MAX) {
-                        int win = switches.winners()[o];
-                        out[(m * hh + y * pool + win / pool) * ww + x * pool + win % pool] = v[o];
+                        out[switches.winners()[o]] = v[o];
                     } else {
                         double share = v[o] / (pool * pool);
                         for (int i = 0; i < pool; i++) {
