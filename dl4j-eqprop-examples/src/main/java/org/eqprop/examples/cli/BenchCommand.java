@@ -72,16 +72,20 @@ final class BenchCommand {
             j.put("reference_seconds_per_iteration", refSpi).put("speedup_vs_reference", refSpi / spi);
         }
         if (!against.isEmpty()) {
-            INDArray g = gradient(p, ds);
+            Gradient configured = gradient(p, ds);
+            INDArray g = configured.g();
+            out.printf(Locale.ROOT, "configured gradient: %s%n", configured.steps());
+            j.put("configured_steps", configured.steps());
             List<INDArray> refs = new java.util.ArrayList<>();
             StringBuilder cosines = new StringBuilder();
             for (Preset r : against) {
-                INDArray ref = gradient(r, ds);
+                Gradient rg = gradient(r, ds);
+                INDArray ref = rg.g();
                 refs.add(ref);
                 double cosine = cosine(g, ref);
                 double relative = g.sub(ref).norm2Number().doubleValue() / ref.norm2Number().doubleValue();
-                out.printf(Locale.ROOT, "gradient agreement with %s: cosine similarity %.5f, relative difference "
-                        + "%.3e%n", label(r), cosine, relative);
+                out.printf(Locale.ROOT, "gradient agreement with %s (%s): cosine similarity %.5f, relative "
+                        + "difference %.3e%n", label(r), rg.steps(), cosine, relative);
                 cosines.append(cosines.length() == 0 ? "" : "; ").append(label(r)).append(": ")
                         .append(String.format(Locale.ROOT, "%.5f", cosine));
                 if (refs.size() == 1) {
@@ -169,14 +173,21 @@ final class BenchCommand {
         return t;
     }
 
+    /** An EqProp gradient and the steps its phases took ("free F, nudged N" means). */
+    record Gradient(INDArray g, String steps) {
+    }
+
     /** The block's EqProp gradient on one batch, from the same initial weights (seed 3) as {@link #time}. */
-    static INDArray gradient(Preset p, DataSet ds) {
+    static Gradient gradient(Preset p, DataSet ds) {
         EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
         net.init();
         net.setInput(ds.getFeatures());
         net.setLabels(ds.getLabels());
         net.computeGradientAndScore();
-        return net.getLayer(0).getGradientsViewArray().dup();
+        org.eqprop.dynamics.RelaxationStats st = ((org.eqprop.nn.layers.EqPropBlockLayer) net.getLayer(0))
+                .relaxationStats();
+        return new Gradient(net.getLayer(0).getGradientsViewArray().dup(), String.format(Locale.ROOT,
+                "free %.0f steps, nudged %.1f steps per phase", st.meanFreeSteps(), st.meanNudgedSteps()));
     }
 
     /** The engine the preset's block runs its free phase on (after the CUDA / CPU choice). */
