@@ -153,18 +153,31 @@ final class ConvGeometry {
             });
             return Nd4j.create(img, new long[]{n, channels, height, width}, 'c');
         }
+        INDArray img = Nd4j.zeros(DataType.FLOAT, n, channels, height, width);
+        addImage(cols, n, img);
+        return img;
+    }
+
+    /** target += col2im(cols) for a [batch, C, H, W] target: in place when it is a dense float array. */
+    void addImage(INDArray cols, int n, INDArray target) {
+        if (target.dataType() != DataType.FLOAT || cols.dataType() != DataType.FLOAT || contiguous(target) != target) {
+            target.addi(image(cols, n));
+            return;
+        }
+        BatchMaps m = maps(n);
+        int[] pointer = m.pointer();
+        int[] scatter = m.scatter();
         java.nio.FloatBuffer c = contiguous(cols).data().asNioFloat();
-        float[] img = new float[size];
-        CorePool.parallelFor(size, 4096, (from, to) -> {
+        java.nio.FloatBuffer img = target.data().asNioFloat();
+        CorePool.parallelFor(pointer.length - 1, 4096, (from, to) -> {
             for (int q = from; q < to; q++) {
-                float sum = 0f;
+                float sum = img.get(q);
                 for (int j = pointer[q]; j < pointer[q + 1]; j++) {
                     sum += c.get(scatter[j]);
                 }
-                img[q] = sum;
+                img.put(q, sum);
             }
         });
-        return FusedKernels.array(img, n, channels, height, width);
     }
 
     /** a itself when it is a dense row-major array at offset 0, else a copy that is. */
@@ -173,10 +186,13 @@ final class ConvGeometry {
                 && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
     }
 
-    /** [O, batch·P] (channel-major, as the product gives it) as a new feature map [batch, O, oH, oW]. */
-    INDArray toMaps(INDArray z, int n) {
+    /**
+     * [O, batch·P] (channel-major, as the product gives it) as a feature map [batch, O, oH, oW], in this thread's work
+     * array for {@code role}.
+     */
+    INDArray toMaps(INDArray z, int n, String role) {
         int o = (int) z.size(0);
-        INDArray out = Nd4j.createUninitialized(z.dataType(), new long[]{n, o, outH, outW}, 'c');
+        INDArray out = ScratchArrays.get(role, z.dataType(), n, o, outH, outW);
         swapBlocks(z, o, n, out);
         return out;
     }

@@ -111,7 +111,7 @@ public final class ConvPoolInteraction implements Interaction {
     @Override
     public void addDownwardDrive(INDArray lower, INDArray upper, INDArray lowerDrive) {
         Pooled switches = switches(lower);
-        lowerDrive.addi(transposeConvolve(geometry(lower), unpool(upper, switches), lower.size(0)));
+        addTransposeConvolution(geometry(lower), routed(upper, switches), lowerDrive);
     }
 
     /** Both drives from one convolution of the lower state (its max-pooling switches serve the feedback too). */
@@ -120,7 +120,7 @@ public final class ConvPoolInteraction implements Interaction {
         Pooled p = pooledConvolution(lower);
         upperDrive.addi(p.pooled());
         addBias(upperDrive);
-        lowerDrive.addi(transposeConvolve(geometry(lower), unpool(upper, p), lower.size(0)));
+        addTransposeConvolution(geometry(lower), routed(upper, p), lowerDrive);
     }
 
     private void addBias(INDArray drive) {
@@ -144,9 +144,9 @@ public final class ConvPoolInteraction implements Interaction {
     public void addParameterVjp(INDArray lower, INDArray upper, INDArray deltaLower, INDArray deltaUpper,
                                 double scale, INDArray[] views) {
         Pooled switches = switches(lower);
-        INDArray gw = weightProduct(lower, unpool(deltaUpper, switches));
+        INDArray gw = weightProduct(lower, routed(deltaUpper, switches));
         if (deltaLower != null) {
-            gw.addi(weightProduct(deltaLower, unpool(upper, switches)));
+            gw.addi(weightProduct(deltaLower, routed(upper, switches)));
         }
         views[0].addi(gw.muli(scale));
         views[1].addi(deltaUpper.sum(0, 2, 3).reshape(1, deltaUpper.size(1)).muli(scale));
@@ -155,8 +155,8 @@ public final class ConvPoolInteraction implements Interaction {
     @Override
     public void writeContrastGradient(INDArray lowerA, INDArray upperA, INDArray lowerB, INDArray upperB,
                                       double scale, INDArray[] gradientViews) {
-        INDArray gw = weightProduct(lowerA, unpool(upperA, switches(lowerA)));
-        gw.subi(weightProduct(lowerB, unpool(upperB, switches(lowerB))));
+        INDArray gw = weightProduct(lowerA, routed(upperA, switches(lowerA)));
+        gw.subi(weightProduct(lowerB, routed(upperB, switches(lowerB))));
         gradientViews[0].assign(gw.muli(scale));
         INDArray diff = upperA.sub(upperB);
         gradientViews[1].assign(diff.sum(0, 2, 3).reshape(1, diff.size(1)).muli(scale));
@@ -227,21 +227,24 @@ public final class ConvPoolInteraction implements Interaction {
         return k;
     }
 
-    /** w ⋆ h: [batch, out, oH, oW]. */
+    /**
+     * w ⋆ h: [batch, out, oH, oW], in this thread's work array (valid until its next convolution: every caller pools
+     * or adds it at once).
+     */
     INDArray convolve(INDArray h) {
         ConvGeometry g = geometry(h);
         INDArray cols = g.columns(h, "columns");
         INDArray z = ScratchArrays.get("maps", h.dataType(), weights.size(0), cols.size(1));
         ParallelGemm.gemm(kernelMatrix(h.dataType()), cols, z, false, false, 1.0, 0.0);
-        return g.toMaps(z, (int) h.size(0));
+        return g.toMaps(z, (int) h.size(0), "convolution");
     }
 
-    /** w ⋆ᵀ g for g [batch, out, oH, oW]: the lower-shaped [batch, in, height, width]. */
-    private INDArray transposeConvolve(ConvGeometry geo, INDArray g, long batch) {
+    /** target += w ⋆ᵀ g for g [batch, out, oH, oW] and a lower-shaped target [batch, in, height, width]. */
+    private void addTransposeConvolution(ConvGeometry geo, INDArray g, INDArray target) {
         INDArray gm = geo.fromMaps(g, "maps");
         INDArray cols = ScratchArrays.get("columns", g.dataType(), geo.rows, gm.size(1));
         ParallelGemm.gemm(kernelMatrix(g.dataType()), gm, cols, true, false, 1.0, 0.0);
-        return geo.image(cols, (int) batch);
+        geo.addImage(cols, (int) target.size(0), target);
     }
 
     /** ∂(g • (w ⋆ h))/∂w = h ⋆ g for a pre-pooling map g: [out, in, kH, kW] (a new array). */
@@ -375,6 +378,25 @@ public final class ConvPoolInteraction implements Interaction {
             out[o] = v[winners[o]];
         }
         return array(out, z.dataType(), n, c, hp, wp);
+    }
+
+    /**
+     * Pᵀ(h) as {@link #unpool}, for a float max-pooled map into this thread's work array (valid until the next call on
+     * this thread): the operand of a transpose convolution or a weight product, consumed at once.
+     */
+    private INDArray routed(INDArray h, Pooled switches) {
+        if (pooling != Pooling.MAX || h.dataType() != DataType.FLOAT) {
+            return unpool(h, switches);
+        }
+        long[] pre = switches.preShape();
+        INDArray out = ScratchArrays.get("unpooled", DataType.FLOAT, pre[0], pre[1], pre[2], pre[3]).assign(0);
+        float[] v = FusedKernels.floats(h);
+        int[] winners = switches.winners();
+        java.nio.FloatBuffer o = out.data().asNioFloat();
+        for (int i = 0; i < v.length; i++) {
+            o.put(winners[i], v[i]);
+        }
+        return out;
     }
 
     /**
