@@ -24,6 +24,8 @@ final class ConvGeometry {
     final int outW;
     final int rows;
     final int positions;
+    private final int stride;
+    private final int padding;
     private final int[] source;
 
     ConvGeometry(int channels, int height, int width, int kernelH, int kernelW, int stride, int padding) {
@@ -32,6 +34,8 @@ final class ConvGeometry {
         this.width = width;
         this.kernelH = kernelH;
         this.kernelW = kernelW;
+        this.stride = stride;
+        this.padding = padding;
         this.outH = (int) ConvPoolInteraction.convolvedSize(height, kernelH, stride, padding);
         this.outW = (int) ConvPoolInteraction.convolvedSize(width, kernelW, stride, padding);
         if (outH < 1 || outW < 1) {
@@ -127,6 +131,10 @@ final class ConvGeometry {
         }
         float[] img = FusedKernels.floats(h);
         java.nio.FloatBuffer cols = out.data().asNioFloat();
+        if (stride == 1) {
+            runColumns(img, n, cols);
+            return out;
+        }
         CorePool.parallelFor(gather.length, 4096, (from, to) -> {
             for (int i = from; i < to; i++) {
                 cols.put(i, gather[i] < 0 ? 0 : img[gather[i]]);
@@ -164,6 +172,12 @@ final class ConvGeometry {
             target.addi(image(cols, n));
             return;
         }
+        if (stride == 1) {
+            float[] sum = FusedKernels.floats(target);
+            runAddImage(contiguous(cols).data().asNioFloat(), n, sum);
+            target.data().asNioFloat().put(0, sum, 0, sum.length);
+            return;
+        }
         BatchMaps m = maps(n);
         int[] pointer = m.pointer();
         int[] scatter = m.scatter();
@@ -176,6 +190,58 @@ final class ConvGeometry {
                     sum += c.get(scatter[j]);
                 }
                 img.put(q, sum);
+            }
+        });
+    }
+
+    /**
+     * im2col for stride 1 without index maps: row (c, i, j) at output row y of image b is the run of image row
+     * y + i − padding from column x0 + j − padding (zero outside the image), copied in bulk.
+     */
+    private void runColumns(float[] img, int n, java.nio.FloatBuffer cols) {
+        int span = n * positions;
+        CorePool.parallelFor(rows, 1, (from, to) -> {
+            float[] row = new float[span];
+            for (int r = from; r < to; r++) {
+                int c = r / (kernelH * kernelW);
+                int i = (r / kernelW) % kernelH;
+                int j = r % kernelW;
+                java.util.Arrays.fill(row, 0f);
+                int x0 = Math.max(0, padding - j);
+                int len = Math.min(outW, width + padding - j) - x0;
+                for (int b = 0; b < n && len > 0; b++) {
+                    for (int y = Math.max(0, padding - i); y < Math.min(outH, height + padding - i); y++) {
+                        System.arraycopy(img, ((b * channels + c) * height + y + i - padding) * width + x0 + j - padding,
+                                row, b * positions + y * outW + x0, len);
+                    }
+                }
+                cols.put(r * span, row, 0, span);
+            }
+        });
+    }
+
+    /** The transpose of {@link #runColumns}: img += col2im(cols), one channel per task (their pixels are disjoint). */
+    private void runAddImage(java.nio.FloatBuffer cols, int n, float[] img) {
+        int span = n * positions;
+        CorePool.parallelFor(channels, 1, (from, to) -> {
+            float[] row = new float[span];
+            for (int c = from; c < to; c++) {
+                for (int i = 0; i < kernelH; i++) {
+                    for (int j = 0; j < kernelW; j++) {
+                        cols.get(((c * kernelH + i) * kernelW + j) * span, row, 0, span);
+                        int x0 = Math.max(0, padding - j);
+                        int len = Math.min(outW, width + padding - j) - x0;
+                        for (int b = 0; b < n && len > 0; b++) {
+                            for (int y = Math.max(0, padding - i); y < Math.min(outH, height + padding - i); y++) {
+                                int dst = ((b * channels + c) * height + y + i - padding) * width + x0 + j - padding;
+                                int src = b * positions + y * outW + x0;
+                                for (int x = 0; x < len; x++) {
+                                    img[dst + x] += row[src + x];
+                                }
+                            }
+                        }
+                    }
+                }
             }
         });
     }
