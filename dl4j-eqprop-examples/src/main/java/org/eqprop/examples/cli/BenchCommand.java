@@ -41,16 +41,25 @@ final class BenchCommand {
             out.printf(Locale.ROOT, "engine %s requested, running %s (%s)%n", p.engine, used,
                     accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath" : accelerator);
         }
-        double[] times = time(p, ds, warmup, iterations);
+        Timing timing = time(p, ds, warmup, iterations);
+        double[] times = timing.seconds();
         double peak = peakGflops();
         double spi = mean(times);
-        double flops = p.flopsPerIteration(batch);
+        // with a tolerance the phases stop early: count the steps they took
+        double free = p.tolerance > 0 ? timing.freeSteps() : p.freeSteps;
+        double nudged = p.tolerance > 0 ? timing.nudgedSteps() : p.nudgedSteps;
+        double steps = free + (p.estimator.equals("symmetric") ? 2 : 1) * nudged;
+        double flops = p.flopsPerIteration(batch, free, nudged);
         double gflops = flops / spi / 1e9;
         String method = p.algorithm.equals("eqprop") ? p.estimator : p.algorithm;
         out.printf(Locale.ROOT, "%s batch %d (%s, T=%d, K=%d, %s): %.2f ms/iteration (median %.2f), %.0f relaxation "
                         + "steps/s, %.2f GFLOP/s useful work; matrix-product peak %.1f GFLOP/s (%.1f%%)%n", p.name,
                 batch, p.engine, p.freeSteps, p.nudgedSteps, method, 1e3 * spi, 1e3 * median(times),
-                p.stepsPerIteration() / spi, gflops, peak, 100 * gflops / peak);
+                steps / spi, gflops, peak, 100 * gflops / peak);
+        if (p.tolerance > 0) {
+            out.printf(Locale.ROOT, "tolerance %.1e: %.1f free steps, %.1f steps per nudged phase (means)%n",
+                    p.tolerance, free, nudged);
+        }
         Json j = new Json().put("command", "bench").put("preset", p.name).put("algorithm", method)
                 .put("batch_size", batch)
                 .put("engine", p.engine).put("engine_used", used)
@@ -59,12 +68,13 @@ final class BenchCommand {
                         : accelerator)
                 .put("iterations", iterations)
                 .put("seconds_per_iteration", spi).put("median_seconds_per_iteration", median(times))
-                .put("steps_per_second", p.stepsPerIteration() / spi).put("flops_per_iteration", flops)
+                .put("steps_per_iteration", steps).put("mean_free_steps", free).put("mean_nudged_steps", nudged)
+                .put("steps_per_second", steps / spi).put("flops_per_iteration", flops)
                 .put("gflops", gflops).put("peak_gflops", peak).put("fraction_of_peak", gflops / peak);
         if (compare && !p.engine.equals("reference")) {
             String engine = p.engine;
             p.engine = "reference";
-            double[] ref = time(p, ds, 10, Math.min(iterations, 20));
+            double[] ref = time(p, ds, 10, Math.min(iterations, 20)).seconds();
             p.engine = engine;
             double refSpi = mean(ref);
             out.printf(Locale.ROOT, "reference engine (ND4J ops per step): %.2f ms/iteration; speed-up %.1fx%n",
@@ -155,7 +165,11 @@ final class BenchCommand {
      * in blocks of ten iterations (one {@code fit(DataSet)} call per iteration adds several milliseconds of DL4J
      * set-up that an epoch does not pay).
      */
-    static double[] time(Preset p, DataSet ds, int warmup, int iterations) {
+    /** Seconds per timed iteration, and the mean steps per free and per nudged phase over the whole run. */
+    record Timing(double[] seconds, double freeSteps, double nudgedSteps) {
+    }
+
+    static Timing time(Preset p, DataSet ds, int warmup, int iterations) {
         EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
         net.init();
         int block = Math.min(10, iterations);
@@ -170,7 +184,10 @@ final class BenchCommand {
             t[i] = (System.nanoTime() - t0) / 1e9 / block;
             PeakMemory.sample();
         }
-        return t;
+        if (net.getLayer(0) instanceof org.eqprop.nn.layers.EqPropBlockLayer b) {
+            return new Timing(t, b.relaxationStats().meanFreeSteps(), b.relaxationStats().meanNudgedSteps());
+        }
+        return new Timing(t, p.freeSteps, p.nudgedSteps);
     }
 
     /** An EqProp gradient and the steps its phases took ("free F, nudged N" means). */

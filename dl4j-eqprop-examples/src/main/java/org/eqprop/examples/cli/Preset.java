@@ -505,6 +505,11 @@ final class Preset implements Cloneable {
      * counted).
      */
     double flopsPerIteration(int batch) {
+        return flopsPerIteration(batch, freeSteps, nudgedSteps);
+    }
+
+    /** The same for phases that took {@code free} and {@code nudged} steps (means, with a tolerance). */
+    double flopsPerIteration(int batch, double free, double nudged) {
         EqPropBlock block = (EqPropBlock) configuration(1, DataType.FLOAT).getConf(0).getLayer();
         int n = block.depth();
         double[] macs = new double[n];
@@ -530,8 +535,7 @@ final class Preset implements Cloneable {
             gradient += 2 * 2 * macs[k];
         }
         double readout = cost.equals("cross-entropy") ? 2 * 2.0 * batch * block.getNOut() * classes : 0;
-        return 2 * macs[0] + perStep * (freeSteps + nudgedPhases * nudgedSteps)
-                + readout * nudgedPhases * nudgedSteps + gradient;
+        return 2 * macs[0] + perStep * (free + nudgedPhases * nudged) + readout * nudgedPhases * nudged + gradient;
     }
 
     /** Relaxation steps of one iteration (free + nudged). */
