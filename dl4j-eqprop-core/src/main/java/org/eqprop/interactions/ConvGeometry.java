@@ -117,8 +117,12 @@ final class ConvGeometry {
      */
     INDArray columns(INDArray h, String role) {
         int n = (int) h.size(0);
-        int[] gather = maps(n).gather();
         INDArray out = ScratchArrays.get(role, h.dataType(), rows, (long) n * positions);
+        if (h.dataType() == DataType.FLOAT && stride == 1) {
+            runColumns(FusedKernels.floats(h), n, out.data().asNioFloat());
+            return out;
+        }
+        int[] gather = maps(n).gather();
         if (h.dataType() == DataType.DOUBLE) {
             double[] img = h.dup('c').data().asDouble();
             java.nio.DoubleBuffer cols = out.data().asNioDouble();
@@ -131,10 +135,6 @@ final class ConvGeometry {
         }
         float[] img = FusedKernels.floats(h);
         java.nio.FloatBuffer cols = out.data().asNioFloat();
-        if (stride == 1) {
-            runColumns(img, n, cols);
-            return out;
-        }
         CorePool.parallelFor(gather.length, 4096, (from, to) -> {
             for (int i = from; i < to; i++) {
                 cols.put(i, gather[i] < 0 ? 0 : img[gather[i]]);

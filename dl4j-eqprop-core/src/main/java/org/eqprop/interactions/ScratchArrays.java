@@ -28,6 +28,9 @@ final class ScratchArrays {
         }
     }
 
+    /** Bound on the arrays kept per thread (a conv net uses about five per interaction and batch size). */
+    private static final int MAX_ARRAYS = 48;
+
     private static final ThreadLocal<Map<Key, INDArray>> ARRAYS = ThreadLocal.withInitial(HashMap::new);
 
     private ScratchArrays() {
@@ -35,7 +38,11 @@ final class ScratchArrays {
 
     /** This thread's work array for {@code role} of this type and row-major shape (contents undefined). */
     static INDArray get(String role, DataType dataType, long... shape) {
-        return ARRAYS.get().computeIfAbsent(new Key(role, dataType, shape.clone()), k -> {
+        Map<Key, INDArray> arrays = ARRAYS.get();
+        if (arrays.size() >= MAX_ARRAYS && !arrays.containsKey(new Key(role, dataType, shape))) {
+            arrays.clear(); // many batch sizes or networks on this thread: start over rather than grow
+        }
+        return arrays.computeIfAbsent(new Key(role, dataType, shape.clone()), k -> {
             // detached: a DL4J workspace open on this thread must not own (and later recycle) the array
             try (org.nd4j.linalg.api.memory.MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
                 return Nd4j.createUninitialized(dataType, k.shape(), 'c');
