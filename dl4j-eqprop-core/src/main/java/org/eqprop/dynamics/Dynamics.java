@@ -23,14 +23,22 @@ public interface Dynamics {
 
     /** Parses "fixed-point" or "euler" (with its step size ε). */
     static Dynamics of(String name, double eulerStep) {
+        return of(name, eulerStep, 1.0);
+    }
+
+    /** Parses "fixed-point", "euler" (with its step size ε) or "over-relaxation" (with its factor ω). */
+    static Dynamics of(String name, double eulerStep, double omega) {
         switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "fixed-point":
             case "synchronous":
                 return FixedPointDynamics.INSTANCE;
             case "euler":
                 return new EulerDynamics(eulerStep);
+            case "over-relaxation":
+                return new OverRelaxedDynamics(omega);
             default:
-                throw new IllegalArgumentException("Unknown dynamics '" + name + "'; expected fixed-point or euler");
+                throw new IllegalArgumentException("Unknown dynamics '" + name + "'; expected fixed-point, euler or "
+                        + "over-relaxation");
         }
     }
 }

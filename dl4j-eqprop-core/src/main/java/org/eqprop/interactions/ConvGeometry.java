@@ -24,6 +24,8 @@ final class ConvGeometry {
     final int outW;
     final int rows;
     final int positions;
+    private final int stride;
+    private final int padding;
     private final int[] source;
 
     ConvGeometry(int channels, int height, int width, int kernelH, int kernelW, int stride, int padding) {
@@ -32,6 +34,8 @@ final class ConvGeometry {
         this.width = width;
         this.kernelH = kernelH;
         this.kernelW = kernelW;
+        this.stride = stride;
+        this.padding = padding;
         this.outH = (int) ConvPoolInteraction.convolvedSize(height, kernelH, stride, padding);
         this.outW = (int) ConvPoolInteraction.convolvedSize(width, kernelW, stride, padding);
         if (outH < 1 || outW < 1) {
@@ -107,28 +111,36 @@ final class ConvGeometry {
         return m;
     }
 
-    /** im2col of h [batch, C, H, W]: [C·kH·kW, batch·P], in h's data type. */
-    INDArray columns(INDArray h) {
+    /**
+     * im2col of h [batch, C, H, W]: [C·kH·kW, batch·P] in h's data type, gathered straight into this thread's work
+     * array for {@code role} (valid until the next call with that role; see {@link ScratchArrays}).
+     */
+    INDArray columns(INDArray h, String role) {
         int n = (int) h.size(0);
+        INDArray out = ScratchArrays.get(role, h.dataType(), rows, (long) n * positions);
+        if (h.dataType() == DataType.FLOAT && stride == 1) {
+            runColumns(FusedKernels.floats(h), n, out.data().asNioFloat());
+            return out;
+        }
         int[] gather = maps(n).gather();
         if (h.dataType() == DataType.DOUBLE) {
             double[] img = h.dup('c').data().asDouble();
-            double[] cols = new double[gather.length];
+            java.nio.DoubleBuffer cols = out.data().asNioDouble();
             CorePool.parallelFor(gather.length, 4096, (from, to) -> {
                 for (int i = from; i < to; i++) {
-                    cols[i] = gather[i] < 0 ? 0 : img[gather[i]];
+                    cols.put(i, gather[i] < 0 ? 0 : img[gather[i]]);
                 }
             });
-            return Nd4j.create(cols, new long[]{rows, (long) n * positions}, 'c');
+            return out;
         }
         float[] img = FusedKernels.floats(h);
-        float[] cols = new float[gather.length];
+        java.nio.FloatBuffer cols = out.data().asNioFloat();
         CorePool.parallelFor(gather.length, 4096, (from, to) -> {
             for (int i = from; i < to; i++) {
-                cols[i] = gather[i] < 0 ? 0 : img[gather[i]];
+                cols.put(i, gather[i] < 0 ? 0 : img[gather[i]]);
             }
         });
-        return FusedKernels.array(cols, rows, (long) n * positions).castTo(h.dataType());
+        return out;
     }
 
     /** The transpose of {@link #columns}: col2im of cols [C·kH·kW, batch·P] into a new [batch, C, H, W]. */
@@ -138,58 +150,149 @@ final class ConvGeometry {
         int[] scatter = m.scatter();
         int size = pointer.length - 1;
         if (cols.dataType() == DataType.DOUBLE) {
-            double[] c = cols.dup('c').data().asDouble();
+            java.nio.DoubleBuffer c = contiguous(cols).data().asNioDouble();
             double[] img = new double[size];
             CorePool.parallelFor(size, 4096, (from, to) -> {
                 for (int q = from; q < to; q++) {
                     for (int j = pointer[q]; j < pointer[q + 1]; j++) {
-                        img[q] += c[scatter[j]];
+                        img[q] += c.get(scatter[j]);
                     }
                 }
             });
             return Nd4j.create(img, new long[]{n, channels, height, width}, 'c');
         }
-        float[] c = FusedKernels.floats(cols);
-        float[] img = new float[size];
-        CorePool.parallelFor(size, 4096, (from, to) -> {
+        INDArray img = Nd4j.zeros(DataType.FLOAT, n, channels, height, width);
+        addImage(cols, n, img);
+        return img;
+    }
+
+    /** target += col2im(cols) for a [batch, C, H, W] target: in place when it is a dense float array. */
+    void addImage(INDArray cols, int n, INDArray target) {
+        if (target.dataType() != DataType.FLOAT || cols.dataType() != DataType.FLOAT || contiguous(target) != target) {
+            target.addi(image(cols, n));
+            return;
+        }
+        if (stride == 1) {
+            float[] sum = FusedKernels.floats(target);
+            runAddImage(contiguous(cols).data().asNioFloat(), n, sum);
+            target.data().asNioFloat().put(0, sum, 0, sum.length);
+            return;
+        }
+        BatchMaps m = maps(n);
+        int[] pointer = m.pointer();
+        int[] scatter = m.scatter();
+        java.nio.FloatBuffer c = contiguous(cols).data().asNioFloat();
+        java.nio.FloatBuffer img = target.data().asNioFloat();
+        CorePool.parallelFor(pointer.length - 1, 4096, (from, to) -> {
             for (int q = from; q < to; q++) {
+                float sum = img.get(q);
                 for (int j = pointer[q]; j < pointer[q + 1]; j++) {
-                    img[q] += c[scatter[j]];
+                    sum += c.get(scatter[j]);
                 }
+                img.put(q, sum);
             }
         });
-        return FusedKernels.array(img, n, channels, height, width).castTo(cols.dataType());
-    }
-
-    /** [O, batch·P] (channel-major, as the product gives it) as a feature map [batch, O, oH, oW]. */
-    INDArray toMaps(INDArray z, int n) {
-        int o = (int) z.size(0);
-        return swapBlocks(z, o, n, n, o, outH, outW);
-    }
-
-    /** A feature map [batch, O, oH, oW] as [O, batch·P]. */
-    INDArray fromMaps(INDArray g) {
-        int n = (int) g.size(0);
-        int o = (int) g.size(1);
-        return swapBlocks(g, n, o, o, (long) n * positions);
     }
 
     /**
-     * Transposes the two outer axes of a row-major [a, b, P] array (blocks of P contiguous values) into [b, a, P],
-     * returned with the given shape: one bulk copy per block, for float and double alike.
+     * im2col for stride 1 without index maps: row (c, i, j) at output row y of image b is the run of image row
+     * y + i − padding from column x0 + j − padding (zero outside the image), copied in bulk.
      */
-    private INDArray swapBlocks(INDArray in, int a, int b, long... shape) {
-        boolean dbl = in.dataType() == DataType.DOUBLE;
-        Object src = dbl ? in.dup('c').data().asDouble() : FusedKernels.floats(in);
-        Object dst = dbl ? new double[a * b * positions] : new float[a * b * positions];
-        CorePool.parallelFor(b, 1, (from, to) -> {
-            for (int j = from; j < to; j++) {
-                for (int i = 0; i < a; i++) {
-                    System.arraycopy(src, (i * b + j) * positions, dst, (j * a + i) * positions, positions);
+    private void runColumns(float[] img, int n, java.nio.FloatBuffer cols) {
+        int span = n * positions;
+        CorePool.parallelFor(rows, 1, (from, to) -> {
+            float[] row = new float[span];
+            for (int r = from; r < to; r++) {
+                int c = r / (kernelH * kernelW);
+                int i = (r / kernelW) % kernelH;
+                int j = r % kernelW;
+                java.util.Arrays.fill(row, 0f);
+                int x0 = Math.max(0, padding - j);
+                int len = Math.min(outW, width + padding - j) - x0;
+                for (int b = 0; b < n && len > 0; b++) {
+                    for (int y = Math.max(0, padding - i); y < Math.min(outH, height + padding - i); y++) {
+                        System.arraycopy(img, ((b * channels + c) * height + y + i - padding) * width + x0 + j - padding,
+                                row, b * positions + y * outW + x0, len);
+                    }
+                }
+                cols.put(r * span, row, 0, span);
+            }
+        });
+    }
+
+    /** The transpose of {@link #runColumns}: img += col2im(cols), one channel per task (their pixels are disjoint). */
+    private void runAddImage(java.nio.FloatBuffer cols, int n, float[] img) {
+        int span = n * positions;
+        CorePool.parallelFor(channels, 1, (from, to) -> {
+            float[] row = new float[span];
+            for (int c = from; c < to; c++) {
+                for (int i = 0; i < kernelH; i++) {
+                    for (int j = 0; j < kernelW; j++) {
+                        cols.get(((c * kernelH + i) * kernelW + j) * span, row, 0, span);
+                        int x0 = Math.max(0, padding - j);
+                        int len = Math.min(outW, width + padding - j) - x0;
+                        for (int b = 0; b < n && len > 0; b++) {
+                            for (int y = Math.max(0, padding - i); y < Math.min(outH, height + padding - i); y++) {
+                                int dst = ((b * channels + c) * height + y + i - padding) * width + x0 + j - padding;
+                                int src = b * positions + y * outW + x0;
+                                for (int x = 0; x < len; x++) {
+                                    img[dst + x] += row[src + x];
+                                }
+                            }
+                        }
+                    }
                 }
             }
         });
-        return dbl ? Nd4j.create((double[]) dst, shape, 'c') : FusedKernels.array((float[]) dst, shape)
-                .castTo(in.dataType());
+    }
+
+    /** a itself when it is a dense row-major array at offset 0, else a copy that is. */
+    private static INDArray contiguous(INDArray a) {
+        return a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length()
+                && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
+    }
+
+    /**
+     * [O, batch·P] (channel-major, as the product gives it) as a feature map [batch, O, oH, oW], in this thread's work
+     * array for {@code role}.
+     */
+    INDArray toMaps(INDArray z, int n, String role) {
+        int o = (int) z.size(0);
+        INDArray out = ScratchArrays.get(role, z.dataType(), n, o, outH, outW);
+        swapBlocks(z, o, n, out);
+        return out;
+    }
+
+    /** A feature map [batch, O, oH, oW] as [O, batch·P], in this thread's work array for {@code role}. */
+    INDArray fromMaps(INDArray g, String role) {
+        int n = (int) g.size(0);
+        int o = (int) g.size(1);
+        INDArray out = ScratchArrays.get(role, g.dataType(), o, (long) n * positions);
+        swapBlocks(g, n, o, out);
+        return out;
+    }
+
+    /**
+     * Transposes the two outer axes of a row-major [a, b, P] array (blocks of P contiguous values) into the [b, a, P]
+     * array {@code out}: one bulk native copy per block, for float and double alike.
+     */
+    private void swapBlocks(INDArray in, int a, int b, INDArray out) {
+        INDArray src = contiguous(in);
+        boolean dbl = in.dataType() == DataType.DOUBLE;
+        CorePool.parallelFor(b, 1, (from, to) -> {
+            java.nio.Buffer s = dbl ? src.data().asNioDouble() : src.data().asNioFloat();
+            java.nio.Buffer d = dbl ? out.data().asNioDouble() : out.data().asNioFloat();
+            for (int j = from; j < to; j++) {
+                for (int i = 0; i < a; i++) {
+                    int si = (i * b + j) * positions;
+                    int di = (j * a + i) * positions;
+                    if (dbl) {
+                        ((java.nio.DoubleBuffer) d).put(di, (java.nio.DoubleBuffer) s, si, positions);
+                    } else {
+                        ((java.nio.FloatBuffer) d).put(di, (java.nio.FloatBuffer) s, si, positions);
+                    }
+                }
+            }
+        });
     }
 }

@@ -111,7 +111,7 @@ public final class ConvPoolInteraction implements Interaction {
     @Override
     public void addDownwardDrive(INDArray lower, INDArray upper, INDArray lowerDrive) {
         Pooled switches = switches(lower);
-        lowerDrive.addi(transposeConvolve(geometry(lower), unpool(upper, switches), lower.size(0)));
+        addTransposeConvolution(geometry(lower), routed(upper, switches), lowerDrive);
     }
 
     /** Both drives from one convolution of the lower state (its max-pooling switches serve the feedback too). */
@@ -120,7 +120,7 @@ public final class ConvPoolInteraction implements Interaction {
         Pooled p = pooledConvolution(lower);
         upperDrive.addi(p.pooled());
         addBias(upperDrive);
-        lowerDrive.addi(transposeConvolve(geometry(lower), unpool(upper, p), lower.size(0)));
+        addTransposeConvolution(geometry(lower), routed(upper, p), lowerDrive);
     }
 
     private void addBias(INDArray drive) {
@@ -144,9 +144,9 @@ public final class ConvPoolInteraction implements Interaction {
     public void addParameterVjp(INDArray lower, INDArray upper, INDArray deltaLower, INDArray deltaUpper,
                                 double scale, INDArray[] views) {
         Pooled switches = switches(lower);
-        INDArray gw = weightProduct(lower, unpool(deltaUpper, switches));
+        INDArray gw = weightProduct(lower, routed(deltaUpper, switches));
         if (deltaLower != null) {
-            gw.addi(weightProduct(deltaLower, unpool(upper, switches)));
+            gw.addi(weightProduct(deltaLower, routed(upper, switches)));
         }
         views[0].addi(gw.muli(scale));
         views[1].addi(deltaUpper.sum(0, 2, 3).reshape(1, deltaUpper.size(1)).muli(scale));
@@ -155,8 +155,8 @@ public final class ConvPoolInteraction implements Interaction {
     @Override
     public void writeContrastGradient(INDArray lowerA, INDArray upperA, INDArray lowerB, INDArray upperB,
                                       double scale, INDArray[] gradientViews) {
-        INDArray gw = weightProduct(lowerA, unpool(upperA, switches(lowerA)));
-        gw.subi(weightProduct(lowerB, unpool(upperB, switches(lowerB))));
+        INDArray gw = weightProduct(lowerA, routed(upperA, switches(lowerA)));
+        gw.subi(weightProduct(lowerB, routed(upperB, switches(lowerB))));
         gradientViews[0].assign(gw.muli(scale));
         INDArray diff = upperA.sub(upperB);
         gradientViews[1].assign(diff.sum(0, 2, 3).reshape(1, diff.size(1)).muli(scale));
@@ -182,6 +182,10 @@ public final class ConvPoolInteraction implements Interaction {
     // ---- convolution ----------------------------------------------------------------------------------------
 
     private ConvGeometry geometry(INDArray h) {
+        if (h.dataType() != DataType.FLOAT && h.dataType() != DataType.DOUBLE) {
+            throw new IllegalArgumentException("convolutional states must be float32 or float64, got "
+                    + h.dataType());
+        }
         List<Integer> key = List.of((int) h.size(1), (int) h.size(2), (int) h.size(3), (int) weights.size(2),
                 (int) weights.size(3), stride, padding);
         return GEOMETRIES.computeIfAbsent(key, k -> new ConvGeometry(k.get(0), k.get(1), k.get(2), k.get(3), k.get(4),
@@ -214,35 +218,40 @@ public final class ConvPoolInteraction implements Interaction {
     }
 
     /**
-     * w as the matrix [out, in·kH·kW], in a buffer of its own (row slices of a reshaped parameter view deep in the
-     * network's flat parameter array come back empty from ND4J 1.0.0-M2.1's get()).
+     * w as the matrix [out, in·kH·kW], copied into this thread's work array (row slices of a reshaped parameter view
+     * deep in the network's flat parameter array come back empty from ND4J 1.0.0-M2.1's get()).
      */
     private INDArray kernelMatrix(DataType dataType) {
-        return weights.castTo(dataType).dup('c').reshape('c', weights.size(0), weights.length() / weights.size(0));
+        INDArray k = ScratchArrays.get("kernel", dataType, weights.size(0), weights.length() / weights.size(0));
+        k.reshape('c', weights.shape()).assign(weights);
+        return k;
     }
 
-    /** w ⋆ h: [batch, out, oH, oW]. */
+    /**
+     * w ⋆ h: [batch, out, oH, oW], in this thread's work array (valid until its next convolution: every caller pools
+     * or adds it at once).
+     */
     INDArray convolve(INDArray h) {
         ConvGeometry g = geometry(h);
-        INDArray cols = g.columns(h);
-        INDArray z = Nd4j.createUninitialized(h.dataType(), weights.size(0), cols.size(1));
+        INDArray cols = g.columns(h, "columns");
+        INDArray z = ScratchArrays.get("maps", h.dataType(), weights.size(0), cols.size(1));
         ParallelGemm.gemm(kernelMatrix(h.dataType()), cols, z, false, false, 1.0, 0.0);
-        return g.toMaps(z, (int) h.size(0));
+        return g.toMaps(z, (int) h.size(0), "convolution");
     }
 
-    /** w ⋆ᵀ g for g [batch, out, oH, oW]: the lower-shaped [batch, in, height, width]. */
-    private INDArray transposeConvolve(ConvGeometry geo, INDArray g, long batch) {
-        INDArray gm = geo.fromMaps(g);
-        INDArray cols = Nd4j.createUninitialized(g.dataType(), geo.rows, gm.size(1));
+    /** target += w ⋆ᵀ g for g [batch, out, oH, oW] and a lower-shaped target [batch, in, height, width]. */
+    private void addTransposeConvolution(ConvGeometry geo, INDArray g, INDArray target) {
+        INDArray gm = geo.fromMaps(g, "maps");
+        INDArray cols = ScratchArrays.get("columns", g.dataType(), geo.rows, gm.size(1));
         ParallelGemm.gemm(kernelMatrix(g.dataType()), gm, cols, true, false, 1.0, 0.0);
-        return geo.image(cols, (int) batch);
+        geo.addImage(cols, (int) target.size(0), target);
     }
 
-    /** ∂(g • (w ⋆ h))/∂w = h ⋆ g for a pre-pooling map g: [out, in, kH, kW]. */
+    /** ∂(g • (w ⋆ h))/∂w = h ⋆ g for a pre-pooling map g: [out, in, kH, kW] (a new array). */
     private INDArray weightProduct(INDArray lower, INDArray routed) {
         ConvGeometry geo = geometry(lower);
-        INDArray gm = geo.fromMaps(routed);
-        INDArray cols = geo.columns(lower);
+        INDArray gm = geo.fromMaps(routed, "maps");
+        INDArray cols = geo.columns(lower, "columns");
         INDArray gw = Nd4j.createUninitialized(lower.dataType(), weights.size(0), geo.rows);
         ParallelGemm.gemm(gm, cols, gw, false, true, 1.0, 0.0);
         return gw.reshape('c', weights.shape());
@@ -250,7 +259,7 @@ public final class ConvPoolInteraction implements Interaction {
 
     // ---- pooling --------------------------------------------------------------------------------------------
 
-    /** A pooled map and, for max pooling, the index (0..p²−1, row-major) of each window's winner. */
+    /** A pooled map and, for max pooling, the offset of each window's winner in the pre-pooling map. */
     record Pooled(INDArray pooled, int[] winners, long[] preShape) {
     }
 
@@ -269,6 +278,11 @@ public final class ConvPoolInteraction implements Interaction {
         }
         int hp = h / pool;
         int wp = w / pool;
+        if (pooling == Pooling.MAX && z.dataType() == DataType.FLOAT) {
+            int[] winners = new int[(int) (n * c) * hp * wp];
+            float[] out = maxPool(FusedKernels.floats(z), winners, h, w);
+            return new Pooled(FusedKernels.array(out, n, c, hp, wp), winners, z.shape());
+        }
         double[] v = values(z);
         int maps = (int) (n * c);
         double[] out = new double[maps * hp * wp];
@@ -287,7 +301,7 @@ public final class ConvPoolInteraction implements Interaction {
                             sum += e;
                             if (e > best) {
                                 best = e;
-                                win = i * pool + j;
+                                win = (m * h + y * pool + i) * w + x * pool + j;
                             }
                         }
                     }
@@ -304,6 +318,38 @@ public final class ConvPoolInteraction implements Interaction {
     }
 
     /**
+     * Max pooling of float maps [maps, h, w] (row-major): returns the window maxima and writes each window's winner
+     * as the absolute offset into {@code v} (the first maximum on ties).
+     */
+    private float[] maxPool(float[] v, int[] winners, int h, int w) {
+        int hp = h / pool;
+        int wp = w / pool;
+        float[] out = new float[winners.length];
+        CorePool.parallelFor(winners.length / (hp * wp), 1, (from, to) -> {
+            for (int m = from; m < to; m++) {
+                for (int y = 0; y < hp; y++) {
+                    for (int x = 0; x < wp; x++) {
+                        int o = (m * hp + y) * wp + x;
+                        int first = (m * h + y * pool) * w + x * pool;
+                        int win = first;
+                        for (int i = 0; i < pool; i++) {
+                            for (int j = 0; j < pool; j++) {
+                                int at = first + i * w + j;
+                                if (v[at] > v[win]) {
+                                    win = at;
+                                }
+                            }
+                        }
+                        out[o] = v[win];
+                        winners[o] = win;
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
      * The pooling as a linear map with fixed switches: for max pooling each window's value at the winner recorded in
      * {@code switches} (the linearisation of P at the map they came from), for average pooling the mean.
      */
@@ -317,17 +363,40 @@ public final class ConvPoolInteraction implements Interaction {
         int w = (int) z.size(3);
         int hp = h / pool;
         int wp = w / pool;
-        double[] v = values(z);
-        double[] out = new double[(int) (n * c) * hp * wp];
         int[] winners = switches.winners();
+        if (z.dataType() == DataType.FLOAT) {
+            float[] v = FusedKernels.floats(z);
+            float[] out = new float[winners.length];
+            for (int o = 0; o < out.length; o++) {
+                out[o] = v[winners[o]];
+            }
+            return FusedKernels.array(out, n, c, hp, wp);
+        }
+        double[] v = values(z);
+        double[] out = new double[winners.length];
         for (int o = 0; o < out.length; o++) {
-            int m = o / (hp * wp);
-            int y = (o / wp) % hp;
-            int x = o % wp;
-            int win = winners[o];
-            out[o] = v[(m * h + y * pool + win / pool) * w + x * pool + win % pool];
+            out[o] = v[winners[o]];
         }
         return array(out, z.dataType(), n, c, hp, wp);
+    }
+
+    /**
+     * Pᵀ(h) as {@link #unpool}, for a float max-pooled map into this thread's work array (valid until the next call on
+     * this thread): the operand of a transpose convolution or a weight product, consumed at once.
+     */
+    private INDArray routed(INDArray h, Pooled switches) {
+        if (pooling != Pooling.MAX || h.dataType() != DataType.FLOAT) {
+            return unpool(h, switches);
+        }
+        long[] pre = switches.preShape();
+        INDArray out = ScratchArrays.get("unpooled", DataType.FLOAT, pre[0], pre[1], pre[2], pre[3]).assign(0);
+        float[] v = FusedKernels.floats(h);
+        int[] winners = switches.winners();
+        java.nio.FloatBuffer o = out.data().asNioFloat();
+        for (int i = 0; i < v.length; i++) {
+            o.put(winners[i], v[i]);
+        }
+        return out;
     }
 
     /**
@@ -344,6 +413,15 @@ public final class ConvPoolInteraction implements Interaction {
         int wp = (int) h.size(3);
         int hh = hp * pool;
         int ww = wp * pool;
+        if (pooling == Pooling.MAX && h.dataType() == DataType.FLOAT) {
+            float[] v = FusedKernels.floats(h);
+            float[] out = new float[v.length * pool * pool];
+            int[] winners = switches.winners();
+            for (int o = 0; o < v.length; o++) {
+                out[winners[o]] = v[o];
+            }
+            return FusedKernels.array(out, n, c, hh, ww);
+        }
         double[] v = values(h);
         double[] out = new double[v.length * pool * pool];
         int maps = (int) (n * c);
@@ -353,8 +431,7 @@ public final class ConvPoolInteraction implements Interaction {
                 for (int x = 0; x < wp; x++) {
                     int o = (m * hp + y) * wp + x;
                     if (pooling == Pooling.MAX) {
-                        int win = switches.winners()[o];
-                        out[(m * hh + y * pool + win / pool) * ww + x * pool + win % pool] = v[o];
+                        out[switches.winners()[o]] = v[o];
                     } else {
                         double share = v[o] / (pool * pool);
                         for (int i = 0; i < pool; i++) {

@@ -105,6 +105,25 @@ class FasterRelaxationTest {
         }
     }
 
+    /** The float32 conv path (native work arrays, float max pooling) computes what the float64 one does. */
+    @Test
+    void floatAndDoubleConvNetsAgree() {
+        for (String order : new String[]{"synchronous", "alternating"}) {
+            EqPropBlock.Builder b = conv().tolerance(0).freeSteps(25).nudgedSteps(8).beta(0.5).updateOrder(order);
+            MultiLayerNetwork dbl = net(b.build(), DataType.DOUBLE);
+            MultiLayerNetwork flt = net(b.build(), DataType.FLOAT);
+            flt.setParams(dbl.params().castTo(DataType.FLOAT));
+            DataSet ds = TestNets.data(DataType.DOUBLE, 6, 36, 3, 9);
+            DataSet fs = new DataSet(ds.getFeatures().castTo(DataType.FLOAT), ds.getLabels().castTo(DataType.FLOAT));
+            assertTrue(flt.output(fs.getFeatures()).castTo(DataType.DOUBLE).equalsWithEps(
+                    dbl.output(ds.getFeatures()), 1e-5), order);
+            INDArray gd = gradient(dbl, ds);
+            INDArray gf = gradient(flt, fs).castTo(DataType.DOUBLE);
+            double rel = gf.sub(gd).norm2Number().doubleValue() / gd.norm2Number().doubleValue();
+            assertTrue(rel < 1e-4, order + ": relative difference " + rel);
+        }
+    }
+
     @Test
     void invalidCombinationsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> dense().updateOrder("random").build());

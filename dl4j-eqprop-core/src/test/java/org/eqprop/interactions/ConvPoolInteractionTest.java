@@ -70,6 +70,28 @@ class ConvPoolInteractionTest {
         }
     }
 
+    /** The float32 path (run-copy im2col / col2im for stride 1, native work arrays) against the float64 one. */
+    @Test
+    void floatConvolutionAndFeedbackMatchDouble() {
+        for (int[] sp : new int[][]{{1, 0}, {1, 1}, {1, 2}, {2, 1}}) {
+            ConvPoolInteraction d = conv(ConvPoolInteraction.Pooling.MAX, sp[0], sp[1]);
+            ConvPoolInteraction f = new ConvPoolInteraction(d.weights().castTo(DataType.FLOAT),
+                    d.bias().castTo(DataType.FLOAT), sp[0], sp[1], ConvPoolInteraction.Pooling.MAX, 2);
+            INDArray h = Nd4j.rand(DT, 3, 2, 8, 8);
+            INDArray zd = d.convolve(h).dup();
+            INDArray zf = f.convolve(h.castTo(DataType.FLOAT)).castTo(DT);
+            assertTrue(zf.equalsWithEps(zd, 1e-5), "stride " + sp[0] + " padding " + sp[1]);
+            INDArray upper = Nd4j.rand(DT, d.pool(zd).pooled().shape());
+            INDArray fd = Nd4j.zeros(DT, h.shape());
+            INDArray ff = Nd4j.zeros(DataType.FLOAT, h.shape()).addi(1);
+            d.addDownwardDrive(h, upper, fd);
+            f.addDownwardDrive(h.castTo(DataType.FLOAT), upper.castTo(DataType.FLOAT), ff);
+            assertTrue(fd.norm2Number().doubleValue() > 0.1);
+            assertTrue(ff.castTo(DT).subi(1).equalsWithEps(fd, 1e-5), "feedback, stride " + sp[0] + " padding "
+                    + sp[1]);
+        }
+    }
+
     @Test
     void maxPoolingRoutesBackToTheWinnerAndAveragePoolingSpreads() {
         ConvPoolInteraction max = conv(ConvPoolInteraction.Pooling.MAX, 1, 1);

@@ -49,6 +49,7 @@ public class EqPropBlock extends FeedForwardLayer {
     private double leak = 0;
     private String dynamics = "fixed-point";
     private double eulerStep = 0.5;
+    private double overRelaxation = 1.0;
     private int freeSteps = 30;
     private int nudgedSteps = 10;
     private double tolerance = 0;
@@ -79,6 +80,7 @@ public class EqPropBlock extends FeedForwardLayer {
         this.leak = b.leak;
         this.dynamics = b.dynamics;
         this.eulerStep = b.eulerStep;
+        this.overRelaxation = b.overRelaxation;
         this.freeSteps = b.freeSteps;
         this.nudgedSteps = b.nudgedSteps;
         this.tolerance = b.tolerance;
@@ -165,6 +167,13 @@ public class EqPropBlock extends FeedForwardLayer {
         }
         StateActivation act = stateActivation();
         Dynamics dyn = dynamicsRule();
+        if (dyn instanceof org.eqprop.dynamics.OverRelaxedDynamics) {
+            try {
+                dyn.step(new float[1], new float[1], 1, act);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("EqPropBlock: " + e.getMessage(), e);
+            }
+        }
         if (dyn instanceof org.eqprop.dynamics.EulerDynamics && !act.isHardSigmoid()) {
             throw new IllegalArgumentException("EqPropBlock: euler dynamics need the hard-sigmoid activation without "
                     + "leak, got " + act);
@@ -223,7 +232,7 @@ public class EqPropBlock extends FeedForwardLayer {
     }
 
     public Dynamics dynamicsRule() {
-        return Dynamics.of(dynamics, eulerStep);
+        return Dynamics.of(dynamics, eulerStep, overRelaxation);
     }
 
     public RelaxationControl freeControl() {
@@ -447,6 +456,15 @@ public class EqPropBlock extends FeedForwardLayer {
         return eulerStep;
     }
 
+    /** The factor ω of the over-relaxation dynamics (1 = the fixed-point iteration). */
+    public double getOverRelaxation() {
+        return overRelaxation;
+    }
+
+    public void setOverRelaxation(double overRelaxation) {
+        this.overRelaxation = overRelaxation;
+    }
+
     public void setEulerStep(double eulerStep) {
         this.eulerStep = eulerStep;
     }
@@ -603,6 +621,7 @@ public class EqPropBlock extends FeedForwardLayer {
         EqPropBlock b = (EqPropBlock) o;
         return Arrays.equals(layerSizes, b.layerSizes) && stateActivation.equals(b.stateActivation)
                 && leak == b.leak && dynamics.equals(b.dynamics) && eulerStep == b.eulerStep
+                && overRelaxation == b.overRelaxation
                 && freeSteps == b.freeSteps && nudgedSteps == b.nudgedSteps && tolerance == b.tolerance
                 && beta == b.beta && estimator.equals(b.estimator) && nudgingForce.equals(b.nudgingForce)
                 && seed == b.seed && persistentStates == b.persistentStates && engine.equals(b.engine)
@@ -622,7 +641,8 @@ public class EqPropBlock extends FeedForwardLayer {
     public String toString() {
         return "EqPropBlock(nIn=" + getNIn() + (convLayers == null ? "" : ", conv=" + convLayers) + ", layers="
                 + Arrays.toString(layerSizes) + ", " + stateActivation
-                + ", " + (spiking == null ? dynamics : "spiking(" + spiking.describe() + ")") + ", T=" + freeSteps
+                + ", " + (spiking == null ? dynamics + (dynamics.equals("over-relaxation") ? " " + overRelaxation : "")
+                : "spiking(" + spiking.describe() + ")") + ", T=" + freeSteps
                 + ", K=" + nudgedSteps + ", beta=" + beta + ", " + estimator
                 + ")";
     }
@@ -634,6 +654,7 @@ public class EqPropBlock extends FeedForwardLayer {
         private double leak = 0;
         private String dynamics = "fixed-point";
         private double eulerStep = 0.5;
+        private double overRelaxation = 1.0;
         private int freeSteps = 30;
         private int nudgedSteps = 10;
         private double tolerance = 0;
@@ -707,7 +728,10 @@ public class EqPropBlock extends FeedForwardLayer {
             return this;
         }
 
-        /** fixed-point (default: s ← σ(∂Φ/∂s)) or euler (thesis eq. 3.25, with step {@link #eulerStep}). */
+        /**
+         * fixed-point (default: s ← σ(∂Φ/∂s)), euler (thesis eq. 3.25, with step {@link #eulerStep}) or
+         * over-relaxation (projected SOR, factor {@link #overRelaxation}; best with the alternating order).
+         */
         public Builder dynamics(String name) {
             this.dynamics = name.toLowerCase(Locale.ROOT);
             return this;
@@ -715,6 +739,12 @@ public class EqPropBlock extends FeedForwardLayer {
 
         public Builder eulerStep(double epsilon) {
             this.eulerStep = epsilon;
+            return this;
+        }
+
+        /** ω in (0, 2) for {@code dynamics("over-relaxation")} ({@link org.eqprop.dynamics.OverRelaxedDynamics}). */
+        public Builder overRelaxation(double omega) {
+            this.overRelaxation = omega;
             return this;
         }
 

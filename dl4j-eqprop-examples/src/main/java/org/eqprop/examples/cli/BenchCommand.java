@@ -33,20 +33,7 @@ final class BenchCommand {
         String agreement = a.string("agreement", null);
         a.rejectUnknown();
         p.batchSize = batch;
-        Preset against = null;
-        if (agreement != null) {
-            String[] tk = agreement.split(",");
-            try {
-                against = p.copy();
-                against.freeSteps = Integer.parseInt(tk[0].trim());
-                against.nudgedSteps = Integer.parseInt(tk[1].trim());
-            } catch (RuntimeException e) {
-                throw new Args.UsageException("--agreement takes T,K (the synchronous reference), got " + agreement);
-            }
-            against.updateOrder = "synchronous";
-            against.doubledBatch = false;
-        }
-
+        List<Preset> against = agreement == null ? List.of() : references(p, agreement);
         DataSet ds = randomBatch(p, batch, 7);
         String used = engineUsed(p);
         String accelerator = String.join("; ", org.eqprop.dynamics.EngineChoice.acceleratorStatus());
@@ -54,16 +41,25 @@ final class BenchCommand {
             out.printf(Locale.ROOT, "engine %s requested, running %s (%s)%n", p.engine, used,
                     accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath" : accelerator);
         }
-        double[] times = time(p, ds, warmup, iterations);
+        Timing timing = time(p, ds, warmup, iterations);
+        double[] times = timing.seconds();
         double peak = peakGflops();
         double spi = mean(times);
-        double flops = p.flopsPerIteration(batch);
+        // with a tolerance the phases stop early: count the steps they took
+        double free = p.tolerance > 0 ? timing.freeSteps() : p.freeSteps;
+        double nudged = p.tolerance > 0 ? timing.nudgedSteps() : p.nudgedSteps;
+        double steps = free + (p.estimator.equals("symmetric") ? 2 : 1) * nudged;
+        double flops = p.flopsPerIteration(batch, free, nudged);
         double gflops = flops / spi / 1e9;
         String method = p.algorithm.equals("eqprop") ? p.estimator : p.algorithm;
         out.printf(Locale.ROOT, "%s batch %d (%s, T=%d, K=%d, %s): %.2f ms/iteration (median %.2f), %.0f relaxation "
                         + "steps/s, %.2f GFLOP/s useful work; matrix-product peak %.1f GFLOP/s (%.1f%%)%n", p.name,
                 batch, p.engine, p.freeSteps, p.nudgedSteps, method, 1e3 * spi, 1e3 * median(times),
-                p.stepsPerIteration() / spi, gflops, peak, 100 * gflops / peak);
+                steps / spi, gflops, peak, 100 * gflops / peak);
+        if (p.tolerance > 0) {
+            out.printf(Locale.ROOT, "tolerance %.1e: %.1f free steps, %.1f steps per nudged phase (means)%n",
+                    p.tolerance, free, nudged);
+        }
         Json j = new Json().put("command", "bench").put("preset", p.name).put("algorithm", method)
                 .put("batch_size", batch)
                 .put("engine", p.engine).put("engine_used", used)
@@ -72,28 +68,51 @@ final class BenchCommand {
                         : accelerator)
                 .put("iterations", iterations)
                 .put("seconds_per_iteration", spi).put("median_seconds_per_iteration", median(times))
-                .put("steps_per_second", p.stepsPerIteration() / spi).put("flops_per_iteration", flops)
+                .put("steps_per_iteration", steps).put("mean_free_steps", free).put("mean_nudged_steps", nudged)
+                .put("steps_per_second", steps / spi).put("flops_per_iteration", flops)
                 .put("gflops", gflops).put("peak_gflops", peak).put("fraction_of_peak", gflops / peak);
         if (compare && !p.engine.equals("reference")) {
             String engine = p.engine;
             p.engine = "reference";
-            double[] ref = time(p, ds, 10, Math.min(iterations, 20));
+            double[] ref = time(p, ds, 10, Math.min(iterations, 20)).seconds();
             p.engine = engine;
             double refSpi = mean(ref);
             out.printf(Locale.ROOT, "reference engine (ND4J ops per step): %.2f ms/iteration; speed-up %.1fx%n",
                     1e3 * refSpi, refSpi / spi);
             j.put("reference_seconds_per_iteration", refSpi).put("speedup_vs_reference", refSpi / spi);
         }
-        if (against != null) {
-            INDArray g = gradient(p, ds);
-            INDArray ref = gradient(against, ds);
-            double cosine = g.mul(ref).sumNumber().doubleValue()
-                    / (g.norm2Number().doubleValue() * ref.norm2Number().doubleValue());
-            double relative = g.sub(ref).norm2Number().doubleValue() / ref.norm2Number().doubleValue();
-            out.printf(Locale.ROOT, "gradient agreement with synchronous T=%d, K=%d: cosine similarity %.5f, "
-                    + "relative difference %.3e%n", against.freeSteps, against.nudgedSteps, cosine, relative);
-            j.put("agreement_free_steps", against.freeSteps).put("agreement_nudged_steps", against.nudgedSteps)
-                    .put("gradient_cosine", cosine).put("gradient_relative_difference", relative);
+        if (!against.isEmpty()) {
+            Gradient configured = gradient(p, ds);
+            INDArray g = configured.g();
+            out.printf(Locale.ROOT, "configured gradient: %s%n", configured.steps());
+            j.put("configured_steps", configured.steps());
+            List<INDArray> refs = new java.util.ArrayList<>();
+            StringBuilder cosines = new StringBuilder();
+            for (Preset r : against) {
+                Gradient rg = gradient(r, ds);
+                INDArray ref = rg.g();
+                refs.add(ref);
+                double cosine = cosine(g, ref);
+                double relative = g.sub(ref).norm2Number().doubleValue() / ref.norm2Number().doubleValue();
+                out.printf(Locale.ROOT, "gradient agreement with %s (%s): cosine similarity %.5f, relative "
+                        + "difference %.3e%n", label(r), rg.steps(), cosine, relative);
+                cosines.append(cosines.length() == 0 ? "" : "; ").append(label(r)).append(": ")
+                        .append(String.format(Locale.ROOT, "%.5f", cosine));
+                if (refs.size() == 1) {
+                    j.put("agreement_free_steps", r.freeSteps).put("agreement_nudged_steps", r.nudgedSteps)
+                            .put("gradient_cosine", cosine).put("gradient_relative_difference", relative);
+                }
+            }
+            for (int a1 = 0; a1 < refs.size(); a1++) {
+                for (int b1 = a1 + 1; b1 < refs.size(); b1++) {
+                    double c = cosine(refs.get(a1), refs.get(b1));
+                    out.printf(Locale.ROOT, "  %s vs %s: cosine similarity %.5f%n", label(against.get(a1)),
+                            label(against.get(b1)), c);
+                    cosines.append("; ").append(label(against.get(a1))).append(" vs ").append(label(against.get(b1)))
+                            .append(": ").append(String.format(Locale.ROOT, "%.5f", c));
+                }
+            }
+            j.put("gradient_cosines", cosines.toString());
         }
         j.put("peak_rss_mb", PeakMemory.megabytes());
         j.put("heap_used_mb", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1e6);
@@ -101,11 +120,56 @@ final class BenchCommand {
     }
 
     /**
+     * The reference gradients of {@code --agreement}: specs "T,K[,order[,tolerance[,omega]]]" separated by ';' (order
+     * synchronous, no tolerance and the fixed-point iteration by default; omega selects the over-relaxation), each
+     * the configured preset with those steps.
+     */
+    static List<Preset> references(Preset p, String agreement) {
+        List<Preset> refs = new java.util.ArrayList<>();
+        for (String spec : agreement.split(";")) {
+            String[] f = spec.split(",");
+            try {
+                Preset r = p.copy();
+                r.freeSteps = Integer.parseInt(f[0].trim());
+                r.nudgedSteps = Integer.parseInt(f[1].trim());
+                r.updateOrder = f.length > 2 ? f[2].trim() : "synchronous";
+                r.tolerance = f.length > 3 ? Double.parseDouble(f[3].trim()) : 0;
+                r.dynamics = f.length > 4 ? "over-relaxation" : "fixed-point";
+                r.overRelaxation = f.length > 4 ? Double.parseDouble(f[4].trim()) : 1;
+                r.doubledBatch = false;
+                if (f.length > 5 || r.freeSteps < 1 || r.nudgedSteps < 1
+                        || !List.of("synchronous", "alternating").contains(r.updateOrder)) {
+                    throw new IllegalArgumentException();
+                }
+                refs.add(r);
+            } catch (RuntimeException e) {
+                throw new Args.UsageException("--agreement takes T,K[,synchronous|alternating[,tolerance[,omega]]]"
+                        + " specs separated by ';', got " + spec);
+            }
+        }
+        return refs;
+    }
+
+    static String label(Preset r) {
+        return r.updateOrder + " " + r.freeSteps + "/" + r.nudgedSteps
+                + (r.tolerance > 0 ? " tol " + r.tolerance : "")
+                + (r.dynamics.equals("over-relaxation") ? " omega " + r.overRelaxation : "");
+    }
+
+    static double cosine(INDArray a, INDArray b) {
+        return a.mul(b).sumNumber().doubleValue() / (a.norm2Number().doubleValue() * b.norm2Number().doubleValue());
+    }
+
+    /**
      * Seconds per training iteration, measured as DL4J trains: {@code fit(DataSetIterator)} over the same batch,
      * in blocks of ten iterations (one {@code fit(DataSet)} call per iteration adds several milliseconds of DL4J
      * set-up that an epoch does not pay).
      */
-    static double[] time(Preset p, DataSet ds, int warmup, int iterations) {
+    /** Seconds per timed iteration, and the mean steps per free and per nudged phase over the whole run. */
+    record Timing(double[] seconds, double freeSteps, double nudgedSteps) {
+    }
+
+    static Timing time(Preset p, DataSet ds, int warmup, int iterations) {
         EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
         net.init();
         int block = Math.min(10, iterations);
@@ -120,17 +184,27 @@ final class BenchCommand {
             t[i] = (System.nanoTime() - t0) / 1e9 / block;
             PeakMemory.sample();
         }
-        return t;
+        if (net.getLayer(0) instanceof org.eqprop.nn.layers.EqPropBlockLayer b) {
+            return new Timing(t, b.relaxationStats().meanFreeSteps(), b.relaxationStats().meanNudgedSteps());
+        }
+        return new Timing(t, p.freeSteps, p.nudgedSteps);
+    }
+
+    /** An EqProp gradient and the steps its phases took ("free F, nudged N" means). */
+    record Gradient(INDArray g, String steps) {
     }
 
     /** The block's EqProp gradient on one batch, from the same initial weights (seed 3) as {@link #time}. */
-    static INDArray gradient(Preset p, DataSet ds) {
+    static Gradient gradient(Preset p, DataSet ds) {
         EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
         net.init();
         net.setInput(ds.getFeatures());
         net.setLabels(ds.getLabels());
         net.computeGradientAndScore();
-        return net.getLayer(0).getGradientsViewArray().dup();
+        org.eqprop.dynamics.RelaxationStats st = ((org.eqprop.nn.layers.EqPropBlockLayer) net.getLayer(0))
+                .relaxationStats();
+        return new Gradient(net.getLayer(0).getGradientsViewArray().dup(), String.format(Locale.ROOT,
+                "free %.0f steps, nudged %.1f steps per phase", st.meanFreeSteps(), st.meanNudgedSteps()));
     }
 
     /** The engine the preset's block runs its free phase on (after the CUDA / CPU choice). */

@@ -69,6 +69,7 @@ final class Preset implements Cloneable {
     double leak = 0;
     String dynamics = "fixed-point";
     double eulerStep = 0.5;
+    double overRelaxation = 1.0;
     String nudgingForce = "recomputed";
     boolean persistentStates = false;
     double momentum = 0;
@@ -262,6 +263,11 @@ final class Preset implements Cloneable {
         dynamics = a.string("dynamics", dynamics);
         Double eps = a.optionalDouble("euler-step");
         eulerStep = eps == null ? eulerStep : eps;
+        Double omega = a.optionalDouble("over-relaxation");
+        if (omega != null) {
+            overRelaxation = omega;
+            dynamics = a.string("dynamics", "over-relaxation");
+        }
         nudgingForce = a.string("nudging-force", nudgingForce);
         persistentStates = a.flag("persistent-states") || persistentStates;
         updateOrder = a.string("update-order", updateOrder);
@@ -433,7 +439,7 @@ final class Preset implements Cloneable {
             blockBuilder.convLayers(conv);
         }
         blockBuilder.stateActivation(activation)
-                .leak(leak).dynamics(dynamics).eulerStep(eulerStep).freeSteps(freeSteps).nudgedSteps(nudgedSteps)
+                .leak(leak).dynamics(dynamics).eulerStep(eulerStep).overRelaxation(overRelaxation).freeSteps(freeSteps).nudgedSteps(nudgedSteps)
                 .beta(beta).estimator(algorithm.equals("bptt") || algorithm.equals("rbp") ? algorithm : estimator)
                 .tolerance(tolerance)
                 .nudgingForce(nudgingForce).bpttSteps(bpttSteps >= 0 ? bpttSteps : nudgedSteps)
@@ -499,6 +505,11 @@ final class Preset implements Cloneable {
      * counted).
      */
     double flopsPerIteration(int batch) {
+        return flopsPerIteration(batch, freeSteps, nudgedSteps);
+    }
+
+    /** The same for phases that took {@code free} and {@code nudged} steps (means, with a tolerance). */
+    double flopsPerIteration(int batch, double free, double nudged) {
         EqPropBlock block = (EqPropBlock) configuration(1, DataType.FLOAT).getConf(0).getLayer();
         int n = block.depth();
         double[] macs = new double[n];
@@ -524,8 +535,7 @@ final class Preset implements Cloneable {
             gradient += 2 * 2 * macs[k];
         }
         double readout = cost.equals("cross-entropy") ? 2 * 2.0 * batch * block.getNOut() * classes : 0;
-        return 2 * macs[0] + perStep * (freeSteps + nudgedPhases * nudgedSteps)
-                + readout * nudgedPhases * nudgedSteps + gradient;
+        return 2 * macs[0] + perStep * (free + nudgedPhases * nudged) + readout * nudgedPhases * nudged + gradient;
     }
 
     /** Relaxation steps of one iteration (free + nudged). */

@@ -351,5 +351,19 @@ class CliTest {
                 "--free-steps", "3", "--nudged-steps", "2", "--doubled-batch");
         assertEquals(0, conv.code, conv.err);
         assertTrue(conv.lastLine().contains("\"gflops\""), conv.lastLine());
+        // early stopping on the residual: the steps taken are counted, and several references are compared at once
+        Result tol = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0",
+                "--no-reference", "--update-order", "synchronous", "--tolerance", "1e-4", "--free-steps", "200",
+                "--nudged-steps", "100", "--agreement", "200,100;60,20,alternating,0,1.3");
+        assertEquals(0, tol.code, tol.err);
+        double free = Double.parseDouble(tol.lastLine().replaceAll(".*\"mean_free_steps\": ([0-9.e-]+).*", "$1"));
+        assertTrue(free > 1 && free < 200, "free steps " + free);
+        double tolCosine = Double.parseDouble(tol.lastLine().replaceAll(".*\"gradient_cosine\": ([0-9.e-]+).*",
+                "$1"));
+        assertTrue(tolCosine > 0.99, "tolerance 1e-4 vs synchronous 200/100: cosine " + tolCosine);
+        assertTrue(tol.lastLine().contains("omega 1.3"), tol.lastLine());
+        Result bad = run("bench", "--preset", "cifar10-small", "--batch", "4", "--agreement", "20");
+        assertEquals(2, bad.code, bad.lastLine());
+        assertTrue(bad.lastLine().contains("--agreement"), bad.lastLine());
     }
 }
