@@ -24,17 +24,19 @@ final class BenchCommand {
     private BenchCommand() {
     }
 
-    static Json run(Args a, PrintStream out) {
+    static Json run(Args a, PrintStream out) throws java.io.IOException {
         Preset p = Preset.named(a.required("preset")).override(a);
         int batch = a.integer("batch", 128, 1);
         int iterations = a.integer("iterations", 50, 1);
         int warmup = a.integer("warmup", 10, 0);
         boolean compare = !a.flag("no-reference");
         String agreement = a.string("agreement", null);
+        String data = a.string("data", "random");
+        java.nio.file.Path dataDir = a.path("data-dir");
         a.rejectUnknown();
         p.batchSize = batch;
         List<Preset> against = agreement == null ? List.of() : references(p, agreement);
-        DataSet ds = randomBatch(p, batch, 7);
+        DataSet ds = batch(p, data, dataDir, batch);
         String used = engineUsed(p);
         String accelerator = String.join("; ", org.eqprop.dynamics.EngineChoice.acceleratorStatus());
         if (!p.engine.equals(used) && (p.engine.equals("cuda") || p.engine.equals("auto"))) {
@@ -61,7 +63,7 @@ final class BenchCommand {
                     p.tolerance, free, nudged);
         }
         Json j = new Json().put("command", "bench").put("preset", p.name).put("algorithm", method)
-                .put("batch_size", batch)
+                .put("batch_size", batch).put("data", data)
                 .put("engine", p.engine).put("engine_used", used)
                 .put("cuda_available", org.eqprop.dynamics.EngineChoice.accelerated() != null)
                 .put("accelerator_status", accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath"
@@ -216,6 +218,26 @@ final class BenchCommand {
 
     static String engineUsed(org.eqprop.nn.layers.EqPropBlockLayer block) {
         return block.engineFor(block.chain(), null).name();
+    }
+
+    /**
+     * The benchmark's batch: uniform random inputs with random one-hot labels ({@code random}), or the first
+     * {@code batch} test examples of the preset's data set, preprocessed as for evaluation ({@code real}).
+     */
+    static DataSet batch(Preset p, String data, java.nio.file.Path dataDir, int batch) throws java.io.IOException {
+        switch (data) {
+            case "random":
+                return randomBatch(p, batch, 7);
+            case "real":
+                DataSet ds = Datasets.load(p.dataset, dataDir, 1, batch, false, 0).testIterator(batch).next();
+                if (ds.numExamples() < batch) {
+                    throw new IllegalArgumentException("--batch " + batch + " is larger than the "
+                            + ds.numExamples() + " test examples of " + p.dataset);
+                }
+                return ds;
+            default:
+                throw new Args.UsageException("--data takes random or real, got " + data);
+        }
     }
 
     static DataSet randomBatch(Preset p, int batch, long seed) {

@@ -38,6 +38,7 @@ public final class Main {
             "  bench    --preset P [--batch B] [--iterations N] [--warmup N] [--no-reference] [--engine auto|cpu|cuda|...]",
             "           [--update-order alternating] [--doubled-batch] [--tolerance TOL] [--over-relaxation W]",
             "           [--agreement \"T,K[,order[,tol[,omega]]];...\" (gradient cosines vs these references)]",
+            "           [--data random|real (the preset's first test images; --data-dir D)]",
             "  export   --model FILE --out PARAMS.npz   (W1, b1, ... in PyTorch layout: Wk [out, in])",
             "  gdd      [--preset mnist-fc1] [--params IN.npz] [--beta 1e-3] [--steps K] [--examples 20]",
             "           [--tolerance 1e-11] [--max-free-steps N] [--seed S] [--data-dir D] [--out DIR]",

@@ -366,4 +366,21 @@ class CliTest {
         assertEquals(2, bad.code, bad.lastLine());
         assertTrue(bad.lastLine().contains("--agreement"), bad.lastLine());
     }
+
+    @Test
+    void benchRunsOnTheFirstTestImagesOfThePresetsData(@TempDir Path dir) throws IOException {
+        Path data = writeData(dir.resolve("data"), 20, 12);
+        Result real = run("bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "1", "--warmup", "0",
+                "--no-reference", "--data", "real", "--data-dir", data.toString(), "--agreement", "40,10");
+        assertEquals(0, real.code, real.err);
+        assertTrue(real.lastLine().contains("\"data\": \"real\"") && real.lastLine().contains("\"gradient_cosine\""),
+                real.lastLine());
+        Result tooLarge = run("bench", "--preset", "mnist-fc1", "--batch", "16", "--iterations", "1", "--warmup",
+                "0", "--no-reference", "--data", "real", "--data-dir", data.toString());
+        assertEquals(1, tooLarge.code, tooLarge.lastLine());
+        assertTrue(tooLarge.lastLine().contains("12 test examples"), tooLarge.lastLine());
+        Result bad = run("bench", "--preset", "mnist-fc1", "--data", "noise");
+        assertEquals(2, bad.code, bad.lastLine());
+        assertTrue(bad.lastLine().contains("--data"), bad.lastLine());
+    }
 }
