@@ -3,7 +3,8 @@
 //   dense:  dW[i, j] = scale · Σ_e (a_lower[e, i] a_upper[e, j] − b_lower[e, i] b_upper[e, j])   (∂Φ/∂W = s_{k−1}ᵀ s_k)
 //   bias:   db[c]    = scale · Σ_e Σ_p (a_upper[e, c, p] − b_upper[e, c, p])                     (∂Φ/∂b = Σ s_k)
 // (a dense layer is the case of one position p per channel). The convolution's ∂Φ/∂w is an implicit GEMM
-// (igemm_conv.cu, EQP_IGEMM_CONV_WGRAD).
+// (igemm_conv.cu, EQP_IGEMM_CONV_WGRAD). With precision TF32 or BF16 the states entering the dW products are rounded
+// (eqp_round), the sums kept in fp32; db has no products and stays fp32.
 #include "eqprop_common.cuh"
 
 #define EQP_GRAD_TILE 16
@@ -20,6 +21,7 @@ struct EqpDenseContrastParams {
     int n_out;
     float scale;
     float* grad;            // dW [n_in, n_out]
+    int precision;          // EQP_FP32, EQP_TF32 or EQP_BF16
 };
 
 /** One 16×16 tile of dW per block (256 threads), the batch swept in chunks of 16 through shared memory. */
@@ -41,10 +43,10 @@ extern "C" __global__ void __launch_bounds__(EQP_THREADS) eqp_dense_contrast(Eqp
             size_t up = (size_t)(e0 + e) * p.ldu + j0 + c;
             bool inLower = row && i0 + c < p.n_in;
             bool inUpper = row && j0 + c < p.n_out;
-            al[e][c] = inLower ? p.a_lower[lo] : 0.0f;
-            bl[e][c] = inLower ? p.b_lower[lo] : 0.0f;
-            au[e][c] = inUpper ? p.a_upper[up] : 0.0f;
-            bu[e][c] = inUpper ? p.b_upper[up] : 0.0f;
+            al[e][c] = inLower ? eqp_round(p.a_lower[lo], p.precision) : 0.0f;
+            bl[e][c] = inLower ? eqp_round(p.b_lower[lo], p.precision) : 0.0f;
+            au[e][c] = inUpper ? eqp_round(p.a_upper[up], p.precision) : 0.0f;
+            bu[e][c] = inUpper ? eqp_round(p.b_upper[up], p.precision) : 0.0f;
         }
         EQP_BARRIER();
         EQP_PARALLEL {

@@ -8,6 +8,8 @@
 //                                                              precomputed input drive W_1 x + b_1)
 //   u_N −= β ∂C/∂s_N                                         (squared error or softmax readout, thesis 5.17–5.20)
 //   s_k ← eqp_step(s_k, u_k)                                 (σ(u) or the Euler step)
+// With precision TF32 or BF16 both factors of every W·s product are rounded (eqp_round) and summed in fp32; the states,
+// the input drive, the biases and the readout stay fp32.
 #include "eqprop_common.cuh"
 
 /** Everything the dense kernel reads: pointers are device pointers on the GPU, host pointers in the host build. */
@@ -38,6 +40,7 @@ struct EqpDenseRelaxParams {
     const float* readout_w;                  // W_out [n_N, classes] (softmax readout)
     const float* readout_b;                  // b_out [classes]
     int classes;
+    int precision;                           // EQP_FP32, EQP_TF32 or EQP_BF16 operands of the W·s products
 };
 
 /**
@@ -143,7 +146,7 @@ __device__ __forceinline__ void eqp_dense_partials(const EqpDenseRelaxParams& p,
                 const float* w = p.weights[k] + j;
                 const float* lower = s + p.offsets[k - 1] * tile + e;
                 for (int t = lo; t < end; t++) {
-                    v += w[(size_t)t * nk] * lower[t * tile];
+                    v += eqp_round(w[(size_t)t * nk], p.precision) * eqp_round(lower[t * tile], p.precision);
                 }
             }
             int from = lo > nLow ? lo : nLow;
@@ -152,7 +155,7 @@ __device__ __forceinline__ void eqp_dense_partials(const EqpDenseRelaxParams& p,
                 const float* row = p.weights[k + 1] + (size_t)j * nUp;
                 const float* upper = s + p.offsets[k + 1] * tile + e;
                 for (int t = from; t < end; t++) {
-                    v += row[t - nLow] * upper[(t - nLow) * tile];
+                    v += eqp_round(row[t - nLow], p.precision) * eqp_round(upper[(t - nLow) * tile], p.precision);
                 }
             }
             from = lo > nLow + nUp ? lo : nLow + nUp;

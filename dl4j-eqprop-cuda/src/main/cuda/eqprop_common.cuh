@@ -52,6 +52,31 @@ __device__ __forceinline__ float eqp_step(const EqpStepRule& r, float s, float u
     return fminf(fmaxf(v, 0.0f), 1.0f) + r.leak * u;
 }
 
+// Operand precisions of the products (org.eqprop.cuda.Precision order): fp32, or the operands rounded to TF32
+// (10 mantissa bits) or BF16 (7 mantissa bits), round-to-nearest-even, the products accumulated in fp32.
+#define EQP_FP32 0
+#define EQP_TF32 1
+#define EQP_BF16 2
+
+/**
+ * x rounded to the precision's mantissa (RNE on the bit pattern: add half an ulp of the kept part minus one, plus the
+ * kept part's lowest bit, then drop the low bits; overflow rounds to ±inf as RNE does; a NaN stays a quiet NaN).
+ * The same integer code on the GPU and the host, so both round bit for bit alike (Precision.round in Java).
+ */
+__host__ __device__ __forceinline__ float eqp_round(float x, int precision) {
+    if (precision == EQP_FP32) {
+        return x;
+    }
+    unsigned int b = (unsigned int)__float_as_int(x);
+    unsigned int drop = precision == EQP_BF16 ? 16u : 13u;
+    unsigned int keep = ~((1u << drop) - 1u);
+    if ((b & 0x7f800000u) == 0x7f800000u && (b & 0x007fffffu) != 0u) {
+        return __int_as_float((int)((b | 0x00400000u) & keep));
+    }
+    b += ((1u << (drop - 1u)) - 1u) + ((b >> drop) & 1u);
+    return __int_as_float((int)(b & keep));
+}
+
 /** Non-negative float max through its int bits (valid for values >= 0), NaN recorded as +inf bits. */
 __device__ __forceinline__ void eqp_residual_max(int* slot, float r) {
     if (!(r == r)) {

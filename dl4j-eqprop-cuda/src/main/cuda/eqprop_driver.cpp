@@ -247,6 +247,7 @@ int cuda_dense_relax(const int* icfg, const float* fcfg, const float* weights, c
 
 int cuda_dense_contrast(const int* cfg, float scale, const float* aLower, const float* aUpper, const float* bLower,
                         const float* bUpper, float* grad) {
+    if (const char* bad = precision_check(cfg[5])) return fail(bad);
     if (!driverReady()) return -1;
     int batch = cfg[0], nIn = cfg[1], nOut = cfg[2], lda = cfg[3], ldu = cfg[4];
     DeviceCall call;
@@ -255,7 +256,7 @@ int cuda_dense_contrast(const int* cfg, float scale, const float* aLower, const 
     const float* au = call.in(aUpper, (size_t)batch * ldu);
     const float* bu = call.in(bUpper, (size_t)batch * ldu);
     float* g = call.out(grad, (size_t)nIn * nOut, false);
-    EqpDenseContrastParams p{al, au, bl, bu, lda, ldu, batch, nIn, nOut, scale, g};
+    EqpDenseContrastParams p{al, au, bl, bu, lda, ldu, batch, nIn, nOut, scale, g, cfg[5]};
     dim3 grid((nOut + EQP_GRAD_TILE - 1) / EQP_GRAD_TILE, (nIn + EQP_GRAD_TILE - 1) / EQP_GRAD_TILE);
     return call.launch("eqp_dense_contrast", grid, 0, &p);
 }
@@ -272,6 +273,7 @@ int cuda_channel_contrast(const int* cfg, float scale, const float* a, const flo
 
 int cuda_igemm(const int* icfg, float alpha, int accumulate, const float* weights, const float* lower,
                const float* upper, float* out) {
+    if (const char* bad = precision_check(icfg[12])) return fail(bad);
     if (!driverReady()) return -1;
     EqpIgemmParams shape = igemm_params(icfg, alpha, accumulate, 0, 0, 0, 0);
     int m, n, k;

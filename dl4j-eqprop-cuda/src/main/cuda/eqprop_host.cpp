@@ -32,7 +32,8 @@ int host_dense_relax(const int* icfg, const float* fcfg, const float* weights, c
 
 int host_dense_contrast(const int* cfg, float scale, const float* aLower, const float* aUpper, const float* bLower,
                         const float* bUpper, float* grad) {
-    EqpDenseContrastParams p{aLower, aUpper, bLower, bUpper, cfg[3], cfg[4], cfg[0], cfg[1], cfg[2], scale, grad};
+    if (const char* bad = precision_check(cfg[5])) return fail(bad);
+    EqpDenseContrastParams p{aLower, aUpper, bLower, bUpper, cfg[3], cfg[4], cfg[0], cfg[1], cfg[2], scale, grad, cfg[5]};
     dim3 grid((p.n_out + EQP_GRAD_TILE - 1) / EQP_GRAD_TILE, (p.n_in + EQP_GRAD_TILE - 1) / EQP_GRAD_TILE);
     eqp_host_launch(eqp_dense_contrast, grid, dim3(EQP_THREADS), 0, p);
     return 0;
@@ -46,6 +47,7 @@ int host_channel_contrast(const int* cfg, float scale, const float* a, const flo
 
 int host_igemm(const int* icfg, float alpha, int accumulate, const float* weights, const float* lower,
                const float* upper, float* out) {
+    if (const char* bad = precision_check(icfg[12])) return fail(bad);
     EqpIgemmParams p = igemm_params(icfg, alpha, accumulate, weights, lower, upper, out);
     int m, n, k;
     eqp_igemm_dims(p, &m, &n, &k);

@@ -9,7 +9,7 @@ namespace eqprop {
 
 /**
  * icfg: layers, batch, tile, phases, alternating, force, classes, activation, dynamics, widths[layers],
- *       phase_steps[phases], phase_from[phases];
+ *       phase_steps[phases], phase_from[phases], precision;
  * fcfg: leak, euler_eps, tolerance, force_scale, phase_beta[phases].
  * weights: W_2..W_N packed (each [n_{k−1}, n_k]); biases: b_2..b_N packed.
  */
@@ -52,6 +52,7 @@ inline EqpDenseRelaxParams dense_params(const int* icfg, const float* fcfg, cons
         p.phase_from[ph] = icfg[9 + p.layers + p.phases + ph];
         p.phase_beta[ph] = fcfg[4 + ph];
     }
+    p.precision = icfg[9 + p.layers + 2 * p.phases];
     p.input_drive = inputDrive;
     p.start = start;
     p.labels = labels;
@@ -80,6 +81,8 @@ inline const char* dense_check(const int* icfg) {
     if (icfg[0] < 1 || icfg[0] > EQP_MAX_LAYERS) return "layers must be in 1..8";
     if (icfg[1] < 1 || icfg[2] < 1) return "batch and tile must be >= 1";
     if (icfg[3] < 1 || icfg[3] > EQP_MAX_PHASES) return "phases must be in 1..4";
+    int precision = icfg[9 + icfg[0] + 2 * icfg[3]];
+    if (precision < EQP_FP32 || precision > EQP_BF16) return "precision must be 0 (fp32), 1 (tf32) or 2 (bf16)";
     for (int ph = 0; ph < icfg[3]; ph++) {
         int from = icfg[9 + icfg[0] + icfg[3] + ph];
         if (from >= ph || from < -1) return "a phase can only start from the start states or an earlier phase";
@@ -87,7 +90,10 @@ inline const char* dense_check(const int* icfg) {
     return 0;
 }
 
-/** icfg: mode, batch, channels, height, width, out_channels, kernel_h, kernel_w, stride, padding, out_h, out_w. */
+/**
+ * icfg: mode, batch, channels, height, width, out_channels, kernel_h, kernel_w, stride, padding, out_h, out_w,
+ * precision.
+ */
 inline EqpIgemmParams igemm_params(const int* icfg, float alpha, int accumulate, const float* weights,
                                    const float* lower, const float* upper, float* out) {
     EqpIgemmParams p;
@@ -104,6 +110,7 @@ inline EqpIgemmParams igemm_params(const int* icfg, float alpha, int accumulate,
     p.padding = icfg[9];
     p.out_h = icfg[10];
     p.out_w = icfg[11];
+    p.precision = icfg[12];
     p.weights = weights;
     p.lower = lower;
     p.upper = upper;
@@ -148,6 +155,11 @@ inline EqpConvStepParams conv_step_params(const int* icfg, const float* fcfg, co
     p.labels = labels;
     p.residual_bits = residualBits;
     return p;
+}
+
+/** Checks a precision code; returns null or the reason. */
+inline const char* precision_check(int precision) {
+    return precision < EQP_FP32 || precision > EQP_BF16 ? "precision must be 0 (fp32), 1 (tf32) or 2 (bf16)" : 0;
 }
 
 inline int conv_cells(const int* icfg) {

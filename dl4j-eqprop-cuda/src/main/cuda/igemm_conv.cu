@@ -4,7 +4,9 @@
 //   EQP_IGEMM_CONV_FWD:       z = w ⋆ h                 M = O, N = batch·oH·oW, K = C·kH·kW
 //   EQP_IGEMM_CONV_TRANSPOSE: d = w ⋆ᵀ g (∂Φ/∂h_{k−1}) M = C, N = batch·H·W,   K = O·kH·kW
 //   EQP_IGEMM_CONV_WGRAD:     dw = g ⋆ h (∂Φ/∂w)       M = O, N = C·kH·kW,     K = batch·oH·oW
-// out = alpha · A·B (+ out when accumulate): thesis eq. 5.13 and its parameter gradient.
+// out = alpha · A·B (+ out when accumulate): thesis eq. 5.13 and its parameter gradient. With precision TF32 or
+// BF16 the A and B operands are rounded (eqp_round) as the tiles are loaded, the products accumulated in fp32: the
+// arithmetic of a tensor-core GEMM with those input types.
 #include "eqprop_common.cuh"
 
 #define EQP_IGEMM_CONV_FWD 0
@@ -33,6 +35,7 @@ struct EqpIgemmParams {
     float* out;
     float alpha;
     int accumulate;
+    int precision;      // EQP_FP32, EQP_TF32 or EQP_BF16
 };
 
 __host__ __device__ inline void eqp_igemm_dims(const EqpIgemmParams& p, int* m, int* n, int* k) {
@@ -147,13 +150,13 @@ extern "C" __global__ void __launch_bounds__(EQP_THREADS) eqp_igemm(EqpIgemmPara
                 int kk = l / EQP_IGEMM_BM;
                 int mm = l % EQP_IGEMM_BM;
                 bool in = m0 + mm < bigM && k0 + kk < bigK;
-                as[kk][mm] = in ? eqp_igemm_a(p, m0 + mm, k0 + kk) : 0.0f;
+                as[kk][mm] = in ? eqp_round(eqp_igemm_a(p, m0 + mm, k0 + kk), p.precision) : 0.0f;
             }
             for (int l = threadIdx.x; l < EQP_IGEMM_BK * EQP_IGEMM_BN; l += blockDim.x) {
                 int kk = l / EQP_IGEMM_BN;
                 int nn = l % EQP_IGEMM_BN;
                 bool in = n0 + nn < bigN && k0 + kk < bigK;
-                bs[kk][nn] = in ? eqp_igemm_b(p, k0 + kk, n0 + nn) : 0.0f;
+                bs[kk][nn] = in ? eqp_round(eqp_igemm_b(p, k0 + kk, n0 + nn), p.precision) : 0.0f;
             }
         }
         EQP_BARRIER();

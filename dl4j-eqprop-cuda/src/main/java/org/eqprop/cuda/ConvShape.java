@@ -50,8 +50,8 @@ public record ConvShape(int batch, int channels, int height, int width, int outC
     }
 
     /** The implicit-GEMM configuration (eqprop_params.h, igemm_params) for a mode. */
-    int[] igemmConfig(int mode) {
+    int[] igemmConfig(int mode, int precision) {
         return new int[]{mode, batch, channels, height, width, outChannels, kernel, kernel, stride, padding, outH(),
-                outW()};
+                outW(), precision};
     }
 }

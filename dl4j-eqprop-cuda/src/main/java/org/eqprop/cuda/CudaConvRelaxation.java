@@ -158,6 +158,8 @@ public final class CudaConvRelaxation implements AcceleratedEngine {
 
     @Override
     public String name() {
-        return kernels.target() == CudaKernels.Target.GPU ? "cuda-conv" : "cuda-conv-host-build";
+        String base = kernels.target() == CudaKernels.Target.GPU ? "cuda-conv" : "cuda-conv-host-build";
+        return kernels.precision() == Precision.FP32 ? base
+                : base + "-" + kernels.precision().name().toLowerCase(java.util.Locale.ROOT);
     }
 }

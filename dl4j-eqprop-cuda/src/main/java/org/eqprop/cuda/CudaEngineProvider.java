@@ -6,15 +6,25 @@ import org.eqprop.dynamics.AcceleratedEngine;
  * Registers the CUDA engine with {@link org.eqprop.dynamics.EngineChoice} (META-INF/services): the engine when
  * {@link CudaRuntime} finds a usable GPU, driver and kernels, else none and the reason. With the system property
  * {@code eqprop.cuda.host=true} it offers the kernels' host build instead (slow; for tests of the whole training
- * path through this engine on machines without a GPU).
+ * path through this engine on machines without a GPU). The system property {@code eqprop.cuda.precision}
+ * ({@code fp32} by default, {@code tf32} or {@code bf16}) selects the operand precision of the kernels' products
+ * ({@link Precision}; the CLI's {@code --precision}).
  */
 public final class CudaEngineProvider implements AcceleratedEngine.Provider {
 
     /** The system property that selects the host build of the kernels. */
     public static final String HOST_PROPERTY = "eqprop.cuda.host";
+    /** The system property that selects the operand precision: fp32 (default), tf32 or bf16. */
+    public static final String PRECISION_PROPERTY = "eqprop.cuda.precision";
 
-    private volatile CudaRelaxationEngine engine;
-    private volatile CudaRelaxationEngine hostEngine;
+    private final java.util.Map<Precision, CudaRelaxationEngine> engines = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Precision, CudaRelaxationEngine> hostEngines =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The precision {@link #PRECISION_PROPERTY} asks for (an invalid value is an IllegalArgumentException). */
+    public static Precision precision() {
+        return Precision.parse(System.getProperty(PRECISION_PROPERTY, "fp32"));
+    }
 
     private static boolean hostBuild() {
         return Boolean.getBoolean(HOST_PROPERTY) && CudaRuntime.loadNative() == null;
@@ -22,21 +32,15 @@ public final class CudaEngineProvider implements AcceleratedEngine.Provider {
 
     @Override
     public AcceleratedEngine engine() {
+        Precision precision = precision();
         if (hostBuild()) {
-            CudaRelaxationEngine h = hostEngine;
-            if (h == null) {
-                hostEngine = h = new CudaRelaxationEngine(CudaKernels.host(), 0);
-            }
-            return h;
+            return hostEngines.computeIfAbsent(precision,
+                    p -> new CudaRelaxationEngine(CudaKernels.host().withPrecision(p), 0));
         }
         if (!CudaRuntime.status().gpuUsable()) {
             return null;
         }
-        CudaRelaxationEngine e = engine;
-        if (e == null) {
-            engine = e = new CudaRelaxationEngine(CudaKernels.gpu(), 0);
-        }
-        return e;
+        return engines.computeIfAbsent(precision, p -> new CudaRelaxationEngine(CudaKernels.gpu().withPrecision(p), 0));
     }
 
     @Override

@@ -20,9 +20,11 @@ public final class CudaKernels {
     public enum Pooling { MAX, AVG, NONE }
 
     private final Target target;
+    private final Precision precision;
 
-    private CudaKernels(Target target) {
+    private CudaKernels(Target target, Precision precision) {
         this.target = target;
+        this.precision = precision;
     }
 
     /** The host build; throws when the JNI library is missing (built without g++). */
@@ -31,7 +33,7 @@ public final class CudaKernels {
         if (problem != null) {
             throw new CudaUnavailableException(problem);
         }
-        return new CudaKernels(Target.HOST);
+        return new CudaKernels(Target.HOST, Precision.FP32);
     }
 
     /** The GPU; throws with the reason when no usable GPU and driver are present. */
@@ -40,11 +42,23 @@ public final class CudaKernels {
         if (!s.gpuUsable()) {
             throw new CudaUnavailableException("CUDA kernels cannot run on a GPU here: " + s.reason());
         }
-        return new CudaKernels(Target.GPU);
+        return new CudaKernels(Target.GPU, Precision.FP32);
     }
 
     public Target target() {
         return target;
+    }
+
+    /**
+     * These kernels with the products' operands rounded to {@code p} ({@link Precision}): the dense relaxation's
+     * W·s products, the dense contrast dW and the three implicit GEMMs; the elementwise kernels and db stay fp32.
+     */
+    public CudaKernels withPrecision(Precision p) {
+        return p == precision ? this : new CudaKernels(target, java.util.Objects.requireNonNull(p, "precision"));
+    }
+
+    public Precision precision() {
+        return precision;
     }
 
     private boolean onGpu() {
@@ -81,7 +95,7 @@ public final class CudaKernels {
         float[] out = new float[phases * p.batch() * total];
         int[] residualBits = new int[phases * tiles];
         int[] steps = new int[phases * tiles];
-        int[] icfg = p.intConfig(tile);
+        int[] icfg = p.intConfig(tile, precision.code());
         float[] fcfg = p.floatConfig();
         int code = onGpu()
                 ? EqpropNative.cuda_dense_relax(icfg, fcfg, p.weights(), p.biases(), p.inputDrive(), p.start(),
@@ -121,7 +135,7 @@ public final class CudaKernels {
         size("aUpper", aUpper, (long) batch * ldu);
         size("bUpper", bUpper, (long) batch * ldu);
         float[] grad = new float[nIn * nOut];
-        int[] cfg = {batch, nIn, nOut, lda, ldu};
+        int[] cfg = {batch, nIn, nOut, lda, ldu, precision.code()};
         check(onGpu() ? EqpropNative.cuda_dense_contrast(cfg, scale, aLower, aUpper, bLower, bUpper, grad)
                 : EqpropNative.host_dense_contrast(cfg, scale, aLower, aUpper, bLower, bUpper, grad),
                 "eqp_dense_contrast");
@@ -155,7 +169,7 @@ public final class CudaKernels {
                 : s.weightSize();
         size("accumulate", accumulate, outSize);
         float[] out = accumulate != null ? accumulate : new float[outSize];
-        int[] cfg = s.igemmConfig(mode.ordinal());
+        int[] cfg = s.igemmConfig(mode.ordinal(), precision.code());
         int acc = accumulate != null ? 1 : 0;
         check(onGpu() ? EqpropNative.cuda_igemm(cfg, alpha, acc, weights, lower, upper, out)
                 : EqpropNative.host_igemm(cfg, alpha, acc, weights, lower, upper, out), "eqp_igemm");

@@ -237,6 +237,8 @@ public final class CudaRelaxationEngine implements AcceleratedEngine {
 
     @Override
     public String name() {
-        return kernels.target() == CudaKernels.Target.GPU ? "cuda" : "cuda-host-build";
+        String base = kernels.target() == CudaKernels.Target.GPU ? "cuda" : "cuda-host-build";
+        return kernels.precision() == Precision.FP32 ? base
+                : base + "-" + kernels.precision().name().toLowerCase(java.util.Locale.ROOT);
     }
 }

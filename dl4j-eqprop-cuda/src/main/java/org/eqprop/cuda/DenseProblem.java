@@ -95,11 +95,11 @@ public record DenseProblem(int[] widths, float[] weights, float[] biases, float[
         return force == Force.SOFTMAX ? readoutB.length : 0;
     }
 
-    /** The kernel's integer configuration (eqprop_params.h, dense_params) for a tile size. */
-    int[] intConfig(int tile) {
+    /** The kernel's integer configuration (eqprop_params.h, dense_params) for a tile size and precision code. */
+    int[] intConfig(int tile, int precision) {
         int n = widths.length;
         int phases = phaseSteps.length;
-        int[] c = new int[9 + n + 2 * phases];
+        int[] c = new int[10 + n + 2 * phases];
         c[0] = n;
         c[1] = batch;
         c[2] = tile;
@@ -112,6 +112,7 @@ public record DenseProblem(int[] widths, float[] weights, float[] biases, float[
         System.arraycopy(widths, 0, c, 9, n);
         System.arraycopy(phaseSteps, 0, c, 9 + n, phases);
         System.arraycopy(phaseFrom, 0, c, 9 + n + phases, phases);
+        c[9 + n + 2 * phases] = precision;
         return c;
     }
 

@@ -34,6 +34,7 @@ class EngineIntegrationTest {
     @AfterEach
     void clear() {
         System.clearProperty(CudaEngineProvider.HOST_PROPERTY);
+        System.clearProperty(CudaEngineProvider.PRECISION_PROPERTY);
     }
 
     private static MultiLayerConfiguration conf(String engine, boolean readout) {
@@ -79,5 +80,24 @@ class EngineIntegrationTest {
             assertTrue(err < 1e-5, (readout ? "softmax readout" : "squared error") + ": relative error " + err);
             assertTrue(cpu.norm2Number().doubleValue() > 0);
         }
+    }
+
+    /** eqprop.cuda.precision selects the engine's operand precision: bf16 gives a nearby, not identical, gradient. */
+    @Test
+    void precisionPropertySelectsTheReducedPrecisionKernels() {
+        TestChains.host();
+        System.setProperty(CudaEngineProvider.HOST_PROPERTY, "true");
+        INDArray fp32 = gradient("cuda", true, "cuda-host-build");
+        System.setProperty(CudaEngineProvider.PRECISION_PROPERTY, "bf16");
+        INDArray bf16 = gradient("cuda", true, "cuda-host-build-bf16");
+        double err = TestChains.relativeError(bf16, fp32);
+        assertTrue(err > 1e-6 && err < 0.05, "bf16 vs fp32 gradient: relative error " + err);
+        double cosine = bf16.mul(fp32).sumNumber().doubleValue()
+                / (bf16.norm2Number().doubleValue() * fp32.norm2Number().doubleValue());
+        assertTrue(cosine > 0.999, "bf16 vs fp32 gradient: cosine " + cosine);
+        System.setProperty(CudaEngineProvider.PRECISION_PROPERTY, "fp16");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> gradient("cuda", true, "cuda-host-build"));
+        assertTrue(e.getMessage().contains("fp16"), e.getMessage());
     }
 }

@@ -106,4 +106,34 @@ class GpuEndToEndTest {
             assertTrue(TestChains.relativeError(a.states()[k], b.states()[k]) < 1e-5);
         }
     }
+
+    /** TF32/BF16 on the device round like the host build (same integer code): the GEMMs and the dense relaxation. */
+    @Test
+    void reducedPrecisionKernelsOnTheGpuMatchTheHostBuild() {
+        Random r = new Random(83);
+        for (Precision p : new Precision[]{Precision.TF32, Precision.BF16}) {
+            CudaKernels gpu = CudaKernels.gpu().withPrecision(p);
+            CudaKernels host = CudaKernels.host().withPrecision(p);
+            ConvShape shape = new ConvShape(4, 16, 16, 16, 32, 3, 1, 1, 2);
+            float[] w = TestChains.floats(TestChains.uniform(r, -0.2, 0.2, 32, 16, 3, 3));
+            float[] lower = TestChains.floats(TestChains.uniform(r, 0, 1, 4, 16, 16, 16));
+            float[] upper = TestChains.floats(TestChains.uniform(r, 0, 1, 4, 32, 16, 16));
+            for (CudaKernels.Igemm mode : CudaKernels.Igemm.values()) {
+                double err = TestChains.relativeError(gpu.igemm(mode, shape, 1f, w, lower, upper, null),
+                        host.igemm(mode, shape, 1f, w, lower, upper, null));
+                assertTrue(err < 1e-5, p + " " + mode + ": " + err);
+            }
+            EnergyChain chain = TestChains.dense(r, 784, new int[]{500, 10}, StateActivation.of("hard-sigmoid", 0),
+                    FixedPointDynamics.INSTANCE, 1.5);
+            INDArray drive = chain.inputDrive(TestChains.uniform(r, 0, 1, 64, 784));
+            INDArray[] zero = chain.zeroStates(64, DataType.FLOAT);
+            RelaxationControl free = new RelaxationControl(30, 0);
+            Equilibrium onGpu = new CudaRelaxationEngine(gpu, 0).relax(chain, drive, zero, null, 0, free);
+            Equilibrium onHost = new CudaRelaxationEngine(host, 0).relax(chain, drive, zero, null, 0, free);
+            for (int k = 0; k < 2; k++) {
+                double err = TestChains.relativeError(onGpu.states()[k], onHost.states()[k]);
+                assertTrue(err < 1e-4, p + " dense layer " + k + ": " + err);
+            }
+        }
+    }
 }

@@ -65,6 +65,7 @@ final class BenchCommand {
         Json j = new Json().put("command", "bench").put("preset", p.name).put("algorithm", method)
                 .put("batch_size", batch).put("data", data)
                 .put("engine", p.engine).put("engine_used", used)
+                .put("precision", System.getProperty(org.eqprop.cuda.CudaEngineProvider.PRECISION_PROPERTY, "fp32"))
                 .put("cuda_available", org.eqprop.dynamics.EngineChoice.accelerated() != null)
                 .put("accelerator_status", accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath"
                         : accelerator)

@@ -19,7 +19,7 @@ public final class Main {
                     + "random-sign]",
             "           [--free-steps T] [--nudged-steps K] [--activation hard-sigmoid|half-hard-sigmoid|sigmoid]",
             "           [--cost squared|cross-entropy] [--tolerance TOL] [--engine auto|cpu|cuda|fused|reference] "
-                    + "[--lr-scale F]",
+                    + "[--precision fp32|tf32|bf16 (CUDA products)] [--lr-scale F]",
             "           [--leak L] [--dynamics fixed-point|euler|over-relaxation] [--euler-step E] [--over-relaxation W]",
             "           [--nudging-force recomputed|held]",
             "           [--persistent-states] [--momentum M] [--weight-decay WD] [--schedule constant|cosine]",
@@ -36,6 +36,7 @@ public final class Main {
             "  gradient --preset P --params IN.npz --batch BATCH.npz --out OUT.npz [--beta B] [--estimator E]",
             "           [--free-steps T] [--nudged-steps K] [--activation NAME] [--cost squared|cross-entropy]",
             "  bench    --preset P [--batch B] [--iterations N] [--warmup N] [--no-reference] [--engine auto|cpu|cuda|...]",
+            "           [--precision fp32|tf32|bf16 (operands of the CUDA kernels' products)]",
             "           [--update-order alternating] [--doubled-batch] [--tolerance TOL] [--over-relaxation W]",
             "           [--agreement \"T,K[,order[,tol[,omega]]];...\" (gradient cosines vs these references)]",
             "           [--data random|real (the preset's first test images; --data-dir D)]",

@@ -248,6 +248,16 @@ final class Preset implements Cloneable {
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("--" + e.getMessage());
         }
+        String precision = a.string("precision", null);
+        if (precision != null) {
+            // the CUDA kernels' operand precision (org.eqprop.cuda.Precision), read by the CUDA engine provider
+            try {
+                System.setProperty(org.eqprop.cuda.CudaEngineProvider.PRECISION_PROPERTY,
+                        org.eqprop.cuda.Precision.parse(precision).name().toLowerCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new Args.UsageException("--" + e.getMessage());
+            }
+        }
         Integer t = a.optionalInteger("free-steps", 1);
         freeSteps = t == null ? freeSteps : t;
         Integer k = a.optionalInteger("nudged-steps", 1);

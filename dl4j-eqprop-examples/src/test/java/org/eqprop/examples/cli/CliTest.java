@@ -368,6 +368,21 @@ class CliTest {
     }
 
     @Test
+    void benchTakesTheCudaOperandPrecision() {
+        try {
+            Result bf16 = run("bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "1", "--warmup", "0",
+                    "--no-reference", "--precision", "BF16");
+            assertEquals(0, bf16.code, bf16.err);
+            assertTrue(bf16.lastLine().contains("\"precision\": \"bf16\""), bf16.lastLine());
+            Result bad = run("bench", "--preset", "mnist-fc1", "--precision", "fp16");
+            assertEquals(2, bad.code, bad.lastLine());
+            assertTrue(bad.lastLine().contains("fp16"), bad.lastLine());
+        } finally {
+            System.clearProperty(org.eqprop.cuda.CudaEngineProvider.PRECISION_PROPERTY);
+        }
+    }
+
+    @Test
     void benchRunsOnTheFirstTestImagesOfThePresetsData(@TempDir Path dir) throws IOException {
         Path data = writeData(dir.resolve("data"), 20, 12);
         Result real = run("bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "1", "--warmup", "0",
