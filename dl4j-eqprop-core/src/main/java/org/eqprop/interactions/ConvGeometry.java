@@ -246,10 +246,15 @@ final class ConvGeometry {
         });
     }
 
+    /** Whether a is a dense row-major array at offset 0 (its buffer is exactly its elements, in order). */
+    static boolean isDense(INDArray a) {
+        return a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length()
+                && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a);
+    }
+
     /** a itself when it is a dense row-major array at offset 0, else a copy that is. */
     private static INDArray contiguous(INDArray a) {
-        return a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length()
-                && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
+        return isDense(a) ? a : a.dup('c');
     }
 
     /**

@@ -20,12 +20,35 @@ import java.util.List;
  * a non-overlapping max or average pooling (or none). P⁻¹ is P's transpose: max-pooling sends each h_k value back to
  * the position that won its window in w_k ⋆ h_{k−1} (the first one on ties), average pooling spreads it evenly.
  * Feature maps are NCHW, weights [out, in, kH, kW] and bias [1, out] as in DL4J's ConvolutionLayer. A convolution is
- * an im2col gather ({@link ConvGeometry}) and one matrix product over the whole batch, in float or double.
+ * an im2col gather ({@link ConvGeometry}) and one matrix product over the whole batch, in float or double; a float32
+ * 3×3 stride-1 convolution (and its transpose) can instead run as Winograd's F(2×2, 3×3)
+ * ({@link WinogradConvolution}, 2.25x fewer multiplies): see {@link Algorithm}.
  */
 public final class ConvPoolInteraction implements Interaction {
 
     /** Pooling after the convolution. */
     public enum Pooling { MAX, AVG, NONE }
+
+    /**
+     * How the convolutions w ⋆ h and w ⋆ᵀ g run: {@code IM2COL} (gather + one product, any type and shape),
+     * {@code WINOGRAD} (F(2×2, 3×3): float32 3×3 kernels, stride 1, padding ≤ 2; float64 states still use im2col) or
+     * {@code AUTO} (Winograd where it applies and both channel counts are at least 8, else im2col).
+     */
+    public enum Algorithm {
+        AUTO, IM2COL, WINOGRAD;
+
+        /** auto, im2col or winograd (case-insensitive). */
+        public static Algorithm parse(String name) {
+            String n = name == null ? "" : name.trim().toUpperCase(java.util.Locale.ROOT);
+            for (Algorithm a : values()) {
+                if (a.name().equals(n)) {
+                    return a;
+                }
+            }
+            throw new IllegalArgumentException("convolution algorithm must be auto, im2col or winograd, got '" + name
+                    + "'");
+        }
+    }
 
     private final INDArray weights;
     private final INDArray bias;
@@ -46,6 +69,14 @@ public final class ConvPoolInteraction implements Interaction {
 
     private volatile Switches lastSwitches;
 
+    private final Algorithm algorithm;
+
+    /** The Winograd form of the weights it was built from (their fingerprint): rebuilt when they change. */
+    private record Transformed(double fingerprint, WinogradConvolution convolution) {
+    }
+
+    private volatile Transformed transformed;
+
     /**
      * @param weights w [out, in, kH, kW]
      * @param bias    b [1, out]
@@ -55,6 +86,12 @@ public final class ConvPoolInteraction implements Interaction {
      * @param pool    pooling window = stride (non-overlapping), ignored for NONE
      */
     public ConvPoolInteraction(INDArray weights, INDArray bias, int stride, int padding, Pooling pooling, int pool) {
+        this(weights, bias, stride, padding, pooling, pool, Algorithm.AUTO);
+    }
+
+    /** As above, with the convolution {@link Algorithm}. */
+    public ConvPoolInteraction(INDArray weights, INDArray bias, int stride, int padding, Pooling pooling, int pool,
+                               Algorithm algorithm) {
         if (weights.rank() != 4) {
             throw new IllegalArgumentException("conv weights must be [out, in, kH, kW], got rank " + weights.rank());
         }
@@ -68,6 +105,17 @@ public final class ConvPoolInteraction implements Interaction {
         this.padding = padding;
         this.pooling = pooling;
         this.pool = pooling == Pooling.NONE ? 1 : pool;
+        this.algorithm = java.util.Objects.requireNonNull(algorithm, "algorithm");
+        if (algorithm == Algorithm.WINOGRAD && !WinogradConvolution.applies(DataType.FLOAT, weights.size(2),
+                weights.size(3), stride, padding)) {
+            throw new IllegalArgumentException("the winograd convolution needs a 3x3 kernel, stride 1 and padding <= 2;"
+                    + " got " + weights.size(2) + "x" + weights.size(3) + ", stride " + stride + ", padding "
+                    + padding);
+        }
+    }
+
+    public Algorithm algorithm() {
+        return algorithm;
     }
 
     public INDArray weights() {
@@ -176,7 +224,7 @@ public final class ConvPoolInteraction implements Interaction {
 
     @Override
     public ConvPoolInteraction copy() {
-        return new ConvPoolInteraction(weights.dup(), bias.dup(), stride, padding, pooling, pool);
+        return new ConvPoolInteraction(weights.dup(), bias.dup(), stride, padding, pooling, pool, algorithm);
     }
 
     // ---- convolution ----------------------------------------------------------------------------------------
@@ -213,6 +261,27 @@ public final class ConvPoolInteraction implements Interaction {
         return pooledConvolution(lower);
     }
 
+    /**
+     * The Winograd form of the current weights when the algorithm and the lower state h (data type, channels) call
+     * for it, else null. The transformed kernels are rebuilt whenever the weights' fingerprint changes (a parameter
+     * update between iterations, or a perturbation in a finite-difference check).
+     */
+    private WinogradConvolution winograd(INDArray h) {
+        if (algorithm == Algorithm.IM2COL || h.size(1) != weights.size(1)
+                || !WinogradConvolution.applies(h.dataType(), weights.size(2), weights.size(3), stride, padding)
+                || (algorithm == Algorithm.AUTO && (weights.size(0) < 8 || weights.size(1) < 8))) {
+            return null;
+        }
+        double fp = fingerprint(weights);
+        Transformed t = transformed;
+        if (t == null || t.fingerprint() != fp) {
+            t = new Transformed(fp, new WinogradConvolution(FusedKernels.floats(weights), (int) weights.size(0),
+                    (int) weights.size(1)));
+            transformed = t;
+        }
+        return t.convolution();
+    }
+
     private static double fingerprint(INDArray a) {
         return a.sumNumber().doubleValue() + 31 * a.norm2Number().doubleValue();
     }
@@ -232,6 +301,16 @@ public final class ConvPoolInteraction implements Interaction {
      * or adds it at once).
      */
     INDArray convolve(INDArray h) {
+        WinogradConvolution winograd = winograd(h);
+        if (winograd != null) {
+            int n = (int) h.size(0);
+            int oh = (int) h.size(2) + 2 * padding - 2;
+            int ow = (int) h.size(3) + 2 * padding - 2;
+            INDArray z = ScratchArrays.get("convolution", DataType.FLOAT, n, weights.size(0), oh, ow);
+            z.data().asNioFloat().put(0, winograd.convolve(FusedKernels.floats(h), n, (int) h.size(2),
+                    (int) h.size(3), padding));
+            return z;
+        }
         ConvGeometry g = geometry(h);
         INDArray cols = g.columns(h, "columns");
         INDArray z = ScratchArrays.get("maps", h.dataType(), weights.size(0), cols.size(1));
@@ -241,6 +320,14 @@ public final class ConvPoolInteraction implements Interaction {
 
     /** target += w ⋆ᵀ g for g [batch, out, oH, oW] and a lower-shaped target [batch, in, height, width]. */
     private void addTransposeConvolution(ConvGeometry geo, INDArray g, INDArray target) {
+        WinogradConvolution winograd = winograd(target);
+        if (winograd != null && g.dataType() == DataType.FLOAT && ConvGeometry.isDense(target)) {
+            float[] sum = FusedKernels.floats(target);
+            winograd.addTranspose(FusedKernels.floats(g), (int) g.size(0), (int) g.size(2), (int) g.size(3), padding,
+                    sum);
+            target.data().asNioFloat().put(0, sum);
+            return;
+        }
         INDArray gm = geo.fromMaps(g, "maps");
         INDArray cols = ScratchArrays.get("columns", g.dataType(), geo.rows, gm.size(1));
         ParallelGemm.gemm(kernelMatrix(g.dataType()), gm, cols, true, false, 1.0, 0.0);

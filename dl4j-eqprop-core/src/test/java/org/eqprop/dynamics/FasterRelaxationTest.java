@@ -124,6 +124,32 @@ class FasterRelaxationTest {
         }
     }
 
+    /** Winograd and im2col convolutions give the same float32 EqProp gradient; the choice survives JSON. */
+    @Test
+    void winogradAndIm2colConvNetsAgree() {
+        java.util.function.Function<String, EqPropBlock> block = alg -> new EqPropBlock.Builder().nIn(36)
+                .convLayers(ConvSpec.maxPooled(8, 3, 1).algorithm(alg), new ConvSpec(8, 3, 1, "none", 1)
+                        .algorithm(alg)).layerSizes(3).stateActivation("half-hard-sigmoid").freeSteps(40)
+                .nudgedSteps(15).beta(0.5).engine("reference").build();
+        MultiLayerNetwork direct = net(block.apply("im2col"), DataType.FLOAT);
+        MultiLayerNetwork wino = net(block.apply("winograd"), DataType.FLOAT);
+        wino.setParams(direct.params());
+        DataSet ds = TestNets.data(DataType.FLOAT, 6, 36, 3, 11);
+        INDArray gd = gradient(direct, ds);
+        INDArray gw = gradient(wino, ds);
+        double cosine = gd.mul(gw).sumNumber().doubleValue()
+                / (gd.norm2Number().doubleValue() * gw.norm2Number().doubleValue());
+        assertTrue(cosine > 0.9999, "cosine " + cosine);
+        assertTrue(gd.norm2Number().doubleValue() > 1e-4);
+        String json = wino.getLayerWiseConfigurations().toJson();
+        EqPropBlock back = (EqPropBlock) org.deeplearning4j.nn.conf.MultiLayerConfiguration.fromJson(json)
+                .getConf(0).getLayer();
+        assertEquals("winograd", back.getConvLayers().get(0).getAlgorithm());
+        assertThrows(IllegalArgumentException.class, () -> ConvSpec.maxPooled(8, 3, 1).algorithm("fft"));
+        assertThrows(IllegalArgumentException.class, () -> new EqPropBlock.Builder().nIn(36)
+                .convLayers(ConvSpec.maxPooled(8, 5, 1).algorithm("winograd")).layerSizes(3).build());
+    }
+
     @Test
     void invalidCombinationsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> dense().updateOrder("random").build());

@@ -9,7 +9,8 @@ import java.util.Objects;
  * One convolutional state layer of an {@link EqPropBlock}: h_k = σ(P(w_k ⋆ h_{k−1}) + b_k + feedback) with
  * {@code channels} feature maps, a square {@code kernel}, {@code stride}, zero {@code padding}, and pooling P
  * ({@code max}, {@code avg} or {@code none}) over non-overlapping {@code pool}×{@code pool} windows (see
- * {@link ConvPoolInteraction}). A bean, so that it serialises with the block's JSON.
+ * {@link ConvPoolInteraction}), computed by the convolution {@code algorithm} ({@code auto}, {@code im2col} or
+ * {@code winograd}: {@link ConvPoolInteraction.Algorithm}). A bean, so that it serialises with the block's JSON.
  */
 public class ConvSpec {
 
@@ -19,6 +20,7 @@ public class ConvSpec {
     private int padding = 0;
     private String pooling = "max";
     private int pool = 2;
+    private String algorithm = "auto";
 
     /** For JSON. */
     public ConvSpec() {
@@ -42,6 +44,24 @@ public class ConvSpec {
         return this;
     }
 
+    /** How the convolutions run: auto (default), im2col or winograd ({@link ConvPoolInteraction.Algorithm}). */
+    public ConvSpec algorithm(String name) {
+        this.algorithm = ConvPoolInteraction.Algorithm.parse(name).name().toLowerCase(Locale.ROOT);
+        return this;
+    }
+
+    public ConvPoolInteraction.Algorithm algorithmKind() {
+        return ConvPoolInteraction.Algorithm.parse(algorithm);
+    }
+
+    public String getAlgorithm() {
+        return algorithm;
+    }
+
+    public void setAlgorithm(String algorithm) {
+        this.algorithm = algorithm;
+    }
+
     void validate(int index) {
         String where = "EqPropBlock conv layer " + (index + 1) + ": ";
         if (channels < 1 || kernel < 1 || stride < 1 || padding < 0) {
@@ -49,6 +69,15 @@ public class ConvSpec {
                     + this);
         }
         poolingKind();
+        try {
+            algorithmKind();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + e.getMessage());
+        }
+        if (algorithmKind() == ConvPoolInteraction.Algorithm.WINOGRAD && (kernel != 3 || stride != 1 || padding > 2)) {
+            throw new IllegalArgumentException(where + "the winograd convolution needs a 3x3 kernel, stride 1 and "
+                    + "padding <= 2, got " + this);
+        }
         if (!"none".equals(pooling) && pool < 1) {
             throw new IllegalArgumentException(where + "pool must be >= 1, got " + pool);
         }
@@ -132,17 +161,19 @@ public class ConvSpec {
     @Override
     public boolean equals(Object o) {
         return o instanceof ConvSpec c && channels == c.channels && kernel == c.kernel && stride == c.stride
-                && padding == c.padding && pooling.equals(c.pooling) && pool == c.pool;
+                && padding == c.padding && pooling.equals(c.pooling) && pool == c.pool
+                && algorithm.equals(c.algorithm);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(channels, kernel, stride, padding, pooling, pool);
+        return Objects.hash(channels, kernel, stride, padding, pooling, pool, algorithm);
     }
 
     @Override
     public String toString() {
         return "conv(" + channels + ", " + kernel + "x" + kernel + ", stride " + stride + ", padding " + padding + ", "
-                + pooling + (pooling.equals("none") ? "" : " " + pool + "x" + pool) + ")";
+                + pooling + (pooling.equals("none") ? "" : " " + pool + "x" + pool)
+                + (algorithm.equals("auto") ? "" : ", " + algorithm) + ")";
     }
 }

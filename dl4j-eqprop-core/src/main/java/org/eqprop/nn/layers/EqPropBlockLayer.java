@@ -97,7 +97,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
             if (c.isConv(k)) {
                 ConvSpec spec = c.convSpec(k);
                 interactions.add(new ConvPoolInteraction(w, b, spec.getStride(), spec.getPadding(),
-                        spec.poolingKind(), spec.getPool()));
+                        spec.poolingKind(), spec.getPool(), spec.algorithmKind()));
             } else if (c.hasFeedback(k)) {
                 interactions.add(new VectorFieldInteraction(w, b, getParam(EqPropBlockParamInitializer.feedbackKey(k))));
             } else {
