@@ -29,7 +29,7 @@ final class ScratchArrays {
     }
 
     /** Bound on the arrays kept per thread (a conv net uses about five per interaction and batch size). */
-    private static final int MAX_ARRAYS = 48;
+    private static final int MAX_ARRAYS = 256;
 
     private static final ThreadLocal<Map<Key, INDArray>> ARRAYS = ThreadLocal.withInitial(HashMap::new);
 

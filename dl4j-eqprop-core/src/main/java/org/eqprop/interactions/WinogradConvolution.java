@@ -139,50 +139,55 @@ final class WinogradConvolution {
 
     /**
      * V = Bᵀ d B per channel and tile, Bᵀ = [[1,0,−1,0],[0,1,1,0],[0,−1,1,0],[0,1,0,−1]], d the 4×4 input tile at
-     * (2·ty − p, 2·tx − p) (zero outside the image); written as v[ξ·channels + c, tile].
+     * (2·ty − p, 2·tx − p) (zero outside the image); written as v[ξ·channels + c, tile]. Per tile row the vertical
+     * half Bᵀ d is formed once on whole zero-padded image rows, then the horizontal half per tile.
      */
     private static void inputTransform(float[] x, int channels, int height, int width, int p, int batch, int th,
                                        int tw, FloatBuffer v) {
         int tiles = batch * th * tw;
+        int span = 2 * tw + 2;   // padded row: columns −p .. 2·tw + 1 − p
         CorePool.parallelFor(channels, 1, (from, to) -> {
             float[][] rows = new float[TILE][tiles];
-            float[] d = new float[16];
+            float[][] line = new float[4][span];
+            float[][] e = new float[4][span];
             for (int c = from; c < to; c++) {
                 for (int b = 0; b < batch; b++) {
                     int image = (b * channels + c) * height * width;
                     for (int ty = 0; ty < th; ty++) {
-                        for (int tx = 0; tx < tw; tx++) {
-                            int y0 = 2 * ty - p;
-                            int x0 = 2 * tx - p;
-                            boolean inside = y0 >= 0 && x0 >= 0 && y0 + 3 < height && x0 + 3 < width;
-                            for (int i = 0; i < 4; i++) {
-                                int yy = y0 + i;
-                                for (int j = 0; j < 4; j++) {
-                                    int xx = x0 + j;
-                                    d[4 * i + j] = inside || (yy >= 0 && yy < height && xx >= 0 && xx < width)
-                                            ? x[image + yy * width + xx] : 0f;
-                                }
+                        for (int i = 0; i < 4; i++) {
+                            int yy = 2 * ty - p + i;
+                            java.util.Arrays.fill(line[i], 0f);
+                            if (yy >= 0 && yy < height) {   // span ≥ width + 2p: the row fits
+                                System.arraycopy(x, image + yy * width, line[i], p, width);
                             }
-                            int t = (b * th + ty) * tw + tx;
-                            for (int j = 0; j < 4; j++) {   // Bᵀ d, column j
-                                float d0 = d[j];
-                                float d1 = d[4 + j];
-                                float d2 = d[8 + j];
-                                float d3 = d[12 + j];
-                                d[j] = d0 - d2;
-                                d[4 + j] = d1 + d2;
-                                d[8 + j] = d2 - d1;
-                                d[12 + j] = d1 - d3;
-                            }
-                            for (int i = 0; i < 4; i++) {   // (Bᵀ d) B, row i
-                                float r0 = d[4 * i];
-                                float r1 = d[4 * i + 1];
-                                float r2 = d[4 * i + 2];
-                                float r3 = d[4 * i + 3];
-                                rows[4 * i][t] = r0 - r2;
-                                rows[4 * i + 1][t] = r1 + r2;
-                                rows[4 * i + 2][t] = r2 - r1;
-                                rows[4 * i + 3][t] = r1 - r3;
+                        }
+                        for (int q = 0; q < span; q++) {   // Bᵀ d on whole rows
+                            float d0 = line[0][q];
+                            float d1 = line[1][q];
+                            float d2 = line[2][q];
+                            float d3 = line[3][q];
+                            e[0][q] = d0 - d2;
+                            e[1][q] = d1 + d2;
+                            e[2][q] = d2 - d1;
+                            e[3][q] = d1 - d3;
+                        }
+                        int t0 = (b * th + ty) * tw;
+                        for (int i = 0; i < 4; i++) {   // (Bᵀ d) B per tile
+                            float[] r = e[i];
+                            float[] v0 = rows[4 * i];
+                            float[] v1 = rows[4 * i + 1];
+                            float[] v2 = rows[4 * i + 2];
+                            float[] v3 = rows[4 * i + 3];
+                            for (int tx = 0; tx < tw; tx++) {
+                                int q = 2 * tx;
+                                float r0 = r[q];
+                                float r1 = r[q + 1];
+                                float r2 = r[q + 2];
+                                float r3 = r[q + 3];
+                                v0[t0 + tx] = r0 - r2;
+                                v1[t0 + tx] = r1 + r2;
+                                v2[t0 + tx] = r2 - r1;
+                                v3[t0 + tx] = r1 - r3;
                             }
                         }
                     }

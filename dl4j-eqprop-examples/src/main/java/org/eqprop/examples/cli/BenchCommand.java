@@ -66,6 +66,7 @@ final class BenchCommand {
                 .put("batch_size", batch).put("data", data)
                 .put("engine", p.engine).put("engine_used", used)
                 .put("precision", System.getProperty(org.eqprop.cuda.CudaEngineProvider.PRECISION_PROPERTY, "fp32"))
+                .put("convolution", p.conv == null ? "none" : p.conv[0].getAlgorithm())
                 .put("cuda_available", org.eqprop.dynamics.EngineChoice.accelerated() != null)
                 .put("accelerator_status", accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath"
                         : accelerator)

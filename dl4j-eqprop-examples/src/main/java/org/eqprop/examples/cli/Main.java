@@ -37,6 +37,7 @@ public final class Main {
             "           [--free-steps T] [--nudged-steps K] [--activation NAME] [--cost squared|cross-entropy]",
             "  bench    --preset P [--batch B] [--iterations N] [--warmup N] [--no-reference] [--engine auto|cpu|cuda|...]",
             "           [--precision fp32|tf32|bf16 (operands of the CUDA kernels' products)]",
+            "           [--convolution auto|im2col|winograd (conv presets; winograd: 3x3 stride 1, float32)]",
             "           [--update-order alternating] [--doubled-batch] [--tolerance TOL] [--over-relaxation W]",
             "           [--agreement \"T,K[,order[,tol[,omega]]];...\" (gradient cosines vs these references)]",
             "           [--data random|real (the preset's first test images; --data-dir D)]",

@@ -248,6 +248,24 @@ final class Preset implements Cloneable {
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("--" + e.getMessage());
         }
+        String convolution = a.string("convolution", null);
+        if (convolution != null) {
+            if (conv == null) {
+                throw new Args.UsageException("--convolution applies to the convolutional presets only");
+            }
+            for (ConvSpec spec : conv) {
+                try {
+                    spec.algorithm(convolution);
+                } catch (IllegalArgumentException e) {
+                    throw new Args.UsageException("--" + e.getMessage());
+                }
+                if (spec.algorithmKind() == org.eqprop.interactions.ConvPoolInteraction.Algorithm.WINOGRAD
+                        && (spec.getKernel() != 3 || spec.getStride() != 1 || spec.getPadding() > 2)) {
+                    throw new Args.UsageException("--convolution winograd needs 3x3 kernels with stride 1 and "
+                            + "padding <= 2, " + name + " has " + spec);
+                }
+            }
+        }
         String precision = a.string("precision", null);
         if (precision != null) {
             // the CUDA kernels' operand precision (org.eqprop.cuda.Precision), read by the CUDA engine provider

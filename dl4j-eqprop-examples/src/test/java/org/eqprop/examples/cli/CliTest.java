@@ -368,6 +368,20 @@ class CliTest {
     }
 
     @Test
+    void benchTakesTheConvolutionAlgorithm() {
+        Result wino = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0",
+                "--no-reference", "--free-steps", "3", "--nudged-steps", "2", "--convolution", "winograd",
+                "--agreement", "3,2");
+        assertEquals(0, wino.code, wino.err);
+        assertTrue(wino.lastLine().contains("\"convolution\": \"winograd\""), wino.lastLine());
+        Result fiveByFive = run("bench", "--preset", "mnist-conv", "--convolution", "winograd");
+        assertEquals(2, fiveByFive.code, fiveByFive.lastLine());
+        assertTrue(fiveByFive.lastLine().contains("3x3"), fiveByFive.lastLine());
+        Result dense = run("bench", "--preset", "mnist-fc1", "--convolution", "im2col");
+        assertEquals(2, dense.code, dense.lastLine());
+    }
+
+    @Test
     void benchTakesTheCudaOperandPrecision() {
         try {
             Result bf16 = run("bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "1", "--warmup", "0",
