@@ -101,7 +101,10 @@ final class WinogradConvolution {
         return y;
     }
 
-    /** target += w ⋆ᵀ g for g [batch, out, oH, oW] and target [batch, in, H, W] (H = oH + 2·padding − 2... of g). */
+    /**
+     * target += w ⋆ᵀ g for g [batch, out, oH, oW] (the output of a convolution with this padding) and target
+     * [batch, in, H, W], H = oH − 2·padding + 2: the filtering of g with the flipped kernel and padding 2 − padding.
+     */
     void addTranspose(float[] g, int batch, int oh, int ow, int padding, float[] target) {
         filter(transpose, out, in, g, batch, oh, ow, 2 - padding, target);
     }
