@@ -28,8 +28,8 @@ final class ScratchArrays {
         }
     }
 
-    /** Bound on the arrays kept per thread (a conv net uses about five per interaction and batch size). */
-    private static final int MAX_ARRAYS = 256;
+    /** Bound on the arrays kept per thread (a conv net uses about five per interaction and batch size, Winograd four more). */
+    private static final int MAX_ARRAYS = 96;
 
     private static final ThreadLocal<Map<Key, INDArray>> ARRAYS = ThreadLocal.withInitial(HashMap::new);
 
