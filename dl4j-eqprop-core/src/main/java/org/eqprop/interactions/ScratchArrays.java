@@ -28,7 +28,10 @@ final class ScratchArrays {
         }
     }
 
-    /** Bound on the arrays kept per thread (a conv net uses about five per interaction and batch size, Winograd four more). */
+    /**
+     * Bound on the arrays kept per thread (a conv net uses about five per interaction and batch size, Winograd four
+     * more).
+     */
     private static final int MAX_ARRAYS = 96;
 
     private static final ThreadLocal<Map<Key, INDArray>> ARRAYS = ThreadLocal.withInitial(HashMap::new);
