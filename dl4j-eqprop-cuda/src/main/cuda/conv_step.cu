@@ -33,9 +33,13 @@ struct EqpConvStepParams {
     float force_scale;
     const float* labels;   // [batch, C·Hp·Wp]
     int* residual_bits;    // global max |s_{t+1} − s_t| (float bits), or null
+    const int* stop;       // a resident phase's stop flag (eqp_step_control), or null
 };
 
 extern "C" __global__ void __launch_bounds__(EQP_THREADS) eqp_conv_step(EqpConvStepParams p) {
+    if (p.stop != 0 && *p.stop != 0) {
+        return;
+    }
     __shared__ int block_residual;
     int cells = p.batch * p.channels * p.pooled_h * p.pooled_w;
     int perMap = p.pooled_h * p.pooled_w;
@@ -117,10 +121,14 @@ struct EqpUnpoolParams {
     const float* pooled;   // h [batch, C, Hp, Wp]
     const int* winners;    // max-pool switches
     float* out;            // Pᵀ h [batch, C, Hp·pool, Wp·pool]
+    const int* stop;       // a resident phase's stop flag, or null
 };
 
 /** One thread per pooled cell writes its whole window (so no zeroing pass is needed). */
 extern "C" __global__ void __launch_bounds__(EQP_THREADS) eqp_unpool(EqpUnpoolParams p) {
+    if (p.stop != 0 && *p.stop != 0) {
+        return;
+    }
     int cells = p.batch * p.channels * p.pooled_h * p.pooled_w;
     int perMap = p.pooled_h * p.pooled_w;
     int w = p.pooled_w * p.pool;

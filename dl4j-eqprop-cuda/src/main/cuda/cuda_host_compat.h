@@ -37,6 +37,9 @@ static thread_local dim3 blockIdx(0, 0, 0);
 static thread_local dim3 blockDim(1, 1, 1);
 static thread_local dim3 gridDim(1, 1, 1);
 static thread_local std::vector<unsigned char> eqp_host_dynamic_shared;
+// Emulated threads run each phase in reverse order when set (the CPU stand-in driver's check that a kernel's result
+// does not depend on the order of its threads).
+static thread_local int eqp_host_reverse_threads = 0;
 
 #define __global__
 #define __device__
@@ -49,7 +52,11 @@ static thread_local std::vector<unsigned char> eqp_host_dynamic_shared;
 #define __shared__
 #define __syncthreads() ((void)0)
 
-#define EQP_PARALLEL for (threadIdx.x = 0; threadIdx.x < blockDim.x; ++threadIdx.x)
+#define EQP_PARALLEL                                                                                    \
+    for (unsigned int eqp_thread_ = 0;                                                                  \
+         eqp_thread_ < blockDim.x &&                                                                    \
+         ((threadIdx.x = eqp_host_reverse_threads ? blockDim.x - 1 - eqp_thread_ : eqp_thread_), true); \
+         ++eqp_thread_)
 #define EQP_BARRIER() __syncthreads()
 #define EQP_DYNAMIC_SHARED(type, name) type* name = reinterpret_cast<type*>(eqp_host_dynamic_shared.data())
 // Per-thread registers that survive barriers: one row per emulated thread.
@@ -61,11 +68,30 @@ static thread_local std::vector<unsigned char> eqp_host_dynamic_shared;
 
 inline int __float_as_int(float f) { int i; std::memcpy(&i, &f, sizeof i); return i; }
 inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, sizeof f); return f; }
-// Atomics: the host runs one emulated thread at a time, so a plain read-modify-write is atomic.
-inline float atomicAdd(float* a, float v) { float old = *a; *a = old + v; return old; }
-inline int atomicAdd(int* a, int v) { int old = *a; *a = old + v; return old; }
-inline int atomicMax(int* a, int v) { int old = *a; if (v > old) *a = v; return old; }
-inline int atomicOr(int* a, int v) { int old = *a; *a = old | v; return old; }
+// Atomics: real ones, since the CPU stand-in driver runs a launch's blocks on several OS threads.
+inline float atomicAdd(float* a, float v) {
+    unsigned int* bits = reinterpret_cast<unsigned int*>(a);
+    unsigned int old = __atomic_load_n(bits, __ATOMIC_RELAXED);
+    for (;;) {
+        float f;
+        std::memcpy(&f, &old, sizeof f);
+        f += v;
+        unsigned int next;
+        std::memcpy(&next, &f, sizeof next);
+        if (__atomic_compare_exchange_n(bits, &old, next, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+            std::memcpy(&f, &old, sizeof f);
+            return f;
+        }
+    }
+}
+inline int atomicAdd(int* a, int v) { return __atomic_fetch_add(a, v, __ATOMIC_RELAXED); }
+inline int atomicMax(int* a, int v) {
+    int old = __atomic_load_n(a, __ATOMIC_RELAXED);
+    while (v > old && !__atomic_compare_exchange_n(a, &old, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    }
+    return old;
+}
+inline int atomicOr(int* a, int v) { return __atomic_fetch_or(a, v, __ATOMIC_RELAXED); }
 inline float __expf(float x) { return std::exp(x); }
 inline float __fdividef(float a, float b) { return a / b; }
 

@@ -1,161 +1,87 @@
-// eqprop_driver.cpp: the GPU path of eqprop_native.h through the CUDA driver API. libcuda.so.1 (installed with the
-// NVIDIA driver, not with the toolkit) is opened with dlopen at the first call, so the library loads everywhere
-// and a machine without a driver or GPU gets a clear reason instead of a crash. The module is the fatbin the build
-// made with nvcc (sm_80 and sm_90 machine code, compute_90 PTX that the driver JIT-compiles for newer GPUs),
-// handed over by Java from the jar. Device memory is owned here: each call copies its inputs in, launches, and
-// copies the outputs back (ND4J host arrays at the boundary).
+// eqprop_driver.cpp: the per-call GPU path of eqprop_native.h (cuda_*): each call copies its inputs to the device,
+// launches one kernel and copies the outputs back. The kernels' tests and the GPU check use it; training uses the
+// resident sessions of eqprop_session.cpp instead, which keep a whole iteration on the device. Both run on Device
+// (eqprop_device.h): libcuda.so.1 opened at run time, or the CPU stand-in named by EQPROP_CUDA_DRIVER.
 #include "eqprop_native.h"
 #include "eqprop_params.h"
+#include "eqprop_device.h"
 
-#include <dlfcn.h>
-#include <mutex>
 #include <string>
 #include <vector>
 
 namespace eqprop {
 
-int fail(const std::string& message);
+void use_driver(const char* path);
 
-typedef int CUresult;
-typedef int CUdevice;
-typedef void* CUcontext;
-typedef void* CUmodule;
-typedef void* CUfunction;
-typedef void* CUstream;
-typedef unsigned long long CUdeviceptr;
-
-struct DriverApi {
-    CUresult (*cuInit)(unsigned int);
-    CUresult (*cuDeviceGetCount)(int*);
-    CUresult (*cuDeviceGet)(CUdevice*, int);
-    CUresult (*cuDeviceGetAttribute)(int*, int, CUdevice);
-    CUresult (*cuDevicePrimaryCtxRetain)(CUcontext*, CUdevice);
-    CUresult (*cuCtxSetCurrent)(CUcontext);
-    CUresult (*cuCtxSynchronize)();
-    CUresult (*cuModuleLoadData)(CUmodule*, const void*);
-    CUresult (*cuModuleGetFunction)(CUfunction*, CUmodule, const char*);
-    CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
-    CUresult (*cuMemAlloc)(CUdeviceptr*, size_t);
-    CUresult (*cuMemFree)(CUdeviceptr);
-    CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void*, size_t);
-    CUresult (*cuMemcpyDtoH)(void*, CUdeviceptr, size_t);
-    CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
-                               CUstream, void**, void**);
-    CUresult (*cuGetErrorString)(CUresult, const char**);
-};
-
-static DriverApi api;
-static void* driverHandle = 0;
-static std::string driverProblem;
-static CUcontext context = 0;
-static CUmodule module = 0;
-static std::once_flag driverOnce;
-static std::mutex moduleMutex;
-
-static const int ATTR_MULTIPROCESSORS = 16;
-static const int ATTR_CC_MAJOR = 75;
-static const int ATTR_CC_MINOR = 76;
-static const int ATTR_SHARED_OPTIN = 97;
-static const int FUNC_ATTR_MAX_DYNAMIC_SHARED = 8;
-
-static std::string describe(CUresult r) {
-    const char* s = 0;
-    if (api.cuGetErrorString) api.cuGetErrorString(r, &s);
-    return std::string(s ? s : "unknown CUDA error") + " (" + std::to_string(r) + ")";
-}
-
-template <typename F>
-static bool bind(F* slot, const char* name) {
-    *slot = reinterpret_cast<F>(dlsym(driverHandle, name));
-    if (!*slot) driverProblem = std::string("libcuda.so.1 lacks ") + name;
-    return *slot != 0;
-}
-
-static void openDriver() {
-    driverHandle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!driverHandle) {
-        const char* e = dlerror();
-        driverProblem = std::string("no NVIDIA driver: cannot open libcuda.so.1 (") + (e ? e : "not found") + ")";
-        return;
-    }
-    bool ok = bind(&api.cuInit, "cuInit") && bind(&api.cuDeviceGetCount, "cuDeviceGetCount")
-            && bind(&api.cuDeviceGet, "cuDeviceGet") && bind(&api.cuDeviceGetAttribute, "cuDeviceGetAttribute")
-            && bind(&api.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain")
-            && bind(&api.cuCtxSetCurrent, "cuCtxSetCurrent") && bind(&api.cuCtxSynchronize, "cuCtxSynchronize")
-            && bind(&api.cuModuleLoadData, "cuModuleLoadData")
-            && bind(&api.cuModuleGetFunction, "cuModuleGetFunction")
-            && bind(&api.cuFuncSetAttribute, "cuFuncSetAttribute") && bind(&api.cuMemAlloc, "cuMemAlloc_v2")
-            && bind(&api.cuMemFree, "cuMemFree_v2") && bind(&api.cuMemcpyHtoD, "cuMemcpyHtoD_v2")
-            && bind(&api.cuMemcpyDtoH, "cuMemcpyDtoH_v2") && bind(&api.cuLaunchKernel, "cuLaunchKernel")
-            && bind(&api.cuGetErrorString, "cuGetErrorString");
-    if (!ok) return;
-    CUresult r = api.cuInit(0);
-    if (r != 0) {
-        driverProblem = "cuInit failed: " + describe(r);
-        return;
-    }
-    int count = 0;
-    r = api.cuDeviceGetCount(&count);
-    if (r != 0 || count < 1) {
-        driverProblem = r != 0 ? "cuDeviceGetCount failed: " + describe(r) : "the driver sees no CUDA device";
-        return;
-    }
-    CUdevice dev;
-    r = api.cuDeviceGet(&dev, 0);
-    if (r == 0) r = api.cuDevicePrimaryCtxRetain(&context, dev);
-    if (r != 0) {
-        driverProblem = "cannot create a context on device 0: " + describe(r);
-        context = 0;
-    }
-}
-
-static bool driverReady() {
-    std::call_once(driverOnce, openDriver);
-    if (context == 0) {
-        fail(driverProblem);
-        return false;
-    }
-    CUresult r = api.cuCtxSetCurrent(context);
-    if (r != 0) {
-        fail("cuCtxSetCurrent failed: " + describe(r));
-        return false;
-    }
-    return true;
-}
-
-int cuda_probe(int* info) {
-    for (int i = 0; i < 5; i++) info[i] = 0;
-    if (!driverReady()) return -1;
-    CUdevice dev;
-    api.cuDeviceGet(&dev, 0);
-    api.cuDeviceGetCount(&info[0]);
-    api.cuDeviceGetAttribute(&info[1], ATTR_CC_MAJOR, dev);
-    api.cuDeviceGetAttribute(&info[2], ATTR_CC_MINOR, dev);
-    api.cuDeviceGetAttribute(&info[3], ATTR_MULTIPROCESSORS, dev);
-    api.cuDeviceGetAttribute(&info[4], ATTR_SHARED_OPTIN, dev);
-    return info[0];
-}
-
-int cuda_load_module(const signed char* image, long long size) {
-    if (!driverReady()) return -1;
-    std::lock_guard<std::mutex> lock(moduleMutex);
-    if (module) return 0;
-    std::vector<signed char> copy(image, image + size);
-    CUresult r = api.cuModuleLoadData(&module, copy.data());
-    if (r != 0) {
-        module = 0;
-        return fail("cuModuleLoadData failed (does the fatbin hold code for this GPU?): " + describe(r));
-    }
+int cuda_use_driver(const char* path) {
+    use_driver(path);
     return 0;
 }
 
-/** Device buffers of one call: inputs copied in at once, outputs copied back by finish(). */
+const char* cuda_driver_path() {
+    static std::string path;
+    path = Device::primary().driverPath();
+    return path.c_str();
+}
+
+void cuda_set_timing(int on) {
+    Device::primary().setTiming(on != 0);
+}
+
+double cuda_last_kernel_ms() {
+    return Device::primary().lastKernelMs();
+}
+
+int cuda_driver_version() {
+    return Device::primary().driverVersion();
+}
+
+int cuda_probe(int* info) {
+    return Device::primary().probe(info);
+}
+
+int cuda_load_module(const signed char* image, long long size) {
+    return Device::primary().loadModule(image, (size_t)size);
+}
+
+int cuda_generation() {
+    return Device::primary().generation();
+}
+
+int cuda_counters(long long* out) {
+    Device& d = Device::primary();
+    std::lock_guard<std::recursive_mutex> lock(d.mutex);
+    out[0] = d.counters.h2d_bytes;
+    out[1] = d.counters.d2h_bytes;
+    out[2] = d.counters.allocations;
+    out[3] = d.counters.frees;
+    out[4] = d.counters.launches;
+    out[5] = d.counters.bytes_allocated;
+    return 0;
+}
+
+int cuda_standin_inject(int kind, long long n) {
+    typedef int (*Inject)(int, long long);
+    Inject f = reinterpret_cast<Inject>(Device::primary().symbol("eqp_standin_inject"));
+    if (!f) return fail("the driver " + Device::primary().driverPath() + " is not the CPU stand-in");
+    return f(kind, n);
+}
+
+int cuda_standin_set(const char* key, long long value) {
+    typedef int (*Set)(const char*, long long);
+    Set f = reinterpret_cast<Set>(Device::primary().symbol("eqp_standin_set"));
+    if (!f) return fail("the driver " + Device::primary().driverPath() + " is not the CPU stand-in");
+    return f(key, value) == 0 ? 0 : fail(std::string("the stand-in has no setting ") + (key ? key : "null"));
+}
+
+/** Device buffers of one call: inputs copied in at once, outputs copied back after the launch. */
 class DeviceCall {
 public:
+    DeviceCall() : device(Device::primary()), scope(device) {}
     ~DeviceCall() {
-        for (CUdeviceptr d : buffers) api.cuMemFree(d);
+        for (auto& b : buffers) device.release(b.first, b.second);
     }
-    bool ok() const { return error.empty(); }
+    bool ok() const { return scope.ok() && error.empty(); }
     template <typename T>
     T* in(const T* host, size_t count) {
         if (!host || !ok()) return 0;
@@ -169,22 +95,12 @@ public:
         return reinterpret_cast<T*>(d);
     }
     int launch(const char* name, dim3 grid, size_t shared, void* params) {
-        if (!ok()) return fail(error);
-        if (!module) return fail("the CUDA module is not loaded (call cuda_load_module first)");
-        CUfunction f;
-        CUresult r = api.cuModuleGetFunction(&f, module, name);
-        if (r != 0) return fail(std::string("no kernel ") + name + " in the module: " + describe(r));
-        if (shared > 48 * 1024) {
-            r = api.cuFuncSetAttribute(f, FUNC_ATTR_MAX_DYNAMIC_SHARED, (int)shared);
-            if (r != 0) return fail("cannot raise the shared memory limit: " + describe(r));
-        }
-        void* args[] = {params};
-        r = api.cuLaunchKernel(f, grid.x, grid.y, 1, EQP_THREADS, 1, 1, (unsigned)shared, 0, args, 0);
-        if (r == 0) r = api.cuCtxSynchronize();
-        if (r != 0) return fail(std::string("kernel ") + name + " failed: " + describe(r));
+        if (!scope.ok()) return -1;
+        if (!error.empty()) return fail(error);
+        if (!device.moduleLoaded()) return fail("the CUDA module is not loaded (call cuda_load_module first)");
+        if (!device.launch(name, grid, shared, params) || !device.synchronize()) return -1;
         for (const Output& o : outputs) {
-            r = api.cuMemcpyDtoH(o.host, o.device, o.bytes);
-            if (r != 0) return fail("copy back failed: " + describe(r));
+            if (!device.download(o.host, o.device, o.bytes)) return -1;
         }
         return 0;
     }
@@ -196,23 +112,19 @@ private:
         size_t bytes;
     };
     CUdeviceptr allocate(const void* host, size_t bytes) {
-        CUdeviceptr d = 0;
-        CUresult r = api.cuMemAlloc(&d, bytes < 4 ? 4 : bytes);
-        if (r != 0) {
-            error = "cuMemAlloc of " + std::to_string(bytes) + " bytes failed: " + describe(r);
+        CUdeviceptr d = device.alloc(bytes);
+        if (!d) {
+            error = device.error;
             return 0;
         }
-        buffers.push_back(d);
-        if (host) {
-            r = api.cuMemcpyHtoD(d, host, bytes);
-            if (r != 0) error = "copy to the device failed: " + describe(r);
-        } else {
-            std::vector<unsigned char> zeros(bytes, 0);
-            api.cuMemcpyHtoD(d, zeros.data(), bytes);
-        }
+        buffers.push_back({d, bytes});
+        bool copied = host ? device.upload(d, host, bytes) : device.zero(d, bytes);
+        if (!copied) error = device.error;
         return d;
     }
-    std::vector<CUdeviceptr> buffers;
+    Device& device;
+    DeviceScope scope;
+    std::vector<std::pair<CUdeviceptr, size_t>> buffers;
     std::vector<Output> outputs;
     std::string error;
 };
@@ -222,7 +134,6 @@ int cuda_dense_relax(const int* icfg, const float* fcfg, const float* weights, c
                      const float* readoutB, float* out, int* residualBits, int* steps) {
     const char* bad = dense_check(icfg);
     if (bad) return fail(bad);
-    if (!driverReady()) return -1;
     size_t wf, bf;
     int total;
     dense_sizes(icfg, &wf, &bf, &total);
@@ -248,7 +159,6 @@ int cuda_dense_relax(const int* icfg, const float* fcfg, const float* weights, c
 int cuda_dense_contrast(const int* cfg, float scale, const float* aLower, const float* aUpper, const float* bLower,
                         const float* bUpper, float* grad) {
     if (const char* bad = precision_check(cfg[5])) return fail(bad);
-    if (!driverReady()) return -1;
     int batch = cfg[0], nIn = cfg[1], nOut = cfg[2], lda = cfg[3], ldu = cfg[4];
     DeviceCall call;
     const float* al = call.in(aLower, (size_t)batch * lda);
@@ -262,7 +172,6 @@ int cuda_dense_contrast(const int* cfg, float scale, const float* aLower, const 
 }
 
 int cuda_channel_contrast(const int* cfg, float scale, const float* a, const float* b, float* grad) {
-    if (!driverReady()) return -1;
     DeviceCall call;
     const float* da = call.in(a, (size_t)cfg[0] * cfg[3]);
     const float* db = call.in(b, (size_t)cfg[0] * cfg[3]);
@@ -274,7 +183,6 @@ int cuda_channel_contrast(const int* cfg, float scale, const float* a, const flo
 int cuda_igemm(const int* icfg, float alpha, int accumulate, const float* weights, const float* lower,
                const float* upper, float* out) {
     if (const char* bad = precision_check(icfg[12])) return fail(bad);
-    if (!driverReady()) return -1;
     EqpIgemmParams shape = igemm_params(icfg, alpha, accumulate, 0, 0, 0, 0);
     int m, n, k;
     eqp_igemm_dims(shape, &m, &n, &k);
@@ -297,7 +205,6 @@ int cuda_conv_step(const int* icfg, const float* fcfg, const float* conv, const 
                    const float* feedback, const float* extra, const float* state, float* next, float* driveOut,
                    int* winners, const float* labels, int* residualBits) {
     if ((conv == 0) == (base == 0)) return fail("conv_step needs exactly one of conv and base");
-    if (!driverReady()) return -1;
     size_t cells = (size_t)conv_cells(icfg);
     size_t pre = cells * icfg[4] * icfg[4];
     DeviceCall call;
@@ -318,13 +225,12 @@ int cuda_conv_step(const int* icfg, const float* fcfg, const float* conv, const 
 }
 
 int cuda_unpool(const int* icfg, const float* pooled, const int* winners, float* out) {
-    if (!driverReady()) return -1;
     size_t cells = (size_t)conv_cells(icfg);
     DeviceCall call;
     const float* dp = call.in(pooled, cells);
     const int* dw = call.in(winners, cells);
     float* o = call.out(out, cells * icfg[4] * icfg[4], false);
-    EqpUnpoolParams p{icfg[0], icfg[1], icfg[2], icfg[3], icfg[4], icfg[5], dp, dw, o};
+    EqpUnpoolParams p{icfg[0], icfg[1], icfg[2], icfg[3], icfg[4], icfg[5], dp, dw, o, 0};
     return call.launch("eqp_unpool", dim3(elementwise_blocks((int)cells)), 0, &p);
 }
 

@@ -67,7 +67,7 @@ int host_conv_step(const int* icfg, const float* fcfg, const float* conv, const 
 }
 
 int host_unpool(const int* icfg, const float* pooled, const int* winners, float* out) {
-    EqpUnpoolParams p{icfg[0], icfg[1], icfg[2], icfg[3], icfg[4], icfg[5], pooled, winners, out};
+    EqpUnpoolParams p{icfg[0], icfg[1], icfg[2], icfg[3], icfg[4], icfg[5], pooled, winners, out, 0};
     eqp_host_launch(eqp_unpool, dim3(elementwise_blocks(conv_cells(icfg))), dim3(EQP_THREADS), 0, p);
     return 0;
 }

@@ -1,5 +1,7 @@
 // eqprop_jni.h: what JavaCPP's generated JNI code includes: the API and both of its implementations (the host
-// build of the kernels and the driver-API GPU path), compiled into the one JNI library.
+// build of the kernels, the driver-API GPU path and the resident sessions), compiled into the one JNI library.
 #include "eqprop_native.h"
 #include "eqprop_host.cpp"
+#include "eqprop_device.cpp"
 #include "eqprop_driver.cpp"
+#include "eqprop_session.cpp"

@@ -3,3 +3,4 @@
 #include "contrast_grad.cu"
 #include "igemm_conv.cu"
 #include "conv_step.cu"
+#include "session_kernels.cu"

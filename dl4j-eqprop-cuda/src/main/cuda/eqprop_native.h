@@ -23,7 +23,17 @@ int host_conv_step(const int* icfg, const float* fcfg, const float* conv, const 
                    int* winners, const float* labels, int* residualBits);
 int host_unpool(const int* icfg, const float* pooled, const int* winners, float* out);
 
+int cuda_use_driver(const char* path);  // the driver library to open instead of libcuda.so.1 (before first use)
+const char* cuda_driver_path();
 int cuda_probe(int* info);
+void cuda_set_timing(int on);      // time each launch with CUDA events (gpu-check)
+double cuda_last_kernel_ms();      // the last timed launch, in ms
+int cuda_driver_version();         // cuDriverGetVersion, e.g. 13000
+int cuda_generation();             // bumped each time the context was reset after a sticky error
+int cuda_counters(long long* out); // h2d bytes, d2h bytes, allocations, frees, launches, live bytes
+// the CPU stand-in driver's controls (cuda_standin.cpp); -1 with a reason on a real driver
+int cuda_standin_inject(int kind, long long n);   // 1: the n-th launch fails (sticky); 2: the n-th allocation fails
+int cuda_standin_set(const char* key, long long value);  // "reverse", "fast"
 int cuda_load_module(const signed char* image, long long size);
 int cuda_dense_relax(const int* icfg, const float* fcfg, const float* weights, const float* biases,
                      const float* inputDrive, const float* start, const float* labels, const float* readoutW,

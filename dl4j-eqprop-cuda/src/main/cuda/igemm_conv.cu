@@ -36,6 +36,7 @@ struct EqpIgemmParams {
     float alpha;
     int accumulate;
     int precision;      // EQP_FP32, EQP_TF32 or EQP_BF16
+    const int* stop;    // a resident phase's stop flag (eqp_step_control), or null: nothing to do once it is set
 };
 
 __host__ __device__ inline void eqp_igemm_dims(const EqpIgemmParams& p, int* m, int* n, int* k) {
@@ -132,6 +133,9 @@ __device__ __forceinline__ size_t eqp_igemm_out_index(const EqpIgemmParams& p, i
 
 /** One 32×32 tile of C per block of 256 threads, each thread 2×2 outputs in registers; K in chunks of 16. */
 extern "C" __global__ void __launch_bounds__(EQP_THREADS) eqp_igemm(EqpIgemmParams p) {
+    if (p.stop != 0 && *p.stop != 0) {
+        return;
+    }
     __shared__ float as[EQP_IGEMM_BK][EQP_IGEMM_BM];
     __shared__ float bs[EQP_IGEMM_BK][EQP_IGEMM_BN];
     EQP_REGISTERS(float, acc, 4);

@@ -24,6 +24,22 @@ public interface AcceleratedEngine extends RelaxationEngine {
         return false;
     }
 
+    /**
+     * The whole iteration of a block with this chain and input on the device ({@link ResidentIteration}), or null
+     * when this engine cannot hold it there (then the phases run one by one through {@link #relax}).
+     *
+     * @param chain       the block's relaxing system (its interactions hold the parameter views)
+     * @param inputShape  one example's input: {n} or {channels, height, width}
+     * @param batch       examples per iteration
+     * @param dataType    the block's data type
+     * @param alternating the phases' layer order (RelaxationControl#alternating)
+     * @throws AcceleratorFailure when the device cannot hold it after all (out of memory, a failed context)
+     */
+    default ResidentIteration resident(EnergyChain chain, long[] inputShape, int batch, DataType dataType,
+                                       boolean alternating) {
+        return null;
+    }
+
     /** Where the engines come from: a provider reports whether its device is usable and, if not, why. */
     interface Provider {
 

@@ -40,6 +40,28 @@ public final class EngineChoice {
         return c;
     }
 
+    private static final java.util.Map<String, String> DISABLED = new ConcurrentHashMap<>();
+
+    /**
+     * Takes an accelerated engine out of the choice for the rest of the process after it failed (logged once):
+     * {@code auto} and {@code cuda} then pick the CPU engine.
+     */
+    public static void disable(String engine, String reason) {
+        if (DISABLED.putIfAbsent(engine, reason) == null) {
+            log.warn("{} failed and is disabled for this process; continuing on the CPU engine ({})", engine, reason);
+        }
+    }
+
+    /** Puts a disabled engine back (tests). */
+    public static void enable(String engine) {
+        DISABLED.remove(engine);
+    }
+
+    /** Why an engine was disabled, or null. */
+    public static String disabled(String engine) {
+        return DISABLED.get(engine);
+    }
+
     /** The engine for a phase of this chain with this force and data type. */
     public static RelaxationEngine select(String choice, EnergyChain chain, NudgingForce force, DataType dataType) {
         String c = checked(choice);
@@ -56,6 +78,10 @@ public final class EngineChoice {
             List<String> reasons = new ArrayList<>();
             for (AcceleratedEngine.Provider p : providers()) {
                 AcceleratedEngine e = p.engine();
+                if (e != null && DISABLED.containsKey(e.name())) {
+                    reasons.add(e.name() + " was disabled after a failure: " + DISABLED.get(e.name()));
+                    continue;
+                }
                 if (e != null && e.supports(chain, force, dataType)) {
                     once("info", "relaxation engine " + e.name() + ": " + p.status());
                     return e;
@@ -69,6 +95,32 @@ public final class EngineChoice {
                     : "CUDA engine not used (") + why + "); running the CPU engine " + cpu.name());
         }
         return cpu;
+    }
+
+    /**
+     * A resident iteration ({@link ResidentIteration}) of this block on the first accelerated engine that can hold
+     * it, for the choices {@code auto} and {@code cuda}; null when none can (the phases then run one by one on the
+     * engine {@link #select} picks).
+     */
+    public static ResidentIteration resident(String choice, EnergyChain chain, long[] inputShape, int batch,
+                                             DataType dataType, boolean alternating) {
+        String c = checked(choice);
+        if (!c.equals("cuda") && !c.equals("auto")) {
+            return null;
+        }
+        for (AcceleratedEngine.Provider p : providers()) {
+            AcceleratedEngine e = p.engine();
+            if (e == null || DISABLED.containsKey(e.name())) {
+                continue;
+            }
+            ResidentIteration r = e.resident(chain, inputShape, batch, dataType, alternating);
+            if (r != null) {
+                once("info", "relaxation engine " + r.name() + " (whole iterations resident on the device): "
+                        + p.status());
+                return r;
+            }
+        }
+        return null;
     }
 
     /** The status line of every accelerator provider (empty when the CUDA module is absent). */

@@ -6,7 +6,8 @@ import org.eqprop.dynamics.AcceleratedEngine;
  * Registers the CUDA engine with {@link org.eqprop.dynamics.EngineChoice} (META-INF/services): the engine when
  * {@link CudaRuntime} finds a usable GPU, driver and kernels, else none and the reason. With the system property
  * {@code eqprop.cuda.host=true} it offers the kernels' host build instead (slow; for tests of the whole training
- * path through this engine on machines without a GPU). The system property {@code eqprop.cuda.precision}
+ * path through this engine on machines without a GPU); {@code eqprop.cuda.driver=PATH} opens another driver library
+ * than libcuda.so.1 (the module's CPU stand-in, which runs the whole GPU path on the CPU). The system property {@code eqprop.cuda.precision}
  * ({@code fp32} by default, {@code tf32} or {@code bf16}) selects the operand precision of the kernels' products
  * ({@link Precision}; the CLI's {@code --precision}).
  */
@@ -17,9 +18,8 @@ public final class CudaEngineProvider implements AcceleratedEngine.Provider {
     /** The system property that selects the operand precision: fp32 (default), tf32 or bf16. */
     public static final String PRECISION_PROPERTY = "eqprop.cuda.precision";
 
-    private final java.util.Map<Precision, CudaRelaxationEngine> engines = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.Map<Precision, CudaRelaxationEngine> hostEngines =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Precision, CudaEngine> engines = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<Precision, CudaEngine> hostEngines = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The precision {@link #PRECISION_PROPERTY} asks for (an invalid value is an IllegalArgumentException). */
     public static Precision precision() {
@@ -34,13 +34,12 @@ public final class CudaEngineProvider implements AcceleratedEngine.Provider {
     public AcceleratedEngine engine() {
         Precision precision = precision();
         if (hostBuild()) {
-            return hostEngines.computeIfAbsent(precision,
-                    p -> new CudaRelaxationEngine(CudaKernels.host().withPrecision(p), 0));
+            return hostEngines.computeIfAbsent(precision, p -> new CudaEngine(CudaKernels.host().withPrecision(p)));
         }
         if (!CudaRuntime.status().gpuUsable()) {
             return null;
         }
-        return engines.computeIfAbsent(precision, p -> new CudaRelaxationEngine(CudaKernels.gpu().withPrecision(p), 0));
+        return engines.computeIfAbsent(precision, p -> new CudaEngine(CudaKernels.gpu().withPrecision(p)));
     }
 
     @Override

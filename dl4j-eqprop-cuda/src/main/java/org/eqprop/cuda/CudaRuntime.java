@@ -56,10 +56,23 @@ public final class CudaRuntime {
         return status;
     }
 
+    /** The system property naming a driver library to open instead of libcuda.so.1 (the CPU stand-in). */
+    public static final String DRIVER_PROPERTY = "eqprop.cuda.driver";
+
     private static Status probe() {
         String problem = loadNative();
         if (problem != null) {
             return new Status(false, false, problem, 0, 0);
+        }
+        String driver = System.getProperty(DRIVER_PROPERTY);
+        if (driver != null && !driver.isBlank()) {
+            EqpropNative.cuda_use_driver(driver);
+        }
+        if (!backendIsCpu()) {
+            return new Status(true, false, "the ND4J backend is " + org.nd4j.linalg.factory.Nd4j.getBackend().getClass()
+                    .getSimpleName() + ", not nd4j-native: the CUDA engine reads and writes ND4J's host buffers, which "
+                    + "the ND4J CUDA backend may hold stale; use nd4j-native with this module (the CUDA engine "
+                    + "brings its own GPU path)", 0, 0);
         }
         byte[] fatbin = resource(FATBIN);
         int[] info = new int[5];
@@ -76,8 +89,19 @@ public final class CudaRuntime {
             return new Status(true, false, "GPU sm_" + cc + " cannot load the kernels: " + EqpropNative.last_error(),
                     cc, info[3]);
         }
+        String path = EqpropNative.cuda_driver_path();
+        boolean standIn = EqpropNative.cuda_standin_set("reverse", 0) == 0;
         return new Status(true, true, "GPU 0 of " + devices + ", compute capability " + info[1] + "." + info[2] + ", "
-                + info[3] + " SMs", cc, info[3]);
+                + info[3] + " SMs" + (standIn ? ", through the CPU stand-in driver " + path : ""), cc, info[3]);
+    }
+
+    /** True when ND4J runs on its CPU backend (nd4j-native), whose buffers are the host memory this module uses. */
+    static boolean backendIsCpu() {
+        try {
+            return org.nd4j.linalg.factory.Nd4j.getEnvironment().isCPU();
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
     }
 
     /** The bytes of a classpath resource, or null. */

@@ -1,5 +1,6 @@
 package org.eqprop.cuda;
 
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Namespace;
@@ -52,6 +53,20 @@ public final class EqpropNative {
     public static native int host_unpool(@Cast("const int*") int[] icfg, @Cast("const float*") float[] pooled,
             @Cast("const int*") int[] winners, float[] out);
 
+    public static native int cuda_use_driver(@Cast("const char*") String path);
+
+    public static native @Cast("const char*") String cuda_driver_path();
+
+    public static native int cuda_driver_version();
+
+    public static native int cuda_generation();
+
+    public static native int cuda_counters(long[] out);
+
+    public static native int cuda_standin_inject(int kind, long n);
+
+    public static native int cuda_standin_set(@Cast("const char*") String key, long value);
+
     public static native int cuda_probe(int[] info);
 
     public static native int cuda_load_module(@Cast("const signed char*") byte[] image, long size);
@@ -81,4 +96,35 @@ public final class EqpropNative {
 
     public static native int cuda_unpool(@Cast("const int*") int[] icfg, @Cast("const float*") float[] pooled,
             @Cast("const int*") int[] winners, float[] out);
+
+    // ---- resident sessions (eqprop_session.h): the arrays are ND4J host buffers, passed by address ------------
+
+    public static native @Cast("long long") long session_create(@Cast("const int*") int[] icfg,
+            @Cast("const float*") float[] fcfg);
+
+    public static native int session_destroy(@Cast("long long") long session);
+
+    public static native int session_mode(@Cast("long long") long session);
+
+    public static native @Cast("long long") long session_param_count(@Cast("long long") long session);
+
+    public static native int session_width(@Cast("long long") long session, int layer);
+
+    public static native int session_free_phase(@Cast("long long") long session, @Cast("const float*") FloatPointer x,
+            @Cast("const float*") FloatPointer params, int maxSteps, float tolerance, FloatPointer output,
+            int[] stats);
+
+    public static native int session_set_force(@Cast("long long") long session, int kind,
+            @Cast("const float*") FloatPointer labels, int classes, @Cast("const float*") FloatPointer readoutW,
+            @Cast("const float*") FloatPointer readoutB, float scale);
+
+    public static native int session_nudged_phase(@Cast("long long") long session, int slot, float beta, int maxSteps,
+            float tolerance, int[] stats);
+
+    public static native int session_gradient(@Cast("long long") long session, int slotA, int slotB, float scale,
+            FloatPointer grad);
+
+    public static native int session_read_states(@Cast("long long") long session, int slot, FloatPointer out);
+
+    public static native int session_counters(@Cast("long long") long session, long[] out);
 }

@@ -14,7 +14,9 @@ import org.eqprop.bptt.Trajectory;
 import org.eqprop.costs.DoubledForce;
 import org.eqprop.costs.HeldForce;
 import org.eqprop.costs.NudgingForce;
+import org.eqprop.dynamics.AcceleratorFailure;
 import org.eqprop.dynamics.DoubledNudgedPhases;
+import org.eqprop.dynamics.ResidentIteration;
 import org.eqprop.dynamics.EnergyChain;
 import org.eqprop.dynamics.Equilibrium;
 import org.eqprop.dynamics.PersistentStates;
@@ -79,6 +81,9 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     private final RelaxationStats stats = new RelaxationStats();
     private final List<RelaxationListener> relaxationListeners = new CopyOnWriteArrayList<>();
     private boolean warnedHeld;
+    /** The iteration held on an accelerator (null: the phases run one by one), made for one batch size. */
+    private transient ResidentIteration resident;
+    private transient ResidentIteration.Traffic closedTraffic = ResidentIteration.Traffic.NONE;
 
     public EqPropBlockLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -114,6 +119,62 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
      */
     public RelaxationEngine engineFor(EnergyChain chain, NudgingForce force) {
         return org.eqprop.dynamics.EngineChoice.select(layerConf().getEngine(), chain, force, dataType);
+    }
+
+    /**
+     * The block's iteration resident on an accelerator for a batch of this size, or null when the engine choice,
+     * the block's settings (BPTT or RBP, spiking neurons, persistent states, a doubled batch, feedback weights) or the
+     * engines rule it out. One is kept per block and replaced when the batch size changes.
+     */
+    private ResidentIteration residentFor(EnergyChain chain, INDArray x) {
+        EqPropBlock c = layerConf();
+        if (c.isBptt() || c.isRecurrentBackprop() || c.spikingSettings() != null || c.isPersistentStates()
+                || c.isDoubledBatch()) {
+            return null;
+        }
+        int batch = (int) x.size(0);
+        if (resident != null && resident.batch() == batch) {
+            return resident;
+        }
+        closeResident();
+        long[] inputShape = java.util.Arrays.copyOfRange(x.shape(), 1, x.rank());
+        resident = org.eqprop.dynamics.EngineChoice.resident(c.getEngine(), chain, inputShape, batch, dataType,
+                c.freeControl().alternating());
+        return resident;
+    }
+
+    /** Releases the resident iteration's device memory (it is also released when the layer is garbage). */
+    public void closeResident() {
+        if (resident != null) {
+            closedTraffic = closedTraffic.plus(resident.traffic());
+            resident.close();
+            resident = null;
+        }
+    }
+
+    /** What this block's resident iterations have moved between host and device so far (zero without one). */
+    public ResidentIteration.Traffic deviceTraffic() {
+        ResidentIteration r = resident;
+        return r == null ? closedTraffic : closedTraffic.plus(r.traffic());
+    }
+
+    /** The name of the engine holding this block's iterations on a device, or null. */
+    public String residentEngine() {
+        ResidentIteration r = resident;
+        return r == null ? null : r.name();
+    }
+
+    /**
+     * After an accelerator failed: the engine is taken out of the choice (one warning for the process), its resident
+     * iteration closed, and the caller redoes the work on a CPU engine.
+     */
+    private void abandon(AcceleratorFailure failure) {
+        org.eqprop.dynamics.EngineChoice.disable(failure.engine(), failure.getMessage());
+        try {
+            closeResident();
+        } catch (RuntimeException ignored) {
+            resident = null;
+        }
     }
 
     /** Installs a state-dependent nudging force for the next backward pass (null: use the held force). */
@@ -187,6 +248,49 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         EqPropBlock c = layerConf();
         NudgingForce force = nudgingForce(epsilon);
         EnergyChain chain = chain();
+        if (resident != null && free.location() != null && resident.accepts(force)) {
+            try {
+                return residentGradient(chain, force, gradient);
+            } catch (AcceleratorFailure f) {
+                abandon(f);
+                freePhase(freeInput, false);
+            }
+        }
+        try {
+            return hostGradient(chain, force, gradient);
+        } catch (AcceleratorFailure f) {
+            abandon(f);
+            freePhase(freeInput, false);
+            return hostGradient(chain, force, gradient);
+        }
+    }
+
+    /** The nudged phases and the contrast on the device that holds the free phase. */
+    private INDArray residentGradient(EnergyChain chain, NudgingForce force, Gradient gradient) {
+        EqPropBlock c = layerConf();
+        RelaxationControl control = c.nudgedControl();
+        Contrast contrast = estimator().contrast(free, signedBeta -> {
+            Equilibrium e = resident.nudged(force, signedBeta, control);
+            report(signedBeta > 0 ? "nudged+" : "nudged-", e);
+            return e;
+        }, c.getBeta());
+        long stateBytes = 0;
+        for (int k = 0; k < chain.depth(); k++) {
+            stateBytes += 4L * chain.width(k) * freeInput.size(0);
+        }
+        stats.recordStateBytes(3 * stateBytes);
+        resident.writeContrastGradient(contrast.plus(), contrast.minus(), contrast.scale(), getGradientsViewArray());
+        publish(gradient);
+        return getIndex() == 0 ? null : chain.inputContrast(freeInput, contrast.plus().states(),
+                contrast.minus().states(), contrast.scale());
+    }
+
+    /** The nudged phases one by one on the engine chosen for them, from the free states on the host. */
+    private INDArray hostGradient(EnergyChain chain, NudgingForce force, Gradient gradient) {
+        EqPropBlock c = layerConf();
+        if (inputDrive == null) {
+            inputDrive = chain.inputDrive(freeInput);
+        }
         RelaxationEngine engine = engineFor(chain, force);
         RelaxationControl control = c.nudgedControl();
         java.util.function.DoubleFunction<Equilibrium> relax = c.spikingSettings() != null
@@ -295,6 +399,19 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     private void freePhase(INDArray x, boolean keepTrajectory) {
         EqPropBlock c = layerConf();
         EnergyChain chain = chain();
+        ResidentIteration r = keepTrajectory ? null : residentFor(chain, x);
+        if (r != null) {
+            try {
+                trajectory = null;
+                inputDrive = null;
+                free = r.free(x, params(), c.freeControl());
+                freeInput = x;
+                report("free", free);
+                return;
+            } catch (AcceleratorFailure f) {
+                abandon(f);
+            }
+        }
         inputDrive = chain.inputDrive(x);
         if (c.isPersistentStates() && persistent == null) {
             persistent = new PersistentStates();
@@ -314,7 +431,12 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
             stats.recordStateBytes(bytes(inputDrive) + trajectory.bytes());
         } else {
             trajectory = null;
-            free = engineFor(chain, null).relax(chain, inputDrive, start, null, 0, c.freeControl());
+            try {
+                free = engineFor(chain, null).relax(chain, inputDrive, start, null, 0, c.freeControl());
+            } catch (AcceleratorFailure f) {
+                abandon(f);
+                free = engineFor(chain, null).relax(chain, inputDrive, start, null, 0, c.freeControl());
+            }
         }
         freeInput = x;
         if (persistent != null) {

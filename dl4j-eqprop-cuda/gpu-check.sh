@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# gpu-check.sh: the CUDA module's check on a machine with an NVIDIA GPU. Needs only the CUDA toolkit (nvcc,
+# compute-sanitizer) and g++: no Maven, no Java, no network. It
+#   1. builds the kernels' fatbin exactly as the Maven build does (sm_80, sm_90 SASS and compute_90 PTX) and the
+#      standalone checker src/test/cuda/gpu_check.cpp (the host build, the driver-API path, the resident sessions);
+#   2. runs every kernel and whole training iterations on the GPU against the host build, at odd shapes and at the
+#      presets' shapes, and times the mnist-fc1 and cifar10-laborieux kernels and iterations at batch 128;
+#   3. runs compute-sanitizer (memcheck, racecheck, synccheck, initcheck) on the small sizes;
+#   4. with EQPROP_REFERENCE_DIR pointing at a checkout of the PyTorch reference code (Laborieux et al. 2021) and
+#      python3 with torch, times the reference's cifar10-laborieux step and iteration on the same GPU.
+# The last line is one JSON object. Exit codes: 0 passed, 1 a check failed, 2 a build step failed, 3 no GPU here.
+#
+#   dl4j-eqprop-cuda/gpu-check.sh [--quick]      (--quick: skip the sanitizer and the reference)
+set -uo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+src="$here/src/main/cuda"
+work="${GPU_CHECK_WORK:-$here/target/gpu-check}"
+quick=0
+[[ "${1:-}" == "--quick" ]] && quick=1
+mkdir -p "$work"
+
+json_exit() {  # status, code, message
+    printf '{"check": "gpu-check", "status": "%s", "exit": %d, "message": "%s"}\n' "$1" "$2" "$3"
+    exit "$2"
+}
+
+nvcc="${NVCC:-}"
+if [[ -z "$nvcc" ]]; then
+    if [[ -x /usr/local/cuda/bin/nvcc ]]; then nvcc=/usr/local/cuda/bin/nvcc; else nvcc="$(command -v nvcc || true)"; fi
+fi
+[[ -n "$nvcc" ]] || json_exit error 2 "nvcc not found (install the CUDA toolkit or set NVCC)"
+command -v g++ >/dev/null || json_exit error 2 "g++ not found"
+
+echo "== build: fatbin ($nvcc)"
+t0=$SECONDS
+if ! "$nvcc" -fatbin --compress-mode=none -O3 -std=c++14 -lineinfo \
+        -gencode arch=compute_80,code=sm_80 -gencode 'arch=compute_90,code=[sm_90,compute_90]' \
+        -Xptxas -v -o "$work/eqprop_kernels.fatbin" "$src/eqprop_kernels.cu" >"$work/ptxas-report.txt" 2>&1; then
+    cat "$work/ptxas-report.txt"
+    json_exit error 2 "nvcc failed to compile the kernels"
+fi
+if grep -Eq '[1-9][0-9]* bytes spill' "$work/ptxas-report.txt"; then
+    grep -E 'spill' "$work/ptxas-report.txt" | sort | uniq -c
+    json_exit error 2 "ptxas reports register spills"
+fi
+echo "== build: checker (g++)"
+if ! g++ -O2 -std=c++14 -I"$src" -o "$work/gpu_check" "$here/src/test/cuda/gpu_check.cpp" -ldl -lpthread \
+        2>"$work/gxx.txt"; then
+    cat "$work/gxx.txt"
+    json_exit error 2 "g++ failed to build the checker"
+fi
+echo "   built in $((SECONDS - t0)) s"
+
+"$work/gpu_check" --probe >"$work/probe.txt" 2>&1
+probe=$?
+if [[ $probe -eq 3 ]]; then
+    cat "$work/probe.txt" | head -1
+    echo "gpu-check: no usable NVIDIA GPU on this machine; the build steps passed, nothing was run on a GPU." >&2
+    json_exit no-gpu 3 "no usable NVIDIA GPU: $(head -1 "$work/probe.txt" | tr -d '"\\')"
+fi
+
+echo "== checks and timings"
+"$work/gpu_check" --fatbin "$work/eqprop_kernels.fatbin" 2>&1 | tee "$work/checks.txt"
+checks=${PIPESTATUS[0]}
+summary="$(tail -1 "$work/checks.txt")"
+
+sanitizer_json=""
+cs="$(dirname "$nvcc")/compute-sanitizer"
+[[ -x "$cs" ]] || cs="$(command -v compute-sanitizer || true)"
+sanitized=0
+if [[ $quick -eq 0 && -n "$cs" ]]; then
+    for tool in memcheck racecheck synccheck initcheck; do
+        echo "== compute-sanitizer --tool $tool (small sizes)"
+        timeout 150 "$cs" --tool "$tool" --error-exitcode 9 "$work/gpu_check" --fatbin "$work/eqprop_kernels.fatbin" \
+            --small --no-timing >"$work/sanitizer-$tool.txt" 2>&1
+        rc=$?
+        tail -3 "$work/sanitizer-$tool.txt"
+        sanitizer_json="$sanitizer_json${sanitizer_json:+, }\"$tool\": $rc"
+        [[ $rc -ne 0 ]] && sanitized=1
+    done
+fi
+
+reference_json=""
+if [[ $quick -eq 0 && -n "${EQPROP_REFERENCE_DIR:-}" ]] && python3 -c 'import torch' 2>/dev/null; then
+    echo "== PyTorch reference (Laborieux et al. 2021 code) on the same GPU"
+    timeout 240 python3 "$here/src/test/python/reference_timing.py" "$EQPROP_REFERENCE_DIR" 2>&1 \
+        | tee "$work/reference.txt"
+    reference_json="$(grep '^{' "$work/reference.txt" | tail -1)"
+fi
+
+status=ok
+code=0
+if [[ $checks -ne 0 || $sanitized -ne 0 ]]; then status=failed; code=1; fi
+printf '{"check": "gpu-check", "status": "%s", "exit": %d, "checks": %s, "sanitizer": {%s}, "reference": %s}\n' \
+    "$status" "$code" "${summary:-null}" "$sanitizer_json" "${reference_json:-null}"
+exit $code

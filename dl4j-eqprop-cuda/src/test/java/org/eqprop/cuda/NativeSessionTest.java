@@ -1,0 +1,59 @@
+package org.eqprop.cuda;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The resident sessions' native checker (src/test/cuda/session_check.cpp) as a standalone program, without the JVM,
+ * through the CPU stand-in of libcuda.so.1: once as built, once built with AddressSanitizer and UBSan against a
+ * sanitized stand-in (any overrun, leak of a freed buffer or undefined behaviour ends it). It checks that the
+ * persistent and layered relaxations agree, that a conv chain gives the same result with blocks and threads in
+ * reverse order, that an iteration allocates nothing and moves only the minibatch and parameters up, and that an
+ * injected launch failure, an out-of-memory and a write past the end of a buffer are reported and recovered from.
+ */
+class NativeSessionTest {
+
+    private static final Path DIR = Path.of("target", "cuda-standin");
+    private static final Path FATBIN = Path.of("target", "classes", "org", "eqprop", "cuda", "kernels",
+            "eqprop_kernels.fatbin");
+
+    private static String run(String checker, String standIn) throws IOException, InterruptedException {
+        Path exe = DIR.resolve(checker);
+        assumeTrue(Files.isExecutable(exe) && Files.exists(FATBIN), "the native checker or the fatbin was not built "
+                + "(g++ or nvcc missing)");
+        ProcessBuilder pb = new ProcessBuilder(List.of(exe.toString(), FATBIN.toString(), "--faults"));
+        pb.environment().put("EQPROP_CUDA_DRIVER", DIR.resolve(standIn).toAbsolutePath().toString());
+        pb.environment().put("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), checker + " did not finish");
+        String text = new String(out, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), checker + " failed:\n" + text);
+        return text;
+    }
+
+    @Test
+    void sessionsPassTheirNativeChecks() throws Exception {
+        String text = run("session_check", "libcuda-standin.so");
+        assertTrue(text.contains("passed: 0 failure(s)"), text);
+        assertTrue(text.contains("a write past the end of an allocation is caught"), text);
+    }
+
+    @Test
+    void sessionsPassUnderAddressSanitizerAndUbsan() throws Exception {
+        String text = run("session_check_asan", "libcuda-standin-asan.so");
+        assertTrue(text.contains("passed: 0 failure(s)"), text);
+        assertTrue(!text.contains("ERROR: AddressSanitizer") && !text.contains("runtime error"), text);
+    }
+}
