@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # gpu-check.sh: the CUDA module's check on a machine with an NVIDIA GPU. Needs only the CUDA toolkit (nvcc,
 # compute-sanitizer) and g++: no Maven, no Java, no network. It
-#   1. builds the kernels' fatbin exactly as the Maven build does (sm_80, sm_90 SASS and compute_90 PTX) and the
-#      standalone checker src/test/cuda/gpu_check.cpp (the host build, the driver-API path, the resident sessions);
-#   2. runs every kernel and whole training iterations on the GPU against the host build, at odd shapes and at the
-#      presets' shapes, and times the mnist-fc1 and cifar10-laborieux kernels and iterations at batch 128;
-#   3. runs compute-sanitizer (memcheck, racecheck, synccheck, initcheck) on the small sizes;
+#   1. builds the kernels' fatbin exactly as the Maven build does (sm_80, sm_90 SASS and compute_90 PTX), the CPU
+#      stand-in of libcuda.so.1, and the standalone checkers src/test/cuda/gpu_check.cpp and session_check.cpp (the
+#      host build, the driver-API path, the resident sessions);
+#   2. runs every kernel on the GPU against its host build, and whole resident training iterations on the GPU
+#      against the same iterations on the CPU stand-in, at odd shapes and at the presets' shapes; times the
+#      mnist-fc1 and cifar10-laborieux kernels and whole iterations at batch 128;
+#   3. runs compute-sanitizer (memcheck, racecheck, synccheck, initcheck) on the small sizes and the session checks;
 #   4. with EQPROP_REFERENCE_DIR pointing at a checkout of the PyTorch reference code (Laborieux et al. 2021) and
 #      python3 with torch, times the reference's cifar10-laborieux step and iteration on the same GPU.
 # The last line is one JSON object. Exit codes: 0 passed, 1 a check failed, 2 a build step failed, 3 no GPU here.
 #
 #   dl4j-eqprop-cuda/gpu-check.sh [--quick]      (--quick: skip the sanitizer and the reference)
+# With EQPROP_CUDA_DRIVER pointing at a driver library (the stand-in), everything runs against that library
+# instead of the GPU: a dry run of this script on a machine without one (the sanitizer is then skipped).
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -44,11 +48,18 @@ if grep -Eq '[1-9][0-9]* bytes spill' "$work/ptxas-report.txt"; then
     grep -E 'spill' "$work/ptxas-report.txt" | sort | uniq -c
     json_exit error 2 "ptxas reports register spills"
 fi
-echo "== build: checker (g++)"
-if ! g++ -O2 -std=c++14 -I"$src" -o "$work/gpu_check" "$here/src/test/cuda/gpu_check.cpp" -ldl -lpthread \
+echo "== build: checkers and the CPU stand-in driver (g++)"
+for target in gpu_check session_check; do
+    if ! g++ -O2 -std=c++14 -I"$src" -o "$work/$target" "$here/src/test/cuda/$target.cpp" -ldl -lpthread \
+            2>"$work/gxx.txt"; then
+        cat "$work/gxx.txt"
+        json_exit error 2 "g++ failed to build $target"
+    fi
+done
+if ! g++ -O2 -std=c++14 -fopenmp -shared -fPIC -I"$src" -o "$work/libcuda-standin.so" "$src/cuda_standin.cpp" \
         2>"$work/gxx.txt"; then
     cat "$work/gxx.txt"
-    json_exit error 2 "g++ failed to build the checker"
+    json_exit error 2 "g++ failed to build the CPU stand-in driver"
 fi
 echo "   built in $((SECONDS - t0)) s"
 
@@ -61,21 +72,30 @@ if [[ $probe -eq 3 ]]; then
 fi
 
 echo "== checks and timings"
-"$work/gpu_check" --fatbin "$work/eqprop_kernels.fatbin" 2>&1 | tee "$work/checks.txt"
+"$work/gpu_check" --fatbin "$work/eqprop_kernels.fatbin" --standin "$work/libcuda-standin.so" 2>&1 \
+    | tee "$work/checks.txt"
 checks=${PIPESTATUS[0]}
 summary="$(tail -1 "$work/checks.txt")"
+echo "== session checks (persistent = layered, order independence, traffic)"
+"$work/session_check" "$work/eqprop_kernels.fatbin" >"$work/session-check.txt" 2>&1
+sessions=$?
+grep -E "FAILED|passed" "$work/session-check.txt"
 
 sanitizer_json=""
 cs="$(dirname "$nvcc")/compute-sanitizer"
 [[ -x "$cs" ]] || cs="$(command -v compute-sanitizer || true)"
 sanitized=0
-if [[ $quick -eq 0 && -n "$cs" ]]; then
+if [[ $quick -eq 0 && -n "$cs" && -z "${EQPROP_CUDA_DRIVER:-}" ]]; then
     for tool in memcheck racecheck synccheck initcheck; do
-        echo "== compute-sanitizer --tool $tool (small sizes)"
+        echo "== compute-sanitizer --tool $tool (small sizes, kernels and sessions)"
         timeout 150 "$cs" --tool "$tool" --error-exitcode 9 "$work/gpu_check" --fatbin "$work/eqprop_kernels.fatbin" \
             --small --no-timing >"$work/sanitizer-$tool.txt" 2>&1
         rc=$?
-        tail -3 "$work/sanitizer-$tool.txt"
+        timeout 100 "$cs" --tool "$tool" --error-exitcode 9 "$work/session_check" "$work/eqprop_kernels.fatbin" \
+            >>"$work/sanitizer-$tool.txt" 2>&1
+        rc2=$?
+        [[ $rc -eq 0 ]] && rc=$rc2
+        grep -E "ERROR SUMMARY|RACECHECK SUMMARY|FAILED" "$work/sanitizer-$tool.txt" | tail -4
         sanitizer_json="$sanitizer_json${sanitizer_json:+, }\"$tool\": $rc"
         [[ $rc -ne 0 ]] && sanitized=1
     done
@@ -91,7 +111,7 @@ fi
 
 status=ok
 code=0
-if [[ $checks -ne 0 || $sanitized -ne 0 ]]; then status=failed; code=1; fi
+if [[ $checks -ne 0 || $sessions -ne 0 || $sanitized -ne 0 ]]; then status=failed; code=1; fi
 printf '{"check": "gpu-check", "status": "%s", "exit": %d, "checks": %s, "sanitizer": {%s}, "reference": %s}\n' \
     "$status" "$code" "${summary:-null}" "$sanitizer_json" "${reference_json:-null}"
 exit $code

@@ -16,10 +16,13 @@
 //     poisons the context until cuDevicePrimaryCtxReset as on a GPU, or the n-th allocation fails with
 //     CUDA_ERROR_OUT_OF_MEMORY;
 //   * the driver version it reports can be set (EQP_STANDIN_DRIVER_VERSION), to test the too-old-driver message.
+// Environment: EQP_STANDIN_FAST=1 and EQP_STANDIN_REVERSE=1 set the two options below from the start;
+// EQP_STANDIN_DRIVER_VERSION the version it reports (13000 by default).
 // With eqp_standin_set("fast", 1) the implicit GEMMs are computed by a plain CPU convolution instead of the
 // kernel's host build (the same function, summed in another order), which keeps end-to-end training tests short;
 // the kernel-level tests always run the host build.
 #include "eqprop_kernels.cu"
+#include "standin_gemm.h"
 
 #include <algorithm>
 #include <chrono>
@@ -76,6 +79,8 @@ struct Kernel {
     const char* name;
     Launcher launch;
     int maxDynamicShared;
+    double seconds;       // time spent in it (EQP_STANDIN_PROFILE=1 prints the table at exit)
+    long long calls;
 };
 
 struct State {
@@ -96,8 +101,21 @@ struct State {
 };
 
 State& state() {
-    static State* s = new State();
+    static State* s = [] {
+        State* n = new State();
+        const char* fast = std::getenv("EQP_STANDIN_FAST");
+        const char* reverse = std::getenv("EQP_STANDIN_REVERSE");
+        n->fast = fast && *fast == '1';
+        n->reverse = reverse && *reverse == '1';
+        return n;
+    }();
     return *s;
+}
+
+/** The host's cores (not OMP_NUM_THREADS, which the eqprop launcher sets to 1 for ND4J's sake). */
+int cores() {
+    static int n = std::max(1, (int)sysconf(_SC_NPROCESSORS_ONLN));
+    return n;
 }
 
 size_t pageSize() {
@@ -170,47 +188,60 @@ void fastIgemm(const EqpIgemmParams& p) {
     int K = p.channels * kk;
     int positions = p.out_h * p.out_w;
     int image = p.height * p.width;
+    float beta = p.accumulate ? 1.0f : 0.0f;
     std::vector<float> w((size_t)p.out_channels * K);
     for (size_t i = 0; i < w.size(); i++) w[i] = rounded(p.weights[i], p.precision);
+    if (kk == 1 && image == 1 && positions == 1) {
+        // a dense product (1×1 maps): one matrix product over the whole batch
+        std::vector<float> lo, up;
+        const float* lower = p.lower;
+        const float* upper = p.upper;
+        if (p.precision != EQP_FP32) {
+            if (lower) {
+                lo.assign(lower, lower + (size_t)p.batch * p.channels);
+                for (float& v : lo) v = rounded(v, p.precision);
+                lower = lo.data();
+            }
+            if (upper) {
+                up.assign(upper, upper + (size_t)p.batch * p.out_channels);
+                for (float& v : up) v = rounded(v, p.precision);
+                upper = up.data();
+            }
+        }
+        if (p.mode == EQP_IGEMM_CONV_FWD) {
+            standin::sgemm(false, true, p.batch, p.out_channels, p.channels, p.alpha, lower, p.channels, w.data(),
+                           p.channels, beta, p.out, p.out_channels);
+        } else if (p.mode == EQP_IGEMM_CONV_TRANSPOSE) {
+            standin::sgemm(false, false, p.batch, p.channels, p.out_channels, p.alpha, upper, p.out_channels, w.data(),
+                           p.channels, beta, p.out, p.channels);
+        } else {
+            standin::sgemm(true, false, p.out_channels, p.channels, p.batch, p.alpha, upper, p.out_channels, lower,
+                           p.channels, beta, p.out, p.channels);
+        }
+        return;
+    }
     if (p.mode == EQP_IGEMM_CONV_FWD) {
-#pragma omp parallel
+#pragma omp parallel num_threads(cores())
         {
-            std::vector<float> col, acc(positions);
+            std::vector<float> col;
 #pragma omp for schedule(static)
             for (int b = 0; b < p.batch; b++) {
                 im2col(p, b, col);
-                for (int o = 0; o < p.out_channels; o++) {
-                    std::fill(acc.begin(), acc.end(), 0.0f);
-                    const float* wr = w.data() + (size_t)o * K;
-                    for (int r = 0; r < K; r++) {
-                        float a = wr[r];
-                        const float* cr = col.data() + (size_t)r * positions;
-                        for (int q = 0; q < positions; q++) acc[q] += a * cr[q];
-                    }
-                    float* out = p.out + ((size_t)b * p.out_channels + o) * positions;
-                    for (int q = 0; q < positions; q++) out[q] = p.accumulate ? out[q] + p.alpha * acc[q] : p.alpha * acc[q];
-                }
+                standin::sgemm(false, false, p.out_channels, positions, K, p.alpha, w.data(), K, col.data(), positions,
+                               beta, p.out + (size_t)b * p.out_channels * positions, positions);
             }
         }
     } else if (p.mode == EQP_IGEMM_CONV_TRANSPOSE) {
-#pragma omp parallel
+#pragma omp parallel num_threads(cores())
         {
-            std::vector<float> col, g, img(image);
+            std::vector<float> col((size_t)K * positions), g, img(image);
 #pragma omp for schedule(static)
             for (int b = 0; b < p.batch; b++) {
-                col.assign((size_t)K * positions, 0.0f);
                 g.resize((size_t)p.out_channels * positions);
                 const float* gb = p.upper + (size_t)b * p.out_channels * positions;
                 for (size_t i = 0; i < g.size(); i++) g[i] = rounded(gb[i], p.precision);
-                for (int o = 0; o < p.out_channels; o++) {
-                    const float* wr = w.data() + (size_t)o * K;
-                    const float* go = g.data() + (size_t)o * positions;
-                    for (int r = 0; r < K; r++) {
-                        float a = wr[r];
-                        float* cr = col.data() + (size_t)r * positions;
-                        for (int q = 0; q < positions; q++) cr[q] += a * go[q];
-                    }
-                }
+                standin::sgemm(true, false, K, positions, p.out_channels, 1.0f, w.data(), K, g.data(), positions, 0.0f,
+                               col.data(), positions);
                 for (int c = 0; c < p.channels; c++) {
                     std::fill(img.begin(), img.end(), 0.0f);
                     for (int i = 0; i < p.kernel_h; i++) {
@@ -227,13 +258,13 @@ void fastIgemm(const EqpIgemmParams& p) {
                         }
                     }
                     float* out = p.out + ((size_t)b * p.channels + c) * image;
-                    for (int q = 0; q < image; q++) out[q] = p.accumulate ? out[q] + p.alpha * img[q] : p.alpha * img[q];
+                    for (int q = 0; q < image; q++) out[q] = p.alpha * img[q] + (p.accumulate ? out[q] : 0.0f);
                 }
             }
         }
     } else {
         std::vector<float> total((size_t)p.out_channels * K, 0.0f);
-#pragma omp parallel
+#pragma omp parallel num_threads(cores())
         {
             std::vector<float> col, g, part((size_t)p.out_channels * K, 0.0f);
 #pragma omp for schedule(static)
@@ -242,21 +273,14 @@ void fastIgemm(const EqpIgemmParams& p) {
                 g.resize((size_t)p.out_channels * positions);
                 const float* gb = p.upper + (size_t)b * p.out_channels * positions;
                 for (size_t i = 0; i < g.size(); i++) g[i] = rounded(gb[i], p.precision);
-                for (int o = 0; o < p.out_channels; o++) {
-                    const float* go = g.data() + (size_t)o * positions;
-                    for (int r = 0; r < K; r++) {
-                        const float* cr = col.data() + (size_t)r * positions;
-                        float v = 0.0f;
-                        for (int q = 0; q < positions; q++) v += go[q] * cr[q];
-                        part[(size_t)o * K + r] += v;
-                    }
-                }
+                standin::sgemm(false, true, p.out_channels, K, positions, 1.0f, g.data(), positions, col.data(),
+                               positions, 1.0f, part.data(), K);
             }
 #pragma omp critical
             for (size_t i = 0; i < total.size(); i++) total[i] += part[i];
         }
         for (size_t i = 0; i < total.size(); i++) {
-            p.out[i] = p.accumulate ? p.out[i] + p.alpha * total[i] : p.alpha * total[i];
+            p.out[i] = p.alpha * total[i] + (p.accumulate ? p.out[i] : 0.0f);
         }
     }
 }
@@ -269,7 +293,7 @@ void run(void (*kernel)(P), dim3 grid, dim3 block, size_t shared, void* params) 
     P p = *static_cast<P*>(params);
     int reverse = state().reverse;
     long long blocks = (long long)grid.x * grid.y;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(cores())
     for (long long i = 0; i < blocks; i++) {
         long long at = reverse ? blocks - 1 - i : i;
         gridDim = grid;
@@ -291,13 +315,13 @@ void igemmLauncher(dim3 grid, dim3 block, size_t shared, void* params) {
     run(eqp_igemm, grid, block, shared, params);
 }
 
-#define EQP_STANDIN_KERNEL(name) {#name, [](dim3 g, dim3 b, size_t s, void* a) { run(name, g, b, s, a); }, SHARED_DEFAULT}
+#define EQP_STANDIN_KERNEL(name) {#name, [](dim3 g, dim3 b, size_t s, void* a) { run(name, g, b, s, a); }, SHARED_DEFAULT, 0, 0}
 
 Kernel kernels[] = {
         EQP_STANDIN_KERNEL(eqp_dense_relax),
         EQP_STANDIN_KERNEL(eqp_dense_contrast),
         EQP_STANDIN_KERNEL(eqp_channel_contrast),
-        {"eqp_igemm", igemmLauncher, SHARED_DEFAULT},
+        {"eqp_igemm", igemmLauncher, SHARED_DEFAULT, 0, 0},
         EQP_STANDIN_KERNEL(eqp_conv_step),
         EQP_STANDIN_KERNEL(eqp_unpool),
         EQP_STANDIN_KERNEL(eqp_step_control),
@@ -307,6 +331,17 @@ Kernel kernels[] = {
         EQP_STANDIN_KERNEL(eqp_gather),
         EQP_STANDIN_KERNEL(eqp_scale),
 };
+
+/** EQP_STANDIN_PROFILE=1: the time per kernel, printed to stderr when the process ends. */
+struct Profile {
+    ~Profile() {
+        const char* on = std::getenv("EQP_STANDIN_PROFILE");
+        if (!on || *on != '1') return;
+        for (const Kernel& k : kernels) {
+            if (k.calls) std::fprintf(stderr, "cuda stand-in: %-22s %9lld launches %10.3f s\n", k.name, k.calls, k.seconds);
+        }
+    }
+} profile;
 
 const char* errorName(CUresult r) {
     switch (r) {
@@ -584,7 +619,10 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
         s.lastFault = std::string("injected failure of ") + k->name;
         return LAUNCH_FAILED;
     }
+    auto t0 = std::chrono::steady_clock::now();
     k->launch(dim3(gx, gy, 1), dim3(bx, 1, 1), shared, params[0]);
+    k->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    k->calls++;
     for (auto& a : s.allocations) {
         if (!canaryIntact(a.first, a.second)) {
             std::fprintf(stderr, "cuda stand-in: kernel %s wrote past the end of a %zu-byte allocation\n", k->name,

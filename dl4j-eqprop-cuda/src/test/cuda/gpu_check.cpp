@@ -263,19 +263,207 @@ void convStepCheck(const std::string& label, int batch, int channels, int ph, in
     verdict("unpool " + label, relError(uG, uH), 0);
 }
 
+// ---- resident sessions: the GPU against the CPU stand-in, and whole iterations timed ---------------------------
+
+struct SessionLayer {
+    int kind, channels, kernel, padding, pool, pooling;
+};
+
+struct SessionCase {
+    std::string name;
+    int batch, c, h, w;
+    std::vector<SessionLayer> layers;
+    int force, classes, alternating, activation, freeSteps, nudgedSteps;
+    float tolerance;
+    double bound;   // GPU vs stand-in gradient (max pooling makes rounding differences flip switches: see README)
+};
+
+struct SessionRun {
+    std::vector<float> output, grad;
+    int stats[12];
+    int code;
+    double ms;
+    long long counters[6];
+};
+
+std::vector<int> sessionConfig(const SessionCase& c) {
+    std::vector<int> icfg(EQP_CFG_HEADER + EQP_CFG_PER_LAYER * c.layers.size(), 0);
+    icfg[EQP_CFG_LAYERS] = (int)c.layers.size();
+    icfg[EQP_CFG_BATCH] = c.batch;
+    icfg[EQP_CFG_ACTIVATION] = c.activation;
+    icfg[EQP_CFG_ALTERNATING] = c.alternating;
+    icfg[EQP_CFG_IN_CHANNELS] = c.c;
+    icfg[EQP_CFG_IN_HEIGHT] = c.h;
+    icfg[EQP_CFG_IN_WIDTH] = c.w;
+    for (size_t k = 0; k < c.layers.size(); k++) {
+        int* l = &icfg[EQP_CFG_HEADER + EQP_CFG_PER_LAYER * k];
+        l[0] = c.layers[k].kind;
+        l[1] = c.layers[k].channels;
+        l[2] = c.layers[k].kernel;
+        l[3] = 1;
+        l[4] = c.layers[k].padding;
+        l[5] = c.layers[k].pool;
+        l[6] = c.layers[k].pooling;
+    }
+    return icfg;
+}
+
+/** Random inputs and parameters of a case (the same for every device: drawn from a seeded generator). */
+struct SessionData {
+    std::vector<float> x, params, labels, rw, rb;
+};
+
+SessionData sessionData(const SessionCase& c, long long paramCount, int topUnits, unsigned seed) {
+    std::mt19937 g(seed);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f), w(-1.0f, 1.0f);
+    SessionData d;
+    d.x.resize((size_t)c.batch * c.c * c.h * c.w);
+    for (float& v : d.x) v = u(g);
+    d.params.resize((size_t)paramCount);
+    // fan-in scaled weights, layer by layer, as a uniform Glorot-like draw
+    size_t at = 0;
+    int lowerUnits = c.c * c.h * c.w, lc = c.c, lh = c.h;
+    for (const SessionLayer& l : c.layers) {
+        size_t fanIn = l.kind == 1 ? (size_t)lc * l.kernel * l.kernel : (size_t)lowerUnits;
+        size_t wsize = l.kind == 1 ? (size_t)l.channels * lc * l.kernel * l.kernel : (size_t)lowerUnits * l.channels;
+        float scale = 1.5f / std::sqrt((float)fanIn);
+        for (size_t i = 0; i < wsize; i++) d.params[at++] = scale * w(g);
+        for (int i = 0; i < l.channels; i++) d.params[at++] = 0.1f * w(g);
+        if (l.kind == 1) {
+            int conv = lh + 2 * l.padding - l.kernel + 1;
+            lh = conv / l.pool;
+            lc = l.channels;
+            lowerUnits = lc * lh * lh;
+        } else {
+            lowerUnits = l.channels;
+            lc = l.channels;
+            lh = 1;
+        }
+    }
+    int labelWidth = c.force == EQP_FORCE_SOFTMAX ? c.classes : topUnits;
+    d.labels.assign((size_t)c.batch * labelWidth, 0.0f);
+    for (int e = 0; e < c.batch; e++) d.labels[(size_t)e * labelWidth + g() % labelWidth] = 1.0f;
+    d.rw.resize((size_t)topUnits * std::max(1, c.classes));
+    for (float& v : d.rw) v = 0.2f * w(g);
+    d.rb.resize(std::max(1, c.classes));
+    for (float& v : d.rb) v = 0.1f * w(g);
+    return d;
+}
+
+SessionRun sessionRun(Device& dev, const SessionCase& c, int iterations) {
+    SessionRun r;
+    r.code = -1;
+    r.ms = 0;
+    std::vector<int> icfg = sessionConfig(c);
+    float fcfg[2] = {0.0f, 1.0f};
+    long long s = session_create_on(dev, icfg.data(), fcfg);
+    if (s <= 0) {
+        std::printf("session %s on %s: %s\n", c.name.c_str(), dev.driverPath().c_str(), last_error());
+        return r;
+    }
+    int top = session_width(s, (int)c.layers.size() - 1);
+    SessionData d = sessionData(c, session_param_count(s), top, 77);
+    r.output.assign((size_t)c.batch * top, NAN);
+    r.grad.assign(d.params.size(), NAN);
+    long long before[6];
+    for (int i = 0; i <= iterations; i++) {
+        if (i == 1) session_counters(s, before);
+        auto t0 = std::chrono::steady_clock::now();
+        r.code = session_iteration(s, d.x.data(), d.params.data(), c.force, d.labels.data(), c.classes, d.rw.data(),
+                                   d.rb.data(), 1.0f, 0.5f, 1, c.freeSteps, c.nudgedSteps, c.tolerance,
+                                   r.output.data(), r.grad.data(), r.stats);
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        if (r.code != 0) {
+            std::printf("session %s on %s: %s\n", c.name.c_str(), dev.driverPath().c_str(), last_error());
+            break;
+        }
+        if (i > 0) r.ms = i == 1 ? ms : std::min(r.ms, ms);   // the first iteration warms up
+    }
+    long long after[6];
+    session_counters(s, after);
+    for (int i = 0; i < 6; i++) r.counters[i] = iterations > 0 ? (after[i] - before[i]) / iterations : 0;
+    session_destroy(s);
+    return r;
+}
+
+void sessionChecks(const std::string& standinPath, const std::vector<char>& image, bool small, bool timing) {
+    const SessionLayer dense500{0, 500, 1, 0, 1, EQP_POOL_NONE}, dense10{0, 10, 1, 0, 1, EQP_POOL_NONE};
+    std::vector<SessionCase> cases = {
+            {"mnist-fc1", 16, 784, 1, 1, {dense500, dense10}, EQP_FORCE_SQUARED, 0, 0, 0, 30, 10, 0.0f, 1e-5},
+            {"784-4096-10 layered", 8, 784, 1, 1, {{0, 4096, 1, 0, 1, EQP_POOL_NONE}, dense10}, EQP_FORCE_SQUARED, 0,
+             0, 0, 8, 4, 0.0f, 1e-4},
+            {"mnist-conv", 4, 1, 28, 28, {{1, 32, 5, 0, 2, EQP_POOL_MAX}, {1, 64, 5, 0, 2, EQP_POOL_MAX}, dense10},
+             EQP_FORCE_SQUARED, 0, 0, 0, 12, 4, 0.0f, 1e-3},
+            {"cifar10-small alternating", 4, 3, 32, 32, {{1, 16, 3, 1, 2, EQP_POOL_MAX}, {1, 32, 3, 1, 2, EQP_POOL_MAX},
+             {1, 64, 3, 1, 2, EQP_POOL_AVG}}, EQP_FORCE_SOFTMAX, 10, 1, 1, 10, 3, 0.0f, 1e-3},
+            {"cifar10-laborieux tol", 2, 3, 32, 32, {{1, 128, 3, 1, 2, EQP_POOL_MAX}, {1, 256, 3, 1, 2, EQP_POOL_MAX},
+             {1, 512, 3, 1, 2, EQP_POOL_MAX}, {1, 512, 3, 0, 2, EQP_POOL_MAX}}, EQP_FORCE_SOFTMAX, 10, 0, 1, 6, 3,
+             1e-4f, 1e-3}};
+    Device* standin = 0;
+    if (!standinPath.empty()) {
+        standin = new Device(standinPath);
+        if (!standin->ready() || standin->loadModule(image.data(), image.size()) != 0) {
+            std::printf("the stand-in %s does not load: %s\n", standinPath.c_str(), last_error());
+            failures++;
+            standin = 0;
+        }
+    }
+    for (const SessionCase& c : cases) {
+        if (small && c.name.find("laborieux") != std::string::npos) continue;
+        SessionRun g = sessionRun(Device::primary(), c, 1);
+        verdict("session " + c.name + " runs on the GPU", g.code == 0 ? 0 : 1, 0);
+        if (standin) {
+            SessionRun h = sessionRun(*standin, c, 1);
+            verdict("session " + c.name + ": GPU gradient = stand-in gradient", relError(g.grad, h.grad), c.bound);
+            verdict("session " + c.name + ": GPU output = stand-in output", relError(g.output, h.output), c.bound);
+        }
+        verdict("session " + c.name + ": no allocation after the first iteration", (double)g.counters[2], 0);
+    }
+    if (!timing || small) return;
+    if (Device::primary().symbol("eqp_standin_inject")) {
+        std::printf("whole-iteration timings skipped: the driver is the CPU stand-in\n");
+        return;
+    }
+    // whole iterations at batch 128, the presets' schedules
+    std::vector<SessionCase> timed = {
+            {"mnist-fc1 b128 T30 K10", 128, 784, 1, 1, {dense500, dense10}, EQP_FORCE_SQUARED, 0, 0, 0, 30, 10, 0.0f, 0},
+            {"cifar10-laborieux b128 T250 K25", 128, 3, 32, 32, {{1, 128, 3, 1, 2, EQP_POOL_MAX},
+             {1, 256, 3, 1, 2, EQP_POOL_MAX}, {1, 512, 3, 1, 2, EQP_POOL_MAX}, {1, 512, 3, 0, 2, EQP_POOL_MAX}},
+             EQP_FORCE_SOFTMAX, 10, 0, 1, 250, 25, 0.0f, 0},
+            {"cifar10-laborieux b128 tol 1e-4", 128, 3, 32, 32, {{1, 128, 3, 1, 2, EQP_POOL_MAX},
+             {1, 256, 3, 1, 2, EQP_POOL_MAX}, {1, 512, 3, 1, 2, EQP_POOL_MAX}, {1, 512, 3, 0, 2, EQP_POOL_MAX}},
+             EQP_FORCE_SOFTMAX, 10, 0, 1, 250, 25, 1e-4f, 0}};
+    for (const SessionCase& c : timed) {
+        SessionRun g = sessionRun(Device::primary(), c, 2);
+        if (g.code != 0) {
+            verdict("timed session " + c.name, 1, 0);
+            continue;
+        }
+        std::printf("iteration %-36s %10.2f ms  steps %d/%d/%d  h2d %lld B  d2h %lld B  allocations %lld  launches "
+                    "%lld\n", c.name.c_str(), g.ms, g.stats[0], g.stats[4], g.stats[8], g.counters[0], g.counters[1],
+                    g.counters[2], g.counters[4]);
+        char key[96];
+        std::snprintf(key, sizeof key, "iteration_%s", c.name.c_str());
+        for (char* q = key; *q; q++) if (*q == ' ') *q = '_';
+        addTiming(key, g.ms, 0);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string fatbinPath;
     bool small = false, timing = true, probeOnly = false;
+    std::string standinPath;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
         if (a == "--fatbin" && i + 1 < argc) fatbinPath = argv[++i];
         else if (a == "--small") small = true;
         else if (a == "--no-timing") timing = false;
         else if (a == "--probe") probeOnly = true;
+        else if (a == "--standin" && i + 1 < argc) standinPath = argv[++i];
         else {
-            std::fprintf(stderr, "usage: gpu_check --fatbin FILE [--small] [--no-timing] | --probe\n");
+            std::fprintf(stderr, "usage: gpu_check --fatbin FILE [--standin LIB] [--small] [--no-timing] | --probe\n");
             return 2;
         }
     }
@@ -289,6 +477,10 @@ int main(int argc, char** argv) {
     std::printf("GPU: %d device(s), compute capability %d.%d, %d SMs, %d B opt-in shared memory; driver %d\n",
                 devices, info[1], info[2], info[3], info[4], cuda_driver_version());
     if (probeOnly) return 0;
+    if (timing && Device::primary().symbol("eqp_standin_inject")) {
+        std::printf("the driver is the CPU stand-in: a dry run without timings\n");
+        timing = false;
+    }
     std::ifstream in(fatbinPath, std::ios::binary);
     std::vector<char> image((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (image.empty()) {
@@ -319,6 +511,8 @@ int main(int argc, char** argv) {
     igemmCheck("odd-s2", {2, 3, 11, 11, 5, 3, 2, 1, 1}, true, false, 0);
     igemmCheck("odd-tf32", {3, 5, 9, 7, 6, 3, 1, 1, 1}, true, false, 1);
     igemmCheck("odd-bf16", {3, 5, 9, 7, 6, 3, 1, 1, 1}, true, false, 2);
+    igemmCheck("mnist-conv-L2", {small ? 2 : 32, 32, 12, 12, 64, 5, 1, 0, 2}, true, false, 0);
+    igemmCheck("dense-1024x10", {small ? 2 : 32, 10, 1, 1, 1024, 1, 1, 0, 1}, true, false, 0);
     Conv lab[4] = {{4, 3, 32, 32, 128, 3, 1, 1, 2}, {4, 128, 16, 16, 256, 3, 1, 1, 2}, {4, 256, 8, 8, 512, 3, 1, 1, 2},
                    {4, 512, 4, 4, 512, 3, 1, 0, 2}};
     for (int l = 0; l < 4; l++) {
@@ -336,6 +530,8 @@ int main(int argc, char** argv) {
     convStepCheck("odd-avg-none", 2, 7, 5, 3, 3, 1, EQP_FORCE_NONE, 1);
     convStepCheck("odd-nopool-sigmoid", 2, 4, 6, 6, 1, 2, EQP_FORCE_NONE, 2);
     convStepCheck("laborieux-L2", small ? 1 : 16, 256, 8, 8, 2, 0, EQP_FORCE_NONE, 1);
+
+    sessionChecks(standinPath, image, small, timing);
 
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("{\"check\": \"gpu\", \"status\": \"%s\", \"checks\": %d, \"failures\": %d, \"compute_capability\": "

@@ -37,13 +37,13 @@ final class BenchCommand {
         p.batchSize = batch;
         List<Preset> against = agreement == null ? List.of() : references(p, agreement);
         DataSet ds = batch(p, data, dataDir, batch);
-        String used = engineUsed(p);
         String accelerator = String.join("; ", org.eqprop.dynamics.EngineChoice.acceleratorStatus());
+        Timing timing = time(p, ds, warmup, iterations);
+        String used = timing.residentEngine() != null ? timing.residentEngine() : engineUsed(p);
         if (!p.engine.equals(used) && (p.engine.equals("cuda") || p.engine.equals("auto"))) {
-            out.printf(Locale.ROOT, "engine %s requested, running %s (%s)%n", p.engine, used,
+            out.printf(Locale.ROOT, "engine %s requested, ran %s (%s)%n", p.engine, used,
                     accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath" : accelerator);
         }
-        Timing timing = time(p, ds, warmup, iterations);
         double[] times = timing.seconds();
         double peak = peakGflops();
         double spi = mean(times);
@@ -74,7 +74,13 @@ final class BenchCommand {
                 .put("seconds_per_iteration", spi).put("median_seconds_per_iteration", median(times))
                 .put("steps_per_iteration", steps).put("mean_free_steps", free).put("mean_nudged_steps", nudged)
                 .put("steps_per_second", steps / spi).put("flops_per_iteration", flops)
-                .put("gflops", gflops).put("peak_gflops", peak).put("fraction_of_peak", gflops / peak);
+                .put("gflops", gflops).put("peak_gflops", peak).put("fraction_of_peak", gflops / peak)
+                .put("resident_iteration", timing.residentEngine() != null)
+                .put("h2d_bytes", timing.perIteration().h2dBytes())
+                .put("d2h_bytes", timing.perIteration().d2hBytes())
+                .put("device_allocations", timing.perIteration().allocations())
+                .put("kernel_launches", timing.perIteration().launches())
+                .put("minibatch_bytes", 4L * batch * (p.inputs + p.classes));
         if (compare && !p.engine.equals("reference")) {
             String engine = p.engine;
             p.engine = "reference";
@@ -165,33 +171,47 @@ final class BenchCommand {
     }
 
     /**
-     * Seconds per training iteration, measured as DL4J trains: {@code fit(DataSetIterator)} over the same batch,
-     * in blocks of ten iterations (one {@code fit(DataSet)} call per iteration adds several milliseconds of DL4J
-     * set-up that an epoch does not pay).
+     * Seconds per timed iteration, the mean steps per free and per nudged phase over the whole run, the engine that
+     * held the iterations on a device (or null) and its traffic per timed iteration.
      */
-    /** Seconds per timed iteration, and the mean steps per free and per nudged phase over the whole run. */
-    record Timing(double[] seconds, double freeSteps, double nudgedSteps) {
+    record Timing(double[] seconds, double freeSteps, double nudgedSteps, String residentEngine,
+                  org.eqprop.dynamics.ResidentIteration.Traffic perIteration) {
     }
 
+    /**
+     * Seconds per training iteration, measured as DL4J trains: {@code fit(DataSetIterator)} over the same batch, in
+     * blocks of ten iterations (one {@code fit(DataSet)} call per iteration adds several milliseconds of DL4J set-up
+     * that an epoch does not pay). The iterator hands out one list element, the batch, per iteration (its second
+     * argument counts list elements, not examples).
+     */
     static Timing time(Preset p, DataSet ds, int warmup, int iterations) {
         EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
         net.init();
         int block = Math.min(10, iterations);
         List<DataSet> batches = java.util.Collections.nCopies(block, ds);
         if (warmup > 0) {
-            net.fit(new ListDataSetIterator<>(java.util.Collections.nCopies(warmup, ds), ds.numExamples()));
+            net.fit(new ListDataSetIterator<>(java.util.Collections.nCopies(warmup, ds), 1));
         }
+        org.eqprop.nn.layers.EqPropBlockLayer eqp = net.getLayer(0) instanceof org.eqprop.nn.layers.EqPropBlockLayer b
+                ? b : null;
+        org.eqprop.dynamics.ResidentIteration.Traffic before = eqp == null
+                ? org.eqprop.dynamics.ResidentIteration.Traffic.NONE : eqp.deviceTraffic();
         double[] t = new double[Math.max(1, iterations / block)];
         for (int i = 0; i < t.length; i++) {
             long t0 = System.nanoTime();
-            net.fit(new ListDataSetIterator<>(batches, ds.numExamples()));
+            net.fit(new ListDataSetIterator<>(batches, 1));
             t[i] = (System.nanoTime() - t0) / 1e9 / block;
             PeakMemory.sample();
         }
-        if (net.getLayer(0) instanceof org.eqprop.nn.layers.EqPropBlockLayer b) {
-            return new Timing(t, b.relaxationStats().meanFreeSteps(), b.relaxationStats().meanNudgedSteps());
+        if (eqp != null) {
+            org.eqprop.dynamics.ResidentIteration.Traffic d = eqp.deviceTraffic().minus(before);
+            int n = t.length * block;
+            org.eqprop.dynamics.ResidentIteration.Traffic per = new org.eqprop.dynamics.ResidentIteration.Traffic(
+                    d.h2dBytes() / n, d.d2hBytes() / n, d.allocations() / n, d.launches() / n);
+            return new Timing(t, eqp.relaxationStats().meanFreeSteps(), eqp.relaxationStats().meanNudgedSteps(),
+                    eqp.residentEngine(), per);
         }
-        return new Timing(t, p.freeSteps, p.nudgedSteps);
+        return new Timing(t, p.freeSteps, p.nudgedSteps, null, org.eqprop.dynamics.ResidentIteration.Traffic.NONE);
     }
 
     /** An EqProp gradient and the steps its phases took ("free F, nudged N" means). */
@@ -218,8 +238,10 @@ final class BenchCommand {
         return engineUsed((org.eqprop.nn.layers.EqPropBlockLayer) net.getLayer(0));
     }
 
+    /** The engine holding the block's iterations on a device, else the one its free phase runs on. */
     static String engineUsed(org.eqprop.nn.layers.EqPropBlockLayer block) {
-        return block.engineFor(block.chain(), null).name();
+        String resident = block.residentEngine();
+        return resident != null ? resident : block.engineFor(block.chain(), null).name();
     }
 
     /**

@@ -161,6 +161,8 @@ final class TrainCommand {
                 .put("relaxation_state_mb", block.relaxationStats().peakStateBytes() / 1e6)
                 .put("model", modelPath.toString())
                 .put("engine", p.engine).put("engine_used", BenchCommand.engineUsed(block))
+                .put("device_h2d_bytes", block.deviceTraffic().h2dBytes())
+                .put("device_d2h_bytes", block.deviceTraffic().d2hBytes())
                 .put("accelerator_status", String.join("; ", org.eqprop.dynamics.EngineChoice.acceleratorStatus()));
         if (p.spiking != null) {
             summary.put("spiking", p.spiking.describe()).put("spikes_per_neuron_per_step", trainSpikes)
