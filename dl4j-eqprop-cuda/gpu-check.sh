@@ -14,7 +14,8 @@
 #
 #   dl4j-eqprop-cuda/gpu-check.sh [--quick]      (--quick: skip the sanitizer and the reference)
 # With EQPROP_CUDA_DRIVER pointing at a driver library (the stand-in), everything runs against that library
-# instead of the GPU: a dry run of this script on a machine without one (the sanitizer is then skipped).
+# instead of the GPU: a dry run of this script on a machine without one (the sanitizer is then skipped);
+# GPU_CHECK_SMALL=1 keeps to the small sizes.
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -22,6 +23,8 @@ src="$here/src/main/cuda"
 work="${GPU_CHECK_WORK:-$here/target/gpu-check}"
 quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
+small=""
+[[ -n "${GPU_CHECK_SMALL:-}" ]] && small="--small"
 mkdir -p "$work"
 
 json_exit() {  # status, code, message
@@ -72,7 +75,7 @@ if [[ $probe -eq 3 ]]; then
 fi
 
 echo "== checks and timings"
-"$work/gpu_check" --fatbin "$work/eqprop_kernels.fatbin" --standin "$work/libcuda-standin.so" 2>&1 \
+"$work/gpu_check" --fatbin "$work/eqprop_kernels.fatbin" --standin "$work/libcuda-standin.so" $small 2>&1 \
     | tee "$work/checks.txt"
 checks=${PIPESTATUS[0]}
 summary="$(tail -1 "$work/checks.txt")"

@@ -48,12 +48,25 @@ public final class CudaRelaxationEngine implements AcceleratedEngine {
                 : 1;
     }
 
+    /**
+     * Float32 dense chains of up to 8 layers with the fixed-point or Euler rule and a squared-error, softmax-readout
+     * or held force, whose states (one example's three buffers and the readout logits) fit a thread block's 48 KB of
+     * shared memory next to the drives' partial sums; a wider chain is not selected (it runs layered, resident).
+     */
     @Override
     public boolean supports(EnergyChain chain, NudgingForce force, DataType dataType) {
-        return dataType == DataType.FLOAT && chain.isDense() && chain.isFlat() && chain.depth() <= 8
+        if (!(dataType == DataType.FLOAT && chain.isDense() && chain.isFlat() && chain.depth() <= 8
                 && (chain.dynamics() instanceof FixedPointDynamics || chain.dynamics() instanceof EulerDynamics)
                 && (force == null || force instanceof SquaredErrorForce || force instanceof SoftmaxReadoutForce
-                || force instanceof HeldForce);
+                || force instanceof HeldForce))) {
+            return false;
+        }
+        long total = 0;
+        for (int k = 0; k < chain.depth(); k++) {
+            total += chain.width(k);
+        }
+        long classes = force instanceof SoftmaxReadoutForce f ? f.weights().size(1) : 0;
+        return 3 * total + classes <= SHARED_BYTES / Float.BYTES - (long) chain.depth() * THREADS;
     }
 
     /**

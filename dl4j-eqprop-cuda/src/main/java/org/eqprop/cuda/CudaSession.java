@@ -35,6 +35,7 @@ import java.util.Arrays;
 final class CudaSession implements ResidentIteration {
 
     private static final Cleaner CLEANER = Cleaner.create();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CudaSession.class);
     private static final int LAYER_FIELDS = 8;
     private static final int HEADER = 10;
 
@@ -115,7 +116,7 @@ final class CudaSession implements ResidentIteration {
     }
 
     /**
-     * A session for this chain, or null when {@link #supports} says no.
+     * A session for this chain, or null when {@link #supports} says no or the sessions do not take its shapes.
      *
      * @throws AcceleratorFailure when the GPU cannot make it (out of memory, a failed context)
      */
@@ -161,12 +162,15 @@ final class CudaSession implements ResidentIteration {
         float[] fcfg = {(float) chain.activation().leak(), euler ? (float) ((EulerDynamics) chain.dynamics()).epsilon()
                 : 1f};
         long h = EqpropNative.session_create(icfg, fcfg);
+        if (h == -1) {
+            // a configuration the sessions do not take (e.g. pooling windows that do not tile a map): not resident
+            LOG.info("{}: this block's iterations stay on the host, phase by phase: {}", name,
+                    EqpropNative.last_error());
+            return null;
+        }
         if (h <= 0) {
-            String why = EqpropNative.last_error();
-            if (h == -1) {
-                throw new IllegalArgumentException("the CUDA engine cannot hold this block: " + why);
-            }
-            throw new AcceleratorFailure(name, "cannot set up the block's iteration on the GPU: " + why);
+            throw new AcceleratorFailure(name, "cannot set up the block's iteration on the GPU: "
+                    + EqpropNative.last_error());
         }
         long units = Arrays.stream(inputShape).reduce(1, (a, b) -> a * b);
         CudaSession s = new CudaSession(h, name, batch, shapes, units, alternating);

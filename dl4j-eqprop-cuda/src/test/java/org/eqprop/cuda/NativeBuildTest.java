@@ -56,4 +56,23 @@ class NativeBuildTest {
                 () -> new ConvShape(1, 1, 5, 5, 1, 3, 1, 0, 2));
         assertTrue(c.getMessage().contains("3x3"), c.getMessage());
     }
+
+    /**
+     * The JNI library asks for no glibc newer than 2.17 (it is built on a newer one: glibc_compat.h binds dlopen & co.
+     * and expf to their first versions), so it loads on old distributions too.
+     */
+    @Test
+    void jniLibraryLoadsOnOldGlibc() {
+        TestChains.host();
+        byte[] so = CudaRuntime.resource("/org/eqprop/cuda/linux-x86_64/libjniEqpropNative.so");
+        assertNotNull(so, "the build made no libjniEqpropNative.so");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("GLIBC_2\\.([0-9]+)").matcher(
+                new String(so, StandardCharsets.ISO_8859_1));
+        int newest = 0;
+        while (m.find()) {
+            newest = Math.max(newest, Integer.parseInt(m.group(1)));
+        }
+        assertTrue(newest >= 2, "no glibc version requirement found");
+        assertTrue(newest <= 17, "the JNI library needs glibc 2." + newest);
+    }
 }
