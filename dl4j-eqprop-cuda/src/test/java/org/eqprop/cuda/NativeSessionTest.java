@@ -28,18 +28,24 @@ class NativeSessionTest {
             "eqprop_kernels.fatbin");
 
     private static String run(String checker, String standIn) throws IOException, InterruptedException {
+        return run(checker, standIn, 0, java.util.Map.of());
+    }
+
+    private static String run(String checker, String standIn, int exit, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
         Path exe = DIR.resolve(checker);
         assumeTrue(Files.isExecutable(exe) && Files.exists(FATBIN), "the native checker or the fatbin was not built "
                 + "(g++ or nvcc missing)");
         ProcessBuilder pb = new ProcessBuilder(List.of(exe.toString(), FATBIN.toString(), "--faults"));
         pb.environment().put("EQPROP_CUDA_DRIVER", DIR.resolve(standIn).toAbsolutePath().toString());
         pb.environment().put("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0");
+        pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes();
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), checker + " did not finish");
         String text = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), checker + " failed:\n" + text);
+        assertEquals(exit, p.exitValue(), checker + " exited " + p.exitValue() + ":\n" + text);
         return text;
     }
 
@@ -55,5 +61,14 @@ class NativeSessionTest {
         String text = run("session_check_asan", "libcuda-standin-asan.so");
         assertTrue(text.contains("passed: 0 failure(s)"), text);
         assertTrue(!text.contains("ERROR: AddressSanitizer") && !text.contains("runtime error"), text);
+    }
+
+    /** A driver older than the fatbin's CUDA 13 (the stand-in reporting CUDA 12.4) gets a message that says so. */
+    @Test
+    void aTooOldDriverIsNamedWithWhatToDo() throws Exception {
+        String text = run("session_check", "libcuda-standin.so", 3, java.util.Map.of("EQP_STANDIN_DRIVER_VERSION",
+                "12040"));
+        assertTrue(text.contains("the NVIDIA driver supports CUDA 12.4") && text.contains("R580")
+                && text.contains("update the driver"), text);
     }
 }
