@@ -47,6 +47,9 @@ class StandinTrainingTest {
     @BeforeAll
     static void standIn() {
         CudaRuntime.Status s = CudaRuntime.status();
+        // without nvcc the jar holds no kernels and nothing can run on a driver (the build said so)
+        org.junit.jupiter.api.Assumptions.assumeTrue(CudaRuntime.resource(CudaRuntime.FATBIN) != null,
+                "built without nvcc: " + s.reason());
         assertTrue(s.gpuUsable(), "the stand-in driver must be usable: " + s.reason());
         assertTrue(s.reason().contains("stand-in"), s.reason());
     }
