@@ -96,14 +96,7 @@ extern "C" __global__ void __launch_bounds__(EQP_THREADS) eqp_channel_contrast(E
         partial[threadIdx.x] = v;
     }
     EQP_BARRIER();
-    for (int half = EQP_THREADS / 2; half > 0; half /= 2) {
-        EQP_PARALLEL {
-            if ((int)threadIdx.x < half) {
-                partial[threadIdx.x] += partial[threadIdx.x + half];
-            }
-        }
-        EQP_BARRIER();
-    }
+    eqp_block_sum(partial);
     EQP_PARALLEL {
         if (threadIdx.x == 0) {
             p.grad[c] = p.scale * partial[0];

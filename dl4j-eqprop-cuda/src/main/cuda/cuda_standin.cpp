@@ -37,14 +37,7 @@
 #include <unistd.h>
 #include <vector>
 
-typedef int CUresult;
-typedef int CUdevice;
-typedef void* CUcontext;
-typedef void* CUmodule;
-typedef void* CUfunction;
-typedef void* CUstream;
-typedef void* CUevent;
-typedef unsigned long long CUdeviceptr;
+#include "cuda_driver_types.h"
 
 namespace {
 

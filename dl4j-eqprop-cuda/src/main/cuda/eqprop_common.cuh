@@ -77,6 +77,21 @@ __host__ __device__ __forceinline__ float eqp_round(float x, int precision) {
     return __int_as_float((int)(b & keep));
 }
 
+/**
+ * partial[0] := Σ partial[0..EQP_THREADS): a tree reduction over the block. Block-uniform code: every thread calls
+ * it, after the barrier that follows the writes of partial.
+ */
+__device__ __forceinline__ void eqp_block_sum(float* partial) {
+    for (int half = EQP_THREADS / 2; half > 0; half /= 2) {
+        EQP_PARALLEL {
+            if ((int)threadIdx.x < half) {
+                partial[threadIdx.x] += partial[threadIdx.x + half];
+            }
+        }
+        EQP_BARRIER();
+    }
+}
+
 /** Non-negative float max through its int bits (valid for values >= 0), NaN recorded as +inf bits. */
 __device__ __forceinline__ void eqp_residual_max(int* slot, float r) {
     if (!(r == r)) {

@@ -10,6 +10,7 @@
 #ifndef EQP_DEVICE_H
 #define EQP_DEVICE_H
 
+#include "cuda_driver_types.h"
 #include "eqprop_common.cuh"
 
 #include <cstddef>
@@ -21,14 +22,6 @@ namespace eqprop {
 
 int fail(const std::string& message);
 
-typedef int CUresult;
-typedef int CUdevice;
-typedef void* CUcontext;
-typedef void* CUmodule;
-typedef void* CUfunction;
-typedef void* CUstream;
-typedef void* CUevent;
-typedef unsigned long long CUdeviceptr;
 
 /** The driver API entry points this module uses (the _v2 ABI where the driver has one). */
 struct DriverApi {

@@ -7,6 +7,7 @@
 //
 // Exit codes: 0 all checks passed, 1 a check failed, 3 no usable GPU (driver missing, no device).
 #include "eqprop_jni.h"
+#include "check_data.h"
 
 #ifdef GPU_CHECK_SELF_TEST
 // The checker's own test on a machine without a GPU: the "GPU" calls are the host build (every check must pass).
@@ -35,34 +36,20 @@ using namespace eqprop;
 
 namespace {
 
+using check::relError;
+
 std::mt19937 rng(20261206);
-int failures = 0;
-int checks = 0;
-std::string timingsJson;
 
 std::vector<float> uniform(size_t n, float lo, float hi) {
-    std::uniform_real_distribution<float> d(lo, hi);
-    std::vector<float> v(n);
-    for (float& x : v) x = d(rng);
-    return v;
+    return check::uniform(rng, n, lo, hi);
 }
 
 std::vector<float> oneHot(int batch, int classes) {
-    std::vector<float> v((size_t)batch * classes, 0.0f);
-    for (int e = 0; e < batch; e++) v[(size_t)e * classes + rng() % classes] = 1.0f;
-    return v;
+    return check::oneHot(rng, batch, classes);
 }
-
-double relError(const std::vector<float>& a, const std::vector<float>& b) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < a.size(); i++) {
-        double d = (double)a[i] - b[i];
-        if (!std::isfinite(a[i]) || !std::isfinite(b[i])) return INFINITY;
-        num += d * d;
-        den += (double)b[i] * b[i];
-    }
-    return den == 0 ? std::sqrt(num) : std::sqrt(num / den);
-}
+int failures = 0;
+int checks = 0;
+std::string timingsJson;
 
 void verdict(const std::string& name, double err, double bound) {
     checks++;

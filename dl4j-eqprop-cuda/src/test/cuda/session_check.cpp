@@ -11,6 +11,7 @@
 // gradient down; with --faults, an injected launch failure or out-of-memory returns -2, resets the context, and a
 // new session works. Prints one line per check and exits 0 when all pass.
 #include "eqprop_jni.h"
+#include "check_data.h"
 
 #include <cmath>
 #include <cstdio>
@@ -24,31 +25,17 @@ using namespace eqprop;
 
 namespace {
 
+using check::relError;
+
 int failures = 0;
 std::mt19937 rng(11);
 
 std::vector<float> uniform(size_t n, float lo, float hi) {
-    std::uniform_real_distribution<float> d(lo, hi);
-    std::vector<float> v(n);
-    for (float& x : v) x = d(rng);
-    return v;
+    return check::uniform(rng, n, lo, hi);
 }
 
 std::vector<float> oneHot(int batch, int classes) {
-    std::vector<float> v((size_t)batch * classes, 0.0f);
-    for (int e = 0; e < batch; e++) v[(size_t)e * classes + rng() % classes] = 1.0f;
-    return v;
-}
-
-double relError(const std::vector<float>& a, const std::vector<float>& b) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < a.size() && i < b.size(); i++) {
-        if (!std::isfinite(a[i]) || !std::isfinite(b[i])) return INFINITY;
-        num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
-        den += (double)b[i] * b[i];
-    }
-    if (a.size() != b.size()) return INFINITY;
-    return den == 0 ? std::sqrt(num) : std::sqrt(num / den);
+    return check::oneHot(rng, batch, classes);
 }
 
 void verdict(const std::string& name, bool ok, const std::string& detail) {
