@@ -381,6 +381,12 @@ int eqp_standin_set(const char* key, long long value) {
     return 0;
 }
 
+/** 1 when [p, p + bytes) lies inside one live allocation (the cuDNN and cuBLAS stand-ins check their pointers). */
+int eqp_standin_valid_range(const void* p, size_t bytes) {
+    std::lock_guard<std::recursive_mutex> lock(state().mutex);
+    return holding(reinterpret_cast<uintptr_t>(p), bytes) != 0;
+}
+
 /** live allocations, live bytes, allocations ever, launches ever, context resets. */
 int eqp_standin_stats(long long* out) {
     State& s = state();

@@ -13,6 +13,13 @@ namespace eqprop {
 
 void use_driver(const char* path);
 
+void use_vendor_libraries(int on);
+
+int cuda_use_vendor_libraries(int on) {
+    use_vendor_libraries(on);
+    return 0;
+}
+
 int cuda_use_driver(const char* path) {
     use_driver(path);
     return 0;

@@ -5,4 +5,5 @@
 #include "eqprop_host.cpp"
 #include "eqprop_device.cpp"
 #include "eqprop_driver.cpp"
+#include "eqprop_vendor.cpp"
 #include "eqprop_session.cpp"

@@ -23,7 +23,9 @@ int host_conv_step(const int* icfg, const float* fcfg, const float* conv, const 
                    int* winners, const float* labels, int* residualBits);
 int host_unpool(const int* icfg, const float* pooled, const int* winners, float* out);
 
-int cuda_use_driver(const char* path);  // the driver library to open instead of libcuda.so.1 (before first use)
+int cuda_use_driver(const char* path);
+int cuda_use_vendor_libraries(int on);   // 0: own kernels only; 1: cuDNN / cuBLAS when present; -1: EQPROP_VENDOR
+                                         // decides (the default); applies to sessions created after it  // the driver library to open instead of libcuda.so.1 (before first use)
 const char* cuda_driver_path();
 int cuda_probe(int* info);
 void cuda_set_timing(int on);      // time each launch with CUDA events (gpu-check)

@@ -2,8 +2,10 @@
 #include "eqprop_session.h"
 #include "eqprop_device.h"
 #include "eqprop_params.h"
+#include "eqprop_vendor.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -12,6 +14,8 @@
 #include <vector>
 
 namespace eqprop {
+
+bool vendor_libraries_wanted();
 
 namespace {
 
@@ -37,13 +41,30 @@ struct Buffer {
 
 const int SLOTS = 3;   // free, nudged 1, nudged 2
 
+/** cuDNN's descriptors and algorithms for one convolutional layer. */
+struct ConvPlan {
+    CudnnDescriptor lower = 0, filter = 0, conv = 0, upper = 0;
+    int forward = -1, backwardData = -1, backwardFilter = -1;
+};
+
+/** How often a layered phase whose products are library calls (they cannot read the stop flag) asks the device
+ * whether it has converged: every this many steps, one copy of the phase's control struct. */
+const int POLL_STEPS = 8;
+
 class Session {
 public:
     Session(Device& device) : dev(device), generation(device.generation()) {}
     ~Session() {
-        // after a context reset the memory is already gone
+        // after a context reset the device memory is already gone; cuDNN's descriptors are host objects
         if (dev.generation() == generation) {
             for (Buffer* b : owned) dev.release(b->ptr, b->bytes, &counters);
+        }
+        const CudnnApi* d = vendor ? &vendor->dnn() : 0;
+        for (ConvPlan& p : plans) {
+            if (p.lower) d->cudnnDestroyTensorDescriptor(p.lower);
+            if (p.upper) d->cudnnDestroyTensorDescriptor(p.upper);
+            if (p.filter) d->cudnnDestroyFilterDescriptor(p.filter);
+            if (p.conv) d->cudnnDestroyConvolutionDescriptor(p.conv);
         }
     }
 
@@ -58,6 +79,8 @@ public:
     DeviceCounters counters;
     int generation;
     bool persistent = false;
+    bool useDnn = false, useBlas = false;
+    std::string libraries;   // what computes the products, for reports
     int layers = 0, batch = 0;
     size_t paramCount = 0, totalUnits = 0;
     std::vector<Layer> L;
@@ -88,6 +111,12 @@ private:
     bool layeredStep(float beta);
     bool switches(int k, const float* lower, const float* stateIn);
     bool elementwise(const char* kernel, void* params, long long n);
+    bool planConvolutions();
+    bool dnn(int status, const char* what);
+    bool sgemm(int ta, int tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
+               float beta, float* c, int ldc);
+    bool denseContrast(int k, const float* lowerA, const float* upperA, const float* lowerB, const float* upperB,
+                       int ldLower, float scale, float* gw);
 
     EqpStepRule rule{};
     int alternating = 0, precision = 0;
@@ -101,6 +130,9 @@ private:
             tileResiduals;
     std::vector<Buffer> z, routed, fb, winners;
     std::vector<Buffer*> owned;
+    Vendor* vendor = 0;
+    ConvPlan plans[EQP_MAX_LAYERS];
+    Buffer workspace;
 };
 
 bool Session::allocate(Buffer& b, size_t bytes) {
@@ -218,6 +250,27 @@ int Session::configure(const int* icfg, const float* fcfg) {
         tile = std::max(1, std::min(fits, std::min(spread, batch)));
         tiles = (batch + tile - 1) / tile;
     }
+    // NVIDIA's libraries for the products when present (bf16 operands keep the own kernels)
+    vendor = &Vendor::of(dev);
+    bool wanted = vendor_libraries_wanted();
+    bool anyConv = false;
+    for (const Layer& l : L) anyConv |= l.conv;
+    useDnn = wanted && anyConv && precision != EQP_BF16 && vendor->cudnn();
+    bool anyDense = false;
+    for (const Layer& l : L) anyDense |= !l.conv;
+    useBlas = wanted && anyDense && precision != EQP_BF16 && vendor->cublas();
+    if (useDnn && !planConvolutions()) {
+        libraries += "cuDNN refused these convolutions (" + vendor->dnnError(0) + "): own kernels; ";
+        useDnn = false;
+    }
+    auto own = [&](const std::string& why) {
+        return !wanted ? std::string("own kernels (libraries off)") : precision == EQP_BF16
+                ? std::string("own kernels (bf16)") : "own kernels (" + why + ")";
+    };
+    libraries += std::string("convolutions: ") + (!anyConv ? "none" : useDnn ? vendor->cudnnDescription()
+            : own(vendor->cudnnDescription()));
+    libraries += std::string("; dense products: ") + (!anyDense ? "none" : useBlas ? vendor->cublasDescription()
+            : own(vendor->cublasDescription()));
     // every buffer of the session, once
     size_t set = (size_t)batch * totalUnits * sizeof(float);
     Layer& top = L[layers - 1];
@@ -238,8 +291,107 @@ int Session::configure(const int* icfg, const float* fcfg) {
         if (ok && k + 1 < layers) ok = allocate(fb[k], (size_t)batch * L[k].units * 4);
     }
     if (ok && persistent) ok = allocate(tileSteps, (size_t)tiles * 4) && allocate(tileResiduals, (size_t)tiles * 4);
+    if (ok && useDnn && workspace.bytes > 0) ok = allocate(workspace, workspace.bytes);
     if (!ok) return -2;
     return 0;
+}
+
+bool Session::dnn(int status, const char* what) {
+    if (status == 0) return true;
+    fail(std::string("cuDNN ") + what + " failed: " + vendor->dnnError(status));
+    return false;
+}
+
+/** cuDNN's descriptors, algorithms and the largest workspace of every convolution of the chain. */
+bool Session::planConvolutions() {
+    const CudnnApi& d = vendor->dnn();
+    CudnnHandle h = vendor->dnnHandle();
+    size_t most = 0;
+    int mathType = precision == EQP_TF32 ? EQP_CUDNN_TENSOR_OP_MATH : EQP_CUDNN_FMA_MATH;
+    for (int k = 0; k < layers; k++) {
+        const Layer& l = L[k];
+        if (!l.conv) continue;
+        ConvPlan& p = plans[k];
+        bool ok = dnn(d.cudnnCreateTensorDescriptor(&p.lower), "descriptor")
+                && dnn(d.cudnnSetTensor4dDescriptor(p.lower, EQP_CUDNN_TENSOR_NCHW, EQP_CUDNN_DATA_FLOAT, batch,
+                                                    l.lowerChannels, l.lowerHeight, l.lowerWidth), "lower map")
+                && dnn(d.cudnnCreateTensorDescriptor(&p.upper), "descriptor")
+                && dnn(d.cudnnSetTensor4dDescriptor(p.upper, EQP_CUDNN_TENSOR_NCHW, EQP_CUDNN_DATA_FLOAT, batch,
+                                                    l.channels, l.convHeight, l.convWidth), "convolution map")
+                && dnn(d.cudnnCreateFilterDescriptor(&p.filter), "descriptor")
+                && dnn(d.cudnnSetFilter4dDescriptor(p.filter, EQP_CUDNN_DATA_FLOAT, EQP_CUDNN_TENSOR_NCHW, l.channels,
+                                                    l.lowerChannels, l.kernel, l.kernel), "filter")
+                && dnn(d.cudnnCreateConvolutionDescriptor(&p.conv), "descriptor")
+                && dnn(d.cudnnSetConvolution2dDescriptor(p.conv, l.padding, l.padding, l.stride, l.stride, 1, 1,
+                                                         EQP_CUDNN_CROSS_CORRELATION, EQP_CUDNN_DATA_FLOAT),
+                       "convolution")
+                && dnn(d.cudnnSetConvolutionMathType(p.conv, mathType), "math type");
+        CudnnAlgoPerf perf;
+        int found = 0;
+        size_t bytes = 0;
+        ok = ok && dnn(d.cudnnGetConvolutionForwardAlgorithm_v7(h, p.lower, p.filter, p.conv, p.upper, 1, &found,
+                                                                 &perf), "forward algorithm")
+                && found > 0 && perf.status == 0;
+        if (ok) p.forward = perf.algo;
+        ok = ok && dnn(d.cudnnGetConvolutionForwardWorkspaceSize(h, p.lower, p.filter, p.conv, p.upper, p.forward,
+                                                                 &bytes), "forward workspace");
+        most = std::max(most, bytes);
+        if (ok && k > 0) {
+            ok = dnn(d.cudnnGetConvolutionBackwardDataAlgorithm_v7(h, p.filter, p.upper, p.conv, p.lower, 1, &found,
+                                                                    &perf), "backward-data algorithm")
+                    && found > 0 && perf.status == 0;
+            if (ok) p.backwardData = perf.algo;
+            ok = ok && dnn(d.cudnnGetConvolutionBackwardDataWorkspaceSize(h, p.filter, p.upper, p.conv, p.lower,
+                                                                          p.backwardData, &bytes), "workspace");
+            most = std::max(most, bytes);
+        }
+        if (ok) {
+            ok = dnn(d.cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, p.lower, p.upper, p.conv, p.filter, 1, &found,
+                                                                      &perf), "backward-filter algorithm")
+                    && found > 0 && perf.status == 0;
+            if (ok) p.backwardFilter = perf.algo;
+            ok = ok && dnn(d.cudnnGetConvolutionBackwardFilterWorkspaceSize(h, p.lower, p.upper, p.conv, p.filter,
+                                                                            p.backwardFilter, &bytes), "workspace");
+            most = std::max(most, bytes);
+        }
+        if (!ok) return false;
+    }
+    workspace.bytes = most;
+    return true;
+}
+
+/** Row-major C[m×n] = alpha · op(A) · op(B) + beta · C through cuBLAS (column-major: Cᵀ = op(B)ᵀ · op(A)ᵀ). */
+bool Session::sgemm(int ta, int tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
+                    int ldb, float beta, float* c, int ldc) {
+    if (!vendor->cublasMath(precision)) {
+        fail("cublasSetMathMode failed");
+        return false;
+    }
+    int s = vendor->blas().cublasSgemm_v2(vendor->blasHandle(), tb ? EQP_CUBLAS_OP_T : EQP_CUBLAS_OP_N,
+                                          ta ? EQP_CUBLAS_OP_T : EQP_CUBLAS_OP_N, n, m, k, &alpha, b, ldb, a, lda,
+                                          &beta, c, ldc);
+    counters.launches++;
+    if (s != 0) {
+        fail("cublasSgemm failed (status " + std::to_string(s) + ")");
+        return false;
+    }
+    return true;
+}
+
+/** gw [L, n] := scale · (aLowerᵀ aUpper − bLowerᵀ bUpper) for a dense layer (thesis eq. 5.22). */
+bool Session::denseContrast(int k, const float* lowerA, const float* upperA, const float* lowerB,
+                            const float* upperB, int ldLower, float scale, float* gw) {
+    const Layer& l = L[k];
+    if (useBlas) {
+        return sgemm(1, 0, (int)l.lowerUnits, l.channels, batch, scale, lowerA, ldLower, upperA, stride(k), 0.0f, gw,
+                     l.channels)
+                && sgemm(1, 0, (int)l.lowerUnits, l.channels, batch, -scale, lowerB, ldLower, upperB, stride(k), 1.0f,
+                         gw, l.channels);
+    }
+    EqpDenseContrastParams d{lowerA, upperA, lowerB, upperB, ldLower, stride(k), batch, (int)l.lowerUnits, l.channels,
+                             scale, gw, precision};
+    dim3 g2((l.channels + EQP_GRAD_TILE - 1) / EQP_GRAD_TILE, ((int)l.lowerUnits + EQP_GRAD_TILE - 1) / EQP_GRAD_TILE);
+    return dev.launch("eqp_dense_contrast", g2, 0, &d, &counters);
 }
 
 // ---- launches ---------------------------------------------------------------------------------------------------
@@ -293,6 +445,19 @@ bool Session::igemm(const EqpIgemmParams& shape, int mode, float alpha, int accu
 
 /** out = the product of layer k's weights with the lower state: w_k ⋆ s_{k−1} (before pooling), or s_{k−1} W_k. */
 bool Session::upward(int k, const float* lower, float* o, const int* stop) {
+    if (L[k].conv && useDnn) {
+        const float one = 1.0f, zero = 0.0f;
+        const ConvPlan& p = plans[k];
+        counters.launches++;
+        return dnn(vendor->dnn().cudnnConvolutionForward(vendor->dnnHandle(), &one, p.lower, lower, p.filter,
+                                                         weights(k), p.conv, p.forward, workspace.f(),
+                                                         workspace.ptr ? workspace.bytes : 0, &zero, p.upper, o),
+                   "forward convolution");
+    }
+    if (!L[k].conv && useBlas) {
+        return sgemm(0, 0, batch, L[k].channels, (int)L[k].lowerUnits, 1.0f, lower, (int)L[k].lowerUnits, weights(k),
+                     L[k].channels, 0.0f, o, L[k].channels);
+    }
     int mode = L[k].conv ? EQP_IGEMM_CONV_FWD : EQP_IGEMM_CONV_TRANSPOSE;
     if (L[k].conv) return igemm(igemmShape(k), mode, 1.0f, 0, weights(k), lower, 0, o, stop);
     return igemm(igemmShape(k), mode, 1.0f, 0, weights(k), 0, lower, o, stop);
@@ -301,12 +466,25 @@ bool Session::upward(int k, const float* lower, float* o, const int* stop) {
 /** out = layer k's feedback to layer k−1: w_k ⋆ᵀ P⁻¹(s_k), or s_k W_kᵀ. */
 bool Session::feedback(int k, const float* upper, const int* win, float* o, const int* stop) {
     const Layer& l = L[k];
+    if (!l.conv && useBlas) {
+        return sgemm(0, 1, batch, (int)l.lowerUnits, l.channels, 1.0f, upper, l.channels, weights(k), l.channels, 0.0f,
+                     o, (int)l.lowerUnits);
+    }
     if (!l.conv) return igemm(igemmShape(k), EQP_IGEMM_CONV_FWD, 1.0f, 0, weights(k), upper, 0, o, stop);
     const float* g = upper;
     if (l.pooling != EQP_POOL_NONE) {
         EqpUnpoolParams u{batch, l.channels, l.height, l.width, l.pool, l.pooling, upper, win, routed[k].f(), stop};
         if (!dev.launch("eqp_unpool", dim3(elementwise_blocks((int)(batch * l.units))), 0, &u, &counters)) return false;
         g = routed[k].f();
+    }
+    if (useDnn) {
+        const float one = 1.0f, zero = 0.0f;
+        const ConvPlan& p = plans[k];
+        counters.launches++;
+        return dnn(vendor->dnn().cudnnConvolutionBackwardData(vendor->dnnHandle(), &one, p.filter, weights(k), p.upper,
+                                                              g, p.conv, p.backwardData, workspace.f(),
+                                                              workspace.ptr ? workspace.bytes : 0, &zero, p.lower, o),
+                   "transposed convolution");
     }
     return igemm(igemmShape(k), EQP_IGEMM_CONV_TRANSPOSE, 1.0f, 0, weights(k), 0, g, o, stop);
 }
@@ -406,14 +584,30 @@ bool Session::relaxLayered(float beta, int maxSteps, float tolerance, int* stats
         if (!elementwise("eqp_scale", &s, s.n)) return false;
     }
     EqpStepControlParams c{reinterpret_cast<EqpPhaseControl*>(control.ptr), tolerance};
-    for (int t = 0; t < maxSteps; t++) {
-        if (!alternating && t > 0) std::swap(work[0], work[1]);
-        if (!layeredStep(beta)) return false;
-        if (!dev.launch("eqp_step_control", dim3(1), 0, &c, &counters)) return false;
-    }
-    if (!alternating && maxSteps % 2 == 0) std::swap(work[0], work[1]);
-    // work[0] is now the buffer step 0 read from (synchronous), whatever number of steps ran
+    // step t reads work[0] and (synchronous) writes work[1]: the buffers swap roles every step, and the host does
+    // not know how many steps the device took, so the phase ends with the even buffer back in work[0]
+    const Buffer even = work[0], odd = work[1];
+    bool poll = (useDnn || useBlas) && tolerance > 0;
     EqpPhaseControl result;
+    for (int t = 0; t < maxSteps; t++) {
+        if (!alternating) {
+            work[0] = t % 2 == 0 ? even : odd;
+            work[1] = t % 2 == 0 ? odd : even;
+        }
+        bool ok = layeredStep(beta) && dev.launch("eqp_step_control", dim3(1), 0, &c, &counters);
+        if (!ok) {
+            work[0] = even;
+            work[1] = odd;
+            return false;
+        }
+        if (poll && (t + 1) % POLL_STEPS == 0 && t + 1 < maxSteps) {
+            // library calls do not read the stop flag: ask the device now and then instead of every step
+            if (!dev.download(&result, control.ptr, sizeof result, &counters)) return false;
+            if (result.stop) break;
+        }
+    }
+    work[0] = even;
+    work[1] = odd;
     if (!dev.download(&result, control.ptr, sizeof result, &counters)) return false;
     stats[EQP_STAT_STEPS] = result.steps;
     stats[EQP_STAT_RESIDUAL_BITS] = result.residual_bits;
@@ -605,15 +799,22 @@ int Session::gradient(int a, int b, float scale, float* out) {
                     ok = ok && elementwise("eqp_unpool", &u, (long long)batch * l.units);
                     g = routed[k].f();
                 }
-                ok = ok && igemm(shape, EQP_IGEMM_CONV_WGRAD, side == 0 ? scale : -scale, side, weights(k), lower, g,
-                                 gw, 0);
+                if (ok && useDnn) {
+                    const float alpha = side == 0 ? scale : -scale, beta = side == 0 ? 0.0f : 1.0f;
+                    const ConvPlan& p = plans[k];
+                    counters.launches++;
+                    ok = dnn(vendor->dnn().cudnnConvolutionBackwardFilter(vendor->dnnHandle(), &alpha, p.lower, lower,
+                                                                          p.upper, g, p.conv, p.backwardFilter,
+                                                                          workspace.f(), workspace.ptr ?
+                                                                          workspace.bytes : 0, &beta, p.filter, gw),
+                             "weight gradient");
+                } else {
+                    ok = ok && igemm(shape, EQP_IGEMM_CONV_WGRAD, side == 0 ? scale : -scale, side, weights(k), lower,
+                                     g, gw, 0);
+                }
             }
         } else {
-            EqpDenseContrastParams d{lowerA, state(slots[a], k), lowerB, state(slots[b], k), ldLower, stride(k), batch,
-                                     (int)l.lowerUnits, l.channels, scale, gw, precision};
-            dim3 g2((l.channels + EQP_GRAD_TILE - 1) / EQP_GRAD_TILE,
-                    ((int)l.lowerUnits + EQP_GRAD_TILE - 1) / EQP_GRAD_TILE);
-            ok = dev.launch("eqp_dense_contrast", g2, 0, &d, &counters);
+            ok = denseContrast(k, lowerA, state(slots[a], k), lowerB, state(slots[b], k), ldLower, scale, gw);
         }
         EqpChannelContrastParams c{state(slots[a], k), state(slots[b], k), stride(k), batch, l.channels,
                                    l.height * l.width, scale, grad.f() + l.bOffset};
@@ -690,6 +891,19 @@ int session_destroy(long long handle) {
         registry.erase(it);
     }
     return 0;
+}
+
+int session_describe(long long handle, char* out, int capacity) {
+    Session* s = find(handle);
+    if (!s || capacity < 1) return -1;
+    std::string d = std::string(s->persistent ? "persistent dense kernel" : "layered") + "; " + s->libraries;
+    std::snprintf(out, (size_t)capacity, "%s", d.c_str());
+    return (int)d.size();
+}
+
+int session_libraries(long long handle) {
+    Session* s = find(handle);
+    return s ? (s->useDnn ? 1 : 0) | (s->useBlas ? 2 : 0) : -1;
 }
 
 int session_mode(long long handle) {

@@ -58,6 +58,11 @@ long long session_create_on(Device& device, const int* icfg, const float* fcfg);
 int session_destroy(long long session);
 /** 0 persistent, 1 layered. */
 int session_mode(long long session);
+/** What relaxes and what computes the products ("layered; convolutions: cuDNN 9.19.0 (...); dense products: ..."),
+ * written into out (at most capacity bytes); returns its length. */
+int session_describe(long long session, char* out, int capacity);
+/** Bit 1: the convolutions run on cuDNN; bit 2: the dense products on cuBLAS. */
+int session_libraries(long long session);
 /** Floats of the flat parameter (and gradient) array: W_1, b_1, W_2, b_2, ... as EqPropBlockParamInitializer. */
 long long session_param_count(long long session);
 /** Units of state layer k per example (C·H·W of a map). */

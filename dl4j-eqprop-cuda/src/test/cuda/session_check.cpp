@@ -262,6 +262,56 @@ void convChain(bool faults) {
     session_destroy(s);
 }
 
+/** The products on cuDNN and cuBLAS (the stand-ins, or the real ones on a GPU) against the own kernels. */
+void vendorRoutes() {
+    bool dnnEnv = std::getenv("EQPROP_CUDNN") != 0, blasEnv = std::getenv("EQPROP_CUBLAS") != 0;
+    int batch = 5;
+    std::vector<LayerSpec> conv = {{1, 4, 3, 1, 1, 2, EQP_POOL_MAX}, {1, 6, 3, 1, 1, 2, EQP_POOL_AVG},
+                                   {0, 7, 1, 1, 0, 1, EQP_POOL_NONE}};
+    std::vector<LayerSpec> dense = {{0, 15, 1, 1, 0, 1, EQP_POOL_NONE}, {0, 11, 1, 1, 0, 1, EQP_POOL_NONE},
+                                    {0, 7, 1, 1, 0, 1, EQP_POOL_NONE}};
+    struct Case {
+        const char* name;
+        std::vector<LayerSpec> layers;
+        int c, h, w;
+        size_t params, states;
+        double bound;
+        int expect;   // session_libraries with the libraries on
+    } cases[] = {
+            {"conv chain", conv, 3, 8, 8, (size_t)(4 * 3 * 9 + 4 + 6 * 4 * 9 + 6 + 6 * 2 * 2 * 7 + 7),
+             (size_t)batch * (4 * 16 + 6 * 4 + 7), 1e-4, (dnnEnv ? 1 : 0) | (blasEnv ? 2 : 0)},
+            {"dense layered chain", dense, 20, 1, 1, (size_t)(20 * 15 + 15 + 15 * 11 + 11 + 11 * 7 + 7),
+             (size_t)batch * 33, 1e-5, blasEnv ? 2 : 0}};
+    for (Case& c : cases) {
+        std::vector<float> params = uniform(c.params, -0.5f, 0.5f), x = uniform((size_t)batch * c.c * c.h * c.w, 0, 1);
+        std::vector<float> labels = oneHot(batch, 3), rw = uniform(7 * 3, -0.5f, 0.5f), rb = uniform(3, -0.1f, 0.1f);
+        Result r[2];
+        for (int on = 0; on < 2; on++) {
+            cuda_use_vendor_libraries(on);
+            std::vector<int> icfg = config(batch, c.c, c.h, c.w, c.layers, 0, 2, EQP_HALF_HARD_SIGMOID);
+            float fcfg[2] = {0.0f, 1.0f};
+            long long s = session_create(icfg.data(), fcfg);
+            if (s < 0) {
+                verdict(std::string("create ") + c.name, false, last_error());
+                continue;
+            }
+            int libs = session_libraries(s);
+            char what[512];
+            session_describe(s, what, sizeof what);
+            verdict(std::string(c.name) + (on ? ": the libraries route" : ": the own kernels route"),
+                    libs == (on ? c.expect : 0), std::string("(") + what + ")");
+            r[on] = iterate(s, x, params, EQP_FORCE_SOFTMAX, labels, 3, rw, rb, 0.5f, 15, 5, 1e-5f, (size_t)batch * 7,
+                            c.states);
+            if (r[on].code) verdict(std::string(c.name) + " iteration", false, last_error());
+            session_destroy(s);
+        }
+        cuda_use_vendor_libraries(-1);
+        close(std::string(c.name) + ": libraries gradient = own kernels gradient", r[1].grad, r[0].grad, c.bound);
+        close(std::string(c.name) + ": libraries free states = own kernels free states", r[1].free, r[0].free,
+              c.bound);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -283,6 +333,7 @@ int main(int argc, char** argv) {
     }
     denseModesAgree();
     convChain(faults);
+    vendorRoutes();
     std::printf("%s: %d failure(s)\n", failures ? "FAILED" : "passed", failures);
     return failures ? 1 : 0;
 }

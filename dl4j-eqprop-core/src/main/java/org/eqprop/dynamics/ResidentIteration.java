@@ -43,6 +43,19 @@ public interface ResidentIteration extends AutoCloseable {
     /** The engine's name (for logs and benchmarks). */
     String name();
 
+    /**
+     * What relaxes and what computes its products, for reports: e.g. "layered; convolutions: cuDNN 9.19.0 (...);
+     * dense products: own kernels (...)".
+     */
+    default String describe() {
+        return name();
+    }
+
+    /** The library that computes the convolutions ("cudnn", "own" kernels, or "none" without convolutions). */
+    default String convolutionLibrary() {
+        return "own";
+    }
+
     /** Releases the device buffers. */
     @Override
     void close();

@@ -79,11 +79,13 @@ final class CudaSession implements ResidentIteration {
     private final long inputUnits;
     private final long parameters;
     private final boolean alternating;
+    private final boolean convolutional;
     private long epoch;
     private int nextSlot = 1;
     private NudgingForce lastForce;
 
-    private CudaSession(long handle, String name, int batch, long[][] shapes, long inputUnits, boolean alternating) {
+    private CudaSession(long handle, String name, int batch, long[][] shapes, long inputUnits, boolean alternating,
+                        boolean convolutional) {
         this.handle = new Handle(handle);
         this.cleanable = CLEANER.register(this, this.handle);
         this.name = name;
@@ -91,6 +93,7 @@ final class CudaSession implements ResidentIteration {
         this.shapes = shapes;
         this.inputUnits = inputUnits;
         this.alternating = alternating;
+        this.convolutional = convolutional;
         this.parameters = EqpropNative.session_param_count(handle);
     }
 
@@ -173,7 +176,11 @@ final class CudaSession implements ResidentIteration {
                     + EqpropNative.last_error());
         }
         long units = Arrays.stream(inputShape).reduce(1, (a, b) -> a * b);
-        CudaSession s = new CudaSession(h, name, batch, shapes, units, alternating);
+        boolean conv = false;
+        for (int k = 0; k < n; k++) {
+            conv |= chain.interaction(k) instanceof ConvPoolInteraction;
+        }
+        CudaSession s = new CudaSession(h, name, batch, shapes, units, alternating, conv);
         for (int k = 0; k < n; k++) {
             if (EqpropNative.session_width(h, k) != chain.width(k)) {
                 s.close();
@@ -267,6 +274,22 @@ final class CudaSession implements ResidentIteration {
         if (target != flatGradient) {
             flatGradient.assign(target.reshape(flatGradient.shape()));
         }
+    }
+
+    @Override
+    public String describe() {
+        byte[] out = new byte[1024];
+        int n = EqpropNative.session_describe(handle.get(), out, out.length);
+        return n < 0 ? name : name + " (" + new String(out, 0, Math.min(n, out.length - 1),
+                java.nio.charset.StandardCharsets.UTF_8) + ")";
+    }
+
+    @Override
+    public String convolutionLibrary() {
+        if (!convolutional) {
+            return "none";
+        }
+        return (EqpropNative.session_libraries(handle.get()) & 1) != 0 ? "cudnn" : "own";
     }
 
     @Override

@@ -55,6 +55,8 @@ public final class EqpropNative {
 
     public static native int cuda_use_driver(@Cast("const char*") String path);
 
+    public static native int cuda_use_vendor_libraries(int on);
+
     public static native @Cast("const char*") String cuda_driver_path();
 
     public static native int cuda_driver_version();
@@ -105,6 +107,11 @@ public final class EqpropNative {
     public static native int session_destroy(@Cast("long long") long session);
 
     public static native int session_mode(@Cast("long long") long session);
+
+    public static native int session_describe(@Cast("long long") long session, @Cast("char*") byte[] out,
+            int capacity);
+
+    public static native int session_libraries(@Cast("long long") long session);
 
     public static native @Cast("long long") long session_param_count(@Cast("long long") long session);
 

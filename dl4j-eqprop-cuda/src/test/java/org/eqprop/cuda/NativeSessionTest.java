@@ -56,9 +56,21 @@ class NativeSessionTest {
         assertTrue(text.contains("a write past the end of an allocation is caught"), text);
     }
 
+    /** The same with cuDNN and cuBLAS stand-ins: the products take the libraries' route and agree with the kernels. */
+    @Test
+    void sessionsOnTheLibrariesRoutePassTheirChecks() throws Exception {
+        String text = run("session_check", "libcuda-standin.so", 0, java.util.Map.of(
+                "EQPROP_CUDNN", DIR.resolve("libcudnn-standin.so").toAbsolutePath().toString(),
+                "EQPROP_CUBLAS", DIR.resolve("libcublas-standin.so").toAbsolutePath().toString()));
+        assertTrue(text.contains("passed: 0 failure(s)"), text);
+        assertTrue(text.contains("convolutions: cuDNN 9.19.0") && text.contains("dense products: cuBLAS 13.0"), text);
+    }
+
     @Test
     void sessionsPassUnderAddressSanitizerAndUbsan() throws Exception {
-        String text = run("session_check_asan", "libcuda-standin-asan.so");
+        String text = run("session_check_asan", "libcuda-standin-asan.so", 0, java.util.Map.of(
+                "EQPROP_CUDNN", DIR.resolve("libcudnn-standin-asan.so").toAbsolutePath().toString(),
+                "EQPROP_CUBLAS", DIR.resolve("libcublas-standin-asan.so").toAbsolutePath().toString()));
         assertTrue(text.contains("passed: 0 failure(s)"), text);
         assertTrue(!text.contains("ERROR: AddressSanitizer") && !text.contains("runtime error"), text);
     }

@@ -57,6 +57,7 @@ class StandinTrainingTest {
     @AfterEach
     void reset() {
         System.clearProperty("eqprop.cuda.session.mode");
+        EqpropNative.cuda_use_vendor_libraries(-1);
         EqpropNative.cuda_standin_set("fast", 0);
         EqpropNative.cuda_standin_set("reverse", 0);
         EngineChoice.enable("cuda");
@@ -125,6 +126,13 @@ class StandinTrainingTest {
     @Test
     void denseIterationOnTheDeviceGivesTheCpuGradient() {
         DataSet ds = data(11, 12, 5, 9);
+        for (int libraries = 0; libraries < 2; libraries++) {
+            EqpropNative.cuda_use_vendor_libraries(libraries);
+            denseModes(ds, libraries == 1 ? "cuBLAS" : "own kernels");
+        }
+    }
+
+    private static void denseModes(DataSet ds, String route) {
         for (String mode : new String[]{"1", "2"}) {
             for (String order : new String[]{"synchronous", "alternating"}) {
                 for (int force = 0; force < 3; force++) {
@@ -135,7 +143,7 @@ class StandinTrainingTest {
                     System.setProperty("eqprop.cuda.session.mode", mode);
                     INDArray gpu = gradient(dense("cuda", readout, order, 0), trainer, ds, StandinTrainingTest::onDevice);
                     double err = TestChains.relativeError(gpu, cpu);
-                    String what = (mode.equals("1") ? "persistent" : "layered") + ", " + order + ", "
+                    String what = route + ", " + (mode.equals("1") ? "persistent" : "layered") + ", " + order + ", "
                             + new String[]{"squared error", "softmax readout", "held force"}[force];
                     assertTrue(err < 2e-5, what + ": relative error " + err);
                     assertTrue(cpu.norm2Number().doubleValue() > 0, what);
@@ -147,22 +155,51 @@ class StandinTrainingTest {
     @Test
     void convIterationOnTheDeviceGivesTheReferenceGradient() {
         DataSet ds = data(6, 3 * 8 * 8, 5, 12);
-        for (String order : new String[]{"synchronous", "alternating"}) {
-            for (String pooling : new String[]{"avg", "max"}) {
-                for (int force = 0; force < 3; force++) {
-                    boolean readout = force == 1;
-                    boolean trainer = force < 2;
-                    INDArray cpu = gradient(conv("reference", readout, order, pooling), trainer, ds,
-                            StandinTrainingTest::onHost);
-                    INDArray gpu = gradient(conv("cuda", readout, order, pooling), trainer, ds,
-                            StandinTrainingTest::onDevice);
-                    double err = TestChains.relativeError(gpu, cpu);
-                    String what = order + ", " + pooling + " pooling, "
-                            + new String[]{"squared error", "softmax readout", "held force"}[force];
-                    assertTrue(err < 1e-4, what + ": relative error " + err);
+        for (int libraries = 0; libraries < 2; libraries++) {
+            EqpropNative.cuda_use_vendor_libraries(libraries);
+            String route = libraries == 1 ? "cudnn" : "own";
+            for (String order : new String[]{"synchronous", "alternating"}) {
+                for (String pooling : new String[]{"avg", "max"}) {
+                    for (int force = 0; force < 3; force++) {
+                        boolean readout = force == 1;
+                        boolean trainer = force < 2;
+                        INDArray cpu = gradient(conv("reference", readout, order, pooling), trainer, ds,
+                                StandinTrainingTest::onHost);
+                        INDArray gpu = gradient(conv("cuda", readout, order, pooling), trainer, ds, block -> {
+                            onDevice(block);
+                            assertEquals(route, block.residentIteration().convolutionLibrary(),
+                                    block.residentIteration().describe());
+                        });
+                        double err = TestChains.relativeError(gpu, cpu);
+                        String what = route + " convolutions, " + order + ", " + pooling + " pooling, "
+                                + new String[]{"squared error", "softmax readout", "held force"}[force];
+                        assertTrue(err < 1e-4, what + ": relative error " + err);
+                        assertTrue(cosine(gpu, cpu) > 0.9999, what + ": cosine " + cosine(gpu, cpu));
+                    }
                 }
             }
         }
+    }
+
+    static double cosine(INDArray a, INDArray b) {
+        return a.mul(b).sumNumber().doubleValue() / (a.norm2Number().doubleValue() * b.norm2Number().doubleValue());
+    }
+
+    /** The products' routes as reported: cuDNN and cuBLAS (the stand-ins) when present and wanted, else the kernels. */
+    @Test
+    void theLibrariesRouteIsReportedAndCanBeSwitchedOff() {
+        DataSet ds = data(6, 3 * 8 * 8, 5, 17);
+        EqpropNative.cuda_use_vendor_libraries(1);
+        gradient(conv("cuda", true, "synchronous", "max"), true, ds, block -> {
+            String d = block.residentIteration().describe();
+            assertTrue(d.contains("convolutions: cuDNN 9.19.0") && d.contains("dense products: cuBLAS 13.0"), d);
+        });
+        EqpropNative.cuda_use_vendor_libraries(0);
+        gradient(conv("cuda", true, "synchronous", "max"), true, ds, block -> {
+            String d = block.residentIteration().describe();
+            assertTrue(d.contains("convolutions: own kernels (libraries off)"), d);
+            assertEquals("own", block.residentIteration().convolutionLibrary());
+        });
     }
 
     @Test

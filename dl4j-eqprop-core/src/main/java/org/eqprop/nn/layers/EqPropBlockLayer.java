@@ -164,6 +164,11 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         return r == null ? null : r.name();
     }
 
+    /** The resident iteration of this block (null when its phases run one by one on the host's engines). */
+    public ResidentIteration residentIteration() {
+        return resident;
+    }
+
     /**
      * After an accelerator failed: the engine is taken out of the choice (one warning for the process), its resident
      * iteration closed, and the caller redoes the work on a CPU engine.

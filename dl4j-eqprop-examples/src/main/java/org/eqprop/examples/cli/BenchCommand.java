@@ -67,6 +67,9 @@ final class BenchCommand {
                 .put("engine", p.engine).put("engine_used", used)
                 .put("precision", System.getProperty(org.eqprop.cuda.CudaEngineProvider.PRECISION_PROPERTY, "fp32"))
                 .put("convolution", p.conv == null ? "none" : p.conv[0].getAlgorithm())
+                .put("conv_library", p.conv == null ? "none" : timing.convolutionLibrary() != null
+                        ? timing.convolutionLibrary() : "cpu-" + p.conv[0].getAlgorithm())
+                .put("device_products", timing.device() == null ? "none" : timing.device())
                 .put("cuda_available", org.eqprop.dynamics.EngineChoice.accelerated() != null)
                 .put("accelerator_status", accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath"
                         : accelerator)
@@ -175,7 +178,8 @@ final class BenchCommand {
      * held the iterations on a device (or null) and its traffic per timed iteration.
      */
     record Timing(double[] seconds, double freeSteps, double nudgedSteps, String residentEngine,
-                  org.eqprop.dynamics.ResidentIteration.Traffic perIteration) {
+                  org.eqprop.dynamics.ResidentIteration.Traffic perIteration, String convolutionLibrary,
+                  String device) {
     }
 
     /**
@@ -208,10 +212,13 @@ final class BenchCommand {
             int n = t.length * block;
             org.eqprop.dynamics.ResidentIteration.Traffic per = new org.eqprop.dynamics.ResidentIteration.Traffic(
                     d.h2dBytes() / n, d.d2hBytes() / n, d.allocations() / n, d.launches() / n);
+            org.eqprop.dynamics.ResidentIteration r = eqp.residentIteration();
             return new Timing(t, eqp.relaxationStats().meanFreeSteps(), eqp.relaxationStats().meanNudgedSteps(),
-                    eqp.residentEngine(), per);
+                    eqp.residentEngine(), per, r == null ? null : r.convolutionLibrary(),
+                    r == null ? null : r.describe());
         }
-        return new Timing(t, p.freeSteps, p.nudgedSteps, null, org.eqprop.dynamics.ResidentIteration.Traffic.NONE);
+        return new Timing(t, p.freeSteps, p.nudgedSteps, null, org.eqprop.dynamics.ResidentIteration.Traffic.NONE,
+                null, null);
     }
 
     /** An EqProp gradient and the steps its phases took ("free F, nudged N" means). */
