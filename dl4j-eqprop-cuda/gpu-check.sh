@@ -74,12 +74,27 @@ if [[ $probe -eq 3 ]]; then
     json_exit no-gpu 3 "no usable NVIDIA GPU: $(head -1 "$work/probe.txt" | tr -d '"\\')"
 fi
 
+# NVIDIA's libraries for the products: from EQPROP_CUDNN / EQPROP_CUBLAS, the loader's path, or the CUDA wheels of
+# python3's site-packages (as PyTorch ships them)
+if [[ -z "${EQPROP_CUDA_DRIVER:-}" ]] && command -v python3 >/dev/null; then
+    for pkg in cudnn:libcudnn.so.9:EQPROP_CUDNN cublas:libcublas.so.13:EQPROP_CUBLAS; do
+        IFS=: read -r module lib var <<<"$pkg"
+        [[ -n "${!var:-}" ]] && continue
+        dir="$(python3 -c "import nvidia.$module, os; print(os.path.join(list(nvidia.$module.__path__)[0], 'lib'))" \
+            2>/dev/null || true)"
+        if [[ -n "$dir" && -f "$dir/$lib" ]]; then
+            export "$var=$dir/$lib"
+            echo "   $var=$dir/$lib"
+        fi
+    done
+fi
+
 echo "== checks and timings"
 "$work/gpu_check" --fatbin "$work/eqprop_kernels.fatbin" --standin "$work/libcuda-standin.so" $small 2>&1 \
     | tee "$work/checks.txt"
 checks=${PIPESTATUS[0]}
 summary="$(tail -1 "$work/checks.txt")"
-echo "== session checks (persistent = layered, order independence, traffic)"
+echo "== session checks (persistent = layered, order independence, traffic, libraries = own kernels)"
 "$work/session_check" "$work/eqprop_kernels.fatbin" >"$work/session-check.txt" 2>&1
 sessions=$?
 grep -E "FAILED|passed" "$work/session-check.txt"

@@ -263,6 +263,7 @@ struct SessionCase {
     int force, classes, alternating, activation, freeSteps, nudgedSteps;
     float tolerance;
     double bound;   // GPU vs stand-in gradient (max pooling makes rounding differences flip switches: see README)
+    int precision;
 };
 
 struct SessionRun {
@@ -271,6 +272,7 @@ struct SessionRun {
     int code;
     double ms;
     long long counters[6];
+    std::string route;
 };
 
 std::vector<int> sessionConfig(const SessionCase& c) {
@@ -282,6 +284,7 @@ std::vector<int> sessionConfig(const SessionCase& c) {
     icfg[EQP_CFG_IN_CHANNELS] = c.c;
     icfg[EQP_CFG_IN_HEIGHT] = c.h;
     icfg[EQP_CFG_IN_WIDTH] = c.w;
+    icfg[EQP_CFG_PRECISION] = c.precision;
     for (size_t k = 0; k < c.layers.size(); k++) {
         int* l = &icfg[EQP_CFG_HEADER + EQP_CFG_PER_LAYER * k];
         l[0] = c.layers[k].kind;
@@ -349,6 +352,9 @@ SessionRun sessionRun(Device& dev, const SessionCase& c, int iterations) {
         return r;
     }
     int top = session_width(s, (int)c.layers.size() - 1);
+    char what[512];
+    session_describe(s, what, sizeof what);
+    r.route = what;
     SessionData d = sessionData(c, session_param_count(s), top, 77);
     r.output.assign((size_t)c.batch * top, NAN);
     r.grad.assign(d.params.size(), NAN);
@@ -375,17 +381,17 @@ SessionRun sessionRun(Device& dev, const SessionCase& c, int iterations) {
 
 void sessionChecks(const std::string& standinPath, const std::vector<char>& image, bool small, bool timing) {
     const SessionLayer dense500{0, 500, 1, 0, 1, EQP_POOL_NONE}, dense10{0, 10, 1, 0, 1, EQP_POOL_NONE};
+    const std::vector<SessionLayer> laborieux = {{1, 128, 3, 1, 2, EQP_POOL_MAX}, {1, 256, 3, 1, 2, EQP_POOL_MAX},
+                                                 {1, 512, 3, 1, 2, EQP_POOL_MAX}, {1, 512, 3, 0, 2, EQP_POOL_MAX}};
     std::vector<SessionCase> cases = {
-            {"mnist-fc1", 16, 784, 1, 1, {dense500, dense10}, EQP_FORCE_SQUARED, 0, 0, 0, 30, 10, 0.0f, 1e-5},
+            {"mnist-fc1", 16, 784, 1, 1, {dense500, dense10}, EQP_FORCE_SQUARED, 0, 0, 0, 30, 10, 0.0f, 1e-5, 0},
             {"784-4096-10 layered", 8, 784, 1, 1, {{0, 4096, 1, 0, 1, EQP_POOL_NONE}, dense10}, EQP_FORCE_SQUARED, 0,
-             0, 0, 8, 4, 0.0f, 1e-4},
+             0, 0, 8, 4, 0.0f, 1e-4, 0},
             {"mnist-conv", 4, 1, 28, 28, {{1, 32, 5, 0, 2, EQP_POOL_MAX}, {1, 64, 5, 0, 2, EQP_POOL_MAX}, dense10},
-             EQP_FORCE_SQUARED, 0, 0, 0, 12, 4, 0.0f, 1e-3},
+             EQP_FORCE_SQUARED, 0, 0, 0, 12, 4, 0.0f, 1e-3, 0},
             {"cifar10-small alternating", 4, 3, 32, 32, {{1, 16, 3, 1, 2, EQP_POOL_MAX}, {1, 32, 3, 1, 2, EQP_POOL_MAX},
-             {1, 64, 3, 1, 2, EQP_POOL_AVG}}, EQP_FORCE_SOFTMAX, 10, 1, 1, 10, 3, 0.0f, 1e-3},
-            {"cifar10-laborieux tol", 2, 3, 32, 32, {{1, 128, 3, 1, 2, EQP_POOL_MAX}, {1, 256, 3, 1, 2, EQP_POOL_MAX},
-             {1, 512, 3, 1, 2, EQP_POOL_MAX}, {1, 512, 3, 0, 2, EQP_POOL_MAX}}, EQP_FORCE_SOFTMAX, 10, 0, 1, 6, 3,
-             1e-4f, 1e-3}};
+             {1, 64, 3, 1, 2, EQP_POOL_AVG}}, EQP_FORCE_SOFTMAX, 10, 1, 1, 10, 3, 0.0f, 1e-3, 0},
+            {"cifar10-laborieux tol", 2, 3, 32, 32, laborieux, EQP_FORCE_SOFTMAX, 10, 0, 1, 6, 3, 1e-4f, 1e-3, 0}};
     Device* standin = 0;
     if (!standinPath.empty()) {
         standin = new Device(standinPath);
@@ -395,45 +401,68 @@ void sessionChecks(const std::string& standinPath, const std::vector<char>& imag
             standin = 0;
         }
     }
-    for (const SessionCase& c : cases) {
-        if (small && c.name.find("laborieux") != std::string::npos) continue;
-        SessionRun g = sessionRun(Device::primary(), c, 1);
-        verdict("session " + c.name + " runs on the GPU", g.code == 0 ? 0 : 1, 0);
-        if (standin) {
-            SessionRun h = sessionRun(*standin, c, 1);
-            verdict("session " + c.name + ": GPU gradient = stand-in gradient", relError(g.grad, h.grad), c.bound);
-            verdict("session " + c.name + ": GPU output = stand-in output", relError(g.output, h.output), c.bound);
+    // the products on NVIDIA's libraries (when the machine has them) and on the own kernels; the stand-in's
+    // sessions always on the own kernels' host build
+    for (int libraries = 1; libraries >= 0; libraries--) {
+        for (const SessionCase& c : cases) {
+            if (small && c.name.find("laborieux") != std::string::npos) continue;
+            cuda_use_vendor_libraries(libraries);
+            SessionRun g = sessionRun(Device::primary(), c, 1);
+            std::string label = "session " + c.name + (libraries ? " [libraries]" : " [own kernels]");
+            verdict(label + " runs on the GPU", g.code == 0 ? 0 : 1, 0);
+            if (libraries) std::printf("  %s\n", g.route.c_str());
+            if (standin) {
+                cuda_use_vendor_libraries(0);
+                SessionRun h = sessionRun(*standin, c, 1);
+                verdict(label + ": GPU gradient = stand-in gradient", relError(g.grad, h.grad), c.bound);
+                verdict(label + ": GPU output = stand-in output", relError(g.output, h.output), c.bound);
+            }
+            verdict(label + ": no allocation after the first iteration", (double)g.counters[2], 0);
         }
-        verdict("session " + c.name + ": no allocation after the first iteration", (double)g.counters[2], 0);
     }
+    cuda_use_vendor_libraries(-1);
     if (!timing || small) return;
     if (Device::primary().symbol("eqp_standin_inject")) {
         std::printf("whole-iteration timings skipped: the driver is the CPU stand-in\n");
         return;
     }
-    // whole iterations at batch 128, the presets' schedules
-    std::vector<SessionCase> timed = {
-            {"mnist-fc1 b128 T30 K10", 128, 784, 1, 1, {dense500, dense10}, EQP_FORCE_SQUARED, 0, 0, 0, 30, 10, 0.0f, 0},
-            {"cifar10-laborieux b128 T250 K25", 128, 3, 32, 32, {{1, 128, 3, 1, 2, EQP_POOL_MAX},
-             {1, 256, 3, 1, 2, EQP_POOL_MAX}, {1, 512, 3, 1, 2, EQP_POOL_MAX}, {1, 512, 3, 0, 2, EQP_POOL_MAX}},
-             EQP_FORCE_SOFTMAX, 10, 0, 1, 250, 25, 0.0f, 0},
-            {"cifar10-laborieux b128 tol 1e-4", 128, 3, 32, 32, {{1, 128, 3, 1, 2, EQP_POOL_MAX},
-             {1, 256, 3, 1, 2, EQP_POOL_MAX}, {1, 512, 3, 1, 2, EQP_POOL_MAX}, {1, 512, 3, 0, 2, EQP_POOL_MAX}},
-             EQP_FORCE_SOFTMAX, 10, 0, 1, 250, 25, 1e-4f, 0}};
-    for (const SessionCase& c : timed) {
-        SessionRun g = sessionRun(Device::primary(), c, 2);
+    // whole iterations at batch 128, the presets' schedules, on each route and precision
+    struct Timed {
+        SessionCase c;
+        int libraries;
+    };
+    std::vector<Timed> timed = {
+            {{"mnist-fc1 b128 T30 K10", 128, 784, 1, 1, {dense500, dense10}, EQP_FORCE_SQUARED, 0, 0, 0, 30, 10, 0.0f,
+              0, 0}, 0},
+            {{"mnist-fc1 b128 T30 K10", 128, 784, 1, 1, {dense500, dense10}, EQP_FORCE_SQUARED, 0, 0, 0, 30, 10, 0.0f,
+              0, 0}, 1},
+            {{"laborieux b128 T250 K25 fp32", 128, 3, 32, 32, laborieux, EQP_FORCE_SOFTMAX, 10, 0, 1, 250, 25, 0.0f, 0,
+              EQP_FP32}, 0},
+            {{"laborieux b128 T250 K25 fp32", 128, 3, 32, 32, laborieux, EQP_FORCE_SOFTMAX, 10, 0, 1, 250, 25, 0.0f, 0,
+              EQP_FP32}, 1},
+            {{"laborieux b128 T250 K25 tf32", 128, 3, 32, 32, laborieux, EQP_FORCE_SOFTMAX, 10, 0, 1, 250, 25, 0.0f, 0,
+              EQP_TF32}, 1},
+            {{"laborieux b128 tol1e-4 fp32", 128, 3, 32, 32, laborieux, EQP_FORCE_SOFTMAX, 10, 0, 1, 250, 25, 1e-4f, 0,
+              EQP_FP32}, 1},
+            {{"laborieux b128 tol1e-4 tf32", 128, 3, 32, 32, laborieux, EQP_FORCE_SOFTMAX, 10, 0, 1, 250, 25, 1e-4f, 0,
+              EQP_TF32}, 1}};
+    for (const Timed& t : timed) {
+        cuda_use_vendor_libraries(t.libraries);
+        SessionRun g = sessionRun(Device::primary(), t.c, 2);
+        std::string name = t.c.name + (t.libraries ? " libraries" : " own");
         if (g.code != 0) {
-            verdict("timed session " + c.name, 1, 0);
+            verdict("timed session " + name, 1, 0);
             continue;
         }
-        std::printf("iteration %-36s %10.2f ms  steps %d/%d/%d  h2d %lld B  d2h %lld B  allocations %lld  launches "
-                    "%lld\n", c.name.c_str(), g.ms, g.stats[0], g.stats[4], g.stats[8], g.counters[0], g.counters[1],
-                    g.counters[2], g.counters[4]);
+        std::printf("iteration %-42s %10.2f ms  steps %d/%d/%d  h2d %lld B  d2h %lld B  allocations %lld  launches "
+                    "%lld  [%s]\n", name.c_str(), g.ms, g.stats[0], g.stats[4], g.stats[8], g.counters[0],
+                    g.counters[1], g.counters[2], g.counters[4], g.route.c_str());
         char key[96];
-        std::snprintf(key, sizeof key, "iteration_%s", c.name.c_str());
+        std::snprintf(key, sizeof key, "iteration_%s", name.c_str());
         for (char* q = key; *q; q++) if (*q == ' ') *q = '_';
         addTiming(key, g.ms, 0);
     }
+    cuda_use_vendor_libraries(-1);
 }
 
 }  // namespace
