@@ -305,7 +305,7 @@ void igemmLauncher(dim3 grid, dim3 block, size_t shared, void* params) {
         fastIgemm(p);
         return;
     }
-    run(eqp_igemm, grid, block, shared, params);
+    run(p.precision == EQP_FP32 ? eqp_igemm : (p.precision == EQP_TF32 ? eqp_igemm_tf32 : eqp_igemm_bf16), grid, block, shared, params);
 }
 
 #define EQP_STANDIN_KERNEL(name) {#name, [](dim3 g, dim3 b, size_t s, void* a) { run(name, g, b, s, a); }, SHARED_DEFAULT, 0, 0}
@@ -315,6 +315,8 @@ Kernel kernels[] = {
         EQP_STANDIN_KERNEL(eqp_dense_contrast),
         EQP_STANDIN_KERNEL(eqp_channel_contrast),
         {"eqp_igemm", igemmLauncher, SHARED_DEFAULT, 0, 0},
+        {"eqp_igemm_tf32", igemmLauncher, SHARED_DEFAULT, 0, 0},
+        {"eqp_igemm_bf16", igemmLauncher, SHARED_DEFAULT, 0, 0},
         EQP_STANDIN_KERNEL(eqp_conv_step),
         EQP_STANDIN_KERNEL(eqp_unpool),
         EQP_STANDIN_KERNEL(eqp_step_control),

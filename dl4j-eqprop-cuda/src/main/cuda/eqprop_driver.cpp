@@ -205,7 +205,7 @@ int cuda_igemm(const int* icfg, float alpha, int accumulate, const float* weight
     float* o = call.out(out, outSize, accumulate != 0);
     EqpIgemmParams p = igemm_params(icfg, alpha, accumulate, w, lo, up, o);
     dim3 grid((n + EQP_IGEMM_BN - 1) / EQP_IGEMM_BN, (m + EQP_IGEMM_BM - 1) / EQP_IGEMM_BM);
-    return call.launch("eqp_igemm", grid, 0, &p);
+    return call.launch(eqp_igemm_kernel(p.precision), grid, 0, &p);
 }
 
 int cuda_conv_step(const int* icfg, const float* fcfg, const float* conv, const float* base, const float* bias,

@@ -52,7 +52,7 @@ int host_igemm(const int* icfg, float alpha, int accumulate, const float* weight
     int m, n, k;
     eqp_igemm_dims(p, &m, &n, &k);
     dim3 grid((n + EQP_IGEMM_BN - 1) / EQP_IGEMM_BN, (m + EQP_IGEMM_BM - 1) / EQP_IGEMM_BM);
-    eqp_host_launch(eqp_igemm, grid, dim3(EQP_THREADS), 0, p);
+    eqp_host_launch(p.precision == EQP_FP32 ? eqp_igemm : (p.precision == EQP_TF32 ? eqp_igemm_tf32 : eqp_igemm_bf16), grid, dim3(EQP_THREADS), 0, p);
     return 0;
 }
 

@@ -440,7 +440,7 @@ bool Session::igemm(const EqpIgemmParams& shape, int mode, float alpha, int accu
     int m, n, kk;
     eqp_igemm_dims(p, &m, &n, &kk);
     dim3 grid((n + EQP_IGEMM_BN - 1) / EQP_IGEMM_BN, (m + EQP_IGEMM_BM - 1) / EQP_IGEMM_BM);
-    return dev.launch("eqp_igemm", grid, 0, &p, &counters);
+    return dev.launch(eqp_igemm_kernel(p.precision), grid, 0, &p, &counters);
 }
 
 /** out = the product of layer k's weights with the lower state: w_k ⋆ s_{k−1} (before pooling), or s_{k−1} W_k. */

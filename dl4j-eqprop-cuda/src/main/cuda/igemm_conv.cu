@@ -1,5 +1,5 @@
-// igemm_conv.cu: the convolutions of ConvPoolInteraction as implicit GEMMs (no cuDNN, no im2col buffer: the
-// im2col gather is computed on the fly while tiles are loaded into shared memory). Cross-correlation ⋆ with a
+// igemm_conv.cu: the convolutions of ConvPoolInteraction as implicit GEMMs (no im2col buffer: the im2col gather is
+// computed on the fly while tiles are loaded into shared memory; igemm_tiled.cu holds the kernel). Cross-correlation ⋆ with a
 // square stride and zero padding; maps NCHW, weights w [O, C, kH, kW] (DL4J's layout):
 //   EQP_IGEMM_CONV_FWD:       z = w ⋆ h                 M = O, N = batch·oH·oW, K = C·kH·kW
 //   EQP_IGEMM_CONV_TRANSPOSE: d = w ⋆ᵀ g (∂Φ/∂h_{k−1}) M = C, N = batch·H·W,   K = O·kH·kW
@@ -12,9 +12,10 @@
 #define EQP_IGEMM_CONV_FWD 0
 #define EQP_IGEMM_CONV_TRANSPOSE 1
 #define EQP_IGEMM_CONV_WGRAD 2
-#define EQP_IGEMM_BM 32
-#define EQP_IGEMM_BN 32
+#define EQP_IGEMM_BM 128
+#define EQP_IGEMM_BN 128
 #define EQP_IGEMM_BK 16
+#define EQP_IGEMM_LDS 136   // a shared-memory row: 128 floats and 8 of padding (the mma fragments' loads hit 32 banks)
 
 struct EqpIgemmParams {
     int mode;
@@ -131,67 +132,4 @@ __device__ __forceinline__ size_t eqp_igemm_out_index(const EqpIgemmParams& p, i
     return (size_t)m * bigN + n;
 }
 
-/** One 32×32 tile of C per block of 256 threads, each thread 2×2 outputs in registers; K in chunks of 16. */
-extern "C" __global__ void __launch_bounds__(EQP_THREADS) eqp_igemm(EqpIgemmParams p) {
-    if (p.stop != 0 && *p.stop != 0) {
-        return;
-    }
-    __shared__ float as[EQP_IGEMM_BK][EQP_IGEMM_BM];
-    __shared__ float bs[EQP_IGEMM_BK][EQP_IGEMM_BN];
-    EQP_REGISTERS(float, acc, 4);
-    int bigM, bigN, bigK;
-    eqp_igemm_dims(p, &bigM, &bigN, &bigK);
-    int m0 = blockIdx.y * EQP_IGEMM_BM;
-    int n0 = blockIdx.x * EQP_IGEMM_BN;
-    EQP_PARALLEL {
-        for (int r = 0; r < 4; r++) {
-            EQP_REG(acc)[r] = 0.0f;
-        }
-    }
-    for (int k0 = 0; k0 < bigK; k0 += EQP_IGEMM_BK) {
-        EQP_PARALLEL {
-            for (int l = threadIdx.x; l < EQP_IGEMM_BK * EQP_IGEMM_BM; l += blockDim.x) {
-                int kk = l / EQP_IGEMM_BM;
-                int mm = l % EQP_IGEMM_BM;
-                bool in = m0 + mm < bigM && k0 + kk < bigK;
-                as[kk][mm] = in ? eqp_round(eqp_igemm_a(p, m0 + mm, k0 + kk), p.precision) : 0.0f;
-            }
-            for (int l = threadIdx.x; l < EQP_IGEMM_BK * EQP_IGEMM_BN; l += blockDim.x) {
-                int kk = l / EQP_IGEMM_BN;
-                int nn = l % EQP_IGEMM_BN;
-                bool in = n0 + nn < bigN && k0 + kk < bigK;
-                bs[kk][nn] = in ? eqp_round(eqp_igemm_b(p, k0 + kk, n0 + nn), p.precision) : 0.0f;
-            }
-        }
-        EQP_BARRIER();
-        EQP_PARALLEL {
-            int tm = (threadIdx.x / 16) * 2;
-            int tn = (threadIdx.x % 16) * 2;
-            float* a = EQP_REG(acc);
-            for (int kk = 0; kk < EQP_IGEMM_BK; kk++) {
-                float a0 = as[kk][tm];
-                float a1 = as[kk][tm + 1];
-                float b0 = bs[kk][tn];
-                float b1 = bs[kk][tn + 1];
-                a[0] += a0 * b0;
-                a[1] += a0 * b1;
-                a[2] += a1 * b0;
-                a[3] += a1 * b1;
-            }
-        }
-        EQP_BARRIER();
-    }
-    EQP_PARALLEL {
-        int tm = (threadIdx.x / 16) * 2;
-        int tn = (threadIdx.x % 16) * 2;
-        for (int r = 0; r < 4; r++) {
-            int m = m0 + tm + r / 2;
-            int n = n0 + tn + r % 2;
-            if (m < bigM && n < bigN) {
-                size_t at = eqp_igemm_out_index(p, m, n, bigM, bigN);
-                float v = p.alpha * EQP_REG(acc)[r];
-                p.out[at] = p.accumulate ? p.out[at] + v : v;
-            }
-        }
-    }
-}
+#include "igemm_tiled.cu"

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FatbinContainerTest {
 
     static final String[] KERNELS = {"eqp_dense_relax", "eqp_dense_contrast", "eqp_channel_contrast", "eqp_igemm",
-        "eqp_conv_step", "eqp_unpool", "eqp_step_control", "eqp_select_copy", "eqp_readout_force", "eqp_add_bias",
+        "eqp_conv_step", "eqp_unpool", "eqp_igemm_tf32", "eqp_igemm_bf16", "eqp_step_control", "eqp_select_copy", "eqp_readout_force", "eqp_add_bias",
         "eqp_gather", "eqp_scale"};
 
     /** One entry of the container. */
