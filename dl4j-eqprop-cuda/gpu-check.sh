@@ -65,6 +65,19 @@ if ! g++ -O2 -std=c++14 -fopenmp -shared -fPIC -I"$src" -o "$work/libcuda-standi
     json_exit error 2 "g++ failed to build the CPU stand-in driver"
 fi
 echo "   built in $((SECONDS - t0)) s"
+# the tensor-core GEMMs must issue HMMA in their machine code (cuobjdump comes with the toolkit)
+sass_json=""
+objdump="$(dirname "$nvcc")/cuobjdump"
+if [[ -x "$objdump" ]]; then
+    "$objdump" --dump-sass "$work/eqprop_kernels.fatbin" >"$work/sass.txt" 2>&1
+    for k in eqp_igemm eqp_igemm_tf32 eqp_igemm_bf16; do
+        counts="$(awk -v k="$k" '/Function : /{on = ($3 == k)} on && /HMMA/{h++} on && /FFMA/{f++} END{printf "%d %d", h, f}' \
+            "$work/sass.txt")"
+        read -r hmma ffma <<<"$counts"
+        echo "   $k: $hmma HMMA, $ffma FFMA (all architectures)"
+        sass_json="$sass_json${sass_json:+, }\"$k\": {\"hmma\": $hmma, \"ffma\": $ffma}"
+    done
+fi
 
 "$work/gpu_check" --probe >"$work/probe.txt" 2>&1
 probe=$?
@@ -130,6 +143,6 @@ fi
 status=ok
 code=0
 if [[ $checks -ne 0 || $sessions -ne 0 || $sanitized -ne 0 ]]; then status=failed; code=1; fi
-printf '{"check": "gpu-check", "status": "%s", "exit": %d, "checks": %s, "sanitizer": {%s}, "reference": %s}\n' \
-    "$status" "$code" "${summary:-null}" "$sanitizer_json" "${reference_json:-null}"
+printf '{"check": "gpu-check", "status": "%s", "exit": %d, "checks": %s, "sanitizer": {%s}, "sass": {%s}, "reference": %s}\n' \
+    "$status" "$code" "${summary:-null}" "$sanitizer_json" "$sass_json" "${reference_json:-null}"
 exit $code

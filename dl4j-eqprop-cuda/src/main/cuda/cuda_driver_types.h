@@ -11,5 +11,7 @@ typedef void* CUfunction;
 typedef void* CUstream;
 typedef void* CUevent;
 typedef unsigned long long CUdeviceptr;
+typedef void* CUgraph;
+typedef void* CUgraphExec;
 
 #endif

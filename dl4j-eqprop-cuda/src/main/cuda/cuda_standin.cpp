@@ -71,9 +71,27 @@ typedef void (*Launcher)(dim3 grid, dim3 block, size_t shared, void* params);
 struct Kernel {
     const char* name;
     Launcher launch;
+    size_t paramBytes;    // the kernel's parameter struct (a captured launch keeps a copy)
     int maxDynamicShared;
     double seconds;       // time spent in it (EQP_STANDIN_PROFILE=1 prints the table at exit)
     long long calls;
+};
+
+/** A launch recorded while its stream captured a graph. */
+struct Recorded {
+    Kernel* kernel;
+    dim3 grid, block;
+    unsigned shared;
+    std::vector<unsigned char> params;
+};
+
+struct Stream {
+    bool capturing = false;
+    std::vector<Recorded> recorded;
+};
+
+struct Graph {
+    std::vector<Recorded> launches;
 };
 
 struct State {
@@ -90,6 +108,9 @@ struct State {
     long long launches = 0;
     long long allocationCount = 0;
     long long resets = 0;
+    long long graphLaunches = 0;
+    int capturing = 0;                 // streams capturing now: synchronous copies are refused meanwhile
+    std::vector<Stream*> streams;      // the context's streams (a reset destroys them)
     std::string lastFault;
 };
 
@@ -139,6 +160,38 @@ CUresult guard() {
     if (!s.initialized) return NOT_INITIALIZED;
     if (s.retained == 0) return INVALID_CONTEXT;
     return s.poisoned;
+}
+
+const CUresult STREAM_CAPTURE_UNSUPPORTED = 900;
+
+/** A synchronous operation on the legacy stream while a stream captures: an error, as on a GPU. */
+CUresult guardCopy() {
+    if (CUresult r = guard()) return r;
+    return state().capturing > 0 ? STREAM_CAPTURE_UNSUPPORTED : OK;
+}
+
+/** Runs one launch (now, or replayed from a graph) and checks every allocation's canary after it. */
+CUresult execute(Kernel* k, dim3 grid, dim3 block, unsigned shared, void* params) {
+    State& s = state();
+    s.launches++;
+    if (s.launchFailsIn > 0 && --s.launchFailsIn == 0) {
+        s.poisoned = LAUNCH_FAILED;
+        s.lastFault = std::string("injected failure of ") + k->name;
+        return LAUNCH_FAILED;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    k->launch(grid, block, shared, params);
+    k->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    k->calls++;
+    for (auto& a : s.allocations) {
+        if (!canaryIntact(a.first, a.second)) {
+            std::fprintf(stderr, "cuda stand-in: kernel %s wrote past the end of a %zu-byte allocation\n", k->name,
+                         a.second.size);
+            s.poisoned = ILLEGAL_ADDRESS;
+            return ILLEGAL_ADDRESS;
+        }
+    }
+    return OK;
 }
 
 void freeAll() {
@@ -308,15 +361,21 @@ void igemmLauncher(dim3 grid, dim3 block, size_t shared, void* params) {
     run(p.precision == EQP_FP32 ? eqp_igemm : (p.precision == EQP_TF32 ? eqp_igemm_tf32 : eqp_igemm_bf16), grid, block, shared, params);
 }
 
-#define EQP_STANDIN_KERNEL(name) {#name, [](dim3 g, dim3 b, size_t s, void* a) { run(name, g, b, s, a); }, SHARED_DEFAULT, 0, 0}
+template <typename P>
+size_t paramSize(void (*)(P)) {
+    return sizeof(P);
+}
+
+#define EQP_STANDIN_KERNEL(name) \
+    {#name, [](dim3 g, dim3 b, size_t s, void* a) { run(name, g, b, s, a); }, paramSize(name), SHARED_DEFAULT, 0, 0}
 
 Kernel kernels[] = {
         EQP_STANDIN_KERNEL(eqp_dense_relax),
         EQP_STANDIN_KERNEL(eqp_dense_contrast),
         EQP_STANDIN_KERNEL(eqp_channel_contrast),
-        {"eqp_igemm", igemmLauncher, SHARED_DEFAULT, 0, 0},
-        {"eqp_igemm_tf32", igemmLauncher, SHARED_DEFAULT, 0, 0},
-        {"eqp_igemm_bf16", igemmLauncher, SHARED_DEFAULT, 0, 0},
+        {"eqp_igemm", igemmLauncher, sizeof(EqpIgemmParams), SHARED_DEFAULT, 0, 0},
+        {"eqp_igemm_tf32", igemmLauncher, sizeof(EqpIgemmParams), SHARED_DEFAULT, 0, 0},
+        {"eqp_igemm_bf16", igemmLauncher, sizeof(EqpIgemmParams), SHARED_DEFAULT, 0, 0},
         EQP_STANDIN_KERNEL(eqp_conv_step),
         EQP_STANDIN_KERNEL(eqp_unpool),
         EQP_STANDIN_KERNEL(eqp_step_control),
@@ -352,6 +411,7 @@ const char* errorName(CUresult r) {
         case ILLEGAL_ADDRESS: return "an illegal memory access was encountered";
         case LAUNCH_OUT_OF_RESOURCES: return "too many resources requested for launch";
         case LAUNCH_FAILED: return "unspecified launch failure";
+        case STREAM_CAPTURE_UNSUPPORTED: return "operation not permitted when stream is capturing";
         default: return "unknown error";
     }
 }
@@ -389,7 +449,7 @@ int eqp_standin_valid_range(const void* p, size_t bytes) {
     return holding(reinterpret_cast<uintptr_t>(p), bytes) != 0;
 }
 
-/** live allocations, live bytes, allocations ever, launches ever, context resets. */
+/** live allocations, live bytes, allocations ever, launches ever, context resets, graph launches. */
 int eqp_standin_stats(long long* out) {
     State& s = state();
     std::lock_guard<std::recursive_mutex> lock(s.mutex);
@@ -400,6 +460,7 @@ int eqp_standin_stats(long long* out) {
     out[2] = s.allocationCount;
     out[3] = s.launches;
     out[4] = s.resets;
+    out[5] = s.graphLaunches;
     return 0;
 }
 
@@ -473,6 +534,9 @@ CUresult cuDevicePrimaryCtxReset_v2(CUdevice d) {
     State& s = state();
     std::lock_guard<std::recursive_mutex> lock(s.mutex);
     freeAll();
+    for (Stream* st : s.streams) delete st;
+    s.streams.clear();
+    s.capturing = 0;
     s.moduleLoaded = false;
     s.poisoned = OK;
     s.resets++;
@@ -570,7 +634,7 @@ CUresult cuMemFree_v2(CUdeviceptr p) {
 
 CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t bytes) {
     std::lock_guard<std::recursive_mutex> lock(state().mutex);
-    if (CUresult r = guard()) return r;
+    if (CUresult r = guardCopy()) return r;
     if (!src || !holding((uintptr_t)dst, bytes)) return INVALID_VALUE;
     std::memcpy(reinterpret_cast<void*>(dst), src, bytes);
     return OK;
@@ -578,7 +642,7 @@ CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t bytes) {
 
 CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t bytes) {
     std::lock_guard<std::recursive_mutex> lock(state().mutex);
-    if (CUresult r = guard()) return r;
+    if (CUresult r = guardCopy()) return r;
     if (!dst || !holding((uintptr_t)src, bytes)) return INVALID_VALUE;
     std::memcpy(dst, reinterpret_cast<const void*>(src), bytes);
     return OK;
@@ -586,7 +650,7 @@ CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t bytes) {
 
 CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes) {
     std::lock_guard<std::recursive_mutex> lock(state().mutex);
-    if (CUresult r = guard()) return r;
+    if (CUresult r = guardCopy()) return r;
     if (!holding((uintptr_t)dst, bytes) || !holding((uintptr_t)src, bytes)) return INVALID_VALUE;
     std::memmove(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(src), bytes);
     return OK;
@@ -594,7 +658,7 @@ CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t bytes) {
 
 CUresult cuMemsetD8_v2(CUdeviceptr dst, unsigned char value, size_t bytes) {
     std::lock_guard<std::recursive_mutex> lock(state().mutex);
-    if (CUresult r = guard()) return r;
+    if (CUresult r = guardCopy()) return r;
     if (!holding((uintptr_t)dst, bytes)) return INVALID_VALUE;
     std::memset(reinterpret_cast<void*>(dst), value, bytes);
     return OK;
@@ -607,31 +671,107 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
     if (CUresult r = guard()) return r;
     if (!f) return INVALID_HANDLE;
     Kernel* k = static_cast<Kernel*>(f);
-    if (stream != 0 || extra != 0 || !params || !params[0]) return INVALID_VALUE;
+    if (extra != 0 || !params || !params[0]) return INVALID_VALUE;
     if (gx < 1 || gy < 1 || gz < 1 || gx > 2147483647u || gy > 65535 || gz > 65535) return INVALID_VALUE;
     if (bx < 1 || by < 1 || bz < 1 || bx > 1024 || by > 1024 || bz > 64 || (size_t)bx * by * bz > 1024) {
         return INVALID_VALUE;
     }
     if (gz != 1 || by != 1 || bz != 1) return INVALID_VALUE;  // the module's kernels are 1-D blocks on 2-D grids
     if ((int)shared > k->maxDynamicShared) return LAUNCH_OUT_OF_RESOURCES;
-    s.launches++;
-    if (s.launchFailsIn > 0 && --s.launchFailsIn == 0) {
-        s.poisoned = LAUNCH_FAILED;
-        s.lastFault = std::string("injected failure of ") + k->name;
-        return LAUNCH_FAILED;
-    }
-    auto t0 = std::chrono::steady_clock::now();
-    k->launch(dim3(gx, gy, 1), dim3(bx, 1, 1), shared, params[0]);
-    k->seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    k->calls++;
-    for (auto& a : s.allocations) {
-        if (!canaryIntact(a.first, a.second)) {
-            std::fprintf(stderr, "cuda stand-in: kernel %s wrote past the end of a %zu-byte allocation\n", k->name,
-                         a.second.size);
-            s.poisoned = ILLEGAL_ADDRESS;
-            return ILLEGAL_ADDRESS;
+    if (stream) {
+        Stream* st = static_cast<Stream*>(stream);
+        if (st->capturing) {
+            // recorded, not run: the graph's launch will run it with these parameters
+            const unsigned char* bytes = static_cast<const unsigned char*>(params[0]);
+            st->recorded.push_back(Recorded{k, dim3(gx, gy, 1), dim3(bx, 1, 1), shared,
+                                            std::vector<unsigned char>(bytes, bytes + k->paramBytes)});
+            return OK;
         }
     }
+    return execute(k, dim3(gx, gy, 1), dim3(bx, 1, 1), shared, params[0]);
+}
+
+CUresult cuStreamCreate(CUstream* stream, unsigned int flags) {
+    if (!stream || flags > 1) return INVALID_VALUE;
+    std::lock_guard<std::recursive_mutex> lock(state().mutex);
+    if (CUresult r = guard()) return r;
+    Stream* st = new Stream();
+    state().streams.push_back(st);
+    *stream = st;
+    return OK;
+}
+
+CUresult cuStreamDestroy_v2(CUstream stream) {
+    State& s = state();
+    std::lock_guard<std::recursive_mutex> lock(s.mutex);
+    auto it = std::find(s.streams.begin(), s.streams.end(), static_cast<Stream*>(stream));
+    if (it == s.streams.end()) return INVALID_HANDLE;
+    if ((*it)->capturing) s.capturing--;
+    delete *it;
+    s.streams.erase(it);
+    return OK;
+}
+
+CUresult cuStreamSynchronize(CUstream stream) {
+    std::lock_guard<std::recursive_mutex> lock(state().mutex);
+    if (stream && static_cast<Stream*>(stream)->capturing) return STREAM_CAPTURE_UNSUPPORTED;
+    return guard();
+}
+
+CUresult cuStreamBeginCapture_v2(CUstream stream, int mode) {
+    State& s = state();
+    std::lock_guard<std::recursive_mutex> lock(s.mutex);
+    if (CUresult r = guard()) return r;
+    if (!stream || mode < 0 || mode > 2) return INVALID_VALUE;   // the legacy stream cannot capture
+    Stream* st = static_cast<Stream*>(stream);
+    if (st->capturing) return INVALID_VALUE;
+    st->capturing = true;
+    st->recorded.clear();
+    s.capturing++;
+    return OK;
+}
+
+CUresult cuStreamEndCapture(CUstream stream, CUgraph* graph) {
+    State& s = state();
+    std::lock_guard<std::recursive_mutex> lock(s.mutex);
+    if (!stream || !graph) return INVALID_VALUE;
+    Stream* st = static_cast<Stream*>(stream);
+    if (!st->capturing) return INVALID_VALUE;
+    st->capturing = false;
+    s.capturing--;
+    if (CUresult r = guard()) return r;
+    Graph* g = new Graph();
+    g->launches.swap(st->recorded);
+    *graph = g;
+    return OK;
+}
+
+CUresult cuGraphInstantiateWithFlags(CUgraphExec* exec, CUgraph graph, unsigned long long flags) {
+    if (!exec || !graph || flags != 0) return INVALID_VALUE;
+    *exec = new Graph(*static_cast<Graph*>(graph));
+    return OK;
+}
+
+CUresult cuGraphLaunch(CUgraphExec exec, CUstream stream) {
+    State& s = state();
+    std::lock_guard<std::recursive_mutex> lock(s.mutex);
+    if (CUresult r = guard()) return r;
+    if (!exec) return INVALID_HANDLE;
+    if (stream && static_cast<Stream*>(stream)->capturing) return STREAM_CAPTURE_UNSUPPORTED;
+    s.graphLaunches++;
+    for (Recorded& r : static_cast<Graph*>(exec)->launches) {
+        if (CUresult e = execute(r.kernel, r.grid, r.block, r.shared, r.params.data())) return e;
+    }
+    return OK;
+}
+
+CUresult cuGraphExecDestroy(CUgraphExec exec) {
+    delete static_cast<Graph*>(exec);
+    return OK;
+}
+
+CUresult cuGraphDestroy(CUgraph graph) {
+    delete static_cast<Graph*>(graph);
     return OK;
 }
 

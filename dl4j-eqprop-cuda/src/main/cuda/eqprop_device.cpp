@@ -90,6 +90,23 @@ bool Device::open() {
             && EQP_BIND(cuEventElapsedTime, "cuEventElapsedTime");
 #undef EQP_BIND
     if (!ok) return false;
+    // graphs are optional: a driver without them launches step by step
+    api_.cuStreamCreate = reinterpret_cast<decltype(api_.cuStreamCreate)>(dlsym(handle_, "cuStreamCreate"));
+    api_.cuStreamSynchronize = reinterpret_cast<decltype(api_.cuStreamSynchronize)>(dlsym(handle_,
+            "cuStreamSynchronize"));
+    api_.cuStreamBeginCapture = reinterpret_cast<decltype(api_.cuStreamBeginCapture)>(dlsym(handle_,
+            "cuStreamBeginCapture_v2"));
+    api_.cuStreamEndCapture = reinterpret_cast<decltype(api_.cuStreamEndCapture)>(dlsym(handle_, "cuStreamEndCapture"));
+    api_.cuGraphInstantiateWithFlags = reinterpret_cast<decltype(api_.cuGraphInstantiateWithFlags)>(dlsym(handle_,
+            "cuGraphInstantiateWithFlags"));
+    api_.cuGraphLaunch = reinterpret_cast<decltype(api_.cuGraphLaunch)>(dlsym(handle_, "cuGraphLaunch"));
+    api_.cuGraphExecDestroy = reinterpret_cast<decltype(api_.cuGraphExecDestroy)>(dlsym(handle_,
+            "cuGraphExecDestroy"));
+    api_.cuGraphDestroy = reinterpret_cast<decltype(api_.cuGraphDestroy)>(dlsym(handle_, "cuGraphDestroy"));
+    const char* graphsEnv = std::getenv("EQPROP_CUDA_GRAPHS");
+    graphs_ = api_.cuStreamCreate && api_.cuStreamSynchronize && api_.cuStreamBeginCapture && api_.cuStreamEndCapture
+            && api_.cuGraphInstantiateWithFlags && api_.cuGraphLaunch && api_.cuGraphExecDestroy
+            && api_.cuGraphDestroy && !(graphsEnv && std::string(graphsEnv) == "0");
     CUresult r = api_.cuInit(0);
     if (r != 0) {
         problem_ = "cuInit failed: " + describe(r) + (r == 35 ? ": the installed NVIDIA driver is older than the "
@@ -119,6 +136,14 @@ bool Device::open() {
         return false;
     }
     api_.cuDeviceGetAttribute(&sharedOptin_, ATTR_SHARED_OPTIN, device_);
+    if (graphs_) {
+        api_.cuCtxSetCurrent(context_);
+        // a blocking stream (flags 0): ordered with the synchronous copies of the legacy stream
+        if (api_.cuStreamCreate(&stream_, 0) != 0) {
+            stream_ = 0;
+            graphs_ = false;
+        }
+    }
     return true;
 }
 
@@ -204,6 +229,7 @@ bool Device::recover() {
     functions_.clear();
     module_ = 0;
     events_[0] = events_[1] = 0;
+    stream_ = 0;
     api_.cuDevicePrimaryCtxRelease(device_);
     api_.cuDevicePrimaryCtxReset(device_);
     generation_++;
@@ -217,6 +243,10 @@ bool Device::recover() {
     api_.cuCtxSetCurrent(context_);
     if (!image_.empty() && api_.cuModuleLoadData(&module_, image_.data()) != 0) {
         module_ = 0;
+    }
+    if (graphs_ && api_.cuStreamCreate(&stream_, 0) != 0) {
+        stream_ = 0;
+        graphs_ = false;
     }
     return true;
 }
@@ -327,13 +357,13 @@ bool Device::launch(const char* kernel, dim3 grid, size_t shared, void* params, 
         api_.cuEventCreate(&events_[0], 0);
         api_.cuEventCreate(&events_[1], 0);
     }
-    if (timing_) api_.cuEventRecord(events_[0], 0);
-    CUresult r = api_.cuLaunchKernel(f, grid.x, grid.y, 1, EQP_THREADS, 1, 1, (unsigned)shared, 0, args, 0);
+    if (timing_) api_.cuEventRecord(events_[0], stream_);
+    CUresult r = api_.cuLaunchKernel(f, grid.x, grid.y, 1, EQP_THREADS, 1, 1, (unsigned)shared, stream_, args, 0);
     if (!check(r, std::string("launch of ") + kernel + " failed")) return false;
     counters.launches++;
     if (also) also->launches++;
     if (timing_) {
-        api_.cuEventRecord(events_[1], 0);
+        api_.cuEventRecord(events_[1], stream_);
         if (!check(api_.cuEventSynchronize(events_[1]), std::string("kernel ") + kernel + " failed")) return false;
         float ms = -1;
         api_.cuEventElapsedTime(&ms, events_[0], events_[1]);
@@ -345,6 +375,41 @@ bool Device::launch(const char* kernel, dim3 grid, size_t shared, void* params, 
 bool Device::synchronize() {
     DeviceScope scope(*this);
     return scope.ok() && check(api_.cuCtxSynchronize(), "a kernel failed");
+}
+
+bool Device::graphsAvailable() {
+    return ready() && graphs_ && stream_ != 0;
+}
+
+bool Device::beginCapture() {
+    DeviceScope scope(*this);
+    // thread-local mode: other threads' work on the legacy stream does not break this capture
+    return scope.ok() && check(api_.cuStreamBeginCapture(stream_, 1), "cuStreamBeginCapture failed");
+}
+
+CUgraphExec Device::endCapture() {
+    DeviceScope scope(*this);
+    if (!scope.ok()) return 0;
+    CUgraph graph = 0;
+    if (!check(api_.cuStreamEndCapture(stream_, &graph), "cuStreamEndCapture failed")) return 0;
+    CUgraphExec exec = 0;
+    bool ok = check(api_.cuGraphInstantiateWithFlags(&exec, graph, 0), "cuGraphInstantiate failed");
+    api_.cuGraphDestroy(graph);
+    return ok ? exec : 0;
+}
+
+bool Device::launchGraph(CUgraphExec exec, DeviceCounters* also) {
+    DeviceScope scope(*this);
+    if (!scope.ok() || !check(api_.cuGraphLaunch(exec, stream_), "cuGraphLaunch failed")) return false;
+    counters.launches++;
+    if (also) also->launches++;
+    return true;
+}
+
+void Device::destroyGraph(CUgraphExec exec) {
+    if (!exec) return;
+    DeviceScope scope(*this);
+    if (scope.ok()) api_.cuGraphExecDestroy(exec);
 }
 
 }  // namespace eqprop

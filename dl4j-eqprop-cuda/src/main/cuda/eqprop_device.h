@@ -51,6 +51,14 @@ struct DriverApi {
     CUresult (*cuEventRecord)(CUevent, CUstream);
     CUresult (*cuEventSynchronize)(CUevent);
     CUresult (*cuEventElapsedTime)(float*, CUevent, CUevent);
+    CUresult (*cuStreamCreate)(CUstream*, unsigned int);
+    CUresult (*cuStreamSynchronize)(CUstream);
+    CUresult (*cuStreamBeginCapture)(CUstream, int);
+    CUresult (*cuStreamEndCapture)(CUstream, CUgraph*);
+    CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec*, CUgraph, unsigned long long);
+    CUresult (*cuGraphLaunch)(CUgraphExec, CUstream);
+    CUresult (*cuGraphExecDestroy)(CUgraphExec);
+    CUresult (*cuGraphDestroy)(CUgraph);
 };
 
 /** What a device (or a session on it) has done: the figures bench reports per iteration. */
@@ -102,6 +110,16 @@ public:
     bool launch(const char* kernel, dim3 grid, size_t shared, void* params, DeviceCounters* also = 0);
     bool synchronize();
 
+    /**
+     * CUDA graphs (EQPROP_CUDA_GRAPHS=0 switches them off): the launches between beginCapture and endCapture are
+     * recorded on the device's stream instead of run, and replayed by launchGraph, one launch for all of them.
+     */
+    bool graphsAvailable();
+    bool beginCapture();
+    CUgraphExec endCapture();
+    bool launchGraph(CUgraphExec exec, DeviceCounters* also = 0);
+    void destroyGraph(CUgraphExec exec);
+
     /** Times each launch with events (the GPU check); lastKernelMs() is the last one. */
     void setTiming(bool on) { timing_ = on; }
     double lastKernelMs() const { return lastMs_; }
@@ -134,6 +152,8 @@ private:
     bool timing_ = false;
     double lastMs_ = -1;
     CUevent events_[2] = {0, 0};
+    CUstream stream_ = 0;   // the device's blocking stream (ordered with the legacy stream's copies)
+    bool graphs_ = false;
 };
 
 /** RAII: the device's lock, and its context current on this thread. */

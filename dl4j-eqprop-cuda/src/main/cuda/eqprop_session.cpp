@@ -59,6 +59,9 @@ public:
         if (dev.generation() == generation) {
             for (Buffer* b : owned) dev.release(b->ptr, b->bytes, &counters);
         }
+        if (dev.generation() == generation) {
+            for (StepGraph& g : graphs) dev.destroyGraph(g.exec);
+        }
         const CudnnApi* d = vendor ? &vendor->dnn() : 0;
         for (ConvPlan& p : plans) {
             if (p.lower) d->cudnnDestroyTensorDescriptor(p.lower);
@@ -133,7 +136,15 @@ private:
     Vendor* vendor = 0;
     ConvPlan plans[EQP_MAX_LAYERS];
     Buffer workspace;
+    /** Two steps of a layered phase (even buffer to odd and back) captured as a CUDA graph, per β and tolerance. */
+    struct StepGraph {
+        float beta, tolerance;
+        CUgraphExec exec;
+    };
+    std::vector<StepGraph> graphs;
+    CUgraphExec stepGraph(float beta, float tolerance, const Buffer& even, const Buffer& odd);
 };
+
 
 bool Session::allocate(Buffer& b, size_t bytes) {
     b.bytes = bytes < 4 ? 4 : bytes;
@@ -589,7 +600,16 @@ bool Session::relaxLayered(float beta, int maxSteps, float tolerance, int* stats
     const Buffer even = work[0], odd = work[1];
     bool poll = (useDnn || useBlas) && tolerance > 0;
     EqpPhaseControl result;
-    for (int t = 0; t < maxSteps; t++) {
+    int first = 0;
+    if (!useDnn && !useBlas && maxSteps >= 2 && dev.graphsAvailable()) {
+        // the own kernels read the stop flag: the phase's steps replay a two-step graph, one launch per two steps
+        CUgraphExec exec = stepGraph(beta, tolerance, even, odd);
+        if (!exec) return false;
+        for (; first + 2 <= maxSteps; first += 2) {
+            if (!dev.launchGraph(exec, &counters)) return false;
+        }
+    }
+    for (int t = first; t < maxSteps; t++) {
         if (!alternating) {
             work[0] = t % 2 == 0 ? even : odd;
             work[1] = t % 2 == 0 ? odd : even;
@@ -614,6 +634,32 @@ bool Session::relaxLayered(float beta, int maxSteps, float tolerance, int* stats
     stats[EQP_STAT_CONVERGED] = result.converged;
     stats[EQP_STAT_NONFINITE] = result.nonfinite;
     return true;
+}
+
+/** The graph of two layered steps with this β and tolerance (captured on first use, kept for the session). */
+CUgraphExec Session::stepGraph(float beta, float tolerance, const Buffer& even, const Buffer& odd) {
+    for (StepGraph& g : graphs) {
+        if (g.beta == beta && g.tolerance == tolerance) return g.exec;
+    }
+    EqpStepControlParams c{reinterpret_cast<EqpPhaseControl*>(control.ptr), tolerance};
+    if (!dev.beginCapture()) return 0;
+    bool ok = true;
+    for (int t = 0; ok && t < 2; t++) {
+        work[0] = t == 0 ? even : odd;
+        work[1] = t == 0 ? odd : even;
+        if (alternating) work[0] = even;
+        ok = layeredStep(beta) && dev.launch("eqp_step_control", dim3(1), 0, &c, &counters);
+    }
+    work[0] = even;
+    work[1] = odd;
+    CUgraphExec exec = dev.endCapture();   // ends the capture whatever happened
+    if (!ok || !exec) {
+        dev.destroyGraph(exec);
+        return 0;
+    }
+    // the captured launches did not run: they are not this iteration's launches
+    graphs.push_back({beta, tolerance, exec});
+    return exec;
 }
 
 bool Session::relaxPersistent(int slotIndex, int from, float beta, int maxSteps, float tolerance, int* stats) {

@@ -213,6 +213,23 @@ void convChain(bool faults) {
                           after[2] - before[2], after[1] - before[1]);
             verdict("conv iteration: no allocation, h2d = minibatch + parameters + force", after[2] == before[2]
                     && up == expectedUp, d);
+            typedef int (*Stats)(long long*);
+            Stats stats = reinterpret_cast<Stats>(Device::primary().symbol("eqp_standin_stats"));
+            const char* graphsEnv = std::getenv("EQPROP_CUDA_GRAPHS");
+            // library calls cannot read the stop flag: those sessions poll instead of replaying graphs
+            bool graphs = !(graphsEnv && std::string(graphsEnv) == "0") && session_libraries(s) == 0;
+            if (stats && reverse == 0) {
+                long long st[6];
+                stats(st);
+                static long long lastGraphLaunches = 0;
+                char g[96];
+                std::snprintf(g, sizeof g, "(%lld graph launches so far, %lld launches per iteration)", st[5],
+                              after[4] - before[4]);
+                verdict(graphs ? "conv iteration: the steps replay CUDA graphs"
+                               : "conv iteration: no graphs (off, or library products)",
+                        graphs ? st[5] > lastGraphLaunches : st[5] == 0, g);
+                lastGraphLaunches = st[5];
+            }
             close("conv iteration repeated gives the same gradient", again.grad, r[reverse].grad, 0);
             session_destroy(s);
         }

@@ -97,6 +97,12 @@ class FatbinContainerTest {
                 for (String k : KERNELS) {
                     assertTrue(ptx.contains(".entry " + k + "("), "compute_" + e.arch() + " PTX lacks " + k);
                 }
+                // the reduced-precision GEMMs multiply on the tensor cores, the fp32 one does not
+                String tf32 = body(ptx, "eqp_igemm_tf32");
+                String bf16 = body(ptx, "eqp_igemm_bf16");
+                assertTrue(tf32.contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32"), "tf32 GEMM without mma");
+                assertTrue(bf16.contains("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"), "bf16 GEMM without mma");
+                assertTrue(!body(ptx, "eqp_igemm").contains("mma.sync"), "the fp32 GEMM must stay on the CUDA cores");
                 ptx90 |= e.arch() == 90;
             }
         }
@@ -136,5 +142,13 @@ class FatbinContainerTest {
             return true;
         }
         return false;
+    }
+
+    /** The PTX of one entry: from ".entry name(" to the next ".entry" (or the end). */
+    private static String body(String ptx, String kernel) {
+        int at = ptx.indexOf(".entry " + kernel + "(");
+        assertTrue(at >= 0, "no entry " + kernel);
+        int next = ptx.indexOf(".entry ", at + 8);
+        return ptx.substring(at, next < 0 ? ptx.length() : next);
     }
 }

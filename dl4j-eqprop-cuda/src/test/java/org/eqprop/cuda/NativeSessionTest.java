@@ -54,6 +54,14 @@ class NativeSessionTest {
         String text = run("session_check", "libcuda-standin.so");
         assertTrue(text.contains("passed: 0 failure(s)"), text);
         assertTrue(text.contains("a write past the end of an allocation is caught"), text);
+        assertTrue(text.contains("the steps replay CUDA graphs"), text);
+    }
+
+    /** Without CUDA graphs (EQPROP_CUDA_GRAPHS=0) every step is launched from the host: the same checks pass. */
+    @Test
+    void sessionsWithoutGraphsPassTheirNativeChecks() throws Exception {
+        String text = run("session_check", "libcuda-standin.so", 0, java.util.Map.of("EQPROP_CUDA_GRAPHS", "0"));
+        assertTrue(text.contains("passed: 0 failure(s)") && text.contains("no graphs (off"), text);
     }
 
     /** The same with cuDNN and cuBLAS stand-ins: the products take the libraries' route and agree with the kernels. */
