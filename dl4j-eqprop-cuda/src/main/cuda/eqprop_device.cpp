@@ -378,7 +378,7 @@ bool Device::synchronize() {
 }
 
 bool Device::graphsAvailable() {
-    return ready() && graphs_ && stream_ != 0;
+    return graphsWanted_ && ready() && graphs_ && stream_ != 0;
 }
 
 bool Device::beginCapture() {

@@ -115,6 +115,8 @@ public:
      * recorded on the device's stream instead of run, and replayed by launchGraph, one launch for all of them.
      */
     bool graphsAvailable();
+    /** Turns the graphs off (or back on, when the driver has them) for the sessions made afterwards. */
+    void useGraphs(bool on) { graphsWanted_ = on; }
     bool beginCapture();
     CUgraphExec endCapture();
     bool launchGraph(CUgraphExec exec, DeviceCounters* also = 0);
@@ -154,6 +156,7 @@ private:
     CUevent events_[2] = {0, 0};
     CUstream stream_ = 0;   // the device's blocking stream (ordered with the legacy stream's copies)
     bool graphs_ = false;
+    bool graphsWanted_ = true;
 };
 
 /** RAII: the device's lock, and its context current on this thread. */

@@ -20,6 +20,11 @@ int cuda_use_vendor_libraries(int on) {
     return 0;
 }
 
+int cuda_use_graphs(int on) {
+    Device::primary().useGraphs(on != 0);
+    return 0;
+}
+
 int cuda_use_driver(const char* path) {
     use_driver(path);
     return 0;

@@ -645,9 +645,11 @@ CUgraphExec Session::stepGraph(float beta, float tolerance, const Buffer& even, 
     if (!dev.beginCapture()) return 0;
     bool ok = true;
     for (int t = 0; ok && t < 2; t++) {
-        work[0] = t == 0 ? even : odd;
-        work[1] = t == 0 ? odd : even;
-        if (alternating) work[0] = even;
+        // synchronous: the buffers swap roles every step; alternating: in place in the even one (the odd one is the
+        // scratch of the layers that only compute their switches)
+        bool swap = !alternating && t == 1;
+        work[0] = swap ? odd : even;
+        work[1] = swap ? even : odd;
         ok = layeredStep(beta) && dev.launch("eqp_step_control", dim3(1), 0, &c, &counters);
     }
     work[0] = even;

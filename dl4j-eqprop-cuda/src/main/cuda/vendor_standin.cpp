@@ -8,6 +8,7 @@
 // cores do. Every pointer is checked against the driver stand-in's live allocations (eqp_standin_bind_driver), and
 // every descriptor against the data it describes: a wrong call is an error status, as in the real libraries.
 #include "eqprop_common.cuh"
+#include "eqprop_vendor.h"
 #include "standin_gemm.h"
 
 #include <cstdint>
@@ -74,15 +75,7 @@ struct Conv {
     bool set = false;
 };
 
-struct Perf {
-    int algo;
-    int status;
-    float time;
-    size_t memory;
-    int determinism;
-    int mathType;
-    int reserved[3];
-};
+typedef eqprop::CudnnAlgoPerf Perf;   // the layout of cudnnConvolution*AlgoPerf_t
 
 /** The geometry of one convolution call, checked against its descriptors. */
 struct Geometry {

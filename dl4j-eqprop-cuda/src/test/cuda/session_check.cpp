@@ -329,6 +329,43 @@ void vendorRoutes() {
     }
 }
 
+/** A layered conv chain with its steps replayed from CUDA graphs gives what the same steps launched one by one give. */
+void graphsAgree() {
+    int batch = 4;
+    std::vector<LayerSpec> layers = {{1, 4, 3, 1, 1, 2, EQP_POOL_MAX}, {1, 6, 3, 1, 1, 2, EQP_POOL_MAX},
+                                     {1, 5, 1, 1, 0, 1, EQP_POOL_NONE}, {0, 7, 1, 1, 0, 1, EQP_POOL_NONE}};
+    size_t params = (size_t)(4 * 3 * 9 + 4 + 6 * 4 * 9 + 6 + 5 * 6 + 5 + 5 * 2 * 2 * 7 + 7);
+    size_t states = (size_t)batch * (4 * 16 + 6 * 4 + 5 * 4 + 7);
+    std::vector<float> p = uniform(params, -0.5f, 0.5f), x = uniform((size_t)batch * 3 * 64, 0, 1);
+    std::vector<float> labels = oneHot(batch, 3), rw = uniform(7 * 3, -0.5f, 0.5f), rb = uniform(3, -0.1f, 0.1f);
+    cuda_use_vendor_libraries(0);
+    for (int alternating = 0; alternating < 2; alternating++) {
+        for (float tol : {0.0f, 1e-4f}) {
+            Result r[2];
+            for (int graphs = 0; graphs < 2; graphs++) {
+                cuda_use_graphs(graphs);
+                std::vector<int> icfg = config(batch, 3, 8, 8, layers, alternating, 2, EQP_HALF_HARD_SIGMOID);
+                float fcfg[2] = {0.0f, 1.0f};
+                long long s = session_create(icfg.data(), fcfg);
+                r[graphs] = iterate(s, x, p, EQP_FORCE_SOFTMAX, labels, 3, rw, rb, 0.5f, 21, 7, tol,
+                                    (size_t)batch * 7, states);
+                if (r[graphs].code) verdict("graphs iteration", false, last_error());
+                session_destroy(s);
+            }
+            char name[128];
+            std::snprintf(name, sizeof name, "graphs = step by step (%s, tol %g)",
+                          alternating ? "alternating" : "synchronous", tol);
+            close(std::string(name) + " free states", r[1].free, r[0].free, 0);
+            close(std::string(name) + " nudged states", r[1].minus, r[0].minus, 0);
+            close(std::string(name) + " gradient", r[1].grad, r[0].grad, 0);
+            verdict(std::string(name) + " steps", r[1].stats[0] == r[0].stats[0] && r[1].stats[4] == r[0].stats[4]
+                    && r[1].stats[8] == r[0].stats[8], "");
+        }
+    }
+    cuda_use_graphs(1);
+    cuda_use_vendor_libraries(-1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -351,6 +388,7 @@ int main(int argc, char** argv) {
     denseModesAgree();
     convChain(faults);
     vendorRoutes();
+    graphsAgree();
     std::printf("%s: %d failure(s)\n", failures ? "FAILED" : "passed", failures);
     return failures ? 1 : 0;
 }
