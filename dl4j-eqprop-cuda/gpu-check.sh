@@ -15,7 +15,7 @@
 #   dl4j-eqprop-cuda/gpu-check.sh [--quick]      (--quick: skip the sanitizer and the reference)
 # With EQPROP_CUDA_DRIVER pointing at a driver library (the stand-in), everything runs against that library
 # instead of the GPU: a dry run of this script on a machine without one (the sanitizer is then skipped);
-# GPU_CHECK_SMALL=1 keeps to the small sizes.
+# GPU_CHECK_SMALL=1 keeps to the small sizes; GPU_CHECK_FATBIN=path uses a fatbin built before instead of nvcc's.
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -39,8 +39,14 @@ fi
 [[ -n "$nvcc" ]] || json_exit error 2 "nvcc not found (install the CUDA toolkit or set NVCC)"
 command -v g++ >/dev/null || json_exit error 2 "g++ not found"
 
-echo "== build: fatbin ($nvcc)"
 t0=$SECONDS
+if [[ -n "${GPU_CHECK_FATBIN:-}" ]]; then
+    # a fatbin built before (the Maven build's), e.g. for the dry run on the stand-in
+    echo "== fatbin: $GPU_CHECK_FATBIN"
+    cp "$GPU_CHECK_FATBIN" "$work/eqprop_kernels.fatbin" || json_exit error 2 "cannot read GPU_CHECK_FATBIN"
+    : >"$work/ptxas-report.txt"
+else
+echo "== build: fatbin ($nvcc)"
 if ! "$nvcc" -fatbin --compress-mode=none -O3 -std=c++14 -lineinfo \
         -gencode arch=compute_80,code=sm_80 -gencode 'arch=compute_90,code=[sm_90,compute_90]' \
         -Xptxas -v -o "$work/eqprop_kernels.fatbin" "$src/eqprop_kernels.cu" >"$work/ptxas-report.txt" 2>&1; then
@@ -50,6 +56,7 @@ fi
 if grep -Eq '[1-9][0-9]* bytes spill' "$work/ptxas-report.txt"; then
     grep -E 'spill' "$work/ptxas-report.txt" | sort | uniq -c
     json_exit error 2 "ptxas reports register spills"
+fi
 fi
 echo "== build: checkers and the CPU stand-in driver (g++)"
 for target in gpu_check session_check; do

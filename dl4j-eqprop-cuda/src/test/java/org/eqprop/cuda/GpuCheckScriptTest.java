@@ -63,7 +63,11 @@ class GpuCheckScriptTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc")), "no CUDA toolkit here");
         Path standIn = Path.of("target", "cuda-standin", "libcuda-standin.so").toAbsolutePath();
         assumeTrue(Files.isRegularFile(standIn), "the stand-in was not built");
-        Run r = run(work, Map.of("EQPROP_CUDA_DRIVER", standIn.toString(), "GPU_CHECK_SMALL", "1"), "--quick");
+        Path fatbin = Path.of("target", "classes", "org", "eqprop", "cuda", "kernels", "eqprop_kernels.fatbin")
+                .toAbsolutePath();
+        assumeTrue(Files.isRegularFile(fatbin), "no fatbin was built");
+        Run r = run(work, Map.of("EQPROP_CUDA_DRIVER", standIn.toString(), "GPU_CHECK_SMALL", "1",
+                "GPU_CHECK_FATBIN", fatbin.toString()), "--quick");
         assertEquals(0, r.code(), r.out());
         assertTrue(r.out().contains("a dry run without timings"), r.out());
         assertTrue(r.out().contains("passed: 0 failure(s)"), r.out());
