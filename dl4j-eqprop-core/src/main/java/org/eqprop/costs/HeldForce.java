@@ -27,6 +27,20 @@ public final class HeldForce extends FusableForce {
         drive.subi(epsilon.castTo(drive.dataType()).mul(beta));
     }
 
+    /** −β ε at complex β: ε is a constant, so the force is −βr ε − i βi ε. */
+    @Override
+    public void addComplexTo(INDArray driveRe, INDArray driveIm, INDArray outputRe, INDArray outputIm,
+                             double betaRe, double betaIm) {
+        INDArray eps = epsilon.castTo(driveRe.dataType());
+        driveRe.subi(eps.mul(betaRe));
+        driveIm.subi(eps.mul(betaIm));
+    }
+
+    @Override
+    public boolean isHolomorphic() {
+        return true;
+    }
+
     @Override
     protected FusedForce buildFused() {
         float[] eps = FusedKernels.floats(epsilon);

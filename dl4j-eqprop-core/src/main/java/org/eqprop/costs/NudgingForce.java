@@ -12,6 +12,27 @@ public interface NudgingForce {
     /** drive += −β ∂C/∂s_N(output), where output and drive are [batch, width]. */
     void addTo(INDArray drive, INDArray output, double beta);
 
+    /**
+     * True when the force extends holomorphically to complex states and a complex β (the squared error, the softmax
+     * readout and the held force do), so that holomorphic EqProp can nudge with it.
+     */
+    default boolean isHolomorphic() {
+        return false;
+    }
+
+    /**
+     * The force at a complex β = βr + iβi on a complex output s_N = a + ib (holomorphic EqProp, Laborieux &amp;
+     * Zenke 2022): (driveRe + i driveIm) += −β ∂C/∂s_N(a + ib), with ∂C/∂s_N the holomorphic extension of the
+     * cost's gradient. All arrays are [batch, width].
+     *
+     * @throws UnsupportedOperationException when {@link #isHolomorphic()} is false
+     */
+    default void addComplexTo(INDArray driveRe, INDArray driveIm, INDArray outputRe, INDArray outputIm,
+                              double betaRe, double betaIm) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no holomorphic extension; "
+                + "holomorphic EqProp needs a squared-error output, a softmax cross-entropy readout or the held force");
+    }
+
     /** The same force as a fused float kernel, or null when it has none (the fused engine then declines). */
     default FusedForce fused() {
         return null;

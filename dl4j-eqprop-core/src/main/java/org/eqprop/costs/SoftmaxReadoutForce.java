@@ -50,6 +50,39 @@ public final class SoftmaxReadoutForce extends FusableForce {
         Nd4j.gemm(err, w, drive, false, true, 1.0, 1.0);
     }
 
+    /**
+     * β (y − o) W_outᵀ at complex β and s: z = s W_out + b_out and o = softmax(z) = e^{z − m} / Σ e^{z − m} in complex
+     * arithmetic (m, the largest real part of each row, only keeps the exponentials finite).
+     */
+    @Override
+    public void addComplexTo(INDArray driveRe, INDArray driveIm, INDArray outputRe, INDArray outputIm,
+                             double betaRe, double betaIm) {
+        INDArray w = weights.castTo(outputRe.dataType());
+        INDArray zRe = outputRe.mmul(w).addiRowVector(bias.castTo(outputRe.dataType()));
+        INDArray zIm = outputIm.mmul(w);
+        INDArray modulus = Transforms.exp(zRe.subColumnVector(zRe.max(1).reshape(zRe.size(0), 1)), false);
+        INDArray eRe = modulus.mul(Transforms.cos(zIm, true));
+        INDArray eIm = modulus.muli(Transforms.sin(zIm, true));
+        INDArray sRe = eRe.sum(true, 1);
+        INDArray sIm = eIm.sum(true, 1);
+        INDArray norm = sRe.mul(sRe).addi(sIm.mul(sIm));
+        // o = e / S = e conj(S) / |S|²
+        INDArray oRe = eRe.mulColumnVector(sRe).addi(eIm.mulColumnVector(sIm)).diviColumnVector(norm);
+        INDArray oIm = eIm.mulColumnVector(sRe).subi(eRe.mulColumnVector(sIm)).diviColumnVector(norm);
+        // err = β (y − o)
+        INDArray dRe = labels.castTo(outputRe.dataType()).sub(oRe);
+        INDArray dIm = oIm.neg();
+        INDArray errRe = dRe.mul(betaRe).subi(dIm.mul(betaIm));
+        INDArray errIm = dRe.muli(betaIm).addi(dIm.muli(betaRe));
+        Nd4j.gemm(errRe, w, driveRe, false, true, 1.0, 1.0);
+        Nd4j.gemm(errIm, w, driveIm, false, true, 1.0, 1.0);
+    }
+
+    @Override
+    public boolean isHolomorphic() {
+        return true;
+    }
+
     @Override
     protected FusedForce buildFused() {
         int width = (int) weights.size(0);

@@ -32,6 +32,20 @@ public final class SquaredErrorForce extends FusableForce {
         drive.subi(output.sub(labels.castTo(output.dataType())).muli(beta * scale));
     }
 
+    /** −β c (s − y) at complex β and s: (βr + iβi) c ((a − y) + ib). */
+    @Override
+    public void addComplexTo(INDArray driveRe, INDArray driveIm, INDArray outputRe, INDArray outputIm,
+                             double betaRe, double betaIm) {
+        INDArray err = outputRe.sub(labels.castTo(outputRe.dataType()));
+        driveRe.subi(err.mul(betaRe * scale)).addi(outputIm.mul(betaIm * scale));
+        driveIm.subi(outputIm.mul(betaRe * scale)).subi(err.muli(betaIm * scale));
+    }
+
+    @Override
+    public boolean isHolomorphic() {
+        return true;
+    }
+
     @Override
     protected FusedForce buildFused() {
         float[] y = FusedKernels.floats(labels);

@@ -22,7 +22,7 @@ public final class FixedPointDynamics implements Dynamics {
 
     @Override
     public float step(float[] state, float[] drive, int len, StateActivation activation) {
-        if (activation.kind() != StateActivation.Kind.SIGMOID) {
+        if (activation.isClipped()) {
             float slope = activation.kind() == StateActivation.Kind.HARD_SIGMOID ? 1f : 0.5f;
             return FusedKernels.clampStep(state, drive, len, slope, 1f, (float) activation.leak());
         }

@@ -34,7 +34,7 @@ public final class OverRelaxedDynamics implements Dynamics {
 
     /** The slope a of σ(u) = clip(a u, 0, 1); rejects the activations it is not defined for. */
     static float slope(StateActivation activation) {
-        if (activation.leak() != 0 || activation.kind() == StateActivation.Kind.SIGMOID) {
+        if (activation.leak() != 0 || !activation.isClipped()) {
             throw new IllegalArgumentException("over-relaxation needs a clipped activation clip(a u, 0, 1) without "
                     + "leak (hard-sigmoid or half-hard-sigmoid), got " + activation);
         }

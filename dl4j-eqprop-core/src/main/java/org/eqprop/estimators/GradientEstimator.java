@@ -22,8 +22,43 @@ public interface GradientEstimator {
     /** The command-line name. */
     String name();
 
+    /**
+     * True when the estimator nudges at complex β and must be asked for its {@link #contour} instead of its
+     * {@link #contrast} (holomorphic EqProp with more than two points).
+     */
+    default boolean complexPhases() {
+        return false;
+    }
+
+    /**
+     * The contour average of an estimator with {@link #complexPhases()}: runs its phases with {@code phase} from the
+     * free equilibrium and returns the weighted equilibria.
+     *
+     * @param radius the nudging strength |β|
+     */
+    default ContourAverage contour(Equilibrium free, ComplexPhase phase, double radius) {
+        throw new UnsupportedOperationException(name() + " combines two real phases: use contrast()");
+    }
+
     /** "symmetric", "one-sided" or "random-sign" (the latter drawing signs from {@code seed}). */
     static GradientEstimator of(String name, long seed) {
+        return of(name, seed, HolomorphicSettings.DEFAULT_POINTS);
+    }
+
+    /**
+     * "symmetric", "one-sided", "random-sign" (drawing signs from {@code seed}) or "holomorphic" (with
+     * {@code holomorphicPoints} points on the circle).
+     */
+    static GradientEstimator of(String name, long seed, int holomorphicPoints) {
+        return of(name, seed, holomorphicPoints, new int[]{OscillationSettings.DEFAULT_STEPS_PER_PERIOD,
+                OscillationSettings.DEFAULT_WARMUP_PERIODS, OscillationSettings.DEFAULT_PERIODS, 1});
+    }
+
+    /**
+     * As {@link #of(String, long, int)}, and "oscillating" with {@code oscillation} = {values of β per period, warm-up
+     * periods, integrated periods, relaxation steps per value}.
+     */
+    static GradientEstimator of(String name, long seed, int holomorphicPoints, int[] oscillation) {
         switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "symmetric":
                 return new SymmetricEstimator();
@@ -31,9 +66,13 @@ public interface GradientEstimator {
                 return new OneSidedEstimator();
             case "random-sign":
                 return new RandomSignEstimator(seed);
+            case "holomorphic":
+                return new HolomorphicEstimator(holomorphicPoints);
+            case "oscillating":
+                return new OscillatingEstimator(oscillation[0], oscillation[1], oscillation[2], oscillation[3]);
             default:
                 throw new IllegalArgumentException("Unknown estimator '" + name
-                        + "'; expected symmetric, one-sided or random-sign");
+                        + "'; expected symmetric, one-sided, random-sign, holomorphic or oscillating");
         }
     }
 }

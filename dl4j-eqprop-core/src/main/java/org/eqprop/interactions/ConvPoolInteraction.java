@@ -212,6 +212,11 @@ public final class ConvPoolInteraction implements Interaction {
     }
 
     @Override
+    public boolean isBilinear() {
+        return pooling != Pooling.MAX;
+    }
+
+    @Override
     public double primitiveFunction(INDArray lower, INDArray upper) {
         INDArray drive = Nd4j.zeros(upper.dataType(), upper.shape());
         addUpwardDrive(lower, drive);

@@ -67,6 +67,11 @@ public final class DenseInteraction implements Interaction {
     }
 
     @Override
+    public boolean isBilinear() {
+        return true;
+    }
+
+    @Override
     public double primitiveFunction(INDArray lower, INDArray upper) {
         return States.rows(lower).mmul(weights).addiRowVector(bias).muli(upper).sumNumber().doubleValue();
     }

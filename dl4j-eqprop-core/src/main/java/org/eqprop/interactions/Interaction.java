@@ -53,6 +53,16 @@ public interface Interaction {
     void addParameterVjp(INDArray lower, INDArray upper, INDArray deltaLower, INDArray deltaUpper, double scale,
                          INDArray[] views);
 
+    /**
+     * True when Φ_k is bilinear in (s_lower, s_upper) plus a term linear in s_upper (dense layers, convolutions with
+     * average or no pooling): then its drives are affine in the states, ∂Φ_k/∂θ is B(s_lower, s_upper) plus a linear
+     * term, and both extend to complex states as holomorphic EqProp needs. Max pooling (whose switches depend on the
+     * state) and vector-field feedback (no Φ) are not.
+     */
+    default boolean isBilinear() {
+        return false;
+    }
+
     /** Φ_k(s_lower, s_upper) summed over the batch. */
     double primitiveFunction(INDArray lower, INDArray upper);
 

@@ -12,8 +12,12 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code hard-sigmoid}: σ(u) = clip(u, 0, 1) (Ernoult et al. 2019);</li>
  *   <li>{@code half-hard-sigmoid}: σ(u) = clip(u/2, 0, 1) (Laborieux et al. 2021);</li>
- *   <li>{@code sigmoid}: σ(u) = 1 / (1 + e^{−4(u − 1/2)}) (a smooth version of the hard sigmoid).</li>
+ *   <li>{@code sigmoid}: σ(u) = 1 / (1 + e^{−4(u − 1/2)}) (a smooth version of the hard sigmoid);</li>
+ *   <li>{@code logistic}: σ(u) = 1 / (1 + e^{−u}), the standard logistic function (slope ¼ at 0);</li>
+ *   <li>{@code tanh}: σ(u) = tanh u, states in (−1, 1).</li>
  * </ul>
+ * The last three are holomorphic (they extend to complex drives, as holomorphic EqProp needs); the first two are
+ * clipped. The CUDA kernels know the first three.
  * An optional leak λ adds λu (σ(u) + λu), which keeps gradients alive in saturated units. Every σ here is
  * monotone, so s = σ(∂Φ/∂s) is a stationary point of the energy E(s) = Σ∫σ⁻¹ − Φ(s) and the EqProp theorem
  * applies to its fixed points.
@@ -22,7 +26,8 @@ public final class StateActivation {
 
     /** The activation's shape, with its command-line name. */
     public enum Kind {
-        HARD_SIGMOID("hard-sigmoid"), HALF_HARD_SIGMOID("half-hard-sigmoid"), SIGMOID("sigmoid");
+        HARD_SIGMOID("hard-sigmoid"), HALF_HARD_SIGMOID("half-hard-sigmoid"), SIGMOID("sigmoid"),
+        LOGISTIC("logistic"), TANH("tanh");
 
         private final String cliName;
 
@@ -80,8 +85,14 @@ public final class StateActivation {
                 float h = 0.5f * u;
                 s = h < 0f ? 0f : (h > 1f ? 1f : h);
                 break;
-            default:
+            case SIGMOID:
                 s = (float) (1.0 / (1.0 + Math.exp(-4.0 * (u - 0.5))));
+                break;
+            case LOGISTIC:
+                s = (float) (1.0 / (1.0 + Math.exp(-u)));
+                break;
+            default:
+                s = (float) Math.tanh(u);
         }
         return leak == 0f ? s : s + leak * u;
     }
@@ -118,15 +129,22 @@ public final class StateActivation {
             case HALF_HARD_SIGMOID:
                 Transforms.min(Transforms.max(u.muli(0.5), 0.0, false), 1.0, false);
                 break;
-            default:
+            case SIGMOID:
                 Transforms.sigmoid(u.subi(0.5).muli(4.0), false);
+                break;
+            case LOGISTIC:
+                Transforms.sigmoid(u, false);
+                break;
+            default:
+                Transforms.tanh(u, false);
         }
         return leaked == null ? u : u.addi(leaked);
     }
 
     /**
      * σ'(u) for a whole array (a new array): 1 on (0, 1) for the hard sigmoid, ½ on (0, 2) for the half-hard one
-     * (0 at and beyond the kinks), 4σ(1 − σ) for the sigmoid; plus the leak λ. Used by backpropagation through time.
+     * (0 at and beyond the kinks), 4σ(1 − σ) for the sigmoid, σ(1 − σ) for the logistic, 1 − tanh² for tanh; plus
+     * the leak λ. Used by backpropagation through time.
      */
     public INDArray derivative(INDArray u) {
         INDArray d;
@@ -137,11 +155,76 @@ public final class StateActivation {
             case HALF_HARD_SIGMOID:
                 d = u.gt(0.0).castTo(u.dataType()).muli(u.lt(2.0).castTo(u.dataType())).muli(0.5);
                 break;
-            default:
+            case SIGMOID:
                 INDArray s = Transforms.sigmoid(u.sub(0.5).muli(4.0), false);
                 d = s.mul(s.rsub(1.0)).muli(4.0);
+                break;
+            case LOGISTIC:
+                INDArray l = Transforms.sigmoid(u, true);
+                d = l.mul(l.rsub(1.0));
+                break;
+            default:
+                INDArray t = Transforms.tanh(u, true);
+                d = t.muli(t).rsubi(1.0);
         }
         return leak == 0f ? d : d.addi(leak);
+    }
+
+    /**
+     * True when σ extends to a holomorphic function of a complex drive (the sigmoid, with or without leak); the
+     * clipped activations have kinks, where no complex derivative exists, so holomorphic EqProp refuses them.
+     */
+    public boolean isHolomorphic() {
+        return !isClipped();
+    }
+
+    /** True for the clipped activations clip(a u, 0, 1) (hard-sigmoid, a = 1; half-hard-sigmoid, a = ½). */
+    public boolean isClipped() {
+        return kind == Kind.HARD_SIGMOID || kind == Kind.HALF_HARD_SIGMOID;
+    }
+
+    /**
+     * The holomorphic extension of σ at z = u + iv, in place: {@code re} and {@code im} hold u and v and receive
+     * Re σ(z) and Im σ(z) (Laborieux &amp; Zenke 2022), leak λz included. The sigmoids 1/(1 + e^{−g(z − c)}) are
+     * evaluated with w = −g(z − c) = p + iq as 1/(1 + e^p e^{iq}), or e^{−p}/(e^{−p} + e^{iq}) when p &gt; 0, and
+     * tanh(x + iy) = (sign(x)(1 − e²) + 2ie sin 2y) / (1 + e² + 2e cos 2y) with e = e^{−2|x|}, so that no exponential
+     * overflows. Their poles (v = ±π/g for the sigmoids at u = c, ±π/2 for tanh at u = 0) give non-finite values,
+     * which the relaxation reports.
+     */
+    public void applyComplexInPlace(double[] re, double[] im) {
+        if (!isHolomorphic()) {
+            throw new IllegalStateException("activation " + this + " is not holomorphic: holomorphic EqProp needs "
+                    + "sigmoid, logistic or tanh");
+        }
+        double gain = kind == Kind.SIGMOID ? 4.0 : 1.0;
+        double center = kind == Kind.SIGMOID ? 0.5 : 0.0;
+        for (int i = 0; i < re.length; i++) {
+            double u = re[i];
+            double v = im[i];
+            double sRe;
+            double sIm;
+            if (kind == Kind.TANH) {
+                double e = Math.exp(-2.0 * Math.abs(u));
+                double den = 1.0 + e * e + 2.0 * e * Math.cos(2.0 * v);
+                sRe = Math.signum(u) * (1.0 - e * e) / den;
+                sIm = 2.0 * e * Math.sin(2.0 * v) / den;
+            } else {
+                double p = -gain * (u - center);
+                double q = -gain * v;
+                double m = Math.exp(-Math.abs(p));
+                double c = Math.cos(q);
+                double sn = Math.sin(q);
+                // σ = num / (d + i e) = num (d − i e) / (d² + e²)
+                double num = p > 0 ? m : 1.0;
+                double d = p > 0 ? m + c : 1.0 + m * c;
+                double e = p > 0 ? sn : m * sn;
+                double k = num / (d * d + e * e);
+                sRe = k * d;
+                sIm = -k * e;
+            }
+            re[i] = sRe + leak * u;
+            im[i] = sIm + leak * v;
+        }
     }
 
     /** The range [lo, hi] of the states (without leak); the Euler dynamics clip to it. */

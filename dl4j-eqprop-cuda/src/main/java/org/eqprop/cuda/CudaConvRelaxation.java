@@ -35,7 +35,7 @@ public final class CudaConvRelaxation implements AcceleratedEngine {
 
     @Override
     public boolean supports(EnergyChain chain, NudgingForce force, DataType dataType) {
-        if (dataType != DataType.FLOAT || chain.isFlat()) {
+        if (dataType != DataType.FLOAT || chain.isFlat() || !CudaKernels.knows(chain.activation())) {
             return false;
         }
         for (int k = 0; k < chain.depth(); k++) {

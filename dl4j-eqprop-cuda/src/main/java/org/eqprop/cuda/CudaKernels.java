@@ -181,6 +181,17 @@ public final class CudaKernels {
     }
 
     /**
+     * Whether the kernels implement this activation (eqprop_common.cuh: the hard sigmoid, the half-hard one and the
+     * sigmoid, passed by their {@link StateActivation.Kind} ordinal); the engines decline the others.
+     */
+    static boolean knows(StateActivation activation) {
+        return switch (activation.kind()) {
+            case HARD_SIGMOID, HALF_HARD_SIGMOID, SIGMOID -> true;
+            default -> false;
+        };
+    }
+
+    /**
      * One fused elementwise relaxation step of a pooled conv layer (conv_step.cu): u = P(conv) + b (or base) +
      * feedback + extra, u −= βc(s − y) with squared-error labels, s_{t+1} = step(s_t, u), and the residual.
      *

@@ -56,6 +56,7 @@ public final class CudaRelaxationEngine implements AcceleratedEngine {
     @Override
     public boolean supports(EnergyChain chain, NudgingForce force, DataType dataType) {
         if (!(dataType == DataType.FLOAT && chain.isDense() && chain.isFlat() && chain.depth() <= 8
+                && CudaKernels.knows(chain.activation())
                 && (chain.dynamics() instanceof FixedPointDynamics || chain.dynamics() instanceof EulerDynamics)
                 && (force == null || force instanceof SquaredErrorForce || force instanceof SoftmaxReadoutForce
                 || force instanceof HeldForce))) {

@@ -99,7 +99,8 @@ final class CudaSession implements ResidentIteration {
 
     /** Whether a session can hold this chain: float32, dense and square pooled convolutions, fixed-point or Euler. */
     static boolean supports(EnergyChain chain, long[] inputShape, DataType dataType) {
-        if (dataType != DataType.FLOAT || chain.depth() > 8 || (inputShape.length != 1 && inputShape.length != 3)) {
+        if (dataType != DataType.FLOAT || chain.depth() > 8 || (inputShape.length != 1 && inputShape.length != 3)
+                || !CudaKernels.knows(chain.activation())) {
             return false;
         }
         if (!(chain.dynamics() instanceof FixedPointDynamics) && !(chain.dynamics() instanceof EulerDynamics)) {

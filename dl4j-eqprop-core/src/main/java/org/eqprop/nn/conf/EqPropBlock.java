@@ -55,6 +55,10 @@ public class EqPropBlock extends FeedForwardLayer {
     private double tolerance = 0;
     private double beta = 0.5;
     private String estimator = "symmetric";
+    private int holomorphicPoints = org.eqprop.estimators.HolomorphicSettings.DEFAULT_POINTS;
+    private int oscillationSteps = org.eqprop.estimators.OscillationSettings.DEFAULT_STEPS_PER_PERIOD;
+    private int oscillationWarmup = org.eqprop.estimators.OscillationSettings.DEFAULT_WARMUP_PERIODS;
+    private int oscillationPeriods = org.eqprop.estimators.OscillationSettings.DEFAULT_PERIODS;
     private String nudgingForce = "recomputed";
     private long seed = 42;
     private boolean persistentStates = false;
@@ -86,6 +90,10 @@ public class EqPropBlock extends FeedForwardLayer {
         this.tolerance = b.tolerance;
         this.beta = b.beta;
         this.estimator = b.estimator;
+        this.holomorphicPoints = b.holomorphicPoints;
+        this.oscillationSteps = b.oscillationSteps;
+        this.oscillationWarmup = b.oscillationWarmup;
+        this.oscillationPeriods = b.oscillationPeriods;
         this.nudgingForce = b.nudgingForce;
         this.seed = b.seed;
         this.persistentStates = b.persistentStates;
@@ -188,7 +196,10 @@ public class EqPropBlock extends FeedForwardLayer {
                         + bpttSteps);
             }
         } else {
-            GradientEstimator.of(estimator, seed);
+            GradientEstimator.of(estimator, seed, holomorphicPoints, oscillation());
+        }
+        if (isHolomorphic()) {
+            validateHolomorphic(act, dyn);
         }
         if (!(feedbackAngle >= 0 && feedbackAngle <= 180)) {
             throw new IllegalArgumentException("EqPropBlock: feedbackAngle must be in [0, 180] degrees, got "
@@ -208,6 +219,26 @@ public class EqPropBlock extends FeedForwardLayer {
         if (layerUpdaters != null && layerUpdaters.size() != depth()) {
             throw new IllegalArgumentException("EqPropBlock: need one updater per interaction (" + depth()
                     + "), got " + layerUpdaters.size());
+        }
+    }
+
+    /**
+     * Holomorphic EqProp needs a σ with a complex extension, the fixed-point dynamics and bilinear interactions
+     * (no max pooling, no vector field); its complex phases run on the host, one at a time.
+     */
+    private void validateHolomorphic(StateActivation act, Dynamics dyn) {
+        String why = !act.isHolomorphic() ? "activation " + act + " is not holomorphic (the clipped sigmoids have "
+                + "kinks, where no complex derivative exists): use the sigmoid, logistic or tanh activation"
+                : !(dyn instanceof org.eqprop.dynamics.FixedPointDynamics) ? "dynamics " + dyn.name() + " clip the "
+                + "states: use the fixed-point dynamics"
+                : vectorField ? "vector-field feedback has no primitive function"
+                : convLayers != null && convLayers.stream().anyMatch(cs -> cs.poolingKind()
+                == org.eqprop.interactions.ConvPoolInteraction.Pooling.MAX) ? "max pooling is not holomorphic: use "
+                + "average pooling"
+                : spiking != null ? "spiking neurons send real bits"
+                : doubledBatch ? "doubledBatch runs the symmetric estimator's two real phases" : null;
+        if (why != null) {
+            throw new IllegalArgumentException("EqPropBlock: estimator " + estimator + ": " + why);
         }
     }
 
@@ -254,6 +285,16 @@ public class EqPropBlock extends FeedForwardLayer {
     }
 
     /** True when the block is trained by backpropagation through time instead of EqProp. */
+    /** True for holomorphic EqProp (complex nudges on a circle of radius β, relaxed or oscillating). */
+    public boolean isHolomorphic() {
+        return "holomorphic".equals(estimator) || "oscillating".equals(estimator);
+    }
+
+    /** {values of β per period, warm-up periods, integrated periods, steps per value (K)} of the oscillating nudge. */
+    public int[] oscillation() {
+        return new int[]{oscillationSteps, oscillationWarmup, oscillationPeriods, nudgedSteps};
+    }
+
     public boolean isBptt() {
         return "bptt".equals(estimator);
     }
@@ -509,6 +550,42 @@ public class EqPropBlock extends FeedForwardLayer {
         this.estimator = estimator;
     }
 
+    /** With estimator holomorphic: the number N of nudges on the circle |β| = beta. */
+    public int getHolomorphicPoints() {
+        return holomorphicPoints;
+    }
+
+    public void setHolomorphicPoints(int holomorphicPoints) {
+        this.holomorphicPoints = holomorphicPoints;
+    }
+
+    /** With estimator oscillating: values of β per turn (each held for nudgedSteps steps). */
+    public int getOscillationSteps() {
+        return oscillationSteps;
+    }
+
+    public void setOscillationSteps(int oscillationSteps) {
+        this.oscillationSteps = oscillationSteps;
+    }
+
+    /** With estimator oscillating: turns of β before the update is integrated. */
+    public int getOscillationWarmup() {
+        return oscillationWarmup;
+    }
+
+    public void setOscillationWarmup(int oscillationWarmup) {
+        this.oscillationWarmup = oscillationWarmup;
+    }
+
+    /** With estimator oscillating: turns of β the update is integrated over. */
+    public int getOscillationPeriods() {
+        return oscillationPeriods;
+    }
+
+    public void setOscillationPeriods(int oscillationPeriods) {
+        this.oscillationPeriods = oscillationPeriods;
+    }
+
     public String getNudgingForce() {
         return nudgingForce;
     }
@@ -623,7 +700,9 @@ public class EqPropBlock extends FeedForwardLayer {
                 && leak == b.leak && dynamics.equals(b.dynamics) && eulerStep == b.eulerStep
                 && overRelaxation == b.overRelaxation
                 && freeSteps == b.freeSteps && nudgedSteps == b.nudgedSteps && tolerance == b.tolerance
-                && beta == b.beta && estimator.equals(b.estimator) && nudgingForce.equals(b.nudgingForce)
+                && beta == b.beta && estimator.equals(b.estimator) && holomorphicPoints == b.holomorphicPoints
+                && Arrays.equals(oscillation(), b.oscillation())
+                && nudgingForce.equals(b.nudgingForce)
                 && seed == b.seed && persistentStates == b.persistentStates && engine.equals(b.engine)
                 && bpttSteps == b.bpttSteps && vectorField == b.vectorField && feedbackAngle == b.feedbackAngle
                 && java.util.Objects.equals(convLayers, b.convLayers) && Arrays.equals(inputShape, b.inputShape)
@@ -644,7 +723,9 @@ public class EqPropBlock extends FeedForwardLayer {
                 + ", " + (spiking == null ? dynamics + (dynamics.equals("over-relaxation") ? " " + overRelaxation : "")
                 : "spiking(" + spiking.describe() + ")") + ", T=" + freeSteps
                 + ", K=" + nudgedSteps + ", beta=" + beta + ", " + estimator
-                + ")";
+                + ("holomorphic".equals(estimator) ? "(N=" + holomorphicPoints + ")"
+                : "oscillating".equals(estimator) ? "(M=" + oscillationSteps + ", warm-up " + oscillationWarmup
+                + ", periods " + oscillationPeriods + ")" : "") + ")";
     }
 
     /** Builder in DL4J style. */
@@ -660,6 +741,10 @@ public class EqPropBlock extends FeedForwardLayer {
         private double tolerance = 0;
         private double beta = 0.5;
         private String estimator = "symmetric";
+        private int holomorphicPoints = org.eqprop.estimators.HolomorphicSettings.DEFAULT_POINTS;
+        private int oscillationSteps = org.eqprop.estimators.OscillationSettings.DEFAULT_STEPS_PER_PERIOD;
+        private int oscillationWarmup = org.eqprop.estimators.OscillationSettings.DEFAULT_WARMUP_PERIODS;
+        private int oscillationPeriods = org.eqprop.estimators.OscillationSettings.DEFAULT_PERIODS;
         private String nudgingForce = "recomputed";
         private long seed = 42;
         private boolean persistentStates = false;
@@ -772,12 +857,43 @@ public class EqPropBlock extends FeedForwardLayer {
         }
 
         /**
-         * symmetric (default), one-sided or random-sign EqProp; bptt: backpropagation through the unrolled free
+         * symmetric (default), one-sided, random-sign, holomorphic or oscillating EqProp; bptt: backpropagation through the unrolled free
          * phase (the baseline EqProp is compared with; memory grows with T); rbp: recurrent backpropagation at the
          * free fixed point, with nudgedSteps iterations (give the free phase a tolerance).
          */
         public Builder estimator(String name) {
             this.estimator = name.toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        /**
+         * Holomorphic EqProp (Laborieux &amp; Zenke 2022): N nudges β_k = |β| e^{2πik/N} on a circle, complex states,
+         * and the contour average of ∂Φ/∂θ, exact up to O(|β|^N): {@code estimator(holomorphic(4, 0.5))}. Sets
+         * beta to the radius. Needs the sigmoid activation and the fixed-point dynamics.
+         */
+        public Builder estimator(org.eqprop.estimators.HolomorphicSettings settings) {
+            this.estimator = "holomorphic";
+            this.holomorphicPoints = settings.points();
+            this.beta = settings.radius();
+            return this;
+        }
+
+        /**
+         * The oscillating nudge (online holomorphic EqProp): one complex phase with β(t) = |β| e^{2πit/M} and the
+         * update integrated along it: {@code estimator(oscillating(32, 0.5))}. Sets beta to the radius.
+         */
+        public Builder estimator(org.eqprop.estimators.OscillationSettings settings) {
+            this.estimator = "oscillating";
+            this.oscillationSteps = settings.stepsPerPeriod();
+            this.oscillationWarmup = settings.warmupPeriods();
+            this.oscillationPeriods = settings.periods();
+            this.beta = settings.radius();
+            return this;
+        }
+
+        /** With estimator holomorphic: the number N ≥ 2 of nudges on the circle (default 4). */
+        public Builder holomorphicPoints(int points) {
+            this.holomorphicPoints = points;
             return this;
         }
 

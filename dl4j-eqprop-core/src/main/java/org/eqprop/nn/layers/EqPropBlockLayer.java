@@ -15,6 +15,8 @@ import org.eqprop.costs.DoubledForce;
 import org.eqprop.costs.HeldForce;
 import org.eqprop.costs.NudgingForce;
 import org.eqprop.dynamics.AcceleratorFailure;
+import org.eqprop.dynamics.ComplexEquilibrium;
+import org.eqprop.dynamics.ComplexRelaxation;
 import org.eqprop.dynamics.DoubledNudgedPhases;
 import org.eqprop.dynamics.ResidentIteration;
 import org.eqprop.dynamics.EnergyChain;
@@ -27,6 +29,8 @@ import org.eqprop.dynamics.RelaxationEngine;
 import org.eqprop.dynamics.RelaxationListener;
 import org.eqprop.dynamics.RelaxationStats;
 import org.eqprop.estimators.Contrast;
+import org.eqprop.estimators.ComplexPhase;
+import org.eqprop.estimators.ContourAverage;
 import org.eqprop.estimators.GradientEstimator;
 import org.eqprop.interactions.DenseInteraction;
 import org.eqprop.interactions.ConvPoolInteraction;
@@ -129,7 +133,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     private ResidentIteration residentFor(EnergyChain chain, INDArray x) {
         EqPropBlock c = layerConf();
         if (c.isBptt() || c.isRecurrentBackprop() || c.spikingSettings() != null || c.isPersistentStates()
-                || c.isDoubledBatch()) {
+                || c.isDoubledBatch() || estimator().complexPhases()) {
             return null;
         }
         int batch = (int) x.size(0);
@@ -253,6 +257,15 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         EqPropBlock c = layerConf();
         NudgingForce force = nudgingForce(epsilon);
         EnergyChain chain = chain();
+        if (estimator().complexPhases()) {
+            try {
+                return contourGradient(chain, force, gradient);
+            } catch (AcceleratorFailure f) {
+                abandon(f);
+                freePhase(freeInput, false);
+                return contourGradient(chain, force, gradient);
+            }
+        }
         if (resident != null && free.location() != null && resident.accepts(force)) {
             try {
                 return residentGradient(chain, force, gradient);
@@ -288,6 +301,48 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         publish(gradient);
         return getIndex() == 0 ? null : chain.inputContrast(freeInput, contrast.plus().states(),
                 contrast.minus().states(), contrast.scale());
+    }
+
+    /**
+     * Holomorphic EqProp: the estimator's phases on a circle of complex β (the real ones on the engine chosen for
+     * them, the complex ones on {@link ComplexRelaxation}), then Re Σ_k w_k ∂Φ/∂θ(s^{β_k}) into the gradient views.
+     */
+    private INDArray contourGradient(EnergyChain chain, NudgingForce force, Gradient gradient) {
+        EqPropBlock c = layerConf();
+        String why = ComplexRelaxation.INSTANCE.unsupported(chain, force);
+        if (why != null) {
+            throw new IllegalStateException("EqPropBlock: estimator holomorphic: " + why + " - " + layerId());
+        }
+        if (inputDrive == null) {
+            inputDrive = chain.inputDrive(freeInput);
+        }
+        RelaxationEngine engine = engineFor(chain, force);
+        RelaxationControl control = c.nudgedControl();
+        long[] bytes = {bytes(inputDrive) + bytes(free.states())};
+        ContourAverage contour = estimator().contour(free, new ComplexPhase() {
+            @Override
+            public ComplexEquilibrium relax(double betaRe, double betaIm) {
+                ComplexEquilibrium e = betaIm == 0
+                        ? ComplexEquilibrium.real(engine.relax(chain, inputDrive, free.states(), force, betaRe, control))
+                        : ComplexRelaxation.INSTANCE.relax(chain, inputDrive, free.states(), force, betaRe, betaIm,
+                        control);
+                report(betaIm != 0 ? "nudged-complex" : betaRe > 0 ? "nudged+" : "nudged-", e.realPart());
+                bytes[0] += bytes(e.re()) + (e.isReal() ? 0 : bytes(e.im()));
+                return e;
+            }
+
+            @Override
+            public ComplexEquilibrium advance(ComplexEquilibrium from, double betaRe, double betaIm, int steps) {
+                ComplexEquilibrium e = ComplexRelaxation.INSTANCE.relax(chain, inputDrive, from.re(), from.im(), force,
+                        betaRe, betaIm, new RelaxationControl(steps, 0, control.alternating()));
+                bytes[0] += bytes(e.re()) + bytes(e.im());
+                return e;
+            }
+        }, c.getBeta());
+        stats.recordStateBytes(bytes[0]);
+        contour.writeGradient(chain, freeInput, interactionGradientViews());
+        publish(gradient);
+        return getIndex() == 0 ? null : contour.inputGradient(chain, freeInput);
     }
 
     /** The nudged phases one by one on the engine chosen for them, from the free states on the host. */
@@ -478,7 +533,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
 
     private GradientEstimator estimator() {
         if (estimator == null) {
-            estimator = GradientEstimator.of(layerConf().getEstimator(), layerConf().getSeed());
+            estimator = GradientEstimator.of(layerConf().getEstimator(), layerConf().getSeed(),
+                    layerConf().getHolomorphicPoints(), layerConf().oscillation());
         }
         return estimator;
     }

@@ -50,7 +50,7 @@ final class BenchCommand {
         // with a tolerance the phases stop early: count the steps they took
         double free = p.tolerance > 0 ? timing.freeSteps() : p.freeSteps;
         double nudged = p.tolerance > 0 ? timing.nudgedSteps() : p.nudgedSteps;
-        double steps = free + (p.estimator.equals("symmetric") ? 2 : 1) * nudged;
+        double steps = free + p.nudgedPhases() * nudged;
         double flops = p.flopsPerIteration(batch, free, nudged);
         double gflops = flops / spi / 1e9;
         String method = p.algorithm.equals("eqprop") ? p.estimator : p.algorithm;

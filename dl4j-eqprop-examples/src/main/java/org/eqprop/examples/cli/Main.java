@@ -16,8 +16,10 @@ public final class Main {
             "usage: eqprop COMMAND [options]",
             "  train    --preset mnist-fc1|mnist-fc2 [--epochs N] [--train-limit N] [--test-limit N] [--seed S]",
             "           [--data-dir D] [--out DIR] [--batch-size B] [--beta B] [--estimator symmetric|one-sided|"
-                    + "random-sign]",
-            "           [--free-steps T] [--nudged-steps K] [--activation hard-sigmoid|half-hard-sigmoid|sigmoid]",
+                    + "random-sign|holomorphic]",
+            "           [--holomorphic-points N (holomorphic: nudges beta e^(2 pi i k/N) on a circle, default 4)]",
+            "           [--free-steps T] [--nudged-steps K] [--activation hard-sigmoid|half-hard-sigmoid|sigmoid|"
+                    + "logistic|tanh]",
             "           [--cost squared|cross-entropy] [--tolerance TOL] [--engine auto|cpu|cuda|fused|reference] "
                     + "[--precision fp32|tf32|bf16 (CUDA products)] [--lr-scale F]",
             "           [--leak L] [--dynamics fixed-point|euler|over-relaxation] [--euler-step E] [--over-relaxation W]",
@@ -52,6 +54,9 @@ public final class Main {
             "           [--sparsity [--l1 3e-4] [--prune-threshold 0.02] [--temperature 0.5]] [--seed S] [--out DIR]",
             "  spiking-convergence [--networks 20] [--steps 200] [--perturb-at 100] [--sizes 500,500,10] [--batch 20]",
             "           [--beta 1] [--seed S] [--out DIR]   spiking vs continuous fixed points (O'Connor et al. 2019)",
+            "  oscillation [--sizes 20,30,10] [--classes 5] [--batch 8] [--beta 0.5] [--values-per-turn 32]",
+            "           [--steps-per-value 4] [--turns 3] [--activation logistic|sigmoid|tanh] [--seed S] [--out DIR]",
+            "           online holomorphic EqProp (a nudge turning around |beta|): the states and the running gradient",
             "  train --preset mnist-spiking|mnist-spiking-3h [--continuous] [--spiking-encoder sigma-delta|stochastic]",
             "           [--annealer osa|scheduled|constant] [--osa-target NU] [--step-size E0] [--step-decay ETA]",
             "           [--lambda L0 (0: no predictive coding)] [--lambda-decay ETA] [--real-input]",
@@ -101,6 +106,9 @@ public final class Main {
                     break;
                 case "spiking-convergence":
                     summary = SpikingConvergenceCommand.run(args, out);
+                    break;
+                case "oscillation":
+                    summary = OscillationCommand.run(args, out);
                     break;
                 case "help":
                 case "--help":

@@ -61,6 +61,7 @@ final class Preset implements Cloneable {
     int nudgedSteps;
     double beta;
     String estimator = "symmetric";
+    int holomorphicPoints = org.eqprop.estimators.HolomorphicSettings.DEFAULT_POINTS;
     double[] learningRates;
     int batchSize;
     int epochs;
@@ -243,6 +244,13 @@ final class Preset implements Cloneable {
             throw new Args.UsageException("--cost must be squared or cross-entropy, got " + cost);
         }
         estimator = a.string("estimator", estimator);
+        Integer points = a.optionalInteger("holomorphic-points", 2);
+        if (points != null) {
+            if (!estimator.equals("holomorphic")) {
+                throw new Args.UsageException("--holomorphic-points needs --estimator holomorphic");
+            }
+            holomorphicPoints = points;
+        }
         try {
             engine = org.eqprop.dynamics.EngineChoice.checked(a.string("engine", engine));
         } catch (IllegalArgumentException e) {
@@ -469,6 +477,7 @@ final class Preset implements Cloneable {
         blockBuilder.stateActivation(activation)
                 .leak(leak).dynamics(dynamics).eulerStep(eulerStep).overRelaxation(overRelaxation).freeSteps(freeSteps).nudgedSteps(nudgedSteps)
                 .beta(beta).estimator(algorithm.equals("bptt") || algorithm.equals("rbp") ? algorithm : estimator)
+                .holomorphicPoints(holomorphicPoints)
                 .tolerance(tolerance)
                 .nudgingForce(nudgingForce).bpttSteps(bpttSteps >= 0 ? bpttSteps : nudgedSteps)
                 .persistentStates(persistentStates).engine(engine).seed(seed).layerUpdaters(updaters)
@@ -555,7 +564,7 @@ final class Preset implements Cloneable {
                 macs[k] = (double) batch * w[0] * w[1];
             }
         }
-        int nudgedPhases = estimator.equals("symmetric") ? 2 : 1;
+        int nudgedPhases = nudgedPhases();
         double perStep = 0;
         double gradient = 2 * macs[0];
         for (int k = 1; k < n; k++) {
@@ -568,6 +577,18 @@ final class Preset implements Cloneable {
 
     /** Relaxation steps of one iteration (free + nudged). */
     int stepsPerIteration() {
-        return freeSteps + (estimator.equals("symmetric") ? 2 : 1) * nudgedSteps;
+        return freeSteps + nudgedPhases() * nudgedSteps;
+    }
+
+    /**
+     * Nudged phases per iteration: 2 for the symmetric estimator, ⌊N/2⌋ + 1 for holomorphic EqProp with N points
+     * (the conjugate points are not relaxed), 1 otherwise.
+     */
+    int nudgedPhases() {
+        return switch (estimator) {
+            case "symmetric" -> 2;
+            case "holomorphic" -> holomorphicPoints / 2 + 1;
+            default -> 1;
+        };
     }
 }

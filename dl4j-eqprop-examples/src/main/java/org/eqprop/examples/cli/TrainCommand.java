@@ -138,7 +138,7 @@ final class TrainCommand {
             }
         }
         Json summary = new Json().put("command", "train").put("preset", p.name).put("algorithm", p.algorithm)
-                .put("epochs", epochs)
+                .put("epochs", epochs).put("estimator", p.estimator).put("beta", p.beta)
                 .put("train_error", trainErrors.get(trainErrors.size() - 1))
                 .put("test_error", testErrors.get(testErrors.size() - 1))
                 .put("seconds_per_iteration", trainSeconds / iterations).put("batch_size", p.batchSize)
@@ -153,6 +153,9 @@ final class TrainCommand {
                     .put("model", modelPath.toString());
         }
         EqPropBlockLayer block = (EqPropBlockLayer) net.getLayer(0);
+        if (p.estimator.equals("holomorphic")) {
+            summary.put("holomorphic_points", p.holomorphicPoints);
+        }
         summary.put("mean_free_steps", block.relaxationStats().meanFreeSteps())
                 .put("mean_nudged_steps", block.relaxationStats().meanNudgedSteps())
                 .put("non_converged_phases", block.relaxationStats().nonConverged())

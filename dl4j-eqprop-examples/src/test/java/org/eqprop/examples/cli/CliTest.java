@@ -183,6 +183,33 @@ class CliTest {
     }
 
     @Test
+    void holomorphicEstimatorTrainsAndTheOscillatingNudgeIsPlotted(@TempDir Path dir) throws IOException {
+        Path data = writeData(dir.resolve("data"), 200, 50);
+        Result h = run("train", "--preset", "mnist-fc1", "--estimator", "holomorphic", "--holomorphic-points", "6",
+                "--activation", "sigmoid", "--beta", "0.5", "--epochs", "1", "--data-dir", data.toString(), "--out",
+                dir.resolve("holo").toString(), "--free-steps", "10", "--nudged-steps", "4");
+        assertEquals(0, h.code, h.err);
+        assertTrue(h.lastLine().contains("\"estimator\": \"holomorphic\"") && h.lastLine().contains(
+                "\"holomorphic_points\": 6"), h.lastLine());
+        Result hard = run("train", "--preset", "mnist-fc1", "--estimator", "holomorphic", "--data-dir",
+                data.toString(), "--out", dir.resolve("hard").toString());
+        assertEquals(1, hard.code, "the hard sigmoid is refused");
+        assertTrue(hard.lastLine().contains("not holomorphic"), hard.lastLine());
+        assertEquals(2, run("train", "--preset", "mnist-fc1", "--holomorphic-points", "4").code);
+
+        Result o = run("oscillation", "--sizes", "8,10,4", "--classes", "3", "--batch", "3", "--values-per-turn",
+                "16", "--out", dir.resolve("osc").toString());
+        assertEquals(0, o.code, o.err);
+        double online = Double.parseDouble(o.lastLine().replaceAll(".*\"relative_error\": ([0-9.e-]+).*", "$1"));
+        double symmetric = Double.parseDouble(o.lastLine().replaceAll(
+                ".*\"symmetric_relative_error\": ([0-9.e-]+).*", "$1"));
+        assertTrue(online < symmetric, o.lastLine());
+        assertTrue(Files.size(dir.resolve("osc").resolve("oscillation.png")) > 1000);
+        assertTrue(Files.size(dir.resolve("osc").resolve("running-gradient.png")) > 1000);
+        assertEquals(2, run("oscillation", "--activation", "hard-sigmoid").code);
+    }
+
+    @Test
     void deepLearnsALogicGateAndDrawsItsCurvesAndGraph(@TempDir Path dir) throws IOException {
         Result r = run("deep", "--task", "or", "--runs", "3", "--epochs", "600", "--out", dir.toString());
         assertEquals(0, r.code, r.err);

@@ -1,0 +1,156 @@
+package org.eqprop.dynamics;
+
+import org.eqprop.costs.NudgingForce;
+import org.eqprop.layers.States;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The relaxation of complex states at a complex nudge β = βr + iβi, the phases of holomorphic EqProp (Laborieux
+ * &amp; Zenke, NeurIPS 2022):
+ * <pre>
+ *   s_{t+1} = σ(∂Φ/∂s(θ, x, s_t) − β ∂C/∂s(s_t)),   s = a + ib,
+ * </pre>
+ * with σ and ∂C/∂s extended holomorphically ({@link org.eqprop.layers.StateActivation#applyComplexInPlace},
+ * {@link NudgingForce#addComplexTo}). For a bilinear Φ ({@link org.eqprop.interactions.Interaction#isBilinear}) the
+ * drive is affine in the states, so it splits into the real drive of the real parts and the linear part of the drive
+ * of the imaginary parts: ∂Φ/∂s(a + ib) = D(a) + i (D₀(b) − D₀(0)), where D₀ is the drive with the input drive set
+ * to zero (the clamped input and the biases are real). A step therefore costs two real drive evaluations plus the
+ * complex activation: about twice a real step.
+ *
+ * <p>This is the reference form, in any data type, one ND4J operation per interaction and layer, synchronous or
+ * alternating order, for the fixed-point dynamics. A phase at a real β gives real states: run it on a real engine.
+ */
+public final class ComplexRelaxation {
+
+    public static final ComplexRelaxation INSTANCE = new ComplexRelaxation();
+
+    private ComplexRelaxation() {
+    }
+
+    /**
+     * Why this system cannot relax complex states, or null when it can: the activation must be holomorphic, the
+     * dynamics the fixed-point iteration, every interaction bilinear and the force (if any) holomorphic.
+     */
+    public String unsupported(EnergyChain chain, NudgingForce force) {
+        if (!chain.activation().isHolomorphic()) {
+            return "activation " + chain.activation() + " is not holomorphic (its kinks have no complex derivative); "
+                    + "use the sigmoid, logistic or tanh activation";
+        }
+        if (!(chain.dynamics() instanceof FixedPointDynamics)) {
+            return "dynamics " + chain.dynamics().name() + " clip the states; holomorphic EqProp needs the "
+                    + "fixed-point dynamics";
+        }
+        for (int k = 0; k < chain.depth(); k++) {
+            if (!chain.interaction(k).isBilinear()) {
+                return "interaction " + (k + 1) + " (" + chain.interaction(k).getClass().getSimpleName()
+                        + ") is not bilinear in the states (max pooling or vector-field feedback)";
+            }
+        }
+        if (force != null && !force.isHolomorphic()) {
+            return "the nudging force " + force.getClass().getSimpleName() + " has no holomorphic extension; use a "
+                    + "squared-error output, a softmax cross-entropy readout or nudgingForce(\"held\")";
+        }
+        return null;
+    }
+
+    /**
+     * Relaxes from real states {@code start} (imaginary parts zero) with the force at β = betaRe + i·betaIm.
+     *
+     * @throws IllegalArgumentException when {@link #unsupported} names a reason
+     * @throws RelaxationException      when the states become NaN or infinite (a pole of σ, or too large a β)
+     */
+    public ComplexEquilibrium relax(EnergyChain chain, INDArray inputDrive, INDArray[] start, NudgingForce force,
+                                    double betaRe, double betaIm, RelaxationControl control) {
+        return relax(chain, inputDrive, start, null, force, betaRe, betaIm, control);
+    }
+
+    /**
+     * Relaxes from complex states {@code startRe} + i·{@code startIm} ({@code startIm} null: zero) with the force at
+     * β = betaRe + i·betaIm: the continuation of a phase whose nudge changes (the oscillating nudge).
+     */
+    public ComplexEquilibrium relax(EnergyChain chain, INDArray inputDrive, INDArray[] startRe, INDArray[] startIm,
+                                    NudgingForce force, double betaRe, double betaIm, RelaxationControl control) {
+        String why = unsupported(chain, force);
+        if (why != null) {
+            throw new IllegalArgumentException("complex relaxation: " + why);
+        }
+        int n = chain.depth();
+        INDArray[] re = new INDArray[n];
+        INDArray[] im = new INDArray[n];
+        for (int k = 0; k < n; k++) {
+            re[k] = startRe[k].dup('c');
+            im[k] = startIm == null ? Nd4j.zeros(startRe[k].dataType(), startRe[k].shape()) : startIm[k].dup('c');
+        }
+        INDArray[] start = startRe;
+        // D₀(0): the biases, to take off the drive of the imaginary parts
+        INDArray zeroInput = Nd4j.zeros(inputDrive.dataType(), inputDrive.shape());
+        INDArray[] offset = new INDArray[n];
+        chain.drives(zeroInput, chain.zeroStates(start[0].size(0), start[0].dataType()), offset);
+        INDArray[] uRe = new INDArray[n];
+        INDArray[] uIm = new INDArray[n];
+        double residual = Double.NaN;
+        int t = 0;
+        boolean converged = !control.stopsEarly();
+        while (t < control.maxSteps()) {
+            t++;
+            residual = 0;
+            for (int parity : control.alternating() ? new int[]{0, 1} : new int[]{-1}) {
+                if (parity < 0) {
+                    chain.drives(inputDrive, re, uRe);
+                    chain.drives(zeroInput, im, uIm);
+                } else {
+                    chain.drives(inputDrive, re, uRe, parity);
+                    chain.drives(zeroInput, im, uIm, parity);
+                }
+                if (force != null && uRe[n - 1] != null) {
+                    force.addComplexTo(States.rows(uRe[n - 1]), States.rows(uIm[n - 1]), States.rows(re[n - 1]),
+                            States.rows(im[n - 1]), betaRe, betaIm);
+                }
+                for (int k = 0; k < n; k++) {
+                    if (uRe[k] == null) {
+                        continue;
+                    }
+                    uIm[k].subi(offset[k]);
+                    double[] a = flat(uRe[k]);
+                    double[] b = flat(uIm[k]);
+                    chain.activation().applyComplexInPlace(a, b);
+                    INDArray nextRe = Nd4j.create(a, re[k].shape(), 'c').castTo(re[k].dataType());
+                    INDArray nextIm = Nd4j.create(b, im[k].shape(), 'c').castTo(im[k].dataType());
+                    residual = Math.max(residual, Math.max(maxAbsDiff(nextRe, re[k]), maxAbsDiff(nextIm, im[k])));
+                    re[k] = nextRe;
+                    im[k] = nextIm;
+                }
+            }
+            if (!Double.isFinite(residual)) {
+                break;
+            }
+            if (control.stopsEarly() && residual <= control.tolerance()) {
+                converged = true;
+                break;
+            }
+        }
+        boolean finite = Double.isFinite(residual);
+        for (int k = 0; k < n && finite; k++) {
+            finite = Phases.allFinite(re[k]) && Phases.allFinite(im[k]);
+        }
+        if (!finite) {
+            throw new RelaxationException("the complex relaxation at beta = " + betaRe + (betaIm < 0 ? " - " : " + ")
+                    + Math.abs(betaIm) + "i produced NaN or infinite states after " + t + " steps: a pole of the "
+                    + "complex sigmoid was reached; lower |beta| (the contour radius) or the weights");
+        }
+        return new ComplexEquilibrium(re, im, t, residual, converged);
+    }
+
+    private static double[] flat(INDArray a) {
+        return a.dup('c').reshape(a.length()).toDoubleVector();
+    }
+
+    private static double maxAbsDiff(INDArray a, INDArray b) {
+        return a.sub(b).amaxNumber().doubleValue();
+    }
+
+    public String name() {
+        return "complex-reference";
+    }
+}
