@@ -28,6 +28,17 @@ public interface Dynamics {
 
     /** Parses "fixed-point", "euler" (with its step size ε) or "over-relaxation" (with its factor ω). */
     static Dynamics of(String name, double eulerStep, double omega) {
+        return of(name, eulerStep, omega, 0, 0);
+    }
+
+    /**
+     * Parses "fixed-point", "euler" (step size ε), "over-relaxation" (factor ω) or "langevin" (step size ε,
+     * temperature T, noise seed).
+     */
+    static Dynamics of(String name, double eulerStep, double omega, double temperature, long seed) {
+        if (name.trim().equalsIgnoreCase("langevin")) {
+            return new LangevinDynamics(eulerStep, temperature, seed);
+        }
         switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "fixed-point":
             case "synchronous":
@@ -37,8 +48,8 @@ public interface Dynamics {
             case "over-relaxation":
                 return new OverRelaxedDynamics(omega);
             default:
-                throw new IllegalArgumentException("Unknown dynamics '" + name + "'; expected fixed-point, euler or "
-                        + "over-relaxation");
+                throw new IllegalArgumentException("Unknown dynamics '" + name + "'; expected fixed-point, euler, "
+                        + "over-relaxation or langevin");
         }
     }
 }

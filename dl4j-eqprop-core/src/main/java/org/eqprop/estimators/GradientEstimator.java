@@ -31,8 +31,17 @@ public interface GradientEstimator {
     }
 
     /**
-     * The contour average of an estimator with {@link #complexPhases()}: runs its phases with {@code phase} from the
-     * free equilibrium and returns the weighted equilibria.
+     * True when the estimator forms its gradient as a weighted sum over many equilibria or samples, a
+     * {@link ContourAverage} from {@link #contour}, instead of the {@link Contrast} of two (every estimator with
+     * {@link #complexPhases()}, and Langevin EqProp's averages over samples).
+     */
+    default boolean averages() {
+        return complexPhases();
+    }
+
+    /**
+     * The weighted sum of an estimator that {@link #averages()}: runs its phases with {@code phase} from the free
+     * equilibrium and returns the weighted equilibria.
      *
      * @param radius the nudging strength |β|
      */
@@ -59,6 +68,11 @@ public interface GradientEstimator {
      * periods, integrated periods, relaxation steps per value}.
      */
     static GradientEstimator of(String name, long seed, int holomorphicPoints, int[] oscillation) {
+        return of(name, seed, holomorphicPoints, oscillation, 1);
+    }
+
+    /** As {@link #of(String, long, int, int[])}, and "langevin" with {@code samples} samples per nudged phase. */
+    static GradientEstimator of(String name, long seed, int holomorphicPoints, int[] oscillation, int samples) {
         switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "symmetric":
                 return new SymmetricEstimator();
@@ -68,11 +82,13 @@ public interface GradientEstimator {
                 return new RandomSignEstimator(seed);
             case "holomorphic":
                 return new HolomorphicEstimator(holomorphicPoints);
+            case "langevin":
+                return new LangevinEstimator(samples);
             case "oscillating":
                 return new OscillatingEstimator(oscillation[0], oscillation[1], oscillation[2], oscillation[3]);
             default:
                 throw new IllegalArgumentException("Unknown estimator '" + name
-                        + "'; expected symmetric, one-sided, random-sign, holomorphic or oscillating");
+                        + "'; expected symmetric, one-sided, random-sign, holomorphic, oscillating or langevin");
         }
     }
 }

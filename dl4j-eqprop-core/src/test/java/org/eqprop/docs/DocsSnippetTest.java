@@ -32,7 +32,7 @@ class DocsSnippetTest {
             "org.deeplearning4j.nn.conf", "org.deeplearning4j.nn.conf.layers", "org.nd4j.linalg.learning.config"};
 
     @ParameterizedTest
-    @ValueSource(strings = {"docs/holomorphic-eqprop.md"})
+    @ValueSource(strings = {"docs/holomorphic-eqprop.md", "docs/langevin-eqprop.md"})
     void javaBlocksCompileAndRun(String page, @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path file = Paths.get("..").resolve(page);
         String text = Files.readString(file);

@@ -59,6 +59,8 @@ public class EqPropBlock extends FeedForwardLayer {
     private int oscillationSteps = org.eqprop.estimators.OscillationSettings.DEFAULT_STEPS_PER_PERIOD;
     private int oscillationWarmup = org.eqprop.estimators.OscillationSettings.DEFAULT_WARMUP_PERIODS;
     private int oscillationPeriods = org.eqprop.estimators.OscillationSettings.DEFAULT_PERIODS;
+    private double temperature = 0;
+    private int samples = 1;
     private String nudgingForce = "recomputed";
     private long seed = 42;
     private boolean persistentStates = false;
@@ -94,6 +96,8 @@ public class EqPropBlock extends FeedForwardLayer {
         this.oscillationSteps = b.oscillationSteps;
         this.oscillationWarmup = b.oscillationWarmup;
         this.oscillationPeriods = b.oscillationPeriods;
+        this.temperature = b.temperature;
+        this.samples = b.samples;
         this.nudgingForce = b.nudgingForce;
         this.seed = b.seed;
         this.persistentStates = b.persistentStates;
@@ -182,6 +186,18 @@ public class EqPropBlock extends FeedForwardLayer {
                 throw new IllegalArgumentException("EqPropBlock: " + e.getMessage(), e);
             }
         }
+        if (temperature != 0 && !(dyn instanceof org.eqprop.dynamics.LangevinDynamics)) {
+            throw new IllegalArgumentException("EqPropBlock: a temperature (" + temperature + ") needs "
+                    + "dynamics(\"langevin\"); the " + dyn.name() + " dynamics are noise-free");
+        }
+        if (samples != 1 && !"langevin".equals(estimator)) {
+            throw new IllegalArgumentException("EqPropBlock: samples (" + samples + ") are averaged by "
+                    + "estimator(\"langevin\") only, not " + estimator);
+        }
+        if (dyn instanceof org.eqprop.dynamics.LangevinDynamics && !act.isHardSigmoid()) {
+            throw new IllegalArgumentException("EqPropBlock: langevin dynamics sample the hard-sigmoid energy; they "
+                    + "need the hard-sigmoid activation without leak, got " + act);
+        }
         if (dyn instanceof org.eqprop.dynamics.EulerDynamics && !act.isHardSigmoid()) {
             throw new IllegalArgumentException("EqPropBlock: euler dynamics need the hard-sigmoid activation without "
                     + "leak, got " + act);
@@ -196,7 +212,7 @@ public class EqPropBlock extends FeedForwardLayer {
                         + bpttSteps);
             }
         } else {
-            GradientEstimator.of(estimator, seed, holomorphicPoints, oscillation());
+            GradientEstimator.of(estimator, seed, holomorphicPoints, oscillation(), samples);
         }
         if (isHolomorphic()) {
             validateHolomorphic(act, dyn);
@@ -262,8 +278,9 @@ public class EqPropBlock extends FeedForwardLayer {
         return StateActivation.of(stateActivation, leak);
     }
 
+    /** A new instance of the step rule (Langevin dynamics draw their noise from {@link #getSeed()}). */
     public Dynamics dynamicsRule() {
-        return Dynamics.of(dynamics, eulerStep, overRelaxation);
+        return Dynamics.of(dynamics, eulerStep, overRelaxation, temperature, seed);
     }
 
     public RelaxationControl freeControl() {
@@ -586,6 +603,24 @@ public class EqPropBlock extends FeedForwardLayer {
         this.oscillationPeriods = oscillationPeriods;
     }
 
+    /** With dynamics langevin: the temperature T of the state noise √(2εT) ξ. */
+    public double getTemperature() {
+        return temperature;
+    }
+
+    public void setTemperature(double temperature) {
+        this.temperature = temperature;
+    }
+
+    /** With estimator langevin: samples S of each nudged phase averaged in the update. */
+    public int getSamples() {
+        return samples;
+    }
+
+    public void setSamples(int samples) {
+        this.samples = samples;
+    }
+
     public String getNudgingForce() {
         return nudgingForce;
     }
@@ -701,7 +736,8 @@ public class EqPropBlock extends FeedForwardLayer {
                 && overRelaxation == b.overRelaxation
                 && freeSteps == b.freeSteps && nudgedSteps == b.nudgedSteps && tolerance == b.tolerance
                 && beta == b.beta && estimator.equals(b.estimator) && holomorphicPoints == b.holomorphicPoints
-                && Arrays.equals(oscillation(), b.oscillation())
+                && Arrays.equals(oscillation(), b.oscillation()) && temperature == b.temperature
+                && samples == b.samples
                 && nudgingForce.equals(b.nudgingForce)
                 && seed == b.seed && persistentStates == b.persistentStates && engine.equals(b.engine)
                 && bpttSteps == b.bpttSteps && vectorField == b.vectorField && feedbackAngle == b.feedbackAngle
@@ -720,12 +756,14 @@ public class EqPropBlock extends FeedForwardLayer {
     public String toString() {
         return "EqPropBlock(nIn=" + getNIn() + (convLayers == null ? "" : ", conv=" + convLayers) + ", layers="
                 + Arrays.toString(layerSizes) + ", " + stateActivation
-                + ", " + (spiking == null ? dynamics + (dynamics.equals("over-relaxation") ? " " + overRelaxation : "")
+                + ", " + (spiking == null ? dynamics + (dynamics.equals("over-relaxation") ? " " + overRelaxation
+                : dynamics.equals("langevin") ? " T=" + temperature : "")
                 : "spiking(" + spiking.describe() + ")") + ", T=" + freeSteps
                 + ", K=" + nudgedSteps + ", beta=" + beta + ", " + estimator
                 + ("holomorphic".equals(estimator) ? "(N=" + holomorphicPoints + ")"
                 : "oscillating".equals(estimator) ? "(M=" + oscillationSteps + ", warm-up " + oscillationWarmup
-                + ", periods " + oscillationPeriods + ")" : "") + ")";
+                + ", periods " + oscillationPeriods + ")"
+                : "langevin".equals(estimator) ? "(S=" + samples + ")" : "") + ")";
     }
 
     /** Builder in DL4J style. */
@@ -745,6 +783,8 @@ public class EqPropBlock extends FeedForwardLayer {
         private int oscillationSteps = org.eqprop.estimators.OscillationSettings.DEFAULT_STEPS_PER_PERIOD;
         private int oscillationWarmup = org.eqprop.estimators.OscillationSettings.DEFAULT_WARMUP_PERIODS;
         private int oscillationPeriods = org.eqprop.estimators.OscillationSettings.DEFAULT_PERIODS;
+        private double temperature = 0;
+        private int samples = 1;
         private String nudgingForce = "recomputed";
         private long seed = 42;
         private boolean persistentStates = false;
@@ -814,8 +854,9 @@ public class EqPropBlock extends FeedForwardLayer {
         }
 
         /**
-         * fixed-point (default: s ← σ(∂Φ/∂s)), euler (thesis eq. 3.25, with step {@link #eulerStep}) or
-         * over-relaxation (projected SOR, factor {@link #overRelaxation}; best with the alternating order).
+         * fixed-point (default: s ← σ(∂Φ/∂s)), euler (thesis eq. 3.25, with step {@link #eulerStep}),
+         * over-relaxation (projected SOR, factor {@link #overRelaxation}; best with the alternating order) or langevin
+         * (euler plus state noise of {@link #temperature}).
          */
         public Builder dynamics(String name) {
             this.dynamics = name.toLowerCase(Locale.ROOT);
@@ -857,7 +898,7 @@ public class EqPropBlock extends FeedForwardLayer {
         }
 
         /**
-         * symmetric (default), one-sided, random-sign, holomorphic or oscillating EqProp; bptt: backpropagation through the unrolled free
+         * symmetric (default), one-sided, random-sign, holomorphic, oscillating or langevin EqProp; bptt: backpropagation through the unrolled free
          * phase (the baseline EqProp is compared with; memory grows with T); rbp: recurrent backpropagation at the
          * free fixed point, with nudgedSteps iterations (give the free phase a tolerance).
          */
@@ -888,6 +929,24 @@ public class EqPropBlock extends FeedForwardLayer {
             this.oscillationWarmup = settings.warmupPeriods();
             this.oscillationPeriods = settings.periods();
             this.beta = settings.radius();
+            return this;
+        }
+
+        /**
+         * With dynamics("langevin"): the temperature T ≥ 0 of the state noise, s ← clip(s + ε(∂Φ/∂s − s) + √(2εT) ξ,
+         * 0, 1) with ε = eulerStep (Scellier thesis ch. 6; device noise of analog hardware).
+         */
+        public Builder temperature(double temperature) {
+            this.temperature = temperature;
+            return this;
+        }
+
+        /**
+         * With estimator("langevin"): S ≥ 1 consecutive samples of each nudged phase, after its nudgedSteps burn-in,
+         * averaged in the update −(⟨∂Φ/∂θ⟩_{+β} − ⟨∂Φ/∂θ⟩_{−β})/2β.
+         */
+        public Builder samples(int samples) {
+            this.samples = samples;
             return this;
         }
 

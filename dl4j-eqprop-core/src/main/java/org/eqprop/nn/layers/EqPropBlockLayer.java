@@ -77,6 +77,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     private transient INDArray inputDrive;
     private transient NudgingForce installedForce;
     private transient GradientEstimator estimator;
+    private transient org.eqprop.dynamics.Dynamics dynamics;
     private transient PersistentStates persistent;
     private transient Trajectory trajectory;
     private transient SpikingRelaxation.Network spikingNetwork;
@@ -114,7 +115,11 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
             }
             shapes[k] = c.stateShape(k);
         }
-        return new EnergyChain(interactions, shapes, c.stateActivation(), c.dynamicsRule());
+        if (dynamics == null) {
+            // one instance for the layer's life: a stochastic rule's noise stream runs on across iterations
+            dynamics = c.dynamicsRule();
+        }
+        return new EnergyChain(interactions, shapes, c.stateActivation(), dynamics);
     }
 
     /**
@@ -133,7 +138,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     private ResidentIteration residentFor(EnergyChain chain, INDArray x) {
         EqPropBlock c = layerConf();
         if (c.isBptt() || c.isRecurrentBackprop() || c.spikingSettings() != null || c.isPersistentStates()
-                || c.isDoubledBatch() || estimator().complexPhases()) {
+                || c.isDoubledBatch() || estimator().averages()) {
             return null;
         }
         int batch = (int) x.size(0);
@@ -257,7 +262,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
         EqPropBlock c = layerConf();
         NudgingForce force = nudgingForce(epsilon);
         EnergyChain chain = chain();
-        if (estimator().complexPhases()) {
+        if (estimator().averages()) {
             try {
                 return contourGradient(chain, force, gradient);
             } catch (AcceleratorFailure f) {
@@ -304,14 +309,16 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     }
 
     /**
-     * Holomorphic EqProp: the estimator's phases on a circle of complex β (the real ones on the engine chosen for
-     * them, the complex ones on {@link ComplexRelaxation}), then Re Σ_k w_k ∂Φ/∂θ(s^{β_k}) into the gradient views.
+     * An estimator that averages (holomorphic EqProp, the oscillating nudge, Langevin EqProp): its phases (the real
+     * ones on the engine chosen for them, the complex ones on {@link ComplexRelaxation}), then
+     * Re Σ_j w_j ∂Φ/∂θ(s_j) into the gradient views.
      */
     private INDArray contourGradient(EnergyChain chain, NudgingForce force, Gradient gradient) {
         EqPropBlock c = layerConf();
-        String why = ComplexRelaxation.INSTANCE.unsupported(chain, force);
+        String why = estimator().complexPhases() ? ComplexRelaxation.INSTANCE.unsupported(chain, force) : null;
         if (why != null) {
-            throw new IllegalStateException("EqPropBlock: estimator holomorphic: " + why + " - " + layerId());
+            throw new IllegalStateException("EqPropBlock: estimator " + c.getEstimator() + ": " + why + " - "
+                    + layerId());
         }
         if (inputDrive == null) {
             inputDrive = chain.inputDrive(freeInput);
@@ -333,8 +340,12 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
 
             @Override
             public ComplexEquilibrium advance(ComplexEquilibrium from, double betaRe, double betaIm, int steps) {
+                RelaxationControl more = new RelaxationControl(steps, 0, control.alternating());
+                if (betaIm == 0 && from.isReal()) {
+                    return ComplexEquilibrium.real(engine.relax(chain, inputDrive, from.re(), force, betaRe, more));
+                }
                 ComplexEquilibrium e = ComplexRelaxation.INSTANCE.relax(chain, inputDrive, from.re(), from.im(), force,
-                        betaRe, betaIm, new RelaxationControl(steps, 0, control.alternating()));
+                        betaRe, betaIm, more);
                 bytes[0] += bytes(e.re()) + bytes(e.im());
                 return e;
             }
@@ -534,7 +545,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
     private GradientEstimator estimator() {
         if (estimator == null) {
             estimator = GradientEstimator.of(layerConf().getEstimator(), layerConf().getSeed(),
-                    layerConf().getHolomorphicPoints(), layerConf().oscillation());
+                    layerConf().getHolomorphicPoints(), layerConf().oscillation(), layerConf().getSamples());
         }
         return estimator;
     }

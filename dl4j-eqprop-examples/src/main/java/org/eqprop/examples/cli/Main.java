@@ -16,13 +16,14 @@ public final class Main {
             "usage: eqprop COMMAND [options]",
             "  train    --preset mnist-fc1|mnist-fc2 [--epochs N] [--train-limit N] [--test-limit N] [--seed S]",
             "           [--data-dir D] [--out DIR] [--batch-size B] [--beta B] [--estimator symmetric|one-sided|"
-                    + "random-sign|holomorphic]",
+                    + "random-sign|holomorphic|langevin]",
             "           [--holomorphic-points N (holomorphic: nudges beta e^(2 pi i k/N) on a circle, default 4)]",
             "           [--free-steps T] [--nudged-steps K] [--activation hard-sigmoid|half-hard-sigmoid|sigmoid|"
                     + "logistic|tanh]",
             "           [--cost squared|cross-entropy] [--tolerance TOL] [--engine auto|cpu|cuda|fused|reference] "
                     + "[--precision fp32|tf32|bf16 (CUDA products)] [--lr-scale F]",
-            "           [--leak L] [--dynamics fixed-point|euler|over-relaxation] [--euler-step E] [--over-relaxation W]",
+            "           [--leak L] [--dynamics fixed-point|euler|over-relaxation|langevin] [--euler-step E]",
+            "           [--over-relaxation W] [--temperature T (langevin state noise)] [--estimator langevin --samples S]",
             "           [--nudging-force recomputed|held]",
             "           [--persistent-states] [--momentum M] [--weight-decay WD] [--schedule constant|cosine]",
             "           [--algorithm eqprop|bptt|rbp|c-ep|c-vf] [--bptt-steps K (default: the nudged steps; 0 = all T)]",
@@ -57,6 +58,9 @@ public final class Main {
             "  oscillation [--sizes 20,30,10] [--classes 5] [--batch 8] [--beta 0.5] [--values-per-turn 32]",
             "           [--steps-per-value 4] [--turns 3] [--activation logistic|sigmoid|tanh] [--seed S] [--out DIR]",
             "           online holomorphic EqProp (a nudge turning around |beta|): the states and the running gradient",
+            "  langevin [--sizes 6,8,3] [--temperatures 0,1e-4,1e-3,1e-2] [--betas 0.05,0.1,0.2,0.5] [--samples 20]",
+            "           [--repetitions 8] [--burn-in 60] [--free-steps 100] [--euler-step 0.5] [--seed S] [--out DIR]",
+            "           Langevin EqProp's bias and spread against the noise-free gradient",
             "  train --preset mnist-spiking|mnist-spiking-3h [--continuous] [--spiking-encoder sigma-delta|stochastic]",
             "           [--annealer osa|scheduled|constant] [--osa-target NU] [--step-size E0] [--step-decay ETA]",
             "           [--lambda L0 (0: no predictive coding)] [--lambda-decay ETA] [--real-input]",
@@ -109,6 +113,9 @@ public final class Main {
                     break;
                 case "oscillation":
                     summary = OscillationCommand.run(args, out);
+                    break;
+                case "langevin":
+                    summary = LangevinCommand.run(args, out);
                     break;
                 case "help":
                 case "--help":

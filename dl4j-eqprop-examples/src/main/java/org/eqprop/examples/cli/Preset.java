@@ -62,6 +62,8 @@ final class Preset implements Cloneable {
     double beta;
     String estimator = "symmetric";
     int holomorphicPoints = org.eqprop.estimators.HolomorphicSettings.DEFAULT_POINTS;
+    double temperature = 0;
+    int samples = 1;
     double[] learningRates;
     int batchSize;
     int epochs;
@@ -305,6 +307,17 @@ final class Preset implements Cloneable {
             dynamics = a.string("dynamics", "over-relaxation");
         }
         nudgingForce = a.string("nudging-force", nudgingForce);
+        temperature = a.nonNegativeDouble("temperature", temperature);
+        if (a.wasGiven("temperature")) {
+            dynamics = a.string("dynamics", "langevin");
+        }
+        Integer s = a.optionalInteger("samples", 1);
+        if (s != null) {
+            if (!estimator.equals("langevin")) {
+                throw new Args.UsageException("--samples needs --estimator langevin");
+            }
+            samples = s;
+        }
         persistentStates = a.flag("persistent-states") || persistentStates;
         updateOrder = a.string("update-order", updateOrder);
         doubledBatch = a.flag("doubled-batch") || doubledBatch;
@@ -477,7 +490,7 @@ final class Preset implements Cloneable {
         blockBuilder.stateActivation(activation)
                 .leak(leak).dynamics(dynamics).eulerStep(eulerStep).overRelaxation(overRelaxation).freeSteps(freeSteps).nudgedSteps(nudgedSteps)
                 .beta(beta).estimator(algorithm.equals("bptt") || algorithm.equals("rbp") ? algorithm : estimator)
-                .holomorphicPoints(holomorphicPoints)
+                .holomorphicPoints(holomorphicPoints).temperature(temperature).samples(samples)
                 .tolerance(tolerance)
                 .nudgingForce(nudgingForce).bpttSteps(bpttSteps >= 0 ? bpttSteps : nudgedSteps)
                 .persistentStates(persistentStates).engine(engine).seed(seed).layerUpdaters(updaters)
@@ -588,6 +601,7 @@ final class Preset implements Cloneable {
         return switch (estimator) {
             case "symmetric" -> 2;
             case "holomorphic" -> holomorphicPoints / 2 + 1;
+            case "langevin" -> 2;
             default -> 1;
         };
     }

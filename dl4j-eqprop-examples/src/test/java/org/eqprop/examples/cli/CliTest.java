@@ -210,6 +210,26 @@ class CliTest {
     }
 
     @Test
+    void langevinMeasuresBiasAndSpreadAndTrainsWithStateNoise(@TempDir Path dir) throws IOException {
+        Result l = run("langevin", "--temperatures", "0,1e-2", "--betas", "0.2", "--samples", "5", "--repetitions",
+                "3", "--burn-in", "30", "--free-steps", "40", "--out", dir.resolve("lv").toString());
+        assertEquals(0, l.code, l.err);
+        double cold = Double.parseDouble(l.lastLine().replaceAll(
+                ".*\"spread\": \\{\"0.0\": \\[([0-9.e-]+)\\].*", "$1"));
+        double hot = Double.parseDouble(l.lastLine().replaceAll(".*\"0.01\": \\[([0-9.e-]+)\\]}.*", "$1"));
+        assertTrue(cold < 1e-12 && hot > 0.05, "no spread without noise, some with: " + l.lastLine());
+        assertTrue(Files.readString(dir.resolve("lv").resolve("bias-variance.md")).contains("| 1e-02 |"));
+        Path data = writeData(dir.resolve("data"), 100, 50);
+        Result t = run("train", "--preset", "mnist-fc1", "--temperature", "1e-3", "--estimator", "langevin",
+                "--samples", "4", "--epochs", "1", "--data-dir", data.toString(), "--free-steps", "10",
+                "--nudged-steps", "4", "--out", dir.resolve("noisy").toString());
+        assertEquals(0, t.code, t.err);
+        assertTrue(t.lastLine().contains("\"estimator\": \"langevin\""), t.lastLine());
+        assertEquals(2, run("train", "--preset", "mnist-fc1", "--samples", "4").code);
+        assertEquals(2, run("langevin", "--betas", "0").code);
+    }
+
+    @Test
     void deepLearnsALogicGateAndDrawsItsCurvesAndGraph(@TempDir Path dir) throws IOException {
         Result r = run("deep", "--task", "or", "--runs", "3", "--epochs", "600", "--out", dir.toString());
         assertEquals(0, r.code, r.err);
