@@ -141,7 +141,7 @@ public final class ResistiveNetwork {
     }
 
     /** A_j: the total conductance node j of layer m ≥ 1 sees. */
-    double total(int m, int j) {
+    public double total(int m, int j) {
         return total[m][j];
     }
 

@@ -7,13 +7,41 @@ package org.eqprop.resistive;
  * output pairs with their nudging currents by {@link PairedSquaredError#relax}. Layers are swept 1, 2, ..., L+1
  * until no voltage moves by more than {@code tolerance} volts (or {@code maxSweeps}); each sweep lowers the
  * (convex, for β ≥ 0) co-content, so it converges to the steady state.
+ *
+ * <p>With a temperature T &gt; 0 the nodes carry thermal (device) noise, the state noise of Langevin EqProp: after its
+ * exact update each node voltage gets a Gaussian kick of variance T / A_j, A_j its total conductance (the conditional
+ * spread of e^{−P/T} for the co-content P of the node's linear part; the diodes clip nothing afterwards). The solver
+ * then runs {@code burnIn} sweeps and, for {@link #nudgedSamples}, a sample after each of the next sweeps.
  */
 public final class SteadyStateSolver {
 
     private final double tolerance;
     private final int maxSweeps;
+    private final double temperature;
+    private final int burnIn;
+    private final java.util.SplittableRandom random;
 
     public SteadyStateSolver(double tolerance, int maxSweeps) {
+        this(tolerance, maxSweeps, 0, 0, 0);
+    }
+
+    /**
+     * @param temperature T ≥ 0 of the node noise (in the units of the co-content: volts² · siemens)
+     * @param burnIn      with T &gt; 0: sweeps of each phase before its state is taken
+     * @param seed        the noise's seed
+     */
+    public SteadyStateSolver(double tolerance, int maxSweeps, double temperature, int burnIn, long seed) {
+        if (!(temperature >= 0) || !Double.isFinite(temperature)) {
+            throw new IllegalArgumentException("SteadyStateSolver: temperature must be finite and >= 0, got "
+                    + temperature);
+        }
+        if (temperature > 0 && burnIn < 1) {
+            throw new IllegalArgumentException("SteadyStateSolver: a noisy circuit needs burnIn >= 1 sweeps, got "
+                    + burnIn);
+        }
+        this.temperature = temperature;
+        this.burnIn = burnIn;
+        this.random = new java.util.SplittableRandom(seed);
         if (!(tolerance >= 0) || Double.isInfinite(tolerance)) {
             throw new IllegalArgumentException("SteadyStateSolver: tolerance must be finite and >= 0, got "
                     + tolerance);
@@ -23,6 +51,11 @@ public final class SteadyStateSolver {
         }
         this.tolerance = tolerance;
         this.maxSweeps = maxSweeps;
+    }
+
+    /** The node noise's temperature (0: a noise-free circuit). */
+    public double temperature() {
+        return temperature;
     }
 
     /** The free steady state (β = 0) of each input row x[b], from all floating nodes at 0 V. */
@@ -74,7 +107,39 @@ public final class SteadyStateSolver {
         return relax(net, v, y, beta);
     }
 
+    /**
+     * With node noise: the nudged phase from {@code start} (its burn-in), then {@code samples} states one sweep apart,
+     * whose average update Langevin EqProp uses. Without noise: the steady state, {@code samples} times.
+     */
+    public java.util.List<SteadyState> nudgedSamples(ResistiveNetwork net, SteadyState start, double[][] y,
+                                                     double beta, int samples) {
+        java.util.List<SteadyState> out = new java.util.ArrayList<>();
+        SteadyState s = nudged(net, start, y, beta);
+        out.add(s);
+        for (int j = 1; j < samples; j++) {
+            s = temperature > 0 ? sweeps(net, copy(s.voltages()), y, beta, 1) : s;
+            out.add(s);
+        }
+        return out;
+    }
+
+    private static double[][][] copy(double[][][] v) {
+        double[][][] c = new double[v.length][][];
+        for (int b = 0; b < v.length; b++) {
+            c[b] = new double[v[b].length][];
+            for (int m = 0; m < v[b].length; m++) {
+                c[b][m] = v[b][m].clone();
+            }
+        }
+        return c;
+    }
+
     private SteadyState relax(ResistiveNetwork net, double[][][] v, double[][] y, double beta) {
+        return temperature > 0 ? sweeps(net, v, y, beta, burnIn) : sweeps(net, v, y, beta, -1);
+    }
+
+    /** {@code count} sweeps with noise, or (count &lt; 0) noise-free sweeps to the tolerance. */
+    private SteadyState sweeps(ResistiveNetwork net, double[][][] v, double[][] y, double beta, int count) {
         CircuitTopology t = net.topology();
         int last = t.layers() - 1;
         double[][] a = new double[t.layers()][];
@@ -97,7 +162,12 @@ public final class SteadyStateSolver {
             net.drive(0, ve[0], inputDrive);
             int sweeps = 0;
             double change = Double.POSITIVE_INFINITY;
-            while (change > tolerance && sweeps < maxSweeps) {
+            boolean noisy = count >= 0;
+            java.util.SplittableRandom r;
+            synchronized (random) {
+                r = random.split();
+            }
+            while (noisy ? sweeps < count : change > tolerance && sweeps < maxSweeps) {
                 change = 0;
                 for (int m = 1; m <= last; m++) {
                     if (m == 1) {
@@ -117,10 +187,16 @@ public final class SteadyStateSolver {
                         change = Math.max(change, PairedSquaredError.relax(a[m], b[m], y == null ? null : y[e], beta,
                                 ve[m]));
                     }
+                    if (noisy) {
+                        double[] vm = ve[m];
+                        for (int j = 0; j < vm.length; j++) {
+                            vm[j] += Math.sqrt(temperature / a[m][j]) * r.nextGaussian();
+                        }
+                    }
                 }
                 sweeps++;
             }
-            if (change > tolerance) {
+            if (count < 0 && change > tolerance) {
                 nonConverged++;
             }
             total += sweeps;

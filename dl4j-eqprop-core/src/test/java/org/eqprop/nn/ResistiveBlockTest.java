@@ -100,6 +100,40 @@ class ResistiveBlockTest {
         return net.getLayer(0).getGradientsViewArray().dup();
     }
 
+    /** Node noise (Langevin EqProp on the circuit): seeded, averaged over samples, refused where meaningless. */
+    @Test
+    void nodeNoiseIsSeededAndItsSamplesAverageOut() {
+        DataSet ds = data(4, 5, 3, 2);
+        INDArray clean = gradient(network(block(5, 3).beta(0.5).build(), 0.1, 1), ds);
+        double norm = clean.norm2Number().doubleValue();
+        // a noise-free "noisy" configuration is the plain circuit
+        assertEquals(clean, gradient(network(block(5, 3).beta(0.5).noise(0, 20, 1).build(), 0.1, 1), ds));
+        ResistiveBlock noisy = block(5, 3).beta(0.5).noise(1e-4, 30, 1).noiseSeed(3).build();
+        assertEquals(gradient(network(noisy, 0.1, 1), ds), gradient(network(noisy, 0.1, 1), ds), "seeded");
+        double[] spread = new double[2];
+        int[] samples = {1, 16};
+        for (int k = 0; k < 2; k++) {
+            INDArray[] g = new INDArray[6];
+            INDArray mean = clean.mul(0);
+            for (int r = 0; r < g.length; r++) {
+                g[r] = gradient(network(block(5, 3).beta(0.5).noise(1e-4, 30, samples[k]).noiseSeed(10 + r).build(),
+                        0.1, 1), ds);
+                mean.addi(g[r].div(g.length));
+            }
+            for (INDArray x : g) {
+                spread[k] += Math.pow(x.sub(mean).norm2Number().doubleValue() / norm, 2) / g.length;
+            }
+            spread[k] = Math.sqrt(spread[k]);
+        }
+        System.out.printf("resistive layer, node noise T=1e-4: relative spread of the update %.3f with 1 sample, "
+                + "%.3f with 16%n", spread[0], spread[1]);
+        assertTrue(spread[0] > 1e-3, "noise moves the update");
+        assertTrue(spread[1] < 0.6 * spread[0], "16 samples average the noise out");
+        assertThrows(IllegalArgumentException.class, () -> block(5, 3).noise(0, 20, 4).build());
+        assertThrows(IllegalArgumentException.class, () -> block(5, 3).noise(-1, 20, 1).build());
+        assertThrows(IllegalArgumentException.class, () -> block(5, 3).noise(1e-3, 0, 1).build());
+    }
+
     @Test
     void gradientMatchesFiniteDifferencesOfTheLoss() {
         MultiLayerNetwork net = network(block(5, 3).beta(1e-5).tolerance(1e-15).maxSweeps(1_000_000).build(), 0.1, 1);

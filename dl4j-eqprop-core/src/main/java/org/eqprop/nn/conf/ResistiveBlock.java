@@ -41,6 +41,10 @@ public class ResistiveBlock extends FeedForwardLayer {
     private double beta = 1;
     private double tolerance = 1e-6;
     private int maxSweeps = 1000;
+    private double temperature = 0;
+    private int burnIn = 20;
+    private int samples = 1;
+    private long noiseSeed = 7;
     private boolean signOnly;
     private double initScale = 1;
     private List<IUpdater> crossbarUpdaters;
@@ -61,6 +65,10 @@ public class ResistiveBlock extends FeedForwardLayer {
         this.beta = b.beta;
         this.tolerance = b.tolerance;
         this.maxSweeps = b.maxSweeps;
+        this.temperature = b.temperature;
+        this.burnIn = b.burnIn;
+        this.samples = b.samples;
+        this.noiseSeed = b.noiseSeed;
         this.signOnly = b.signOnly;
         this.initScale = b.initScale;
         this.crossbarUpdaters = b.crossbarUpdaters == null ? null : new ArrayList<>(b.crossbarUpdaters);
@@ -74,6 +82,13 @@ public class ResistiveBlock extends FeedForwardLayer {
         }
         topology(Math.max(1, (int) getNIn()));
         solver();
+        if (samples < 1) {
+            throw new IllegalArgumentException("ResistiveBlock: samples must be >= 1, got " + samples);
+        }
+        if (samples > 1 && temperature == 0) {
+            throw new IllegalArgumentException("ResistiveBlock: averaging " + samples + " samples needs node noise "
+                    + "(temperature > 0); a noise-free circuit has one steady state");
+        }
         if (!(beta > 0) || Double.isInfinite(beta)) {
             throw new IllegalArgumentException("ResistiveBlock: beta must be finite and > 0 (the phases use +beta and "
                     + "-beta), got " + beta);
@@ -97,9 +112,12 @@ public class ResistiveBlock extends FeedForwardLayer {
                 diode);
     }
 
-    /** Block coordinate descent to {@code tolerance} volts, at most {@code maxSweeps} sweeps. */
+    /**
+     * Block coordinate descent to {@code tolerance} volts, at most {@code maxSweeps} sweeps; with a temperature,
+     * {@code burnIn} noisy sweeps per phase (a new noise stream from {@code noiseSeed}: keep one solver per layer).
+     */
     public SteadyStateSolver solver() {
-        return new SteadyStateSolver(tolerance, maxSweeps);
+        return new SteadyStateSolver(tolerance, maxSweeps, temperature, burnIn, noiseSeed);
     }
 
     /** The device constraint applied after each update. */
@@ -223,6 +241,41 @@ public class ResistiveBlock extends FeedForwardLayer {
         this.tolerance = tolerance;
     }
 
+    /** Node (device) noise temperature T: each node voltage gets a N(0, T / A_j) kick after its update. */
+    public double getTemperature() {
+        return temperature;
+    }
+
+    public void setTemperature(double temperature) {
+        this.temperature = temperature;
+    }
+
+    /** With noise: sweeps of each phase before its state is used. */
+    public int getBurnIn() {
+        return burnIn;
+    }
+
+    public void setBurnIn(int burnIn) {
+        this.burnIn = burnIn;
+    }
+
+    /** With noise: samples (one sweep apart) of each nudged phase averaged in the update. */
+    public int getSamples() {
+        return samples;
+    }
+
+    public void setSamples(int samples) {
+        this.samples = samples;
+    }
+
+    public long getNoiseSeed() {
+        return noiseSeed;
+    }
+
+    public void setNoiseSeed(long noiseSeed) {
+        this.noiseSeed = noiseSeed;
+    }
+
     public int getMaxSweeps() {
         return maxSweeps;
     }
@@ -261,6 +314,8 @@ public class ResistiveBlock extends FeedForwardLayer {
                 && inputGain == b.inputGain && amplifierGain == b.amplifierGain && biasVoltage == b.biasVoltage
                 && diodeLow == b.diodeLow && diodeHigh == b.diodeHigh && diodeConductance == b.diodeConductance
                 && beta == b.beta && tolerance == b.tolerance && maxSweeps == b.maxSweeps && signOnly == b.signOnly
+                && temperature == b.temperature && burnIn == b.burnIn && samples == b.samples
+                && noiseSeed == b.noiseSeed
                 && initScale == b.initScale && java.util.Objects.equals(crossbarUpdaters, b.crossbarUpdaters);
     }
 
@@ -281,6 +336,10 @@ public class ResistiveBlock extends FeedForwardLayer {
         private double beta = 1;
         private double tolerance = 1e-6;
         private int maxSweeps = 1000;
+        private double temperature = 0;
+        private int burnIn = 20;
+        private int samples = 1;
+        private long noiseSeed = 7;
         private boolean signOnly;
         private double initScale = 1;
         private double conductanceMin;
@@ -340,6 +399,24 @@ public class ResistiveBlock extends FeedForwardLayer {
         /** Steady-state tolerance in volts: the largest voltage change of the last sweep (default 1e-6). */
         public Builder tolerance(double volts) {
             this.tolerance = volts;
+            return this;
+        }
+
+        /**
+         * Device noise (Langevin EqProp on the circuit): node voltages get a N(0, T / A_j) kick after each update, A_j
+         * the node's total conductance; each phase runs {@code burnIn} sweeps and the update averages {@code samples}
+         * states of each nudged phase, one sweep apart.
+         */
+        public Builder noise(double temperature, int burnIn, int samples) {
+            this.temperature = temperature;
+            this.burnIn = burnIn;
+            this.samples = samples;
+            return this;
+        }
+
+        /** The node noise's seed (default 7). */
+        public Builder noiseSeed(long seed) {
+            this.noiseSeed = seed;
             return this;
         }
 

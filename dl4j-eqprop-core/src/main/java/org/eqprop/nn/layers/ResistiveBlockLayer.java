@@ -42,6 +42,7 @@ public class ResistiveBlockLayer extends BaseLayer<ResistiveBlock> implements IO
     private transient INDArray scoreInput;
     private transient SteadyState lastTrainingState;
     private final SolverStats stats = new SolverStats(16);
+    private transient SteadyStateSolver solver;
 
     public ResistiveBlockLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -50,6 +51,27 @@ public class ResistiveBlockLayer extends BaseLayer<ResistiveBlock> implements IO
     /** The circuit over the current conductances (copied to double). */
     public ResistiveNetwork network() {
         return ResistiveNetwork.fromFlat(layerConf().topology(), FlatArrays.read(params()));
+    }
+
+    /**
+     * The root-mean-square node noise √(T / A_j) in volts over the hidden and output nodes at the current
+     * conductances (0 for a noise-free circuit).
+     */
+    public double nodeNoiseVolts() {
+        double t = layerConf().getTemperature();
+        if (t == 0) {
+            return 0;
+        }
+        ResistiveNetwork net = network();
+        double sum = 0;
+        int count = 0;
+        for (int m = 1; m < net.topology().layers(); m++) {
+            for (int j = 0; j < net.topology().size(m); j++) {
+                sum += t / net.total(m, j);
+                count++;
+            }
+        }
+        return Math.sqrt(sum / count);
     }
 
     /** Ŷ⁺ − Ŷ⁻ at the free steady states of the last training batch (null before training). */
@@ -80,14 +102,25 @@ public class ResistiveBlockLayer extends BaseLayer<ResistiveBlock> implements IO
     }
 
     /**
-     * The free steady state of the current input. {@code backpropGradient} computes it and leaves it for the score
-     * DL4J asks for next in the same iteration (before the update); every other call computes it afresh.
+     * The free steady state of the current input (with node noise: a sample after the burn-in).
+     * {@code backpropGradient} computes it and leaves it for the score DL4J asks for next in the same iteration
+     * (before the update); every other call computes it afresh.
      */
     private SteadyState free(ResistiveNetwork net) {
-        SteadyState s = layerConf().solver().free(net, inputRows());
+        SteadyState s = solver().free(net, inputRows());
         stats.free(s);
-        stats.residual(net, s);
+        if (solver().temperature() == 0) {
+            stats.residual(net, s);
+        }
         return s;
+    }
+
+    /** One solver for the layer's life, so that a noisy circuit's noise stream runs on across iterations. */
+    private SteadyStateSolver solver() {
+        if (solver == null) {
+            solver = layerConf().solver();
+        }
+        return solver;
     }
 
     @Override
@@ -133,14 +166,30 @@ public class ResistiveBlockLayer extends BaseLayer<ResistiveBlock> implements IO
         scoreInput = input;
         lastTrainingState = free;
         double[][] y = targets(free.batchSize());
-        SteadyStateSolver solver = c.solver();
-        SteadyState plus = solver.nudged(net, free, y, c.getBeta());
-        SteadyState minus = solver.nudged(net, free, y, -c.getBeta());
-        stats.nudged(plus);
-        stats.nudged(minus);
-        stats.residual(net, plus);
-        stats.residual(net, minus);
-        double[][] grad = ConductanceGradient.estimate(c.topology(), plus, minus);
+        SteadyStateSolver solver = solver();
+        java.util.List<SteadyState> plus = solver.nudgedSamples(net, free, y, c.getBeta(), c.getSamples());
+        java.util.List<SteadyState> minus = solver.nudgedSamples(net, free, y, -c.getBeta(), c.getSamples());
+        stats.nudged(plus.get(0));
+        stats.nudged(minus.get(0));
+        if (solver.temperature() == 0) {
+            stats.residual(net, plus.get(0));
+            stats.residual(net, minus.get(0));
+        }
+        // Langevin EqProp: the update averaged over the samples of the noisy phases
+        double[][] grad = ConductanceGradient.estimate(c.topology(), plus.get(0), minus.get(0));
+        for (int j = 1; j < plus.size(); j++) {
+            double[][] g = ConductanceGradient.estimate(c.topology(), plus.get(j), minus.get(j));
+            for (int m = 0; m < grad.length; m++) {
+                for (int i = 0; i < grad[m].length; i++) {
+                    grad[m][i] += g[m][i];
+                }
+            }
+        }
+        for (double[] gm : grad) {
+            for (int i = 0; i < gm.length; i++) {
+                gm[i] /= plus.size();
+            }
+        }
         double[] flat = new double[(int) c.topology().conductances()];
         int offset = 0;
         for (double[] gm : grad) {

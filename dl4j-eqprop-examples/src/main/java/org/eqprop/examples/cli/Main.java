@@ -32,6 +32,7 @@ public final class Main {
             "           mnist-resistive: [--input-gain G] [--amplifier-gain A] [--bias-voltage V] [--diode-low L]",
             "           [--diode-high H] [--init-scale S] [--max-sweeps N] [--sign-only] [--optimizer sgd|adam]",
             "           [--learning-rates LR[,LR2] (one, or one per crossbar)] [--tolerance VOLTS]",
+            "           [--temperature T [--burn-in 20] [--samples S] (node noise: N(0, T/A) volts per update)]",
             "  train ... --spark MASTER [--spark-mode sync|averaging] [--partitions N] [--averaging-frequency F]",
             "           [--resume]   on Spark (local[2], spark://host:7077, yarn): synchronous gradient averaging",
             "           (the single-machine steps) or DL4J parameter averaging; checkpoint after every epoch",

@@ -64,6 +64,7 @@ final class Preset implements Cloneable {
     int holomorphicPoints = org.eqprop.estimators.HolomorphicSettings.DEFAULT_POINTS;
     double temperature = 0;
     int samples = 1;
+    int burnIn = 20;
     double[] learningRates;
     int batchSize;
     int epochs;
@@ -308,15 +309,23 @@ final class Preset implements Cloneable {
         }
         nudgingForce = a.string("nudging-force", nudgingForce);
         temperature = a.nonNegativeDouble("temperature", temperature);
-        if (a.wasGiven("temperature")) {
+        if (a.wasGiven("temperature") && !resistive) {
             dynamics = a.string("dynamics", "langevin");
         }
         Integer s = a.optionalInteger("samples", 1);
         if (s != null) {
-            if (!estimator.equals("langevin")) {
-                throw new Args.UsageException("--samples needs --estimator langevin");
+            if (resistive ? temperature == 0 : !estimator.equals("langevin")) {
+                throw new Args.UsageException(resistive ? "--samples needs --temperature (node noise)"
+                        : "--samples needs --estimator langevin");
             }
             samples = s;
+        }
+        Integer burn = a.optionalInteger("burn-in", 1);
+        if (burn != null) {
+            if (!resistive || temperature == 0) {
+                throw new Args.UsageException("--burn-in belongs to a noisy resistive network (--temperature)");
+            }
+            burnIn = burn;
         }
         persistentStates = a.flag("persistent-states") || persistentStates;
         updateOrder = a.string("update-order", updateOrder);
@@ -518,7 +527,8 @@ final class Preset implements Cloneable {
     private MultiLayerConfiguration resistiveConfiguration(long seed, DataType dataType) {
         ResistiveBlock.Builder builder = new ResistiveBlock.Builder().nIn(inputs).nOut(classes).hidden(hidden)
                 .inputGain(inputGain).amplifierGain(amplifierGain).biasVoltage(biasVoltage).diode(diodeLow, diodeHigh)
-                .beta(beta).tolerance(tolerance).maxSweeps(maxSweeps).signOnly(signOnly).initScale(initScale);
+                .beta(beta).tolerance(tolerance).maxSweeps(maxSweeps).signOnly(signOnly).initScale(initScale)
+                .noise(temperature, burnIn, samples).noiseSeed(seed);
         if (learningRates.length == hidden.length + 1) {
             builder.crossbarUpdaters(Arrays.stream(learningRates).mapToObj(this::updater).toArray(IUpdater[]::new));
         } else if (learningRates.length != 1) {

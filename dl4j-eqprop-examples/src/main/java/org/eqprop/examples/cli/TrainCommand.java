@@ -149,6 +149,7 @@ final class TrainCommand {
                     .put("mean_nudged_sweeps", r.solverStats().meanNudgedSweeps())
                     .put("non_converged_phases", r.solverStats().nonConverged())
                     .put("kcl_residual", r.solverStats().maxKclResidual())
+                    .put("temperature", r.layerConf().getTemperature()).put("node_noise_volts", r.nodeNoiseVolts())
                     .put("peak_rss_mb", PeakMemory.megabytes())
                     .put("model", modelPath.toString());
         }

@@ -106,6 +106,15 @@ class CliTest {
                 dir.resolve("sign").toString());
         assertEquals(0, sign.code, sign.err);
         assertTrue(sign.out.contains("sign-only updates"), sign.out);
+        Result noisy = run("train", "--preset", "mnist-resistive", "--temperature", "1e-6", "--burn-in", "10",
+                "--samples", "3", "--epochs", "1", "--train-limit", "40", "--data-dir", data.toString(), "--out",
+                dir.resolve("noisy").toString());
+        assertEquals(0, noisy.code, noisy.err);
+        double volts = Double.parseDouble(noisy.lastLine().replaceAll(".*\"node_noise_volts\": ([0-9.e-]+).*",
+                "$1"));
+        assertTrue(volts > 0 && volts < 0.1, noisy.lastLine());
+        assertEquals(2, run("train", "--preset", "mnist-resistive", "--samples", "3").code, "samples need noise");
+        assertEquals(2, run("train", "--preset", "mnist-fc1", "--burn-in", "3").code);
     }
 
     @Test
