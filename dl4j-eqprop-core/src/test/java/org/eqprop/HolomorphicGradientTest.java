@@ -159,6 +159,39 @@ class HolomorphicGradientTest {
         assertTrue(err[1][1] < 0.05, "M = 32, K = 4: " + err[1][1]);
     }
 
+    /**
+     * A convolutional block (1×6×6 input, 2 maps 3×3 with 2×2 average pooling, then 3 dense units; logistic states,
+     * softmax readout): its complex phases run through the convolution's drive and transpose like the dense ones.
+     */
+    @Test
+    void convolutionalBlocksRelaxComplexStatesToo() {
+        java.util.function.Function<EqPropBlock.Builder, Double> error = builder -> {
+            EqPropBlock b = builder.convLayers(new org.eqprop.nn.conf.ConvSpec(2, 3, 0, "avg", 2)).layerSizes(3)
+                    .stateActivation("logistic").freeSteps(5000).nudgedSteps(5000).tolerance(1e-14)
+                    .engine("reference").build();
+            EqPropNetwork net = new EqPropNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                    .seed(4).dataType(DT).weightInit(org.deeplearning4j.nn.weights.WeightInit.UNIFORM)
+                    .updater(new org.nd4j.linalg.learning.config.Sgd(0.1)).list().layer(b)
+                    .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(
+                            org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT)
+                            .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).nOut(3).build())
+                    .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutionalFlat(6, 6, 1)).build());
+            net.init();
+            DataSet ds = TestNets.data(DT, 3, 36, 3, 9);
+            INDArray fd = GradientCheckTest.finiteDifferences(net, ds, 0);
+            INDArray g = GradientCheckTest.gradient(net, ds, 0);
+            assertEquals(0, ((EqPropBlockLayer) net.getLayer(0)).relaxationStats().nonConverged());
+            return GradientCheckTest.relativeError(g, fd);
+        };
+        double symmetric = error.apply(new EqPropBlock.Builder().beta(0.5).estimator("symmetric"));
+        double holo = error.apply(new EqPropBlock.Builder().estimator(holomorphic(6, 0.5)));
+        System.out.printf(Locale.ROOT, "conv block (2 maps 3x3, avg pool, logistic), |beta| = 0.5: symmetric %.2e, "
+                + "holomorphic N = 6 %.2e%n", symmetric, holo);
+        assertTrue(symmetric > 1e-4, "the symmetric estimator is biased at |beta| = 0.5: " + symmetric);
+        assertTrue(holo < 1e-5, "the contour average is exact up to O(r^6): " + holo);
+        assertTrue(holo < symmetric / 100);
+    }
+
     @Test
     void heldForceAndAnInputGradientForTheLayerBelow() {
         // a DenseLayer below the block: its gradient needs the contour's estimate of ∂L/∂x

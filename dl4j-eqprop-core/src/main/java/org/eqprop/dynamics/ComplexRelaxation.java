@@ -89,6 +89,9 @@ public final class ComplexRelaxation {
         chain.drives(zeroInput, chain.zeroStates(start[0].size(0), start[0].dataType()), offset);
         INDArray[] uRe = new INDArray[n];
         INDArray[] uIm = new INDArray[n];
+        // the states on the host as the activation wrote them: the residual is taken there, without ND4J temporaries
+        double[][] hostRe = new double[n][];
+        double[][] hostIm = new double[n][];
         double residual = Double.NaN;
         int t = 0;
         boolean converged = !control.stopsEarly();
@@ -115,11 +118,15 @@ public final class ComplexRelaxation {
                     double[] a = flat(uRe[k]);
                     double[] b = flat(uIm[k]);
                     chain.activation().applyComplexInPlace(a, b);
-                    INDArray nextRe = Nd4j.create(a, re[k].shape(), 'c').castTo(re[k].dataType());
-                    INDArray nextIm = Nd4j.create(b, im[k].shape(), 'c').castTo(im[k].dataType());
-                    residual = Math.max(residual, Math.max(maxAbsDiff(nextRe, re[k]), maxAbsDiff(nextIm, im[k])));
-                    re[k] = nextRe;
-                    im[k] = nextIm;
+                    if (hostRe[k] == null) {
+                        hostRe[k] = flat(re[k]);
+                        hostIm[k] = flat(im[k]);
+                    }
+                    residual = Math.max(residual, Math.max(maxAbsDiff(a, hostRe[k]), maxAbsDiff(b, hostIm[k])));
+                    hostRe[k] = a;
+                    hostIm[k] = b;
+                    re[k] = array(a, re[k]);
+                    im[k] = array(b, im[k]);
                 }
             }
             if (!Double.isFinite(residual)) {
@@ -143,11 +150,28 @@ public final class ComplexRelaxation {
     }
 
     private static double[] flat(INDArray a) {
-        return a.dup('c').reshape(a.length()).toDoubleVector();
+        return (a.isView() || a.ordering() != 'c' ? a.dup('c') : a).reshape(a.length()).toDoubleVector();
     }
 
-    private static double maxAbsDiff(INDArray a, INDArray b) {
-        return a.sub(b).amaxNumber().doubleValue();
+    /** The host values as an array of {@code like}'s shape and data type. */
+    private static INDArray array(double[] v, INDArray like) {
+        if (like.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE) {
+            return Nd4j.create(v, like.shape(), 'c');
+        }
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return Nd4j.create(f, like.shape(), 'c').castTo(like.dataType());
+    }
+
+    private static double maxAbsDiff(double[] a, double[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = Math.abs(a[i] - b[i]);
+            m = d > m || Double.isNaN(d) ? d : m;
+        }
+        return m;
     }
 
     public String name() {

@@ -127,9 +127,62 @@ final class BenchCommand {
             }
             j.put("gradient_cosines", cosines.toString());
         }
+        if (p.algorithm.equals("eqprop") && (p.estimator.equals("holomorphic") || p.estimator.equals("oscillating"))) {
+            StepCost c = complexStepCost(p, ds, Math.max(1, p.nudgedSteps), Math.max(3, Math.min(iterations, 20)));
+            out.printf(Locale.ROOT, "complex phase (holomorphic nudge iβ, reference form): %.3f ms/step; real phase: "
+                            + "%.3f ms/step on the reference engine (ratio %.2f), %.3f ms/step on %s (ratio %.2f)%n",
+                    1e3 * c.complex(), 1e3 * c.reference(), c.complex() / c.reference(), 1e3 * c.engine(),
+                    c.engineName(), c.complex() / c.engine());
+            j.put("complex_step_seconds", c.complex()).put("reference_real_step_seconds", c.reference())
+                    .put("engine_real_step_seconds", c.engine())
+                    .put("complex_to_reference_step_ratio", c.complex() / c.reference())
+                    .put("complex_to_engine_step_ratio", c.complex() / c.engine());
+        }
         j.put("peak_rss_mb", PeakMemory.megabytes());
         j.put("heap_used_mb", (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1e6);
         return j;
+    }
+
+    /** Seconds per relaxation step: a complex phase, a real one on the reference engine and on the block's engine. */
+    record StepCost(double complex, double reference, double engine, String engineName) {
+    }
+
+    /**
+     * What a complex relaxation step costs next to a real one (holomorphic EqProp's phases at β = i|β| against the
+     * real phase at β = |β|), on the block's chain, the batch's input and a squared-error force: the median over
+     * {@code repeats} phases of {@code steps} steps each, after one warm-up phase of each kind.
+     */
+    static StepCost complexStepCost(Preset p, DataSet ds, int steps, int repeats) {
+        EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
+        net.init();
+        org.eqprop.nn.layers.EqPropBlockLayer block = (org.eqprop.nn.layers.EqPropBlockLayer) net.getLayer(0);
+        org.eqprop.dynamics.EnergyChain chain = block.chain();
+        INDArray x = ds.getFeatures().castTo(DataType.FLOAT);
+        INDArray drive = chain.inputDrive(x);
+        INDArray[] start = chain.zeroStates(x.size(0), DataType.FLOAT);
+        org.eqprop.costs.NudgingForce force = new org.eqprop.costs.SquaredErrorForce(
+                ds.getLabels().castTo(DataType.FLOAT), 1.0);
+        org.eqprop.dynamics.RelaxationControl control = new org.eqprop.dynamics.RelaxationControl(steps, 0);
+        org.eqprop.dynamics.RelaxationEngine engine = block.engineFor(chain, force);
+        double beta = p.beta;
+        double[] complex = new double[repeats];
+        double[] reference = new double[repeats];
+        double[] fast = new double[repeats];
+        for (int r = -1; r < repeats; r++) {
+            long t0 = System.nanoTime();
+            org.eqprop.dynamics.ComplexRelaxation.INSTANCE.relax(chain, drive, start, force, 0, beta, control);
+            long t1 = System.nanoTime();
+            org.eqprop.dynamics.ReferenceRelaxation.INSTANCE.relax(chain, drive, start, force, beta, control);
+            long t2 = System.nanoTime();
+            engine.relax(chain, drive, start, force, beta, control);
+            long t3 = System.nanoTime();
+            if (r >= 0) {
+                complex[r] = (t1 - t0) / 1e9 / steps;
+                reference[r] = (t2 - t1) / 1e9 / steps;
+                fast[r] = (t3 - t2) / 1e9 / steps;
+            }
+        }
+        return new StepCost(median(complex), median(reference), median(fast), engine.name());
     }
 
     /**
