@@ -69,6 +69,22 @@ public final class ImageAugmentation implements DataSetPreProcessor {
         }
     }
 
+    /**
+     * Draws the random numbers of {@code n} images without transforming any: a resumed run replays the stream up to
+     * where its checkpoint was taken, so that the following batches get the same crops and flips.
+     */
+    public void skip(long n) {
+        for (long e = 0; e < n; e++) {
+            if (padding != 0) {
+                random.nextInt(2 * padding + 1);
+                random.nextInt(2 * padding + 1);
+            }
+            if (flip) {
+                random.nextBoolean();
+            }
+        }
+    }
+
     /** Replaces the batch's features (rank 2 or 4, any floating type) by augmented ones of the same shape. */
     @Override
     public void preProcess(DataSet ds) {

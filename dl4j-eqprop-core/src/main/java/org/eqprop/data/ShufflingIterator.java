@@ -55,6 +55,23 @@ public final class ShufflingIterator implements DataSetIterator {
         return cursor < data.size();
     }
 
+    /**
+     * Moves past the next {@code examples} examples without reading them: how a resumed run gets back to where its
+     * checkpoint was taken within an epoch (the order is replayed by as many {@link #reset()} calls as the run made).
+     */
+    public void skip(long examples) {
+        if (examples < 0 || cursor + examples > data.size()) {
+            throw new IllegalArgumentException("cannot skip " + examples + " examples at position " + cursor + " of "
+                    + data.size());
+        }
+        cursor += (int) examples;
+    }
+
+    /** The examples handed out since the last reset. */
+    public int position() {
+        return cursor;
+    }
+
     @Override
     public void reset() {
         cursor = 0;

@@ -7,7 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The update rule of a relaxation step, given a layer's state s_t and its drive u = ∂Φ/∂s(s_t). Every rule
  * has the fixed points s* = σ(∂Φ/∂s(s*)); they differ in how they get there.
  */
-public interface Dynamics {
+public interface Dynamics extends org.eqprop.util.RandomState {
 
     /** Returns s_{t+1}; may overwrite {@code drive} and return it. */
     INDArray step(INDArray state, INDArray drive, StateActivation activation);

@@ -20,11 +20,11 @@ import java.util.SplittableRandom;
  * <p>Noise is drawn from a {@link SplittableRandom} seeded once: the reference engine's runs are reproducible; the
  * fused engine draws one independent stream per call, whose order follows its threads.
  */
-public final class LangevinDynamics implements Dynamics {
+public final class LangevinDynamics implements Dynamics, org.eqprop.util.RandomState.OneStream {
 
     private final float epsilon;
     private final double temperature;
-    private final SplittableRandom random;
+    private final org.eqprop.util.ResumableRandom random;
 
     /**
      * @param epsilon     the step ε in (0, 1]
@@ -40,7 +40,7 @@ public final class LangevinDynamics implements Dynamics {
         }
         this.epsilon = (float) epsilon;
         this.temperature = temperature;
-        this.random = new SplittableRandom(seed);
+        this.random = new org.eqprop.util.ResumableRandom(seed);
     }
 
     public double epsilon() {
@@ -56,7 +56,12 @@ public final class LangevinDynamics implements Dynamics {
         return Math.sqrt(2.0 * epsilon * temperature) / epsilon;
     }
 
-    private SplittableRandom stream() {
+    @Override
+    public org.eqprop.util.ResumableRandom stream() {
+        return random;
+    }
+
+    private SplittableRandom phaseNoise() {
         synchronized (random) {
             return random.split();
         }
@@ -73,7 +78,7 @@ public final class LangevinDynamics implements Dynamics {
     public INDArray step(INDArray state, INDArray drive, StateActivation activation) {
         requireHardSigmoid(activation);
         if (temperature > 0) {
-            SplittableRandom r = stream();
+            SplittableRandom r = phaseNoise();
             double a = driveNoise();
             double[] noise = new double[(int) drive.length()];
             for (int i = 0; i < noise.length; i++) {
@@ -90,7 +95,7 @@ public final class LangevinDynamics implements Dynamics {
     public float step(float[] state, float[] drive, int len, StateActivation activation) {
         requireHardSigmoid(activation);
         if (temperature > 0) {
-            SplittableRandom r = stream();
+            SplittableRandom r = phaseNoise();
             float a = (float) driveNoise();
             for (int i = 0; i < len; i++) {
                 drive[i] += a * (float) r.nextGaussian();

@@ -10,7 +10,7 @@ import java.util.function.DoubleFunction;
  * (starting from s^0), picks the two equilibria whose ∂Φ/∂θ contrast estimates ∇θL (Scellier thesis eq. 2.11,
  * 5.22; Laborieux et al. 2021).
  */
-public interface GradientEstimator {
+public interface GradientEstimator extends org.eqprop.util.RandomState {
 
     /**
      * @param free        the free equilibrium s^0

@@ -2,19 +2,24 @@ package org.eqprop.estimators;
 
 import org.eqprop.dynamics.Equilibrium;
 
-import java.util.SplittableRandom;
+import org.eqprop.util.ResumableRandom;
 import java.util.function.DoubleFunction;
 
 /**
  * The one-sided estimator with the sign of β drawn at random each time (Scellier thesis §5.2.4; Laborieux et al.
  * 2021): ∇θL ≈ −(∂Φ/∂θ(s^{sβ}) − ∂Φ/∂θ(s^0)) / (sβ), s = ±1, whose O(β) bias cancels on average.
  */
-public final class RandomSignEstimator implements GradientEstimator {
+public final class RandomSignEstimator implements GradientEstimator, org.eqprop.util.RandomState.OneStream {
 
-    private final SplittableRandom random;
+    private final ResumableRandom random;
 
     public RandomSignEstimator(long seed) {
-        this.random = new SplittableRandom(seed);
+        this.random = new ResumableRandom(seed);
+    }
+
+    @Override
+    public org.eqprop.util.ResumableRandom stream() {
+        return random;
     }
 
     @Override

@@ -23,11 +23,48 @@ public final class ModelFiles {
         if (!Files.isRegularFile(path)) {
             throw new IOException("model file not found: " + path);
         }
+        MultiLayerNetwork net;
         try {
-            return ModelSerializer.restoreMultiLayerNetwork(path.toFile(), true);
+            net = ModelSerializer.restoreMultiLayerNetwork(path.toFile(), true);
         } catch (Exception e) {
             throw new IOException("cannot read model file " + path + ": not a DL4J model zip or corrupt ("
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
         }
+        requireFinite(net, path.toString());
+        return net;
+    }
+
+    /**
+     * Refuses a network whose parameters hold NaN or ±Inf (a diverged run's): names the first such parameter.
+     *
+     * @throws IOException naming {@code source} and the parameter
+     */
+    public static void requireFinite(MultiLayerNetwork net, String source) throws IOException {
+        if (net.params() == null || finite(net.params())) {
+            return;
+        }
+        for (int i = 0; i < net.getnLayers(); i++) {
+            for (java.util.Map.Entry<String, org.nd4j.linalg.api.ndarray.INDArray> e
+                    : net.getLayer(i).paramTable().entrySet()) {
+                if (!finite(e.getValue())) {
+                    throw new IOException(source + ": parameter " + i + "_" + e.getKey()
+                            + " holds NaN or infinite values (the model comes from a diverged run)");
+                }
+            }
+        }
+        throw new IOException(source + ": the parameters hold NaN or infinite values");
+    }
+
+    /**
+     * True when every value is finite: one reduction, since a sum in double precision of float or double values that
+     * are all finite cannot overflow here (at most 2^31 values of magnitude below 1.8e308 / 2^31 for doubles is the one
+     * case it could; such parameters are nonsense anyway), and any NaN or ±Inf makes it non-finite.
+     */
+    public static boolean finite(org.nd4j.linalg.api.ndarray.INDArray a) {
+        if (a.length() == 0) {
+            return true;
+        }
+        double s = a.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).sumNumber().doubleValue();
+        return Double.isFinite(s);
     }
 }

@@ -13,13 +13,13 @@ package org.eqprop.resistive;
  * spread of e^{−P/T} for the co-content P of the node's linear part; the diodes clip nothing afterwards). The solver
  * then runs {@code burnIn} sweeps and, for {@link #nudgedSamples}, a sample after each of the next sweeps.
  */
-public final class SteadyStateSolver {
+public final class SteadyStateSolver implements org.eqprop.util.RandomState.OneStream {
 
     private final double tolerance;
     private final int maxSweeps;
     private final double temperature;
     private final int burnIn;
-    private final java.util.SplittableRandom random;
+    private final org.eqprop.util.ResumableRandom random;
 
     public SteadyStateSolver(double tolerance, int maxSweeps) {
         this(tolerance, maxSweeps, 0, 0, 0);
@@ -41,7 +41,7 @@ public final class SteadyStateSolver {
         }
         this.temperature = temperature;
         this.burnIn = burnIn;
-        this.random = new java.util.SplittableRandom(seed);
+        this.random = new org.eqprop.util.ResumableRandom(seed);
         if (!(tolerance >= 0) || Double.isInfinite(tolerance)) {
             throw new IllegalArgumentException("SteadyStateSolver: tolerance must be finite and >= 0, got "
                     + tolerance);
@@ -51,6 +51,11 @@ public final class SteadyStateSolver {
         }
         this.tolerance = tolerance;
         this.maxSweeps = maxSweeps;
+    }
+
+    @Override
+    public org.eqprop.util.ResumableRandom stream() {
+        return random;
     }
 
     /** The node noise's temperature (0: a noise-free circuit). */

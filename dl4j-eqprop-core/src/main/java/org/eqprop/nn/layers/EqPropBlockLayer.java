@@ -67,7 +67,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * point, Scellier thesis ch. 2 fn. 1), unless a trainer installed a state-dependent force with
  * {@link #setNudgingForce} ({@link org.eqprop.training.EqPropNetwork} does, for the papers' recomputed force).
  */
-public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
+public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqprop.util.RandomState {
 
     private static final Logger log = LoggerFactory.getLogger(EqPropBlockLayer.class);
 
@@ -115,11 +115,42 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> {
             }
             shapes[k] = c.stateShape(k);
         }
+        return new EnergyChain(interactions, shapes, c.stateActivation(), dynamicsRule());
+    }
+
+    /** The estimator's streams; none when the block trains by BPTT or RBP (no EqProp estimator). */
+    private long[] estimatorState() {
+        EqPropBlock c = layerConf();
+        return c.isBptt() || c.isRecurrentBackprop() ? org.eqprop.util.RandomState.NONE : estimator().randomState();
+    }
+
+    /** One instance for the layer's life: a stochastic rule's noise stream runs on across iterations. */
+    private org.eqprop.dynamics.Dynamics dynamicsRule() {
         if (dynamics == null) {
-            // one instance for the layer's life: a stochastic rule's noise stream runs on across iterations
-            dynamics = c.dynamicsRule();
+            dynamics = layerConf().dynamicsRule();
         }
-        return new EnergyChain(interactions, shapes, c.stateActivation(), dynamics);
+        return dynamics;
+    }
+
+    /** The estimator's stream (a random sign) then the dynamics' (Langevin noise): what a checkpoint records. */
+    @Override
+    public long[] randomState() {
+        long[] a = estimatorState();
+        long[] b = dynamicsRule().randomState();
+        long[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Override
+    public void restoreRandomState(long[] state) {
+        int n = estimatorState().length;
+        int m = dynamicsRule().randomState().length;
+        org.eqprop.util.RandomState.expectLength(state, n + m, layerId());
+        if (n > 0) {
+            estimator().restoreRandomState(java.util.Arrays.copyOfRange(state, 0, n));
+        }
+        dynamicsRule().restoreRandomState(java.util.Arrays.copyOfRange(state, n, n + m));
     }
 
     /**

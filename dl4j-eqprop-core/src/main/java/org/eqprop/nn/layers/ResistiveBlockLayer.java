@@ -35,7 +35,8 @@ import java.util.List;
  * ((ΔV^β)² − (ΔV^{−β})²)/(4β) summed over the batch as DL4J's gradient (the updater divides by the batch size and
  * steps g ← g − η ∂L/∂g; then the layer's {@code ConductanceConstraint} projects). Score: eq. 4.15 at the free state.
  */
-public class ResistiveBlockLayer extends BaseLayer<ResistiveBlock> implements IOutputLayer {
+public class ResistiveBlockLayer extends BaseLayer<ResistiveBlock> implements IOutputLayer,
+        org.eqprop.util.RandomState {
 
     private INDArray labels;
     private transient SteadyState scoreState;
@@ -113,6 +114,17 @@ public class ResistiveBlockLayer extends BaseLayer<ResistiveBlock> implements IO
             stats.residual(net, s);
         }
         return s;
+    }
+
+    /** The node noise's stream: what a checkpoint records. */
+    @Override
+    public long[] randomState() {
+        return solver().randomState();
+    }
+
+    @Override
+    public void restoreRandomState(long[] state) {
+        solver().restoreRandomState(state);
     }
 
     /** One solver for the layer's life, so that a noisy circuit's noise stream runs on across iterations. */

@@ -34,6 +34,16 @@ final class Args {
         }
     }
 
+    /** Options given as a map (name without dashes to value; "true" for a flag): a stored command line. */
+    Args(Map<String, String> given) {
+        values.putAll(given);
+    }
+
+    /** The options as given (name without dashes to value; "true" for a flag), in command-line order. */
+    Map<String, String> given() {
+        return java.util.Collections.unmodifiableMap(values);
+    }
+
     String string(String name, String def) {
         used.add(name);
         return values.getOrDefault(name, def);
@@ -134,6 +144,25 @@ final class Args {
             if (!used.contains(k)) {
                 throw new UsageException("unknown option --" + k);
             }
+        }
+    }
+
+    /**
+     * Refuses an output path that is one of the command's inputs (the same file, through any spelling or link): the
+     * output would replace the input.
+     */
+    static void requireDistinct(Path output, String outputOption, Path input, String inputOption) {
+        boolean same;
+        try {
+            same = java.nio.file.Files.exists(output) && java.nio.file.Files.exists(input)
+                    ? java.nio.file.Files.isSameFile(output, input)
+                    : output.toAbsolutePath().normalize().equals(input.toAbsolutePath().normalize());
+        } catch (java.io.IOException e) {
+            same = output.toAbsolutePath().normalize().equals(input.toAbsolutePath().normalize());
+        }
+        if (same) {
+            throw new UsageException(outputOption + " " + output + " is the " + inputOption + " file this command "
+                    + "reads: writing it would destroy the input; choose another " + outputOption);
         }
     }
 

@@ -23,7 +23,24 @@ final class Datasets {
 
     /** A training and a test set with the preprocessing of each. */
     record Data(String name, LabeledImages train, LabeledImages test, DataSetPreProcessor trainPre,
-                DataSetPreProcessor testPre, Path location) {
+                DataSetPreProcessor testPre, Path location, ImageAugmentation augmentation) {
+
+        /**
+         * The training iterator of a run resumed after {@code epochsDone} whole epochs and {@code examples} examples of
+         * the next: the {@code resets} reshuffles the run had made and the augmentation's random draws replayed, so
+         * that the batches that follow are those the uninterrupted run would have drawn.
+         */
+        ShufflingIterator resumedTrainIterator(int batch, long seed, int resets, int epochsDone, int examples) {
+            ShufflingIterator it = trainIterator(batch, seed);
+            for (int r = 0; r < resets; r++) {
+                it.reset();
+            }
+            it.skip(examples);
+            if (augmentation != null) {
+                augmentation.skip((long) epochsDone * train.size() + examples);
+            }
+            return it;
+        }
 
         ShufflingIterator trainIterator(int batch, long seed) {
             ShufflingIterator it = new ShufflingIterator(train, batch, true, seed, DataType.FLOAT);
@@ -51,15 +68,16 @@ final class Datasets {
             case "mnist": {
                 Path[] f = DataLocator.standard(dataDir).mnist();
                 return new Data(name, LabeledImages.fromIdx(f[0], f[1], 10, trainLimit),
-                        LabeledImages.fromIdx(f[2], f[3], 10, testLimit), null, null, f[0].getParent());
+                        LabeledImages.fromIdx(f[2], f[3], 10, testLimit), null, null, f[0].getParent(), null);
             }
             case "cifar10": {
                 Path[] f = DataLocator.standard(dataDir).cifar10();
                 ChannelNormalization norm = ChannelNormalization.cifar10();
-                DataSetPreProcessor train = augment
-                        ? new CompositeDataSetPreProcessor(ImageAugmentation.cifar10(seed), norm) : norm;
+                ImageAugmentation augmentation = augment ? ImageAugmentation.cifar10(seed) : null;
+                DataSetPreProcessor train = augment ? new CompositeDataSetPreProcessor(augmentation, norm) : norm;
                 return new Data(name, LabeledImages.fromCifar(List.of(Arrays.copyOf(f, 5)), trainLimit),
-                        LabeledImages.fromCifar(List.of(f[5]), testLimit), train, norm, f[5].getParent());
+                        LabeledImages.fromCifar(List.of(f[5]), testLimit), train, norm, f[5].getParent(),
+                        augmentation);
             }
             default:
                 throw new IllegalArgumentException("unknown data set " + name);

@@ -21,6 +21,7 @@ final class ExportCommand {
         Path model = Path.of(a.required("model"));
         Path target = Path.of(a.required("out"));
         a.rejectUnknown();
+        Args.requireDistinct(target, "--out", model, "--model");
         MultiLayerNetwork net = ModelFiles.load(model);
         Map<String, INDArray> params = NumpyParams.export(net);
         Npz.write(target, params);

@@ -33,6 +33,8 @@ final class GradientCommand {
         Path outPath = Path.of(a.required("out"));
         p.override(a);
         a.rejectUnknown();
+        Args.requireDistinct(outPath, "--out", paramsPath, "--params");
+        Args.requireDistinct(outPath, "--out", batchPath, "--batch");
 
         Map<String, INDArray> params = Npz.read(paramsPath);
         Map<String, INDArray> batch = Npz.read(batchPath);

@@ -33,6 +33,10 @@ public final class Main {
             "           [--diode-high H] [--init-scale S] [--max-sweeps N] [--sign-only] [--optimizer sgd|adam]",
             "           [--learning-rates LR[,LR2] (one, or one per crossbar)] [--tolerance VOLTS]",
             "           [--temperature T [--burn-in 20] [--samples S] (node noise: N(0, T/A) volts per update)]",
+            "  train ... [--checkpoint-every N (iterations; a checkpoint also ends every epoch)] [--resume | --overwrite]",
+            "           [--divergence-factor 4] [--divergence-window 100] [--no-divergence-check]",
+            "           --out DIR (default runs/PRESET) gets model.zip, model-best.zip, history.tsv, checkpoint.zip;",
+            "           a folder holding a run is refused unless --resume (continue it exactly) or --overwrite",
             "  train ... --spark MASTER [--spark-mode sync|averaging] [--partitions N] [--averaging-frequency F]",
             "           [--resume]   on Spark (local[2], spark://host:7077, yarn): synchronous gradient averaging",
             "           (the single-machine steps) or DL4J parameter averaging; checkpoint after every epoch",
@@ -68,6 +72,10 @@ public final class Main {
             "  train ... --init-params PARAMS.npz        starts from NumPy parameters (same layout)",
             "Data: --data-dir, then $EQPROP_DATA_DIR, then ~/.deeplearning4j/data/MNIST, then a download.");
 
+    /** The options that take no value. */
+    static final Set<String> FLAGS = Set.of("no-reference", "persistent-states", "doubled-batch", "sparsity",
+            "resume", "overwrite", "no-divergence-check", "sign-only", "continuous", "real-input");
+
     private Main() {
     }
 
@@ -78,10 +86,12 @@ public final class Main {
     }
 
     static int run(String[] argv, PrintStream out, PrintStream err) {
-        String command = argv.length == 0 ? "help" : argv[0];
+        String command = argv.length == 0 ? "" : argv[0];
         try {
-            Args args = new Args(argv, 1, Set.of("no-reference", "persistent-states", "doubled-batch", "sparsity",
-                    "resume", "sign-only", "continuous", "real-input"));
+            if (argv.length == 0) {
+                throw new Args.UsageException("no command given");
+            }
+            Args args = new Args(argv, 1, FLAGS);
             FusedDenseRelaxation.useSingleThreadedBlas();
             Json summary;
             switch (command) {
@@ -140,7 +150,12 @@ public final class Main {
             if (System.getenv("EQPROP_DEBUG") != null) {
                 e.printStackTrace(err);
             }
-            out.println(new Json().put("command", command).put("status", "error").put("error", msg));
+            Json j = new Json().put("command", command).put("status", "error");
+            if (e instanceof RunFailure f) {
+                j.put("reason", f.reason());
+                f.details().forEach(j::put);
+            }
+            out.println(j.put("error", msg));
             return 1;
         }
     }

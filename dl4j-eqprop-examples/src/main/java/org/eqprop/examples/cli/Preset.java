@@ -291,10 +291,8 @@ final class Preset implements Cloneable {
         freeSteps = t == null ? freeSteps : t;
         Integer k = a.optionalInteger("nudged-steps", 1);
         nudgedSteps = k == null ? nudgedSteps : k;
-        Double b = a.optionalDouble("beta");
-        beta = b == null ? beta : b;
-        Double tol = a.optionalDouble("tolerance");
-        tolerance = tol == null ? tolerance : tol;
+        beta = a.positiveDouble("beta", beta);
+        tolerance = a.nonNegativeDouble("tolerance", tolerance);
         Integer bs = a.optionalInteger("batch-size", 1);
         batchSize = bs == null ? batchSize : bs;
         Double lk = a.optionalDouble("leak");
@@ -331,9 +329,11 @@ final class Preset implements Cloneable {
         updateOrder = a.string("update-order", updateOrder);
         doubledBatch = a.flag("doubled-batch") || doubledBatch;
         Double mom = a.optionalDouble("momentum");
+        if (mom != null && !(mom >= 0 && mom < 1)) {
+            throw new Args.UsageException("--momentum must be in [0, 1), got " + mom);
+        }
         momentum = mom == null ? momentum : mom;
-        Double wd = a.optionalDouble("weight-decay");
-        weightDecay = wd == null ? weightDecay : wd;
+        weightDecay = a.nonNegativeDouble("weight-decay", weightDecay);
         schedule = a.string("schedule", schedule);
         if (!schedule.equals("constant") && !schedule.equals("cosine")) {
             throw new Args.UsageException("--schedule must be constant or cosine, got " + schedule);
@@ -378,6 +378,11 @@ final class Preset implements Cloneable {
             } catch (NumberFormatException e) {
                 throw new Args.UsageException("--learning-rates must be comma-separated numbers, got " + lrs);
             }
+            for (double r : learningRates) {
+                if (!(r > 0) || !Double.isFinite(r)) {
+                    throw new Args.UsageException("--learning-rates must be finite and > 0, got " + lrs);
+                }
+            }
         }
         if (resistive && !algorithm.equals("eqprop")) {
             throw new Args.UsageException("preset " + name + " trains by EqProp only (--algorithm eqprop)");
@@ -385,11 +390,37 @@ final class Preset implements Cloneable {
         Integer ep = a.optionalInteger("epochs", 1);
         epochs = ep == null ? epochs : ep;
         overrideSpiking(a);
+        checkNames();
         Double lrScale = a.optionalDouble("lr-scale");
+        if (lrScale != null && !(lrScale > 0)) {
+            throw new Args.UsageException("--lr-scale must be > 0, got " + lrScale);
+        }
         if (lrScale != null) {
             learningRates = Arrays.stream(learningRates).map(x -> x * lrScale).toArray();
         }
         return this;
+    }
+
+    /** Refuses unknown names of the activation, estimator, dynamics, update order and nudging force (exit 2). */
+    private void checkNames() {
+        try {
+            org.eqprop.layers.StateActivation.of(activation, Math.max(0, leak));
+            if (!List.of("bptt", "rbp").contains(algorithm)) {
+                org.eqprop.estimators.GradientEstimator.of(estimator, 0, holomorphicPoints,
+                        new int[]{32, 0, 1, 1}, Math.max(1, samples));
+            }
+            if (!dynamics.equalsIgnoreCase("langevin")) {
+                org.eqprop.dynamics.Dynamics.of(dynamics, eulerStep, overRelaxation);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(e.getMessage());
+        }
+        if (!List.of("synchronous", "alternating").contains(updateOrder)) {
+            throw new Args.UsageException("--update-order must be synchronous or alternating, got " + updateOrder);
+        }
+        if (!List.of("recomputed", "held").contains(nudgingForce)) {
+            throw new Args.UsageException("--nudging-force must be recomputed or held, got " + nudgingForce);
+        }
     }
 
     /** --continuous, --spiking-encoder, --annealer, --osa-target, --step-size, --step-decay, --lambda, --lambda-decay, --real-input. */

@@ -18,6 +18,7 @@ final class Progress extends FreePhaseAccuracy {
     private int epoch;
     private int epochs;
     private int batches;
+    private int resumedAt;
     private long epochStart;
     private long lastPrint;
 
@@ -30,9 +31,22 @@ final class Progress extends FreePhaseAccuracy {
         this.epoch = epoch;
         this.epochs = epochs;
         batches = 0;
+        resumedAt = 0;
         reset();
         epochStart = System.nanoTime();
         lastPrint = 0;
+    }
+
+    /** Continues an epoch from a checkpoint: its batches done and its training predictions counted so far. */
+    void resumeEpoch(int batchesDone, long correct, long seen) {
+        batches = batchesDone;
+        resumedAt = batchesDone;
+        add(correct, seen);
+    }
+
+    /** Batches done in this epoch. */
+    int batches() {
+        return batches;
     }
 
     /** Training error of the epoch so far (free-phase predictions on the training batches). */
@@ -52,7 +66,7 @@ final class Progress extends FreePhaseAccuracy {
             int filled = (int) ((long) width * batches / Math.max(1, batchesPerEpoch));
             String bar = "=".repeat(Math.min(width, filled)) + (filled < width ? ">" : "")
                     + " ".repeat(Math.max(0, width - filled - 1));
-            double ms = (now - epochStart) / 1e6 / batches;
+            double ms = (now - epochStart) / 1e6 / Math.max(1, batches - resumedAt);
             String line = String.format(Locale.ROOT, "epoch %d/%d [%s] %d/%d  train acc %.2f%%  %.1f ms/it",
                     epoch, epochs, bar, batches, batchesPerEpoch, 100 * (1 - trainError()), ms);
             err.print(terminal ? "\r" + line : line + "\n");

@@ -353,7 +353,7 @@ class CliTest {
         // beta = 0 is not a valid nudge
         Result beta = run("train", "--preset", "mnist-fc1", "--beta", "0", "--data-dir", writeData(
                 dir.resolve("d2"), 50, 20).toString(), "--out", dir.resolve("o2").toString());
-        assertEquals(1, beta.code);
+        assertEquals(2, beta.code, "a nonsensical value is a usage error");
         assertTrue(beta.lastLine().contains("beta"), beta.lastLine());
 
         // a corrupt model file

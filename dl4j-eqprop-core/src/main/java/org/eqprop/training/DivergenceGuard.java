@@ -1,0 +1,94 @@
+package org.eqprop.training;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Locale;
+
+/**
+ * A DL4J listener that stops a diverging run loudly: after every iteration it checks that the loss (the model's
+ * score) and the parameters are finite, and that the running mean of the loss over {@link DivergenceSettings#window()}
+ * iterations has not stayed above {@link DivergenceSettings#factor()} times its best; otherwise it throws
+ * {@link DivergenceException} out of {@code fit}, before any later checkpoint can save the diverged parameters.
+ */
+public final class DivergenceGuard extends BaseTrainingListener {
+
+    /** The fewest training examples in an epoch for {@link #checkEpoch} to judge it. */
+    public static final long CHANCE_MIN_EXAMPLES = 1000;
+
+    private final DivergenceSettings settings;
+    private final double[] recent;
+    private int filled;
+    private int next;
+    private double sum;
+    private double best = Double.POSITIVE_INFINITY;
+    private long seen;
+
+    public DivergenceGuard(DivergenceSettings settings) {
+        this.settings = settings;
+        this.recent = new double[settings.window()];
+    }
+
+    @Override
+    public void iterationDone(Model model, int iteration, int epoch) {
+        double loss = model.score();
+        if (!Double.isFinite(loss)) {
+            throw new DivergenceException(String.format(Locale.ROOT, "diverged: the loss is %s at iteration %d "
+                    + "(epoch %d); lower the learning rates or beta", loss, iteration, epoch), iteration);
+        }
+        INDArray p = model.params();
+        if (p != null && p.length() > 0 && !Double.isFinite(p.castTo(DataType.DOUBLE).sumNumber().doubleValue())) {
+            throw new DivergenceException(String.format(Locale.ROOT, "diverged: the parameters hold NaN or infinite "
+                    + "values after iteration %d (epoch %d); lower the learning rates", iteration, epoch), iteration);
+        }
+        observe(loss, iteration, epoch);
+    }
+
+    /** Adds one loss to the running window; throws when the window's mean has left its best by the factor. */
+    void observe(double loss, long iteration, int epoch) {
+        seen++;
+        sum += loss - (filled == recent.length ? recent[next] : 0);
+        recent[next] = loss;
+        next = (next + 1) % recent.length;
+        filled = Math.min(filled + 1, recent.length);
+        if (filled < recent.length) {
+            return;
+        }
+        double mean = sum / filled;
+        if (mean < best) {
+            best = mean;
+        } else if (mean > settings.factor() * best && seen >= 2L * recent.length) {
+            throw new DivergenceException(String.format(Locale.ROOT, "diverged: the mean loss over the last %d "
+                            + "iterations is %.4g, %.1fx its best %.4g (limit %.1fx), at iteration %d (epoch %d); lower "
+                            + "the learning rates, or raise --divergence-factor", recent.length, mean, mean / best, best,
+                    settings.factor(), iteration, epoch), iteration);
+        }
+    }
+
+    /**
+     * After an epoch: with {@link DivergenceSettings#chanceCheck()}, throws when the epoch's training error over
+     * {@code examples} examples (at least {@link #CHANCE_MIN_EXAMPLES}) is above chance minus two standard errors,
+     * 1 − 1/C − 2·√((1/C)(1 − 1/C)/n): the predictions are indistinguishable from guessing.
+     */
+    public void checkEpoch(double trainError, long examples, int classes, int epoch) {
+        if (!settings.chanceCheck() || examples < CHANCE_MIN_EXAMPLES || classes < 2 || Double.isNaN(trainError)) {
+            return;
+        }
+        double p = 1.0 / classes;
+        double chance = 1 - p;
+        double limit = chance - 2 * Math.sqrt(p * (1 - p) / examples);
+        if (trainError > limit) {
+            throw new DivergenceException(String.format(Locale.ROOT, "diverged: epoch %d's training error %.2f%% over "
+                            + "%d examples is no better than chance (%.2f%%; limit %.2f%%): nothing is being learnt; "
+                            + "check the learning rates (too large saturates the states) or pass --no-divergence-check",
+                    epoch, 100 * trainError, examples, 100 * chance, 100 * limit), -1);
+        }
+    }
+
+    /** The best windowed mean loss so far (infinite before the first full window). */
+    public double bestMeanLoss() {
+        return best;
+    }
+}

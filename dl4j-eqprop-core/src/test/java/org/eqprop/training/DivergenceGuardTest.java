@@ -1,0 +1,61 @@
+package org.eqprop.training;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DivergenceGuardTest {
+
+    @Test
+    void aLossThatStaysFarAboveItsBestStopsTheRun() {
+        DivergenceGuard g = new DivergenceGuard(new DivergenceSettings(4, 20, true));
+        Random r = new Random(1);
+        for (int i = 0; i < 200; i++) {
+            g.observe(1.0 / (1 + i * 0.05) * (1 + 0.5 * r.nextGaussian() * 0.3), i, 1);
+        }
+        double best = g.bestMeanLoss();
+        assertTrue(best < 0.2, "the loss went down: " + best);
+        // a spike of a few iterations is no divergence
+        for (int i = 200; i < 203; i++) {
+            g.observe(10 * best, i, 1);
+        }
+        for (int i = 203; i < 240; i++) {
+            g.observe(best, i, 1);
+        }
+        DivergenceException e = assertThrows(DivergenceException.class, () -> {
+            for (int i = 240; i < 300; i++) {
+                g.observe(6 * best, i, 1);
+            }
+        });
+        assertTrue(e.getMessage().contains("its best"), e.getMessage());
+        assertTrue(e.iteration() >= 250 && e.iteration() < 262, "caught within the window: " + e.iteration());
+    }
+
+    @Test
+    void aNoisyButStableLossIsNotStopped() {
+        DivergenceGuard g = new DivergenceGuard(DivergenceSettings.DEFAULT);
+        Random r = new Random(2);
+        assertDoesNotThrow(() -> {
+            for (int i = 0; i < 5000; i++) {
+                g.observe(0.3 * Math.exp(0.5 * r.nextGaussian()), i, 1);
+            }
+        });
+    }
+
+    @Test
+    void chanceLevelEpochsStopTheRunWhenThereAreEnoughExamples() {
+        DivergenceGuard g = new DivergenceGuard(DivergenceSettings.DEFAULT);
+        assertThrows(DivergenceException.class, () -> g.checkEpoch(0.905, 2000, 10, 1));
+        assertThrows(DivergenceException.class, () -> g.checkEpoch(0.899, 60000, 10, 1));
+        assertDoesNotThrow(() -> g.checkEpoch(0.87, 60000, 10, 1));
+        assertDoesNotThrow(() -> g.checkEpoch(0.95, 40, 10, 1), "too few examples to judge");
+        assertDoesNotThrow(() -> new DivergenceGuard(DivergenceSettings.NON_FINITE_ONLY).checkEpoch(0.95, 60000, 10,
+                1));
+        assertThrows(IllegalArgumentException.class, () -> new DivergenceSettings(1, 10, true));
+        assertThrows(IllegalArgumentException.class, () -> new DivergenceSettings(2, 0, true));
+    }
+}
