@@ -15,6 +15,30 @@ public record Trajectory(List<INDArray[]> states, List<INDArray[]> drives) {
         return drives.size();
     }
 
+    /**
+     * The bytes a trajectory of {@code keptSteps} steps will hold: a state and a drive per layer and step,
+     * {@code 2 · keptSteps · batch · Σ_k n_k · width}, for checking it against the heap before the phase runs.
+     */
+    public static long estimateBytes(int keptSteps, long batch, long stateValuesPerExample, int bytesPerValue) {
+        return 2L * keptSteps * batch * stateValuesPerExample * bytesPerValue;
+    }
+
+    /**
+     * Refuses a trajectory that would not fit in half the heap, with the estimate in the message (instead of an
+     * out-of-memory error deep in the relaxation, or a process that swaps).
+     */
+    public static void requireFits(int keptSteps, long batch, long stateValuesPerExample, int bytesPerValue,
+                                   String owner) {
+        long need = estimateBytes(keptSteps, batch, stateValuesPerExample, bytesPerValue);
+        long heap = Runtime.getRuntime().maxMemory();
+        if (need > heap / 2) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT, "%s: BPTT would keep %d steps of "
+                            + "states and drives for a batch of %d: about %.1f MB, more than half the heap (%.1f MB); "
+                            + "truncate it (bpttTruncation / --bptt-steps), lower the batch or the steps, or raise -Xmx",
+                    owner, keptSteps, batch, need / 1e6, heap / 1e6));
+        }
+    }
+
     /** Bytes held by the kept states and drives. */
     public long bytes() {
         long b = 0;

@@ -23,6 +23,8 @@ public final class CifarReader {
     public static final int IMAGE_BYTES = CHANNELS * HEIGHT * WIDTH;
     /** Bytes per record: the label byte and the image. */
     public static final int RECORD_BYTES = 1 + IMAGE_BYTES;
+    /** The records of one official batch file; a larger file is refused before it fills the memory. */
+    public static final int MAX_RECORDS_PER_FILE = 10_000;
     /** The class names, by label (as in {@code batches.meta.txt}). */
     public static final List<String> CLASS_NAMES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog",
             "frog", "horse", "ship", "truck");
@@ -92,10 +94,16 @@ public final class CifarReader {
             throw new IOException("CIFAR-10 file " + file + " does not exist or is not a regular file");
         }
         byte[] bytes;
+        long max = (long) MAX_RECORDS_PER_FILE * RECORD_BYTES;
         try (InputStream in = IdxReader.open(file)) {
-            bytes = in.readAllBytes();
+            // at most one record more than a batch may hold: memory stays bounded whatever the file is
+            bytes = in.readNBytes((int) max + 1);
         } catch (IOException e) {
             throw new IOException("cannot read CIFAR-10 file " + file + " (corrupt or truncated gzip?): " + e, e);
+        }
+        if (bytes.length > max) {
+            throw new IOException("CIFAR-10 file " + file + " holds more than " + MAX_RECORDS_PER_FILE + " records ("
+                    + max + " bytes), the size of an official batch; refusing to read further");
         }
         if (bytes.length == 0) {
             throw new IOException("CIFAR-10 file " + file + " is empty");

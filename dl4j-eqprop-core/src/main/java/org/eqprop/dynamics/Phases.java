@@ -15,10 +15,39 @@ public final class Phases {
             finite &= allFinite(s);
         }
         if (!finite) {
-            throw new RelaxationException("the relaxation produced NaN or infinite states after " + e.steps()
-                    + " steps: the weights or beta are too large for these dynamics (lower the learning rate or beta)");
+            throw new RelaxationException(nonFinite(e.steps(), null));
         }
         return e;
+    }
+
+    /** The same check with the chain at hand: the message then says whether the weights themselves are broken. */
+    public static Equilibrium checked(Equilibrium e, EnergyChain chain) {
+        try {
+            return checked(e);
+        } catch (RelaxationException x) {
+            throw new RelaxationException(nonFinite(e.steps(), chain));
+        }
+    }
+
+    /**
+     * Why states became NaN or infinite: parameters that already hold NaN or ±Inf (a diverged run or a damaged file,
+     * named), else weights or β too large for the dynamics.
+     */
+    public static String nonFinite(int steps, EnergyChain chain) {
+        if (chain != null) {
+            for (int k = 0; k < chain.depth(); k++) {
+                INDArray[] params = chain.interaction(k).parameters();
+                for (int i = 0; i < params.length; i++) {
+                    if (!allFinite(params[i])) {
+                        return "the relaxation produced NaN or infinite states after " + steps + " steps because "
+                                + "parameter " + i + " of interaction " + (k + 1) + " already holds NaN or infinite "
+                                + "values (a diverged run or a damaged parameter file)";
+                    }
+                }
+            }
+        }
+        return "the relaxation produced NaN or infinite states after " + steps + " steps: the weights or beta are too "
+                + "large for these dynamics (lower the learning rate or beta)";
     }
 
     /** True when no entry is NaN or infinite (one reduction: the sum of finite values of sane size is finite). */

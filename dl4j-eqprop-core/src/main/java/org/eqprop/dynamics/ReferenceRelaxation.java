@@ -61,7 +61,7 @@ public final class ReferenceRelaxation implements RelaxationEngine {
                 break;
             }
         }
-        return Phases.checked(new Equilibrium(s, t, residual, converged));
+        return Phases.checked(new Equilibrium(s, t, residual, converged), chain);
     }
 
     private static void release(INDArray old, INDArray kept) {

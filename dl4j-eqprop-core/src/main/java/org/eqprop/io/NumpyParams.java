@@ -75,10 +75,21 @@ public final class NumpyParams {
                 throw new IOException("feedback weights B" + (k + 1) + " must be [" + wShape[1] + ", " + wShape[0]
                         + "]");
             }
-            if (!Arrays.equals(w.shape(), wShape) || b.length() != wShape[0]) {
-                throw new IOException("W" + (k + 1) + " must be " + Arrays.toString(wShape) + " and b" + (k + 1)
-                        + " [" + wShape[0] + "], got " + Arrays.toString(w.shape()) + " and "
-                        + Arrays.toString(b.shape()));
+            if (!Arrays.equals(w.shape(), wShape)) {
+                boolean transposed = w.rank() == 2 && w.size(0) == wShape[1] && w.size(1) == wShape[0];
+                throw new IOException("W" + (k + 1) + " must be " + Arrays.toString(wShape) + " (PyTorch layout "
+                        + "[out, in]), got " + Arrays.toString(w.shape()) + (transposed ? ": transposed" : ""));
+            }
+            if (b.length() != wShape[0]) {
+                throw new IOException("b" + (k + 1) + " must have " + wShape[0] + " values (the outputs of W" + (k + 1)
+                        + "), got shape " + Arrays.toString(b.shape()));
+            }
+            for (String name : new String[]{"W" + (k + 1), "b" + (k + 1), "B" + (k + 1)}) {
+                INDArray a = params.get(name);
+                if (a != null && !org.eqprop.dynamics.Phases.allFinite(a.castTo(
+                        org.nd4j.linalg.api.buffer.DataType.DOUBLE))) {
+                    throw new IOException(name + " holds NaN or infinite values");
+                }
             }
         }
         if (params.containsKey("W" + (pairs.size() + 1))) {

@@ -114,19 +114,21 @@ class CifarTest {
     // ---------------------------------------------------------------- locator
 
     @Test
-    void locatorSearchesOptionThenEnvironmentThenHome(@TempDir Path dir) throws IOException {
+    void locatorSearchesOptionElseEnvironmentElseHome(@TempDir Path dir) throws IOException {
         Path home = dir.resolve("home");
         Path option = dir.resolve("opt");
         Path env = dir.resolve("env");
         Files.createDirectories(option);
         Path nested = env.resolve("cifar10/cifar-10-batches-bin");
         SyntheticImages.writeCifarLike(nested, 10, 2);
-        assertEquals(nested, parentOf(new DataLocator(option, env.toString(), home, false).cifar10()));
+        assertThrows(IOException.class, new DataLocator(option, env.toString(), home, false)::cifar10,
+                "a given --data-dir binds");
+        assertEquals(nested, parentOf(new DataLocator(null, env.toString(), home, false).cifar10()));
         SyntheticImages.writeCifarLike(env, 10, 2);
-        assertEquals(nested, parentOf(new DataLocator(option, env.toString(), home, false).cifar10()),
+        assertEquals(nested, parentOf(new DataLocator(null, env.toString(), home, false).cifar10()),
                 "root/cifar10/cifar-10-batches-bin comes before root itself");
         SyntheticImages.writeCifarLike(env.resolve("cifar-10-batches-bin"), 10, 2);
-        assertEquals(env.resolve("cifar-10-batches-bin"), parentOf(new DataLocator(option, env.toString(), home,
+        assertEquals(env.resolve("cifar-10-batches-bin"), parentOf(new DataLocator(null, env.toString(), home,
                 false).cifar10()));
         SyntheticImages.writeCifarLike(option, 10, 2);
         Path[] files = new DataLocator(option, env.toString(), home, false).cifar10();
@@ -136,14 +138,14 @@ class CifarTest {
             String name = files[i].getFileName().toString();
             assertTrue(name.equals(NAMES[i]) || name.equals(NAMES[i] + ".gz"), name);
         }
-        // the home locations, in order
-        Path nowhere = dir.resolve("nowhere");
+        // nothing given: the home locations, in order
         Path flat = home.resolve(".deeplearning4j/data/cifar10");
         SyntheticImages.writeCifarLike(flat, 10, 2);
-        assertEquals(flat, parentOf(new DataLocator(nowhere, null, home, false).cifar10()));
+        assertEquals(flat, parentOf(new DataLocator(null, null, home, false).cifar10()));
         Path standard = flat.resolve("cifar-10-batches-bin");
         SyntheticImages.writeCifarLike(standard, 10, 2);
-        assertEquals(standard, parentOf(new DataLocator(nowhere, "", home, false).cifar10()));
+        assertEquals(standard, parentOf(new DataLocator(null, "", home, false).cifar10()));
+        assertThrows(IOException.class, new DataLocator(dir.resolve("nowhere"), null, home, false)::cifar10);
         // the files found are readable
         assertEquals(10, LabeledImages.fromCifar(List.of(files).subList(0, 5), 0).size());
     }
@@ -156,18 +158,25 @@ class CifarTest {
         // an incomplete copy: test batch missing
         SyntheticImages.writeCifarLike(env.resolve("cifar-10-batches-bin"), 10, 2);
         Files.delete(env.resolve("cifar-10-batches-bin/test_batch.bin.gz"));
-        DataLocator locator = new DataLocator(option, env.toString(), home, false);
+        DataLocator locator = new DataLocator(null, env.toString(), home, false);
         IOException e = assertThrows(IOException.class, locator::cifar10);
         String m = e.getMessage();
         for (Path p : locator.cifar10Candidates()) {
             assertTrue(m.contains(p.toString()), "message lacks " + p + ": " + m);
         }
-        assertEquals(8, locator.cifar10Candidates().size());
-        assertTrue(m.contains(option.resolve("cifar10/cifar-10-batches-bin").toString()), m);
-        assertTrue(m.contains(home.resolve(".deeplearning4j/data/cifar10/cifar-10-batches-bin").toString()), m);
+        assertEquals(3, locator.cifar10Candidates().size(), "a given folder is the only place searched");
+        assertTrue(m.contains(env.resolve("cifar10/cifar-10-batches-bin").toString()), m);
         assertTrue(m.contains("incomplete: lacks [test_batch.bin]"), m);
-        assertTrue(m.contains("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz") && m.contains("--data-dir")
-                && m.contains("EQPROP_DATA_DIR") && m.contains("fetching disabled"), m);
+        assertTrue(m.contains("EQPROP_DATA_DIR=" + env) && m.contains("binding"), m);
+        assertThrows(IOException.class, new DataLocator(option, env.toString(), home, false)::cifar10);
+
+        // nothing given: the home folders, then the download
+        DataLocator none = new DataLocator(null, null, home, false);
+        String n = assertThrows(IOException.class, none::cifar10).getMessage();
+        assertEquals(2, none.cifar10Candidates().size());
+        assertTrue(n.contains(home.resolve(".deeplearning4j/data/cifar10/cifar-10-batches-bin").toString()), n);
+        assertTrue(n.contains("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz") && n.contains("--data-dir")
+                && n.contains("EQPROP_DATA_DIR") && n.contains("fetching disabled"), n);
         assertFalse(Files.exists(home), "a locator that may not fetch creates nothing");
     }
 

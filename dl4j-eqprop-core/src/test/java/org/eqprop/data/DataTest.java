@@ -68,22 +68,28 @@ class DataTest {
     }
 
     @Test
-    void locatorSearchesOptionThenEnvironmentThenHomeAndNamesEveryPlace(@TempDir Path dir) throws IOException {
+    void locatorSearchesTheGivenFolderOnlyElseHomeAndNamesEveryPlace(@TempDir Path dir) throws IOException {
         Path home = dir.resolve("home");
         Path option = dir.resolve("opt");
         Path env = dir.resolve("env");
         SyntheticImages.writeMnistLike(env.resolve("mnist"), 20, 10);
-        DataLocator fromEnv = new DataLocator(option, env.toString(), home, false);
-        assertEquals(env.resolve("mnist"), fromEnv.mnist()[0].getParent());
+        assertEquals(env.resolve("mnist"), new DataLocator(null, env.toString(), home, false).mnist()[0].getParent());
+        // a given --data-dir binds: no fallback to the variable's data
+        IOException bound = assertThrows(IOException.class,
+                () -> new DataLocator(option, env.toString(), home, false).mnist());
+        assertTrue(bound.getMessage().contains("--data-dir " + option) && bound.getMessage().contains("binding"),
+                bound.getMessage());
         SyntheticImages.writeMnistLike(option, 20, 10);
         assertEquals(option, new DataLocator(option, env.toString(), home, false).mnist()[0].getParent());
-        Path nowhere = dir.resolve("nowhere");
-        IOException e = assertThrows(IOException.class,
-                () -> new DataLocator(nowhere, null, home, false).mnist());
-        assertTrue(e.getMessage().contains(nowhere.toString()) && e.getMessage().contains(".deeplearning4j")
-                && e.getMessage().contains("EQPROP_DATA_DIR"), e.getMessage());
+        IOException e = assertThrows(IOException.class, () -> new DataLocator(null, null, home, false).mnist());
+        assertTrue(e.getMessage().contains(".deeplearning4j") && e.getMessage().contains("EQPROP_DATA_DIR")
+                && e.getMessage().contains("--data-dir"), e.getMessage());
         SyntheticImages.writeMnistLike(home.resolve(".deeplearning4j/data/MNIST"), 20, 10);
-        assertTrue(new DataLocator(nowhere, null, home, false).mnist()[0].startsWith(home));
+        DataLocator fromHome = new DataLocator(null, null, home, false);
+        assertTrue(fromHome.mnist()[0].startsWith(home));
+        assertEquals("~/.deeplearning4j", fromHome.source());
+        assertThrows(IOException.class, () -> new DataLocator(dir.resolve("nowhere"), null, home, false).mnist(),
+                "the home's data does not stand in for a wrong --data-dir either");
     }
 
     @Test

@@ -101,8 +101,7 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
             states[k] = FusedKernels.array(out[k], batch, widths[k]);
         }
         if (!Double.isFinite(residual)) {
-            throw new RelaxationException("the relaxation produced NaN or infinite states after " + steps
-                    + " steps: the weights or beta are too large for these dynamics (lower the learning rate or beta)");
+            throw new RelaxationException(org.eqprop.dynamics.Phases.nonFinite(steps, chain));
         }
         return new Equilibrium(states, steps, residual, converged);
     }

@@ -527,6 +527,12 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             spikingFree = spikingNetwork.start(x);
             free = spikingNetwork.relax(spikingFree, null, 0, c.getFreeSteps(), spikes, dataType);
         } else if (keepTrajectory) {
+            long perExample = 0;
+            for (int k = 0; k < chain.depth(); k++) {
+                perExample += chain.width(k);
+            }
+            int kept = c.bpttTruncation();
+            org.eqprop.bptt.Trajectory.requireFits(kept, x.size(0), perExample, dataType.width(), layerId());
             trajectory = BackpropThroughTime.forward(chain, engineFor(chain, null), inputDrive, start, c.getFreeSteps(),
                     c.bpttTruncation());
             free = new Equilibrium(trajectory.last(), c.getFreeSteps(), Double.NaN, true);

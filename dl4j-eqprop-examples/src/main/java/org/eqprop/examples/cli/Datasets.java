@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The data sets of the presets, located as {@link DataLocator} does: MNIST (pixels in [0, 1]) and CIFAR-10
@@ -23,7 +24,8 @@ final class Datasets {
 
     /** A training and a test set with the preprocessing of each. */
     record Data(String name, LabeledImages train, LabeledImages test, DataSetPreProcessor trainPre,
-                DataSetPreProcessor testPre, Path location, ImageAugmentation augmentation) {
+                DataSetPreProcessor testPre, Path location, ImageAugmentation augmentation, String source,
+                Map<String, String> sha256) {
 
         /**
          * The training iterator of a run resumed after {@code epochsDone} whole epochs and {@code examples} examples of
@@ -66,22 +68,34 @@ final class Datasets {
             throws IOException {
         switch (name) {
             case "mnist": {
-                Path[] f = DataLocator.standard(dataDir).mnist();
+                DataLocator locator = DataLocator.standard(dataDir);
+                Path[] f = locator.mnist();
                 return new Data(name, LabeledImages.fromIdx(f[0], f[1], 10, trainLimit),
-                        LabeledImages.fromIdx(f[2], f[3], 10, testLimit), null, null, f[0].getParent(), null);
+                        LabeledImages.fromIdx(f[2], f[3], 10, testLimit), null, null, f[0].getParent(), null,
+                        locator.source(), digests(f));
             }
             case "cifar10": {
-                Path[] f = DataLocator.standard(dataDir).cifar10();
+                DataLocator locator = DataLocator.standard(dataDir);
+                Path[] f = locator.cifar10();
                 ChannelNormalization norm = ChannelNormalization.cifar10();
                 ImageAugmentation augmentation = augment ? ImageAugmentation.cifar10(seed) : null;
                 DataSetPreProcessor train = augment ? new CompositeDataSetPreProcessor(augmentation, norm) : norm;
                 return new Data(name, LabeledImages.fromCifar(List.of(Arrays.copyOf(f, 5)), trainLimit),
                         LabeledImages.fromCifar(List.of(f[5]), testLimit), train, norm, f[5].getParent(),
-                        augmentation);
+                        augmentation, locator.source(), digests(f));
             }
             default:
                 throw new IllegalArgumentException("unknown data set " + name);
         }
+    }
+
+    /** Each file's name and SHA-256 (as it lies on the disk): what the summary records of the data read. */
+    static Map<String, String> digests(Path[] files) throws IOException {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (Path f : files) {
+            out.put(f.getFileName().toString(), DataLocator.sha256(f));
+        }
+        return out;
     }
 
     /** The data set a network was trained on, from its input size. */

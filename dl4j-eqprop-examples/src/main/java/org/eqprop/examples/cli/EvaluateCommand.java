@@ -18,7 +18,7 @@ final class EvaluateCommand {
     static Json run(Args a, PrintStream out) throws IOException {
         Path model = Path.of(a.required("model"));
         Path dataDir = a.path("data-dir");
-        int testLimit = a.integer("test-limit", 0, 0);
+        int testLimit = a.integer("test-limit", 0, 1);
         a.rejectUnknown();
         MultiLayerNetwork net = ModelFiles.load(model);
         Datasets.Data data = Datasets.load(Datasets.forInputs(net.layerInputSize(0)), dataDir, 1, testLimit, false,

@@ -59,7 +59,7 @@ final class GddCommand {
         EqPropNetwork net = new EqPropNetwork(p.configuration(seed, DataType.DOUBLE));
         net.init();
         if (params != null) {
-            NumpyParams.load(net, Npz.read(params));
+            NumpyParams.load(net, Npz.read(params, Npz.PARAMETERS));
         }
         Path[] files = DataLocator.standard(dataDir).mnist();
         LabeledImages test = LabeledImages.fromIdx(files[2], files[3], 10, examples);

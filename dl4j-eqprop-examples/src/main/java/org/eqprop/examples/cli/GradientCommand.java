@@ -36,8 +36,8 @@ final class GradientCommand {
         Args.requireDistinct(outPath, "--out", paramsPath, "--params");
         Args.requireDistinct(outPath, "--out", batchPath, "--batch");
 
-        Map<String, INDArray> params = Npz.read(paramsPath);
-        Map<String, INDArray> batch = Npz.read(batchPath);
+        Map<String, INDArray> params = Npz.read(paramsPath, Npz.PARAMETERS);
+        Map<String, INDArray> batch = Npz.read(batchPath, name -> name.equals("x") || name.equals("y"));
         int pairs = 0;
         while (params.containsKey("W" + (pairs + 1))) {
             pairs++;

@@ -78,7 +78,7 @@ final class SparkTrainCommand {
                     : new MultiLayerNetwork(p.configuration(o.seed(), DataType.FLOAT));
             net.init();
             if (o.initParams() != null) {
-                NumpyParams.load(net, Npz.read(o.initParams()));
+                NumpyParams.load(net, Npz.read(o.initParams(), Npz.PARAMETERS));
             }
         }
         JavaSparkContext sc = new JavaSparkContext(SparkContexts.conf(o.master(), "eqprop-train-" + p.name));

@@ -112,8 +112,8 @@ final class TrainCommand {
         a.path("out");
         Preset p = Preset.named(a.required("preset")).override(a);
         int epochs = p.epochs;
-        int trainLimit = a.integer("train-limit", 0, 0);
-        int testLimit = a.integer("test-limit", 0, 0);
+        int trainLimit = a.integer("train-limit", 0, 1);
+        int testLimit = a.integer("test-limit", 0, 1);
         long seed = a.longValue("seed", 1234);
         Path dataDir = a.path("data-dir");
         Path initParams = a.path("init-params");
@@ -223,7 +223,7 @@ final class TrainCommand {
                     : new EqPropNetwork(p.configuration(seed, DataType.FLOAT));
             net.init();
             if (initParams != null) {
-                NumpyParams.load(net, Npz.read(initParams));
+                NumpyParams.load(net, Npz.read(initParams, Npz.PARAMETERS));
                 out.println("initial parameters from " + initParams);
             }
         }
@@ -364,7 +364,8 @@ final class TrainCommand {
                 .put("resumed_at", checkpoint == null ? null : List.of(epochsDone + 1, batchesDone))
                 .put("checkpoint_every", checkpointEvery)
                 .put("divergence_factor", Double.isInfinite(divergence.factor()) ? null : divergence.factor())
-                .put("data_location", data.location() == null ? null : data.location().toString());
+                .put("data_location", data.location() == null ? null : data.location().toString())
+                .put("data_source", data.source()).put("data_sha256", data.sha256());
         if (net.getLayer(0) instanceof ResistiveBlockLayer r) {
             return summary.put("mean_free_sweeps", r.solverStats().meanFreeSweeps())
                     .put("mean_nudged_sweeps", r.solverStats().meanNudgedSweeps())

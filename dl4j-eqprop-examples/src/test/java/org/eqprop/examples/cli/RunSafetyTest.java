@@ -212,6 +212,26 @@ class RunSafetyTest {
         assertTrue(grad.lastLine().contains("is the --params file"), grad.lastLine());
     }
 
+    /** The launcher's own failures (no JDK, a failed build) also end stdout with a JSON line, exit code 1. */
+    @Test
+    void theLauncherEndsWithAJsonLineWhenItCannotRun(@TempDir Path dir) throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        for (String tool : List.of("dirname", "find", "head")) {
+            Path found = Stream.of("/usr/bin", "/bin").map(d -> Path.of(d, tool)).filter(Files::isExecutable)
+                    .findFirst().orElseThrow();
+            Files.createSymbolicLink(bin.resolve(tool), found);
+        }
+        Path script = Path.of(System.getProperty("user.dir")).resolve("../eqprop").normalize();
+        ProcessBuilder pb = new ProcessBuilder("/bin/bash", script.toString(), "train");
+        pb.environment().put("PATH", bin.toString());
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process noJava = pb.start();
+        String out = new String(noJava.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(1, noJava.waitFor());
+        assertEquals("{\"command\": \"train\", \"status\": \"error\", \"error\": \"no java on the PATH: install "
+                + "JDK 17\"}", out);
+    }
+
     @Test
     void divergenceStopsTheRunLoudlyAndBadValuesAreUsageErrors(@TempDir Path dir) throws Exception {
         Path data = CliTest.writeData(dir.resolve("data"), 1000, 20);
@@ -237,6 +257,33 @@ class RunSafetyTest {
             assertTrue(b.lastLine().startsWith("{\"command\": \"train\", \"status\": \"error\""), b.lastLine());
         }
         assertFalse(Files.exists(dir.resolve("bad")), "a usage error creates no folder");
+        assertEquals(2, run("train", "--preset", "mnist-fc1", "--train-limit", "0").code(), "0 examples is no limit");
+
+        // parameter files: a transposed W1, non-finite values; each message names the array and the cause
+        Path ok = dir.resolve("ok.npz");
+        org.eqprop.io.Npz.write(ok, java.util.Map.of("W1", org.nd4j.linalg.factory.Nd4j.rand(
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 500, 784), "b1", org.nd4j.linalg.factory.Nd4j.zeros(
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 500), "W2", org.nd4j.linalg.factory.Nd4j.rand(
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 10, 500), "b2", org.nd4j.linalg.factory.Nd4j.zeros(
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 10)));
+        java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> p = new java.util.HashMap<>(
+                org.eqprop.io.Npz.read(ok));
+        p.put("W1", p.get("W1").transpose().dup('c'));
+        Path transposed = dir.resolve("t.npz");
+        org.eqprop.io.Npz.write(transposed, p);
+        CliTest.Result t = run("train", "--preset", "mnist-fc1", "--data-dir", data.toString(), "--out",
+                dir.resolve("t").toString(), "--init-params", transposed.toString(), "--epochs", "1");
+        assertEquals(1, t.code());
+        assertTrue(t.lastLine().contains("W1 must be [500, 784]") && t.lastLine().contains("transposed"),
+                t.lastLine());
+        p.put("W1", p.get("W1").transpose().dup('c'));
+        p.get("b2").putScalar(3, Float.NaN);
+        Path nan = dir.resolve("nan.npz");
+        org.eqprop.io.Npz.write(nan, p);
+        CliTest.Result n = run("train", "--preset", "mnist-fc1", "--data-dir", data.toString(), "--out",
+                dir.resolve("n").toString(), "--init-params", nan.toString(), "--epochs", "1");
+        assertEquals(1, n.code());
+        assertTrue(n.lastLine().contains("b2 holds NaN or infinite values"), n.lastLine());
         CliTest.Result none = run();
         assertEquals(2, none.code());
         assertTrue(none.err().contains("usage: eqprop"));
