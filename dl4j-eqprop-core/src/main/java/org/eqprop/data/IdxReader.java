@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -85,7 +86,14 @@ public final class IdxReader {
                 throw new IOException("IDX file " + path + " is truncated: expected " + total + " values, found "
                         + data.length);
             }
+            // read to the end: a gzip stream checks its CRC only there, and a plain file must hold nothing more
+            if (in.read() >= 0) {
+                throw new IOException("IDX file " + path + " holds more bytes than its header declares ("
+                        + Arrays.toString(dims) + "): not an IDX file, or damaged");
+            }
             return new IdxArray(dims, data);
+        } catch (java.util.zip.ZipException | EOFException e) {
+            throw new IOException("IDX file " + path + " is a corrupt gzip file (" + e.getMessage() + ")", e);
         }
     }
 }

@@ -17,6 +17,8 @@ public final class DivergenceGuard extends BaseTrainingListener {
 
     /** The fewest training examples in an epoch for {@link #checkEpoch} to judge it. */
     public static final long CHANCE_MIN_EXAMPLES = 1000;
+    /** The fewest iterations in an epoch for {@link #checkEpoch} to judge it (a short run may not have learnt yet). */
+    public static final int CHANCE_MIN_ITERATIONS = 100;
 
     private final DivergenceSettings settings;
     private final double[] recent;
@@ -69,11 +71,13 @@ public final class DivergenceGuard extends BaseTrainingListener {
 
     /**
      * After an epoch: with {@link DivergenceSettings#chanceCheck()}, throws when the epoch's training error over
-     * {@code examples} examples (at least {@link #CHANCE_MIN_EXAMPLES}) is above chance minus two standard errors,
-     * 1 − 1/C − 2·√((1/C)(1 − 1/C)/n): the predictions are indistinguishable from guessing.
+     * {@code examples} examples and {@code iterations} iterations (at least {@link #CHANCE_MIN_EXAMPLES} and
+     * {@link #CHANCE_MIN_ITERATIONS}) is above chance minus two standard errors, 1 − 1/C − 2·√((1/C)(1 − 1/C)/n): the
+     * predictions are indistinguishable from guessing after enough updates to have learnt something.
      */
-    public void checkEpoch(double trainError, long examples, int classes, int epoch) {
-        if (!settings.chanceCheck() || examples < CHANCE_MIN_EXAMPLES || classes < 2 || Double.isNaN(trainError)) {
+    public void checkEpoch(double trainError, long examples, int iterations, int classes, int epoch) {
+        if (!settings.chanceCheck() || examples < CHANCE_MIN_EXAMPLES || iterations < CHANCE_MIN_ITERATIONS
+                || classes < 2 || Double.isNaN(trainError)) {
             return;
         }
         double p = 1.0 / classes;
@@ -81,9 +85,9 @@ public final class DivergenceGuard extends BaseTrainingListener {
         double limit = chance - 2 * Math.sqrt(p * (1 - p) / examples);
         if (trainError > limit) {
             throw new DivergenceException(String.format(Locale.ROOT, "diverged: epoch %d's training error %.2f%% over "
-                            + "%d examples is no better than chance (%.2f%%; limit %.2f%%): nothing is being learnt; "
+                            + "%d examples (%d iterations) is no better than chance (%.2f%%; limit %.2f%%): nothing is being learnt; "
                             + "check the learning rates (too large saturates the states) or pass --no-divergence-check",
-                    epoch, 100 * trainError, examples, 100 * chance, 100 * limit), -1);
+                    epoch, 100 * trainError, examples, iterations, 100 * chance, 100 * limit), -1);
         }
     }
 

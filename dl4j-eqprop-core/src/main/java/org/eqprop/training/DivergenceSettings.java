@@ -10,8 +10,9 @@ package org.eqprop.training;
  * @param factor  how far above its best the windowed loss may go (&gt; 1); {@link Double#POSITIVE_INFINITY} checks only
  *                for non-finite values
  * @param window  iterations per running mean (&ge; 1)
- * @param chanceCheck stop after an epoch of at least {@link DivergenceGuard#CHANCE_MIN_EXAMPLES} examples whose
- *                training error is within two standard errors of chance, 1 − 1/classes
+ * @param chanceCheck stop after an epoch of at least {@link DivergenceGuard#CHANCE_MIN_EXAMPLES} examples and
+ *                {@link DivergenceGuard#CHANCE_MIN_ITERATIONS} iterations whose training error is within two standard
+ *                errors of chance, 1 − 1/classes
  */
 public record DivergenceSettings(double factor, int window, boolean chanceCheck) {
 

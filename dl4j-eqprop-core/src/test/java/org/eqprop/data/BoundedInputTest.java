@@ -88,6 +88,22 @@ class BoundedInputTest {
         long after = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
         assertTrue(after - before < 500L << 20, "no 1.5 GB array: " + (after - before));
 
+        // a gzip file damaged in the middle: its CRC is checked even though the header's count is read first
+        Path gz = dir.resolve("train-labels-idx1-ubyte.gz");
+        IdxTestFiles.write(gz, IdxTestFiles.labels(5000, 10, 3), true);
+        byte[] g = Files.readAllBytes(gz);
+        for (int i = g.length / 2; i < g.length / 2 + 8; i++) {
+            g[i] ^= (byte) 0x5a;
+        }
+        Files.write(gz, g);
+        IOException z = assertThrows(IOException.class, () -> IdxReader.read(gz));
+        assertTrue(z.getMessage().contains(gz.toString()) && z.getMessage().contains("corrupt gzip"), z.getMessage());
+        Path trailing = dir.resolve("long-idx1-ubyte");
+        byte[] labels = IdxTestFiles.labels(10, 10, 4);
+        Files.write(trailing, java.util.Arrays.copyOf(labels, labels.length + 3));
+        IOException t = assertThrows(IOException.class, () -> IdxReader.read(trailing));
+        assertTrue(t.getMessage().contains("more bytes than its header declares"), t.getMessage());
+
         // a CIFAR-10 batch one record longer than an official one
         Path big = dir.resolve("data_batch_1.bin");
         byte[] records = new byte[(CifarReader.MAX_RECORDS_PER_FILE + 1) * CifarReader.RECORD_BYTES];

@@ -49,12 +49,13 @@ class DivergenceGuardTest {
     @Test
     void chanceLevelEpochsStopTheRunWhenThereAreEnoughExamples() {
         DivergenceGuard g = new DivergenceGuard(DivergenceSettings.DEFAULT);
-        assertThrows(DivergenceException.class, () -> g.checkEpoch(0.905, 2000, 10, 1));
-        assertThrows(DivergenceException.class, () -> g.checkEpoch(0.899, 60000, 10, 1));
-        assertDoesNotThrow(() -> g.checkEpoch(0.87, 60000, 10, 1));
-        assertDoesNotThrow(() -> g.checkEpoch(0.95, 40, 10, 1), "too few examples to judge");
-        assertDoesNotThrow(() -> new DivergenceGuard(DivergenceSettings.NON_FINITE_ONLY).checkEpoch(0.95, 60000, 10,
-                1));
+        assertThrows(DivergenceException.class, () -> g.checkEpoch(0.905, 2000, 100, 10, 1));
+        assertThrows(DivergenceException.class, () -> g.checkEpoch(0.899, 60000, 3000, 10, 1));
+        assertDoesNotThrow(() -> g.checkEpoch(0.87, 60000, 3000, 10, 1));
+        assertDoesNotThrow(() -> g.checkEpoch(0.95, 40, 2, 10, 1), "too few examples to judge");
+        assertDoesNotThrow(() -> new DivergenceGuard(DivergenceSettings.NON_FINITE_ONLY).checkEpoch(0.95, 60000, 3000,
+                10, 1));
+        assertDoesNotThrow(() -> g.checkEpoch(0.901, 1000, 16, 10, 1), "16 iterations: too early to judge");
         assertThrows(IllegalArgumentException.class, () -> new DivergenceSettings(1, 10, true));
         assertThrows(IllegalArgumentException.class, () -> new DivergenceSettings(2, 0, true));
     }

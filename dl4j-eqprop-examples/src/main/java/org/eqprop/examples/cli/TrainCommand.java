@@ -312,7 +312,7 @@ final class TrainCommand {
                 throw diverged(d, e, checkpointPath);
             }
             try {
-                guard.checkEpoch(progress.trainError(), progress.seen(), p.classes, e);
+                guard.checkEpoch(progress.trainError(), progress.seen(), progress.batches(), p.classes, e);
             } catch (DivergenceException d) {
                 throw diverged(d, e, checkpointPath);
             }

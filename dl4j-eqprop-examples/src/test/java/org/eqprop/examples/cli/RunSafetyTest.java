@@ -237,7 +237,7 @@ class RunSafetyTest {
         Path data = CliTest.writeData(dir.resolve("data"), 1000, 20);
         CliTest.Result r = run("train", "--preset", "mnist-fc1", "--epochs", "2", "--data-dir", data.toString(),
                 "--out", dir.resolve("div").toString(), "--free-steps", "4", "--nudged-steps", "2", "--lr-scale",
-                "1e4", "--batch-size", "50");
+                "1e4", "--batch-size", "10");
         assertEquals(1, r.code(), r.out());
         assertTrue(r.lastLine().contains("\"reason\": \"diverged\""), r.lastLine());
         assertFalse(Files.exists(dir.resolve("div").resolve(TrainCommand.MODEL)), "no diverged model is saved");
