@@ -50,6 +50,7 @@ public final class Main {
             "           [--agreement \"T,K[,order[,tol[,omega]]];...\" (gradient cosines vs these references)]",
             "           [--data random|real (the preset's first test images; --data-dir D)]",
             "  export   --model FILE --out PARAMS.npz   (W1, b1, ... in PyTorch layout: Wk [out, in])",
+            "  params-diff --a A --b B [--tolerance T]   relative difference of two parameter sets (model.zip or .npz)",
             "  gdd      [--preset mnist-fc1] [--params IN.npz] [--beta 1e-3] [--steps K] [--examples 20]",
             "           [--tolerance 1e-11] [--max-free-steps N] [--seed S] [--data-dir D] [--out DIR]",
             "           [--continual-rate ETA (also compare C-EP's updates, eta << beta)]",
@@ -127,6 +128,9 @@ public final class Main {
                     break;
                 case "langevin":
                     summary = LangevinCommand.run(args, out);
+                    break;
+                case "params-diff":
+                    summary = ParamsDiffCommand.run(args, out);
                     break;
                 case "help":
                 case "--help":

@@ -44,7 +44,37 @@ final class SparkTrainCommand {
                    Path outDir, Path initParams) {
     }
 
+    /** Seconds to wait for a cluster's first executor before failing (Spark itself would wait forever). */
+    static final String EXECUTOR_TIMEOUT_PROPERTY = "eqprop.spark.executor-timeout-s";
+
     private SparkTrainCommand() {
+    }
+
+    /**
+     * On a cluster master, waits until at least one executor has registered, and fails with a clear message after
+     * {@code seconds} otherwise: a cluster that cannot start executors (no free cores or memory, a broken worker
+     * set-up) would leave Spark's scheduler waiting forever with the run silently stuck. Local masters run the tasks
+     * in the driver and need no executor.
+     */
+    static void awaitExecutors(JavaSparkContext sc, String master, long seconds) {
+        if (master.startsWith("local")) {
+            return;
+        }
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        // the driver's own block manager is listed too: more than one entry means an executor is there
+        while (sc.sc().getExecutorMemoryStatus().size() < 2) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no executor registered with " + master + " within " + seconds
+                        + " s: check that the workers run and offer enough cores and memory (spark.executor.memory), "
+                        + "and see the workers' logs (raise the wait with -D" + EXECUTOR_TIMEOUT_PROPERTY + "=S)");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for executors", e);
+            }
+        }
     }
 
     static Json run(Preset p, Datasets.Data data, Options o, PrintStream out, PrintStream err) throws IOException {
@@ -81,9 +111,17 @@ final class SparkTrainCommand {
                 NumpyParams.load(net, Npz.read(o.initParams(), Npz.PARAMETERS));
             }
         }
-        JavaSparkContext sc = new JavaSparkContext(SparkContexts.conf(o.master(), "eqprop-train-" + p.name));
+        JavaSparkContext sc;
+        try {
+            sc = new JavaSparkContext(SparkContexts.conf(o.master(), "eqprop-train-" + p.name));
+        } catch (RuntimeException e) {
+            // an unreachable standalone master ends, after Spark's own retries, in an unrelated-looking message
+            throw new IllegalStateException("cannot start Spark with master " + o.master() + ": check the URL and "
+                    + "that the master runs (" + e.getMessage() + ")", e);
+        }
         try {
             sc.setLogLevel("WARN");
+            awaitExecutors(sc, o.master(), Long.getLong(EXECUTOR_TIMEOUT_PROPERTY, 180));
             int partitions = o.partitions() > 0 ? o.partitions() : sc.defaultParallelism();
             JavaRDD<ExampleBlock> blocks = ExamplePartitions.fromLocal(sc, data.train(), partitions);
             out.printf(Locale.ROOT, "Spark %s, master %s, %d partitions, %s%n", sc.version(), o.master(), partitions,

@@ -200,6 +200,15 @@ class RunSafetyTest {
         Path npz = dir.resolve("p.npz");
         assertEquals(0, run("export", "--model", out.resolve(TrainCommand.MODEL).toString(), "--out", npz.toString())
                 .code());
+        CliTest.Result same = run("params-diff", "--a", out.resolve(TrainCommand.MODEL).toString(), "--b",
+                npz.toString(), "--tolerance", "0");
+        assertEquals(0, same.code(), same.err());
+        assertTrue(same.lastLine().contains("\"relative_difference\": 0,") && same.lastLine().contains(
+                "\"within\": true"), same.lastLine());
+        CliTest.Result other = run("params-diff", "--a", out.resolve(TrainCommand.MODEL).toString(), "--b",
+                dir.resolve("run").resolve(TrainCommand.BEST_MODEL).toString(), "--tolerance", "0");
+        assertEquals(0, other.code(), other.err());
+        assertTrue(other.lastLine().contains("\"within\": false"), "two epochs apart: " + other.lastLine());
         byte[] extended = Files.readAllBytes(out.resolve(TrainCommand.MODEL));
         CliTest.Result self = run("export", "--model", out.resolve(TrainCommand.MODEL).toString(), "--out",
                 out.resolve(".").resolve(TrainCommand.MODEL).toString());
@@ -210,6 +219,29 @@ class RunSafetyTest {
                 npz.toString(), "--out", dir.resolve(".").resolve("p.npz").toString());
         assertEquals(2, grad.code());
         assertTrue(grad.lastLine().contains("is the --params file"), grad.lastLine());
+    }
+
+    /** A cluster master that never gives an executor: the run fails with a message instead of waiting forever. */
+    @Test
+    void aClusterWithoutExecutorsFailsInsteadOfWaitingForever(@TempDir Path dir) throws Exception {
+        Path data = CliTest.writeData(dir.resolve("data"), 60, 20);
+        // a standalone master in this JVM, with no worker
+        scala.Tuple3<org.apache.spark.rpc.RpcEnv, Object, scala.Option<Object>> master =
+                org.apache.spark.deploy.master.Master.startRpcEnvAndEndpoint("127.0.0.1", 0, 0,
+                        new org.apache.spark.SparkConf());
+        String url = "spark://127.0.0.1:" + master._1().address().port();
+        System.setProperty(SparkTrainCommand.EXECUTOR_TIMEOUT_PROPERTY, "3");
+        try {
+            long t0 = System.nanoTime();
+            CliTest.Result r = run("train", "--preset", "mnist-fc1", "--epochs", "1", "--data-dir", data.toString(),
+                    "--out", dir.resolve("s").toString(), "--spark", url);
+            assertEquals(1, r.code(), r.out());
+            assertTrue(r.lastLine().contains("no executor registered with " + url + " within 3 s"), r.lastLine());
+            assertTrue((System.nanoTime() - t0) / 1e9 < 60, "it gave up in time");
+        } finally {
+            System.clearProperty(SparkTrainCommand.EXECUTOR_TIMEOUT_PROPERTY);
+            master._1().shutdown();
+        }
     }
 
     /** The launcher's own failures (no JDK, a failed build) also end stdout with a JSON line, exit code 1. */
