@@ -50,4 +50,11 @@ public final class RelaxationStats {
     public long nonConverged() {
         return nonConverged.get();
     }
+
+    @Override
+    public String toString() {
+        return String.format(java.util.Locale.ROOT, "RelaxationStats{free phases %d (%.1f steps each), nudged phases %d "
+                        + "(%.1f steps each), non-converged %d, peak state %.3f MB}", freePhases.get(), meanFreeSteps(),
+                nudgedPhases.get(), meanNudgedSteps(), nonConverged(), peakStateBytes() / 1e6);
+    }
 }

@@ -69,4 +69,11 @@ public final class SolverStats {
         nonConverged = 0;
         maxKclResidual = 0;
     }
+
+    @Override
+    public synchronized String toString() {
+        return String.format(java.util.Locale.ROOT, "SolverStats{%.2f sweeps per free phase, %.2f per nudged phase, "
+                + "non-converged %d, max KCL residual %.3g A}", meanFreeSweeps(), meanNudgedSweeps(), nonConverged(),
+                maxKclResidual());
+    }
 }

@@ -34,6 +34,17 @@ public class EqPropNetwork extends MultiLayerNetwork {
         return out;
     }
 
+    /**
+     * A copy that is still an EqProp trainer (configuration, parameters, updater state); what DL4J's early-stopping
+     * savers and {@code ParallelWrapper} call.
+     */
+    @Override
+    public EqPropNetwork clone() {
+        EqPropNetwork out = wrap(this);
+        out.setListeners(new java.util.ArrayList<>());
+        return out;
+    }
+
     @Override
     public void computeGradientAndScore(LayerWorkspaceMgr layerWorkspaceMgr) {
         computeGradientAndScore();
@@ -48,11 +59,20 @@ public class EqPropNetwork extends MultiLayerNetwork {
                 && "recomputed".equals(block.layerConf().getNudgingForce()) && getLabels() != null) {
             block.setNudgingForce(Costs.forOutputLayer(output, getLabels()));
         }
+        // training needs ∂L/∂x of a block at layer 0 only for an input preprocessor (which DL4J backpropagates): a
+        // device-resident block then saves reading its nudged states back
+        EqPropBlockLayer first = layers.length > 0 && layers[0] instanceof EqPropBlockLayer b ? b : null;
+        if (first != null) {
+            first.setInputGradientNeeded(getLayerWiseConfigurations().getInputPreProcess(0) != null);
+        }
         try {
             super.computeGradientAndScore();
         } finally {
             if (beforeOutput >= 0 && layers[beforeOutput] instanceof EqPropBlockLayer block) {
                 block.setNudgingForce(null);
+            }
+            if (first != null) {
+                first.setInputGradientNeeded(true);
             }
         }
     }

@@ -135,6 +135,25 @@ public class EqPropBlock extends FeedForwardLayer {
         }
     }
 
+    /**
+     * Sets the units of the last state layer (what {@code TransferLearning.nOutReplace} calls): a dense last layer
+     * takes the new size; a convolutional last layer's size follows from its maps and is refused.
+     */
+    @Override
+    public void setNOut(long nOut) {
+        if (layerSizes != null && layerSizes.length > 0) {
+            if (nOut < 1 || nOut > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("EqPropBlock: nOut must be a layer size >= 1, got " + nOut);
+            }
+            layerSizes = layerSizes.clone();
+            layerSizes[layerSizes.length - 1] = (int) nOut;
+        } else if (convLayers != null && inputShape != null && nOut != this.nOut) {
+            throw new IllegalArgumentException("EqPropBlock: the last state layer is a convolution whose size ("
+                    + this.nOut + ") follows from its maps; change convLayers instead of nOut");
+        }
+        super.setNOut(nOut);
+    }
+
     /** Checks every hyperparameter, with a message naming the bad one. */
     public void validate() {
         if (layerSizes == null || (layerSizes.length == 0 && convLayers == null)) {
@@ -426,6 +445,11 @@ public class EqPropBlock extends FeedForwardLayer {
                                                        INDArray layerParamsView, boolean initializeParams,
                                                        DataType networkDataType) {
         LayerValidation.assertNInNOutSet("EqPropBlock", getLayerName(), layerIndex, getNIn(), getNOut());
+        if (getIDropout() != null) {
+            throw new IllegalArgumentException("EqPropBlock (layer " + layerIndex + "): dropout has no meaning inside "
+                    + "a relaxation to a fixed point (a global dropOut(...) reaches this block too); put a "
+                    + "DropoutLayer before the block, or set dropOut on the other layers only");
+        }
         return LayerWiring.wire(new EqPropBlockLayer(conf, networkDataType), conf, initializer(), trainingListeners,
                 layerIndex, layerParamsView, initializeParams);
     }
@@ -1020,6 +1044,14 @@ public class EqPropBlock extends FeedForwardLayer {
         @Override
         @SuppressWarnings("unchecked")
         public EqPropBlock build() {
+            if (activationFn != null && !(activationFn instanceof org.nd4j.linalg.activations.impl.ActivationIdentity)) {
+                throw new IllegalArgumentException("EqPropBlock: activation(...) is not used by a relaxing block; the "
+                        + "states' nonlinearity is stateActivation(\"hard-sigmoid\" | \"sigmoid\" | ...)");
+            }
+            if (iDropout != null) {
+                throw new IllegalArgumentException("EqPropBlock: dropOut(...) has no meaning inside a relaxation to a "
+                        + "fixed point; put a DropoutLayer before the block");
+            }
             return new EqPropBlock(this);
         }
     }

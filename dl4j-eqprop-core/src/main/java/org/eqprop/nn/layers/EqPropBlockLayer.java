@@ -77,6 +77,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
     private transient INDArray inputDrive;
     private transient NudgingForce installedForce;
     private transient GradientEstimator estimator;
+    private transient boolean inputGradientNeeded = true;
     private transient org.eqprop.dynamics.Dynamics dynamics;
     private transient PersistentStates persistent;
     private transient Trajectory trajectory;
@@ -116,6 +117,20 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             shapes[k] = c.stateShape(k);
         }
         return new EnergyChain(interactions, shapes, c.stateActivation(), dynamicsRule());
+    }
+
+    /**
+     * Whether {@code backpropGradient} computes ∂L/∂x when the block is layer 0 (default true, as DL4J's layers do:
+     * {@code calculateGradients} returns it and an input preprocessor backpropagates it). {@link
+     * org.eqprop.training.EqPropNetwork} turns it off while training a network without an input preprocessor, where
+     * nobody reads it; a block above layer 0 always computes it.
+     */
+    public void setInputGradientNeeded(boolean needed) {
+        this.inputGradientNeeded = needed;
+    }
+
+    private boolean inputGradientWanted() {
+        return inputGradientNeeded || getIndex() > 0;
     }
 
     /** The estimator's streams; none when the block trains by BPTT or RBP (no EqProp estimator). */
@@ -335,8 +350,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         stats.recordStateBytes(3 * stateBytes);
         resident.writeContrastGradient(contrast.plus(), contrast.minus(), contrast.scale(), getGradientsViewArray());
         publish(gradient);
-        return getIndex() == 0 ? null : chain.inputContrast(freeInput, contrast.plus().states(),
-                contrast.minus().states(), contrast.scale());
+        return inputGradientWanted() ? chain.inputContrast(freeInput, contrast.plus().states(),
+                contrast.minus().states(), contrast.scale()) : null;
     }
 
     /**
@@ -384,7 +399,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         stats.recordStateBytes(bytes[0]);
         contour.writeGradient(chain, freeInput, interactionGradientViews());
         publish(gradient);
-        return getIndex() == 0 ? null : contour.inputGradient(chain, freeInput);
+        return inputGradientWanted() ? contour.inputGradient(chain, freeInput) : null;
     }
 
     /** The nudged phases one by one on the engine chosen for them, from the free states on the host. */
@@ -416,9 +431,9 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
                     contrast.scale(), views);
         }
         publish(gradient);
-        // The input gradient is only needed when another layer sits below this block.
-        return getIndex() == 0 ? null : chain.inputContrast(freeInput, contrast.plus().states(),
-                contrast.minus().states(), contrast.scale());
+        // ∂L/∂x, also as layer 0: DL4J hands it to the input preprocessor and returns it from calculateGradients
+        return inputGradientWanted() ? chain.inputContrast(freeInput, contrast.plus().states(),
+                contrast.minus().states(), contrast.scale()) : null;
     }
 
     /**
@@ -433,11 +448,10 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         EnergyChain chain = chain();
         INDArray eps = epsilon.castTo(dataType).dup('c');
         INDArray[][] views = interactionGradientViews();
-        boolean below = getIndex() > 0;
         BpttGradient g;
         if (bptt) {
             g = BackpropThroughTime.backwardInto(chain, freeInput, trajectory, eps, layerConf().bpttTruncation(),
-                    false, views, below);
+                    false, views, inputGradientWanted());
         } else {
             g = RecurrentBackprop.run(chain, freeInput, free.states(), eps, layerConf().getNudgedSteps()).gradient();
             for (int k = 0; k < views.length; k++) {
@@ -451,7 +465,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             trajectory.release();
             trajectory = null;
         }
-        return below ? g.inputGradient() : null;
+        return inputGradientWanted() ? g.inputGradient() : null;
     }
 
     /** The gradient views of each interaction, in the order of its parameters (W, b and, with feedback, B). */

@@ -1,0 +1,182 @@
+package org.eqprop.nn;
+
+import org.deeplearning4j.earlystopping.EarlyStoppingConfiguration;
+import org.deeplearning4j.earlystopping.EarlyStoppingResult;
+import org.deeplearning4j.earlystopping.saver.InMemoryModelSaver;
+import org.deeplearning4j.earlystopping.scorecalc.DataSetLossCalculator;
+import org.deeplearning4j.earlystopping.termination.MaxEpochsTerminationCondition;
+import org.deeplearning4j.earlystopping.trainer.EarlyStoppingTrainer;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.eqprop.costs.HalfSquaredError;
+import org.eqprop.nn.conf.ConvSpec;
+import org.eqprop.nn.conf.EqPropBlock;
+import org.eqprop.nn.layers.EqPropBlockLayer;
+import org.eqprop.training.EqPropNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a DL4J user meets early: the block as layer 0 with image input, clone, early stopping, transfer learning. */
+class DL4JConformanceTest {
+
+    private static DataSet images(int n, long seed) {
+        Random r = new Random(seed);
+        INDArray x = Nd4j.zeros(DataType.DOUBLE, n, 1, 4, 4);
+        INDArray y = Nd4j.zeros(DataType.DOUBLE, n, 3);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < 16; j++) {
+                x.putScalar(new int[]{i, 0, j / 4, j % 4}, r.nextDouble());
+            }
+            y.putScalar(i, r.nextInt(3), 1.0);
+        }
+        return new DataSet(x, y);
+    }
+
+    private static EqPropNetwork net(EqPropBlock block, InputType input) {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(2).dataType(DataType.DOUBLE)
+                .weightInit(WeightInit.UNIFORM).updater(new Sgd(0.1)).list().layer(block)
+                .layer(new LossLayer.Builder(new HalfSquaredError()).activation(Activation.IDENTITY).build())
+                .setInputType(input).build();
+        EqPropNetwork net = new EqPropNetwork(conf);
+        net.init();
+        return net;
+    }
+
+    private static EqPropBlock.Builder converged() {
+        return new EqPropBlock.Builder().beta(1e-4).estimator("symmetric").freeSteps(4000).nudgedSteps(4000)
+                .tolerance(1e-13).engine("reference");
+    }
+
+    /** CIFAR's natural input type before a block at layer 0: fit works, and ∂L/∂x comes back in the input's shape. */
+    @Test
+    void imageInputTypeAtLayerZeroFitsAndReturnsTheInputGradient() {
+        DataSet ds = images(3, 1);
+        for (EqPropBlock b : List.of(new EqPropBlock.Builder().layerSizes(5, 3).freeSteps(20).nudgedSteps(6).build(),
+                new EqPropBlock.Builder().convLayers(new ConvSpec(2, 3, 1, "avg", 2)).layerSizes(3).freeSteps(20)
+                        .nudgedSteps(6).build())) {
+            EqPropNetwork net = net(b, InputType.convolutional(4, 4, 1));
+            INDArray before = net.params().dup();
+            net.fit(ds);
+            assertTrue(net.params().distance2(before) > 0, "it trained");
+            Pair<Gradient, INDArray> g = net.calculateGradients(ds.getFeatures(), ds.getLabels(), null, null);
+            assertNotNull(g.getSecond(), "the input gradient, as a DenseLayer returns it");
+            assertArrayEquals(new long[]{3, 1, 4, 4}, g.getSecond().shape());
+            assertTrue(g.getSecond().norm2Number().doubleValue() > 0);
+        }
+    }
+
+    /** The input gradient at layer 0 is ∂L/∂x: against finite differences of the loss in the input. */
+    @Test
+    void theInputGradientAtLayerZeroIsTheLossGradient() {
+        DataSet ds = images(2, 3);
+        EqPropNetwork net = net(converged().layerSizes(6, 3).build(), InputType.convolutionalFlat(4, 4, 1));
+        INDArray x = ds.getFeatures().reshape(2, 16).dup();
+        DataSet flat = new DataSet(x, ds.getLabels());
+        INDArray eps = net.calculateGradients(x, ds.getLabels(), null, null).getSecond();
+        double h = 1e-6;
+        double worst = 0;
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 16; j += 3) {
+                double v = x.getDouble(i, j);
+                x.putScalar(i, j, v + h);
+                double up = net.score(flat);
+                x.putScalar(i, j, v - h);
+                double down = net.score(flat);
+                x.putScalar(i, j, v);
+                // DL4J's score is the batch mean; the epsilons are per example
+                double fd = (up - down) / (2 * h) * 2;
+                worst = Math.max(worst, Math.abs(fd - eps.getDouble(i, j)) / Math.max(1e-3, Math.abs(fd)));
+            }
+        }
+        assertTrue(worst < 1e-3, "input gradient against finite differences: worst relative error " + worst);
+    }
+
+    @Test
+    void cloneAndEarlyStoppingKeepTheTrainer() {
+        DataSet ds = images(4, 5);
+        DataSet flat = new DataSet(ds.getFeatures().reshape(4, 16), ds.getLabels());
+        EqPropNetwork net = net(new EqPropBlock.Builder().layerSizes(5, 3).freeSteps(20).nudgedSteps(6).build(),
+                InputType.feedForward(16));
+        net.fit(flat);
+        EqPropNetwork copy = net.clone();
+        assertInstanceOf(EqPropNetwork.class, copy);
+        assertEquals(net.params(), copy.params());
+        assertEquals(net.getIterationCount(), copy.getIterationCount());
+        copy.fit(flat);
+        assertTrue(copy.params().distance2(net.params()) > 0, "the copy trains on its own parameters");
+
+        InMemoryModelSaver<MultiLayerNetwork> saver = new InMemoryModelSaver<>();
+        EarlyStoppingConfiguration<MultiLayerNetwork> es = new EarlyStoppingConfiguration.Builder<MultiLayerNetwork>()
+                .epochTerminationConditions(new MaxEpochsTerminationCondition(3))
+                .scoreCalculator(new DataSetLossCalculator(new ListDataSetIterator<>(List.of(flat)), true))
+                .modelSaver(saver).build();
+        EarlyStoppingResult<MultiLayerNetwork> r = new EarlyStoppingTrainer(es, net,
+                new ListDataSetIterator<>(List.of(flat))).fit();
+        assertEquals(3, r.getTotalEpochs());
+        assertInstanceOf(EqPropNetwork.class, r.getBestModel(), "the best model is still an EqProp trainer");
+    }
+
+    @Test
+    void nOutReplaceResizesTheLastStateLayer() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(2).dataType(DataType.DOUBLE)
+                .weightInit(WeightInit.UNIFORM).updater(new Sgd(0.1)).list()
+                .layer(new EqPropBlock.Builder().layerSizes(5, 3).freeSteps(20).nudgedSteps(6).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
+                        .nOut(2).build())
+                .setInputType(InputType.feedForward(16)).build();
+        EqPropNetwork net = new EqPropNetwork(conf);
+        net.init();
+        MultiLayerNetwork t = new TransferLearning.Builder(net).nOutReplace(0, 4, WeightInit.XAVIER).build();
+        EqPropBlock b = (EqPropBlock) t.getLayer(0).conf().getLayer();
+        assertArrayEquals(new int[]{5, 4}, b.getLayerSizes());
+        assertEquals(4, ((EqPropBlockLayer) t.getLayer(0)).chain().width(1));
+        assertArrayEquals(new long[]{3, 2}, t.output(Nd4j.rand(DataType.DOUBLE, 3, 16)).shape());
+    }
+
+    @Test
+    void settingsTheBlockCannotHonourAreRefused() {
+        IllegalArgumentException d = assertThrows(IllegalArgumentException.class,
+                () -> new EqPropBlock.Builder().layerSizes(5, 3).dropOut(0.5).build());
+        assertTrue(d.getMessage().contains("dropOut"), d.getMessage());
+        IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
+                () -> new EqPropBlock.Builder().layerSizes(5, 3).activation(Activation.RELU).build());
+        assertTrue(a.getMessage().contains("stateActivation"), a.getMessage());
+        MultiLayerConfiguration global = new NeuralNetConfiguration.Builder().dropOut(0.5).list()
+                .layer(new EqPropBlock.Builder().layerSizes(5, 3).build())
+                .layer(new LossLayer.Builder(new HalfSquaredError()).activation(Activation.IDENTITY).build())
+                .setInputType(InputType.feedForward(16)).build();
+        IllegalArgumentException g = assertThrows(IllegalArgumentException.class,
+                () -> new EqPropNetwork(global).init());
+        assertTrue(g.getMessage().contains("dropout"), g.getMessage());
+        EqPropNetwork net = net(new EqPropBlock.Builder().layerSizes(5, 3).freeSteps(20).nudgedSteps(6).build(),
+                InputType.feedForward(16));
+        net.fit(new DataSet(Nd4j.rand(DataType.DOUBLE, 2, 16), Nd4j.eye(3).getRows(0, 1).castTo(DataType.DOUBLE)));
+        String stats = ((EqPropBlockLayer) net.getLayer(0)).relaxationStats().toString();
+        assertTrue(stats.startsWith("RelaxationStats{free phases 1 (20.0 steps each)"), stats);
+    }
+}
