@@ -101,12 +101,15 @@ class PropertiesTest {
         EqPropNetwork net = net(DataType.FLOAT, b);
         EqPropBlockLayer block = (EqPropBlockLayer) net.getLayer(0);
         DataSet ds = TestNets.data(DataType.FLOAT, 8, 6, 3, 4);
-        net.output(ds.getFeatures());
+        // training passes warm-start from the stored fixed points (inference always starts from zero)
+        net.feedForward(ds.getFeatures(), true);
         int cold = block.freeEquilibrium().steps();
         assertTrue(cold < 400 && block.freeEquilibrium().converged(), "cold start steps " + cold);
-        net.output(ds.getFeatures());
+        net.feedForward(ds.getFeatures(), true);
         int warm = block.freeEquilibrium().steps();
         assertTrue(warm < cold, "persistent start " + warm + " vs cold " + cold);
+        net.output(ds.getFeatures());
+        assertEquals(cold, block.freeEquilibrium().steps(), "inference starts cold");
     }
 
     @Test

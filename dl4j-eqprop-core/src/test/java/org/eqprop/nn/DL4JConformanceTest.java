@@ -158,6 +158,31 @@ class DL4JConformanceTest {
         assertArrayEquals(new long[]{3, 2}, t.output(Nd4j.rand(DataType.DOUBLE, 3, 16)).shape());
     }
 
+    /** Persistent states warm-start training only: inference is deterministic; the cache stays within its budget. */
+    @Test
+    void persistentStatesLeaveInferenceDeterministicAndTheCacheBounded() {
+        EqPropNetwork net = net(new EqPropBlock.Builder().layerSizes(5, 3).freeSteps(8).nudgedSteps(4)
+                .persistentStates(true).build(), InputType.feedForward(16));
+        DataSet ds = new DataSet(Nd4j.rand(DataType.DOUBLE, 4, 16), Nd4j.eye(3).getRows(0, 1, 2, 0)
+                .castTo(DataType.DOUBLE));
+        INDArray first = net.output(ds.getFeatures());
+        net.fit(ds);
+        net.fit(ds);
+        INDArray a = net.output(ds.getFeatures());
+        INDArray b = net.output(ds.getFeatures());
+        assertEquals(a, b, "two identical output() calls agree");
+        assertTrue(a.distance2(first) > 0, "training changed the network");
+
+        org.eqprop.dynamics.PersistentStates cache = new org.eqprop.dynamics.PersistentStates(3 * 8 * 4);
+        org.eqprop.dynamics.EnergyChain chain = ((EqPropBlockLayer) net.getLayer(0)).chain();
+        INDArray x = Nd4j.rand(DataType.FLOAT, 5, 16);
+        INDArray[] s = chain.zeroStates(5, DataType.FLOAT);
+        cache.store(x, new org.eqprop.dynamics.Equilibrium(s, 1, 0, true));
+        assertEquals(3, cache.size(), "5 examples of 32 bytes in a 96-byte budget");
+        assertEquals(2, cache.evictions());
+        assertTrue(cache.bytes() <= 96);
+    }
+
     @Test
     void settingsTheBlockCannotHonourAreRefused() {
         IllegalArgumentException d = assertThrows(IllegalArgumentException.class,

@@ -271,7 +271,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         assertInputSet(false);
         INDArray x = validatedInput();
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            freePhase(x.dup('c'), training && layerConf().isBptt());
+            freePhase(x.dup('c'), training && layerConf().isBptt(), training);
         }
         freeInputSource = input;
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, free.output());
@@ -287,7 +287,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             boolean bptt = c.isBptt();
             if (free == null || freeInput == null || input != freeInputSource || (bptt && trajectory == null)
                     || (c.spikingSettings() != null && spikingFree == null)) {
-                freePhase(validatedInput().dup('c'), bptt);
+                freePhase(validatedInput().dup('c'), bptt, true);
                 freeInputSource = input;
             }
             inputGrad = bptt || c.isRecurrentBackprop() ? backpropagate(epsilon, gradient, bptt)
@@ -313,7 +313,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
                 return contourGradient(chain, force, gradient);
             } catch (AcceleratorFailure f) {
                 abandon(f);
-                freePhase(freeInput, false);
+                freePhase(freeInput, false, true);
                 return contourGradient(chain, force, gradient);
             }
         }
@@ -322,14 +322,14 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
                 return residentGradient(chain, force, gradient);
             } catch (AcceleratorFailure f) {
                 abandon(f);
-                freePhase(freeInput, false);
+                freePhase(freeInput, false, true);
             }
         }
         try {
             return hostGradient(chain, force, gradient);
         } catch (AcceleratorFailure f) {
             abandon(f);
-            freePhase(freeInput, false);
+            freePhase(freeInput, false, true);
             return hostGradient(chain, force, gradient);
         }
     }
@@ -510,9 +510,9 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
 
     /**
      * Runs the free phase; {@code keepTrajectory} stores the last steps BPTT backpropagates through (fixed T steps, no
-     * tolerance).
+     * tolerance); {@code training} lets persistent states warm-start it (inference always starts from zero).
      */
-    private void freePhase(INDArray x, boolean keepTrajectory) {
+    private void freePhase(INDArray x, boolean keepTrajectory, boolean training) {
         EqPropBlock c = layerConf();
         EnergyChain chain = chain();
         ResidentIteration r = keepTrajectory ? null : residentFor(chain, x);
@@ -532,8 +532,9 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         if (c.isPersistentStates() && persistent == null) {
             persistent = new PersistentStates();
         }
-        INDArray[] start = persistent != null ? persistent.startFor(x, chain, dataType)
-                : chain.zeroStates(x.size(0), dataType);
+        // the warm start serves training only: inference starts from zero, so the same input gives the same output
+        boolean warm = persistent != null && training;
+        INDArray[] start = warm ? persistent.startFor(x, chain, dataType) : chain.zeroStates(x.size(0), dataType);
         if (c.spikingSettings() != null) {
             // the spiking neurons' phase; its neuron states (encoders, decoders, annealers) carry into the nudged ones
             trajectory = null;
@@ -561,7 +562,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             }
         }
         freeInput = x;
-        if (persistent != null) {
+        if (warm) {
             persistent.store(x, free);
         }
         report("free", free);
