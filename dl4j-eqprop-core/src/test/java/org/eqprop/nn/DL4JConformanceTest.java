@@ -183,6 +183,84 @@ class DL4JConformanceTest {
         assertTrue(cache.bytes() <= 96);
     }
 
+    /** Per-interaction rates apply until setLearningRate (or fine-tuning) replaces the block's updater. */
+    @Test
+    void setLearningRateOverridesThePerInteractionUpdaters() {
+        EqPropBlock block = new EqPropBlock.Builder().layerSizes(5, 3).freeSteps(20).nudgedSteps(6)
+                .layerUpdaters(new Sgd(0.1), new Sgd(0.05)).build();
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(2).dataType(DataType.DOUBLE)
+                .weightInit(WeightInit.UNIFORM).updater(new Sgd(0.01)).list().layer(block)
+                .layer(new LossLayer.Builder(new HalfSquaredError()).activation(Activation.IDENTITY).build())
+                .setInputType(InputType.feedForward(16)).build();
+        EqPropNetwork net = new EqPropNetwork(conf);
+        net.init();
+        DataSet ds = new DataSet(Nd4j.rand(DataType.DOUBLE, 4, 16), Nd4j.eye(3).getRows(0, 1, 2, 0)
+                .castTo(DataType.DOUBLE));
+        double[] rates = stepRates(net, ds);
+        assertEquals(0.1, rates[0], 1e-9);
+        assertEquals(0.05, rates[1], 1e-9);
+        net.setLearningRate(0, 0.5);
+        assertEquals(0.5, net.getLearningRate(0), 0);
+        rates = stepRates(net, ds);
+        assertEquals(0.5, rates[0], 1e-9, "what getLearningRate reports is what trains");
+        assertEquals(0.5, rates[1], 1e-9);
+    }
+
+    /** The learning rate each interaction's weights moved by in one SGD step: ΔW = −lr · g / n. */
+    private static double[] stepRates(EqPropNetwork net, DataSet ds) {
+        net.setInput(ds.getFeatures());
+        net.setLabels(ds.getLabels());
+        net.computeGradientAndScore();
+        INDArray[] g = {net.gradient().getGradientFor("0_W1").dup(), net.gradient().getGradientFor("0_W2").dup()};
+        INDArray[] before = {net.getLayer(0).getParam("W1").dup(), net.getLayer(0).getParam("W2").dup()};
+        net.fit(ds);
+        double[] out = new double[2];
+        for (int k = 0; k < 2; k++) {
+            INDArray delta = before[k].sub(net.getLayer(0).getParam("W" + (k + 1)));
+            out[k] = delta.sumNumber().doubleValue() / g[k].sumNumber().doubleValue() * ds.numExamples();
+        }
+        return out;
+    }
+
+    /** A ComputationGraph trains with the same recomputed force as the MultiLayerNetwork trainer, and clones. */
+    @Test
+    void computationGraphsGetTheRecomputedForce() {
+        EqPropBlock block = new EqPropBlock.Builder().layerSizes(5, 3).beta(0.5).freeSteps(30).nudgedSteps(10).build();
+        org.deeplearning4j.nn.conf.ComputationGraphConfiguration gc = new NeuralNetConfiguration.Builder().seed(2)
+                .dataType(DataType.DOUBLE).weightInit(WeightInit.UNIFORM).updater(new Sgd(0.1)).graphBuilder()
+                .addInputs("in").addLayer("block", block, "in")
+                .addLayer("out", new LossLayer.Builder(new HalfSquaredError()).activation(Activation.IDENTITY)
+                        .build(), "block")
+                .setOutputs("out").setInputTypes(InputType.feedForward(16)).build();
+        org.eqprop.training.EqPropComputationGraph graph = new org.eqprop.training.EqPropComputationGraph(gc);
+        graph.init();
+        EqPropNetwork net = net(block.clone(), InputType.feedForward(16));
+        net.setParams(graph.params().dup());
+        DataSet ds = new DataSet(Nd4j.rand(DataType.DOUBLE, 4, 16), Nd4j.eye(3).getRows(0, 1, 2, 0)
+                .castTo(DataType.DOUBLE));
+        graph.setInputs(ds.getFeatures());
+        graph.setLabels(ds.getLabels());
+        graph.computeGradientAndScore();
+        net.setInput(ds.getFeatures());
+        net.setLabels(ds.getLabels());
+        net.computeGradientAndScore();
+        INDArray g = graph.gradient().gradient().dup();
+        assertEquals(0, g.distance2(net.gradient().gradient()), 1e-12, "the graph gets the trainer's force");
+
+        org.deeplearning4j.nn.graph.ComputationGraph plain = new org.deeplearning4j.nn.graph.ComputationGraph(gc);
+        plain.init(graph.params().dup(), false);
+        plain.setInputs(ds.getFeatures());
+        plain.setLabels(ds.getLabels());
+        plain.computeGradientAndScore();
+        assertTrue(plain.gradient().gradient().distance2(g) > 1e-6, "a plain graph holds the force: another gradient");
+
+        org.eqprop.training.EqPropComputationGraph copy = graph.clone();
+        assertInstanceOf(org.eqprop.training.EqPropComputationGraph.class, copy);
+        assertEquals(graph.params(), copy.params());
+        copy.fit(ds);
+        assertTrue(copy.params().distance2(graph.params()) > 0);
+    }
+
     @Test
     void settingsTheBlockCannotHonourAreRefused() {
         IllegalArgumentException d = assertThrows(IllegalArgumentException.class,

@@ -73,6 +73,8 @@ public class EqPropBlock extends FeedForwardLayer {
     private String updateOrder = "synchronous";
     private boolean doubledBatch = false;
     private List<IUpdater> layerUpdaters;
+    /** The block-level updater when the network was first built: one changed since then replaces layerUpdaters. */
+    private IUpdater layerUpdatersBase;
     private SpikingSettings spiking;
 
     /** For JSON. */
@@ -137,7 +139,8 @@ public class EqPropBlock extends FeedForwardLayer {
 
     /**
      * Sets the units of the last state layer (what {@code TransferLearning.nOutReplace} calls): a dense last layer
-     * takes the new size; a convolutional last layer's size follows from its maps and is refused.
+     * takes the new size; a convolutional last layer's size follows from its maps, and another one is refused when
+     * the network is built.
      */
     @Override
     public void setNOut(long nOut) {
@@ -147,10 +150,9 @@ public class EqPropBlock extends FeedForwardLayer {
             }
             layerSizes = layerSizes.clone();
             layerSizes[layerSizes.length - 1] = (int) nOut;
-        } else if (convLayers != null && inputShape != null && nOut != this.nOut) {
-            throw new IllegalArgumentException("EqPropBlock: the last state layer is a convolution whose size ("
-                    + this.nOut + ") follows from its maps; change convLayers instead of nOut");
         }
+        // a convolutional last layer's size follows from its maps: a different nOut is refused when the network is
+        // built (JSON sets nOut before the maps are known)
         super.setNOut(nOut);
     }
 
@@ -445,10 +447,19 @@ public class EqPropBlock extends FeedForwardLayer {
                                                        INDArray layerParamsView, boolean initializeParams,
                                                        DataType networkDataType) {
         LayerValidation.assertNInNOutSet("EqPropBlock", getLayerName(), layerIndex, getNIn(), getNOut());
+        if ((layerSizes == null || layerSizes.length == 0) && convLayers != null && inputShape != null
+                && getNOut() != Arrays.stream(stateShape(depth() - 1)).reduce(1, (x, y) -> x * y)) {
+            throw new IllegalArgumentException("EqPropBlock (layer " + layerIndex + "): nOut " + getNOut() + " does "
+                    + "not match the last convolution's map (" + Arrays.stream(stateShape(depth() - 1)).reduce(1,
+                    (x, y) -> x * y) + " values); its size follows from convLayers, change them instead");
+        }
         if (getIDropout() != null) {
             throw new IllegalArgumentException("EqPropBlock (layer " + layerIndex + "): dropout has no meaning inside "
                     + "a relaxation to a fixed point (a global dropOut(...) reaches this block too); put a "
                     + "DropoutLayer before the block, or set dropOut on the other layers only");
+        }
+        if (layerUpdaters != null && layerUpdatersBase == null && getIUpdater() != null) {
+            layerUpdatersBase = getIUpdater().clone();
         }
         return LayerWiring.wire(new EqPropBlockLayer(conf, networkDataType), conf, initializer(), trainingListeners,
                 layerIndex, layerParamsView, initializeParams);
@@ -459,12 +470,22 @@ public class EqPropBlock extends FeedForwardLayer {
         return EqPropBlockParamInitializer.getInstance();
     }
 
+    /**
+     * The updater of a parameter: its interaction's from {@code layerUpdaters}, until the block-level updater is
+     * changed after the network was built ({@code MultiLayerNetwork.setLearningRate}, a {@code FineTuneConfiguration}):
+     * from then on that one, for every parameter, so that what {@code getLearningRate} reports is what trains.
+     */
     @Override
     public IUpdater getUpdaterByParam(String paramName) {
-        if (layerUpdaters != null) {
+        if (layerUpdaters != null && !layerUpdatersReplaced()) {
             return layerUpdaters.get(EqPropBlockParamInitializer.interactionOf(paramName));
         }
         return super.getUpdaterByParam(paramName);
+    }
+
+    /** True when the block-level updater no longer is the one the per-interaction updaters were set against. */
+    public boolean layerUpdatersReplaced() {
+        return layerUpdaters != null && layerUpdatersBase != null && !layerUpdatersBase.equals(getIUpdater());
     }
 
     @Override
@@ -491,6 +512,7 @@ public class EqPropBlock extends FeedForwardLayer {
         c.convLayers = convLayers == null ? null : new ArrayList<>(convLayers);
         c.inputShape = inputShape == null ? null : inputShape.clone();
         c.spiking = spiking == null ? null : spiking.copy();
+        c.layerUpdatersBase = layerUpdatersBase == null ? null : layerUpdatersBase.clone();
         if (layerUpdaters != null) {
             c.layerUpdaters = new ArrayList<>();
             for (IUpdater u : layerUpdaters) {
@@ -747,6 +769,14 @@ public class EqPropBlock extends FeedForwardLayer {
 
     public void setLayerUpdaters(List<IUpdater> layerUpdaters) {
         this.layerUpdaters = layerUpdaters;
+    }
+
+    public IUpdater getLayerUpdatersBase() {
+        return layerUpdatersBase;
+    }
+
+    public void setLayerUpdatersBase(IUpdater base) {
+        this.layerUpdatersBase = base;
     }
 
     @Override

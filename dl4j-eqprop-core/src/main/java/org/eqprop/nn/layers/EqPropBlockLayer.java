@@ -496,7 +496,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         }
         if ("recomputed".equals(layerConf().getNudgingForce()) && !warnedHeld) {
             warnedHeld = true;
-            log.info("{}: nudgingForce=recomputed needs org.eqprop.training.EqPropNetwork; this network holds the "
+            log.info("{}: nudgingForce=recomputed needs org.eqprop.training.EqPropNetwork (or EqPropComputationGraph); this network holds the "
                     + "force at the free fixed point (thesis ch. 2 fn. 1)", layerId());
         }
         INDArray eps = epsilon.castTo(dataType).dup('c');
