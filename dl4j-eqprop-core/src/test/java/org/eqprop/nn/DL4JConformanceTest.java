@@ -262,6 +262,22 @@ class DL4JConformanceTest {
     }
 
     @Test
+    void configurationsRoundTripThroughYamlAndJson() {
+        EqPropBlock block = new EqPropBlock.Builder().layerSizes(5, 3).beta(0.3).estimator("random-sign")
+                .stateActivation("sigmoid").tolerance(1e-4).layerUpdaters(new Sgd(0.1), new Sgd(0.05)).build();
+        EqPropNetwork net = net(block, InputType.feedForward(16));
+        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+        MultiLayerConfiguration yaml = MultiLayerConfiguration.fromYaml(conf.toYaml());
+        MultiLayerConfiguration json = MultiLayerConfiguration.fromJson(conf.toJson());
+        assertEquals(conf.toJson(), yaml.toJson(), "YAML keeps every setting");
+        assertEquals(conf.toJson(), json.toJson());
+        EqPropNetwork again = new EqPropNetwork(yaml);
+        again.init(net.params().dup(), false);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 16);
+        assertEquals(net.output(x), again.output(x));
+    }
+
+    @Test
     void settingsTheBlockCannotHonourAreRefused() {
         IllegalArgumentException d = assertThrows(IllegalArgumentException.class,
                 () -> new EqPropBlock.Builder().layerSizes(5, 3).dropOut(0.5).build());
