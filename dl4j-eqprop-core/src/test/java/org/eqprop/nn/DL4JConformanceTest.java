@@ -117,7 +117,7 @@ class DL4JConformanceTest {
     }
 
     @Test
-    void cloneAndEarlyStoppingKeepTheTrainer() {
+    void cloneAndEarlyStoppingKeepTheTrainer() throws java.io.IOException {
         DataSet ds = images(4, 5);
         DataSet flat = new DataSet(ds.getFeatures().reshape(4, 16), ds.getLabels());
         EqPropNetwork net = net(new EqPropBlock.Builder().layerSizes(5, 3).freeSteps(20).nudgedSteps(6).build(),
@@ -139,6 +139,18 @@ class DL4JConformanceTest {
                 new ListDataSetIterator<>(List.of(flat))).fit();
         assertEquals(3, r.getTotalEpochs());
         assertInstanceOf(EqPropNetwork.class, r.getBestModel(), "the best model is still an EqProp trainer");
+
+        // the file saver: atomic files, and EqProp trainers back
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("es");
+        EarlyStoppingConfiguration<MultiLayerNetwork> onDisk = new EarlyStoppingConfiguration.Builder<MultiLayerNetwork>()
+                .epochTerminationConditions(new MaxEpochsTerminationCondition(2))
+                .scoreCalculator(new DataSetLossCalculator(new ListDataSetIterator<>(List.of(flat)), true))
+                .modelSaver(new org.eqprop.training.EqPropFileModelSaver(dir)).saveLastModel(true).build();
+        EarlyStoppingResult<MultiLayerNetwork> f = new EarlyStoppingTrainer(onDisk, net,
+                new ListDataSetIterator<>(List.of(flat))).fit();
+        assertInstanceOf(EqPropNetwork.class, f.getBestModel());
+        assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("bestModel.bin"))
+                && java.nio.file.Files.isRegularFile(dir.resolve("latestModel.bin")));
     }
 
     @Test
