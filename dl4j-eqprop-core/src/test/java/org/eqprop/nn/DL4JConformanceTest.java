@@ -289,6 +289,48 @@ class DL4JConformanceTest {
         assertEquals(net.output(x), again.output(x));
     }
 
+    /** Both workspace modes train to the same parameters; FLOAT and DOUBLE work, HALF works or is refused clearly. */
+    @Test
+    void workspaceModesAndDataTypes() {
+        DataSet ds = new DataSet(Nd4j.rand(DataType.DOUBLE, 4, 16), Nd4j.eye(3).getRows(0, 1, 2, 0)
+                .castTo(DataType.DOUBLE));
+        INDArray[] params = new INDArray[2];
+        org.deeplearning4j.nn.conf.WorkspaceMode[] modes = {org.deeplearning4j.nn.conf.WorkspaceMode.ENABLED,
+                org.deeplearning4j.nn.conf.WorkspaceMode.NONE};
+        for (int i = 0; i < 2; i++) {
+            MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(2).dataType(DataType.DOUBLE)
+                    .weightInit(WeightInit.UNIFORM).updater(new Sgd(0.1)).trainingWorkspaceMode(modes[i])
+                    .inferenceWorkspaceMode(modes[i]).list()
+                    .layer(new EqPropBlock.Builder().layerSizes(5, 3).freeSteps(20).nudgedSteps(6).build())
+                    .layer(new LossLayer.Builder(new HalfSquaredError()).activation(Activation.IDENTITY).build())
+                    .setInputType(InputType.feedForward(16)).build();
+            EqPropNetwork net = new EqPropNetwork(conf);
+            net.init();
+            net.fit(ds);
+            net.fit(ds);
+            params[i] = net.params().dup();
+        }
+        assertEquals(0, params[0].distance2(params[1]), 1e-12, "workspaces change nothing");
+        for (DataType dt : new DataType[]{DataType.FLOAT, DataType.HALF}) {
+            MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(2).dataType(dt)
+                    .weightInit(WeightInit.UNIFORM).updater(new Sgd(0.1)).list()
+                    .layer(new EqPropBlock.Builder().layerSizes(5, 3).freeSteps(20).nudgedSteps(6).build())
+                    .layer(new LossLayer.Builder(new HalfSquaredError()).activation(Activation.IDENTITY).build())
+                    .setInputType(InputType.feedForward(16)).build();
+            EqPropNetwork net = new EqPropNetwork(conf);
+            try {
+                net.init();
+                net.fit(new DataSet(ds.getFeatures().castTo(dt), ds.getLabels().castTo(dt)));
+                INDArray out = net.output(ds.getFeatures().castTo(dt));
+                assertEquals(dt, out.dataType());
+                assertTrue(Double.isFinite(out.sumNumber().doubleValue()), dt + " output is finite");
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                assertEquals(DataType.HALF, dt, "only HALF may be refused: " + e);
+                assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("half"), e.getMessage());
+            }
+        }
+    }
+
     @Test
     void settingsTheBlockCannotHonourAreRefused() {
         IllegalArgumentException d = assertThrows(IllegalArgumentException.class,
