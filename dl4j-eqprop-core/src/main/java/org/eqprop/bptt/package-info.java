@@ -9,10 +9,9 @@
  *   <li>{@link org.eqprop.bptt.Trajectory}: the kept states and drives, memory linear in the number of steps K;</li>
  *   <li>{@link org.eqprop.bptt.BpttGradient}: ∂L/∂θ per interaction, ∂L/∂x, and optional per-step series;</li>
  *   <li>{@link org.eqprop.bptt.RecurrentBackprop}: recurrent backpropagation (Almeida 1987, Pineda 1987) at the
- *       fixed point, in constant memory;</li>
- *   <li>{@link org.eqprop.bptt.GddCheck}: the "gradient descending dynamics" comparison of Ernoult et al. 2019
- *       (Theorem 1), one-sided, symmetric and optionally C-EP (Ernoult et al. 2020).</li>
+ *       fixed point, in constant memory.</li>
  * </ul>
+ * The step-by-step comparison with EqProp (GDD, below) is {@code org.eqprop.training.GddCheck}.
  * <pre>
  *   BPTT, L = C(s_T):  g_T = ∂C/∂s_T,  δ_t = g_{t+1} ⊙ σ'(u_t),  g_t = (∂u/∂s)ᵀ δ_t,  ∂L/∂θ += (∂u/∂θ)ᵀ δ_t
  *   RBP:               ē_{t+1} = ∂C/∂s* + (∂u/∂s)ᵀ (σ'(u*) ⊙ ē_t),  ∂L/∂θ ≈ (∂u/∂θ)ᵀ (σ'(u*) ⊙ ē_K)

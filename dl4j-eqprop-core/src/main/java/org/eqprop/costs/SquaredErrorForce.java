@@ -1,6 +1,6 @@
 package org.eqprop.costs;
 
-import org.eqprop.dynamics.fused.FusedKernels;
+import org.eqprop.kernels.FusedKernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**

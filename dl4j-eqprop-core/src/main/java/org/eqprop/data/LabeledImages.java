@@ -3,7 +3,7 @@ package org.eqprop.data;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.eqprop.dynamics.fused.FusedKernels;
+import org.eqprop.kernels.FusedKernels;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * A {@link RelaxationEngine} on an accelerator (the CUDA engine of module dl4j-eqprop-cuda), found through
- * {@link java.util.ServiceLoader} by {@link EngineChoice}: the same relaxation s_{t+1} = rule(s_t, ∂Φ/∂s − β∂C/∂s),
+ * {@link java.util.ServiceLoader} by {@link org.eqprop.engines.EngineChoice}: the same relaxation s_{t+1} = rule(s_t, ∂Φ/∂s − β∂C/∂s),
  * run elsewhere.
  */
 public interface AcceleratedEngine extends RelaxationEngine {

@@ -2,7 +2,7 @@ package org.eqprop.dynamics;
 
 /**
  * An accelerator failed after it was chosen (a launch error, its memory exhausted, a lost context). The block that
- * meets it disables the engine for the process with one warning ({@link EngineChoice#disable}) and redoes the
+ * meets it disables the engine for the process with one warning ({@link org.eqprop.engines.EngineChoice#disable}) and redoes the
  * iteration on a CPU engine; the message says what failed.
  */
 public class AcceleratorFailure extends RuntimeException {

@@ -1,6 +1,6 @@
 package org.eqprop.dynamics;
 
-import org.eqprop.dynamics.fused.FusedKernels;
+import org.eqprop.kernels.FusedKernels;
 import org.eqprop.layers.StateActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

@@ -101,7 +101,7 @@ public final class LangevinDynamics implements Dynamics, org.eqprop.util.RandomS
                 drive[i] += a * (float) r.nextGaussian();
             }
         }
-        return org.eqprop.dynamics.fused.FusedKernels.clampStep(state, drive, len, 1f, epsilon, 0f);
+        return org.eqprop.kernels.FusedKernels.clampStep(state, drive, len, 1f, epsilon, 0f);
     }
 
     @Override

@@ -50,7 +50,7 @@ public final class OverRelaxedDynamics implements Dynamics {
 
     @Override
     public float step(float[] state, float[] drive, int len, StateActivation activation) {
-        return org.eqprop.dynamics.fused.FusedKernels.clampStep(state, drive, len, slope(activation), omega, 0f);
+        return org.eqprop.kernels.FusedKernels.clampStep(state, drive, len, slope(activation), omega, 0f);
     }
 
     @Override

@@ -2,7 +2,7 @@ package org.eqprop.dynamics;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.eqprop.dynamics.fused.FusedKernels;
+import org.eqprop.kernels.FusedKernels;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -17,7 +17,7 @@
  *       {@link org.eqprop.dynamics.LangevinDynamics};</li>
  *   <li>{@link org.eqprop.dynamics.RelaxationEngine}: {@link org.eqprop.dynamics.ReferenceRelaxation} (ND4J ops, the
  *       definition), the fused CPU engine of {@code org.eqprop.dynamics.fused} and
- *       {@link org.eqprop.dynamics.AcceleratedEngine}s, chosen by {@link org.eqprop.dynamics.EngineChoice};</li>
+ *       {@link org.eqprop.dynamics.AcceleratedEngine}s, chosen by {@link org.eqprop.engines.EngineChoice};</li>
  *   <li>{@link org.eqprop.dynamics.RelaxationControl}: step budget, tolerance on ‖s_{t+1} − s_t‖∞, synchronous or
  *       alternating (even/odd) layer order; {@link org.eqprop.dynamics.Equilibrium}: a phase's result;</li>
  *   <li>{@link org.eqprop.dynamics.ComplexRelaxation}, {@link org.eqprop.dynamics.ComplexEquilibrium}: complex states

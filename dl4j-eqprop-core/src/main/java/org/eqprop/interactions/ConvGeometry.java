@@ -1,7 +1,7 @@
 package org.eqprop.interactions;
 
-import org.eqprop.dynamics.fused.CorePool;
-import org.eqprop.dynamics.fused.FusedKernels;
+import org.eqprop.kernels.CorePool;
+import org.eqprop.kernels.FusedKernels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

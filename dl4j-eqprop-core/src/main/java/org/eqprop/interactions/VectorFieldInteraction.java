@@ -1,6 +1,6 @@
 package org.eqprop.interactions;
 
-import org.eqprop.dynamics.fused.ParallelGemm;
+import org.eqprop.kernels.ParallelGemm;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**

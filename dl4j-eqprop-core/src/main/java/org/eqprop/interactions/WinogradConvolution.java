@@ -1,6 +1,6 @@
 package org.eqprop.interactions;
 
-import org.eqprop.dynamics.fused.CorePool;
+import org.eqprop.kernels.CorePool;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

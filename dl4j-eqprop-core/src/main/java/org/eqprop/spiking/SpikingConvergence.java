@@ -132,7 +132,7 @@ public final class SpikingConvergence {
     private static float[][] floats(INDArray[] a) {
         float[][] f = new float[a.length][];
         for (int k = 0; k < a.length; k++) {
-            f[k] = org.eqprop.dynamics.fused.FusedKernels.floats(a[k]);
+            f[k] = org.eqprop.kernels.FusedKernels.floats(a[k]);
         }
         return f;
     }

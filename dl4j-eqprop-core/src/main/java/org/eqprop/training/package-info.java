@@ -10,6 +10,9 @@
  *   <li>{@link org.eqprop.training.EqPropNetwork}: a {@code MultiLayerNetwork} whose training step installs the
  *       state-dependent force −β ∂C/∂s_N(s_t) (Ernoult et al. 2019; Laborieux et al. 2021); everything else is
  *       DL4J;</li>
+ *   <li>{@link org.eqprop.training.GddCheck}: the "gradient descending dynamics" comparison of Ernoult et al. 2019
+ *       (Theorem 1): EqProp's nudged-phase updates, one-sided, symmetric and optionally C-EP, against BPTT step by
+ *       step;</li>
  *   <li>{@link org.eqprop.training.ContinualEqProp}: C-EP, and C-VF for vector-field blocks, with plain SGD and one
  *       rate per interaction;</li>
  *   <li>{@link org.eqprop.training.CosineAnnealingSchedule}: Loshchilov &amp; Hutter 2017, as Laborieux et al. 2021

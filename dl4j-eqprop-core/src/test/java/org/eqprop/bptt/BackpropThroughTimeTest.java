@@ -24,12 +24,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * BPTT on the unrolled relaxation against finite differences, and the step-by-step agreement of EqProp with BPTT
  * (Ernoult et al. 2019, Theorem 1: the GDD property) in double precision.
  */
-class BackpropThroughTimeTest {
+public class BackpropThroughTimeTest {
 
     static final DataType DT = DataType.DOUBLE;
 
     /** A 5-6-4-3 chain whose units sit mostly in the linear part of the hard sigmoid. */
-    static EnergyChain chain(long seed, double scale) {
+    public static EnergyChain chain(long seed, double scale) {
         Nd4j.getRandom().setSeed(seed);
         int[] widths = {6, 4, 3};
         List<Interaction> list = new ArrayList<>();

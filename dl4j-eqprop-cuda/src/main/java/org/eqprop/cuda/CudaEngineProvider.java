@@ -3,7 +3,7 @@ package org.eqprop.cuda;
 import org.eqprop.dynamics.AcceleratedEngine;
 
 /**
- * Registers the CUDA engine with {@link org.eqprop.dynamics.EngineChoice} (META-INF/services): the engine when
+ * Registers the CUDA engine with {@link org.eqprop.engines.EngineChoice} (META-INF/services): the engine when
  * {@link CudaRuntime} finds a usable GPU, driver and kernels, else none and the reason. With the system property
  * {@code eqprop.cuda.host=true} it offers the kernels' host build instead (slow; for tests of the whole training
  * path through this engine on machines without a GPU); {@code eqprop.cuda.driver=PATH} opens another driver library

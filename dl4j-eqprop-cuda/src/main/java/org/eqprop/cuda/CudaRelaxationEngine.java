@@ -11,7 +11,7 @@ import org.eqprop.dynamics.EulerDynamics;
 import org.eqprop.dynamics.FixedPointDynamics;
 import org.eqprop.dynamics.RelaxationControl;
 import org.eqprop.dynamics.RelaxationException;
-import org.eqprop.dynamics.fused.FusedKernels;
+import org.eqprop.kernels.FusedKernels;
 import org.eqprop.interactions.DenseInteraction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

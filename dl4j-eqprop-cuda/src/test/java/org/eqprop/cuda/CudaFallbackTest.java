@@ -1,6 +1,6 @@
 package org.eqprop.cuda;
 
-import org.eqprop.dynamics.EngineChoice;
+import org.eqprop.engines.EngineChoice;
 import org.eqprop.dynamics.EnergyChain;
 import org.eqprop.dynamics.FixedPointDynamics;
 import org.eqprop.dynamics.RelaxationEngine;

@@ -8,7 +8,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.eqprop.costs.HalfSquaredError;
-import org.eqprop.dynamics.EngineChoice;
+import org.eqprop.engines.EngineChoice;
 import org.eqprop.dynamics.ResidentIteration;
 import org.eqprop.nn.conf.ConvSpec;
 import org.eqprop.nn.conf.EqPropBlock;

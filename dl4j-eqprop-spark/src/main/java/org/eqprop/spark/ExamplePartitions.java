@@ -70,8 +70,8 @@ public final class ExamplePartitions {
             int[] index = java.util.stream.IntStream.range(0, n).map(i -> (int) offsets[p] + i).toArray();
             org.nd4j.linalg.api.ndarray.INDArray x = all.getFeatures().reshape('c', n, all.getFeatures().length() / n);
             org.nd4j.linalg.api.ndarray.INDArray y = all.getLabels();
-            return List.of(new ExampleBlock(index, org.eqprop.dynamics.fused.FusedKernels.floats(x),
-                    org.eqprop.dynamics.fused.FusedKernels.floats(y), (int) x.size(1), (int) y.size(1))).iterator();
+            return List.of(new ExampleBlock(index, org.eqprop.kernels.FusedKernels.floats(x),
+                    org.eqprop.kernels.FusedKernels.floats(y), (int) x.size(1), (int) y.size(1))).iterator();
         }, true).persist(StorageLevel.MEMORY_ONLY());
     }
 

@@ -1,6 +1,6 @@
 package org.eqprop.spark;
 
-import org.eqprop.dynamics.fused.FusedKernels;
+import org.eqprop.kernels.FusedKernels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,5 +1,7 @@
 package org.eqprop.dynamics.fused;
 
+import org.eqprop.kernels.CorePool;
+import org.eqprop.kernels.FusedKernels;
 import org.eqprop.costs.FusedForce;
 import org.eqprop.costs.NudgingForce;
 import org.eqprop.dynamics.EnergyChain;

@@ -12,9 +12,9 @@
  * <ul>
  *   <li>{@link org.eqprop.dynamics.fused.FusedDenseRelaxation}: the engine; one slice per core, each running its
  *       whole phase without synchronisation between steps, like a persistent GPU kernel;</li>
- *   <li>{@link org.eqprop.dynamics.fused.FusedKernels}: the loops (products, clipped step, layout conversions);</li>
- *   <li>{@link org.eqprop.dynamics.fused.CorePool}: one worker per core for split computations;</li>
- *   <li>{@link org.eqprop.dynamics.fused.ParallelGemm}: large products split by rows over the cores, one BLAS call
+ *   <li>{@link org.eqprop.kernels.FusedKernels}: the loops (products, clipped step, layout conversions);</li>
+ *   <li>{@link org.eqprop.kernels.CorePool}: one worker per core for split computations;</li>
+ *   <li>{@link org.eqprop.kernels.ParallelGemm}: large products split by rows over the cores, one BLAS call
  *       per part;</li>
  *   <li>{@code SimdKernel}: the two hot loops, as {@code ScalarKernel} (plain Java) or {@code VectorKernel} (JDK
  *       Vector API, when {@code jdk.incubator.vector} is present).</li>

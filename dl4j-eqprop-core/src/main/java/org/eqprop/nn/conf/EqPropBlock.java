@@ -246,9 +246,9 @@ public class EqPropBlock extends FeedForwardLayer {
             throw new IllegalArgumentException("EqPropBlock: nudgingForce must be recomputed or held, got "
                     + nudgingForce);
         }
-        if (!org.eqprop.dynamics.EngineChoice.NAMES.contains(engine)) {
+        if (!org.eqprop.engines.EngineChoice.NAMES.contains(engine)) {
             throw new IllegalArgumentException("EqPropBlock: engine must be one of "
-                    + org.eqprop.dynamics.EngineChoice.NAMES + ", got " + engine);
+                    + org.eqprop.engines.EngineChoice.NAMES + ", got " + engine);
         }
         if (spiking != null) {
             validateSpiking();
@@ -1048,7 +1048,7 @@ public class EqPropBlock extends FeedForwardLayer {
         }
 
         /** auto (default: the CUDA engine when a GPU is usable, else the fused CPU kernels when they apply), cpu,
-         *  cuda, reference (ND4J ops) or fused: see {@link org.eqprop.dynamics.EngineChoice}. */
+         *  cuda, reference (ND4J ops) or fused: see {@link org.eqprop.engines.EngineChoice}. */
         public Builder engine(String engine) {
             this.engine = engine.toLowerCase(Locale.ROOT);
             return this;

@@ -169,11 +169,11 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
     }
 
     /**
-     * The engine for a phase with this force ({@link org.eqprop.dynamics.EngineChoice}): the CUDA engine when chosen
+     * The engine for a phase with this force ({@link org.eqprop.engines.EngineChoice}): the CUDA engine when chosen
      * or automatic and usable, else the fused CPU kernels when they apply and are allowed, else the reference.
      */
     public RelaxationEngine engineFor(EnergyChain chain, NudgingForce force) {
-        return org.eqprop.dynamics.EngineChoice.select(layerConf().getEngine(), chain, force, dataType);
+        return org.eqprop.engines.EngineChoice.select(layerConf().getEngine(), chain, force, dataType);
     }
 
     /**
@@ -193,7 +193,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         }
         closeResident();
         long[] inputShape = java.util.Arrays.copyOfRange(x.shape(), 1, x.rank());
-        resident = org.eqprop.dynamics.EngineChoice.resident(c.getEngine(), chain, inputShape, batch, dataType,
+        resident = org.eqprop.engines.EngineChoice.resident(c.getEngine(), chain, inputShape, batch, dataType,
                 c.freeControl().alternating());
         return resident;
     }
@@ -229,7 +229,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
      * iteration closed, and the caller redoes the work on a CPU engine.
      */
     private void abandon(AcceleratorFailure failure) {
-        org.eqprop.dynamics.EngineChoice.disable(failure.engine(), failure.getMessage());
+        org.eqprop.engines.EngineChoice.disable(failure.engine(), failure.getMessage());
         try {
             closeResident();
         } catch (RuntimeException ignored) {

@@ -1,6 +1,6 @@
 package org.eqprop.examples.cli;
 
-import org.eqprop.dynamics.fused.ParallelGemm;
+import org.eqprop.kernels.ParallelGemm;
 import org.eqprop.training.EqPropNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -37,7 +37,7 @@ final class BenchCommand {
         p.batchSize = batch;
         List<Preset> against = agreement == null ? List.of() : references(p, agreement);
         DataSet ds = batch(p, data, dataDir, batch);
-        String accelerator = String.join("; ", org.eqprop.dynamics.EngineChoice.acceleratorStatus());
+        String accelerator = String.join("; ", org.eqprop.engines.EngineChoice.acceleratorStatus());
         Timing timing = time(p, ds, warmup, iterations);
         String used = timing.residentEngine() != null ? timing.residentEngine() : engineUsed(p);
         if (!p.engine.equals(used) && (p.engine.equals("cuda") || p.engine.equals("auto"))) {
@@ -70,7 +70,7 @@ final class BenchCommand {
                 .put("conv_library", p.conv == null ? "none" : timing.convolutionLibrary() != null
                         ? timing.convolutionLibrary() : "cpu-" + p.conv[0].getAlgorithm())
                 .put("device_products", timing.device() == null ? "none" : timing.device())
-                .put("cuda_available", org.eqprop.dynamics.EngineChoice.accelerated() != null)
+                .put("cuda_available", org.eqprop.engines.EngineChoice.accelerated() != null)
                 .put("accelerator_status", accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath"
                         : accelerator)
                 .put("iterations", iterations)

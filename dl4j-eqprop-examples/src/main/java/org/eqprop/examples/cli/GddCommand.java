@@ -1,6 +1,6 @@
 package org.eqprop.examples.cli;
 
-import org.eqprop.bptt.GddCheck;
+import org.eqprop.training.GddCheck;
 import org.eqprop.costs.SquaredErrorForce;
 import org.eqprop.data.DataLocator;
 import org.eqprop.data.LabeledImages;

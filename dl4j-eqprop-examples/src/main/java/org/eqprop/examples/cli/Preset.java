@@ -255,7 +255,7 @@ final class Preset implements Cloneable {
             holomorphicPoints = points;
         }
         try {
-            engine = org.eqprop.dynamics.EngineChoice.checked(a.string("engine", engine));
+            engine = org.eqprop.engines.EngineChoice.checked(a.string("engine", engine));
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("--" + e.getMessage());
         }

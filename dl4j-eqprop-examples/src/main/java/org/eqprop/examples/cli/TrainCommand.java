@@ -389,7 +389,7 @@ final class TrainCommand {
                 .put("engine", p.engine).put("engine_used", BenchCommand.engineUsed(block))
                 .put("device_h2d_bytes", block.deviceTraffic().h2dBytes())
                 .put("device_d2h_bytes", block.deviceTraffic().d2hBytes())
-                .put("accelerator_status", String.join("; ", org.eqprop.dynamics.EngineChoice.acceleratorStatus()));
+                .put("accelerator_status", String.join("; ", org.eqprop.engines.EngineChoice.acceleratorStatus()));
         if (p.spiking != null) {
             summary.put("spiking", p.spiking.describe()).put("spikes_per_neuron_per_step", trainSpikes)
                     .put("test_spikes_per_neuron_per_step", testSpikes)

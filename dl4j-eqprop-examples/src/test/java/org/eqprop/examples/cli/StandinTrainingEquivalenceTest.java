@@ -38,9 +38,9 @@ class StandinTrainingEquivalenceTest {
     }
 
     static void sameRun(Path dir, Path data, String preset, double bound, String... extra) throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(String.join("; ", org.eqprop.dynamics.EngineChoice
+        org.junit.jupiter.api.Assumptions.assumeTrue(String.join("; ", org.eqprop.engines.EngineChoice
                 .acceleratorStatus()).contains("stand-in"), "the CUDA stand-in is not usable here (built without "
-                + "nvcc?): " + org.eqprop.dynamics.EngineChoice.acceleratorStatus());
+                + "nvcc?): " + org.eqprop.engines.EngineChoice.acceleratorStatus());
         String[] json = new String[2];
         INDArray[] p = new INDArray[2];
         String[] engines = {"cpu", "cuda"};

@@ -1,4 +1,4 @@
-package org.eqprop.dynamics.fused;
+package org.eqprop.kernels;
 
 import org.junit.jupiter.api.Test;
 

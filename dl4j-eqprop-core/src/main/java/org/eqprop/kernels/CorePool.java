@@ -1,4 +1,4 @@
-package org.eqprop.dynamics.fused;
+package org.eqprop.kernels;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +29,7 @@ public final class CorePool {
     }
 
     /** Runs every task, the first on the calling thread, and returns their results in order. */
-    static <T> List<T> runAll(List<Callable<T>> tasks) {
+    public static <T> List<T> runAll(List<Callable<T>> tasks) {
         List<Future<T>> futures = new ArrayList<>();
         for (int i = 1; i < tasks.size(); i++) {
             futures.add(POOL.submit(tasks.get(i)));
@@ -75,7 +75,7 @@ public final class CorePool {
     }
 
     /** Splits [0, n) into at most {@link #CORES} contiguous parts of at least {@code minPart}: the part bounds. */
-    static int[] split(int n, int minPart) {
+    public static int[] split(int n, int minPart) {
         int parts = Math.max(1, Math.min(CORES, n / Math.max(1, minPart)));
         int[] bounds = new int[parts + 1];
         int base = n / parts;

@@ -1,4 +1,4 @@
-package org.eqprop.bptt;
+package org.eqprop.training;
 
 import org.eqprop.costs.SquaredErrorForce;
 import org.eqprop.dynamics.EnergyChain;
@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GddCheckTest {
 
     static GddCheck.Result run(double beta, RelaxationControl free) {
-        return run(BackpropThroughTimeTest.chain(4, 1.0), beta, free, 0);
+        return run(org.eqprop.bptt.BackpropThroughTimeTest.chain(4, 1.0), beta, free, 0);
     }
 
     static GddCheck.Result run(EnergyChain chain, double beta, RelaxationControl free, double continualRate) {
@@ -44,7 +44,7 @@ class GddCheckTest {
     @Test
     void symmetricIsCloserThanOneSided() {
         // a net whose units stay in the linear part of σ, so that the bias is the estimators' own (O(β) vs O(β²))
-        GddCheck.Result r = run(BackpropThroughTimeTest.chain(2, 0.6), 0.02, new RelaxationControl(10000, 1e-14), 0);
+        GddCheck.Result r = run(org.eqprop.bptt.BackpropThroughTimeTest.chain(2, 0.6), 0.02, new RelaxationControl(10000, 1e-14), 0);
         for (int layer = 0; layer < 3; layer++) {
             double one = GddCheck.Result.relativeRmse(r.oneSided().weights(), r.bptt().weights(), layer);
             double sym = GddCheck.Result.relativeRmse(r.symmetric().weights(), r.bptt().weights(), layer);
@@ -62,8 +62,8 @@ class GddCheckTest {
         RelaxationControl free = new RelaxationControl(10000, 1e-14);
         double[] small = new double[3];
         double[] large = new double[3];
-        GddCheck.Result r = run(BackpropThroughTimeTest.chain(4, 1.0), 1e-4, free, 1e-9);
-        GddCheck.Result big = run(BackpropThroughTimeTest.chain(4, 1.0), 1e-4, free, 1e-6);
+        GddCheck.Result r = run(org.eqprop.bptt.BackpropThroughTimeTest.chain(4, 1.0), 1e-4, free, 1e-9);
+        GddCheck.Result big = run(org.eqprop.bptt.BackpropThroughTimeTest.chain(4, 1.0), 1e-4, free, 1e-6);
         for (int layer = 0; layer < 3; layer++) {
             small[layer] = GddCheck.Result.relativeRmse(r.continual().weights(), r.bptt().weights(), layer);
             large[layer] = GddCheck.Result.relativeRmse(big.continual().weights(), big.bptt().weights(), layer);

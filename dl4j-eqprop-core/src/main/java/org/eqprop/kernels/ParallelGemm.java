@@ -1,4 +1,4 @@
-package org.eqprop.dynamics.fused;
+package org.eqprop.kernels;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 /**
  * c := alpha·op(a)·op(b) + beta·c with the rows of c split over the cores, one BLAS call per part. Used for the large
  * products of an iteration (the input drive W_1 x and the update of W_1) when BLAS runs single-threaded (see
- * {@link FusedDenseRelaxation#useSingleThreadedBlas()}); small products go straight to BLAS.
+ * {@code FusedDenseRelaxation.useSingleThreadedBlas()}); small products go straight to BLAS.
  */
 public final class ParallelGemm {
 

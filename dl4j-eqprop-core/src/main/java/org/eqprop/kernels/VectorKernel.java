@@ -1,4 +1,4 @@
-package org.eqprop.dynamics.fused;
+package org.eqprop.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;

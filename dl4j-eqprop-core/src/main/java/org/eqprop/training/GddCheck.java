@@ -1,5 +1,8 @@
-package org.eqprop.bptt;
+package org.eqprop.training;
 
+import org.eqprop.bptt.BackpropThroughTime;
+import org.eqprop.bptt.BpttGradient;
+import org.eqprop.bptt.Trajectory;
 import org.eqprop.costs.NudgingForce;
 import org.eqprop.dynamics.EnergyChain;
 import org.eqprop.dynamics.Equilibrium;
@@ -132,7 +135,7 @@ public final class GddCheck {
         INDArray[][] previous = {free.states()};
         double[] rates = new double[chain.depth()];
         java.util.Arrays.fill(rates, rate);
-        org.eqprop.training.ContinualEqProp.nudgedPhase(chain.copy(), ReferenceRelaxation.INSTANCE, x, free.states(),
+        ContinualEqProp.nudgedPhase(chain.copy(), ReferenceRelaxation.INSTANCE, x, free.states(),
                 force, beta, steps, rates, (t, s, gradient) -> {
                     INDArray[] dn = new INDArray[s.length];
                     INDArray[] dw = new INDArray[s.length];

@@ -1,4 +1,10 @@
-package org.eqprop.dynamics;
+package org.eqprop.engines;
+
+import org.eqprop.dynamics.AcceleratedEngine;
+import org.eqprop.dynamics.EnergyChain;
+import org.eqprop.dynamics.ReferenceRelaxation;
+import org.eqprop.dynamics.RelaxationEngine;
+import org.eqprop.dynamics.ResidentIteration;
 
 import org.eqprop.costs.NudgingForce;
 import org.eqprop.dynamics.fused.FusedDenseRelaxation;

@@ -1,4 +1,4 @@
-package org.eqprop.dynamics.fused;
+package org.eqprop.kernels;
 
 /** Plain-Java loops: correct everywhere, vectorised only as far as the JIT manages. */
 final class ScalarKernel implements SimdKernel {

@@ -1,4 +1,4 @@
-package org.eqprop.dynamics.fused;
+package org.eqprop.kernels;
 
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +25,7 @@ interface SimdKernel {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
                 && !Boolean.getBoolean("eqprop.scalarKernels")) {
             try {
-                return (SimdKernel) Class.forName("org.eqprop.dynamics.fused.VectorKernel")
+                return (SimdKernel) Class.forName("org.eqprop.kernels.VectorKernel")
                         .getDeclaredConstructor().newInstance();
             } catch (ReflectiveOperationException | LinkageError e) {
                 LoggerFactory.getLogger(SimdKernel.class).warn("Vector API kernel unavailable ({}); using scalar "
