@@ -29,7 +29,7 @@ import java.util.List;
  * </pre>
  * and, for a vector-field block with feedback weights B ≠ Wᵀ, the same with the vector-field rule of
  * {@link VectorFieldInteraction} (C-VF). As η → 0 and β → 0 the update of step t equals −η ∂L/∂θ_{T−t} of BPTT
- * (Ernoult et al. 2020, Theorem 1; {@link org.eqprop.bptt.GddCheck} measures it).
+ * (Ernoult et al. 2020, Theorem 1; {@link GddCheck} measures it).
  *
  * <p>The trainer runs on a network whose first layer is an {@link EqPropBlock} followed by a parameter-free output
  * layer (the papers' squared error on s_N, or a softmax over s_N): plain SGD with one rate η_k per interaction, the
