@@ -145,6 +145,10 @@ final class ConvGeometry {
 
     /** The transpose of {@link #columns}: col2im of cols [C·kH·kW, batch·P] into a new [batch, C, H, W]. */
     INDArray image(INDArray cols, int n) {
+        if (cols.dataType() != DataType.DOUBLE && cols.dataType() != DataType.FLOAT) {
+            // half precision and the like: computed in float (addImage below would otherwise come back here)
+            return image(cols.castTo(DataType.FLOAT), n).castTo(cols.dataType());
+        }
         BatchMaps m = maps(n);
         int[] pointer = m.pointer();
         int[] scatter = m.scatter();
@@ -166,10 +170,40 @@ final class ConvGeometry {
         return img;
     }
 
+    /** sum += col2im(cols), on plain arrays (any stride). */
+    private void addImageInto(java.nio.FloatBuffer c, int n, float[] sum) {
+        if (stride == 1) {
+            runAddImage(c, n, sum);
+            return;
+        }
+        BatchMaps m = maps(n);
+        int[] pointer = m.pointer();
+        int[] scatter = m.scatter();
+        CorePool.parallelFor(pointer.length - 1, 4096, (from, to) -> {
+            for (int q = from; q < to; q++) {
+                float v = sum[q];
+                for (int j = pointer[q]; j < pointer[q + 1]; j++) {
+                    v += c.get(scatter[j]);
+                }
+                sum[q] = v;
+            }
+        });
+    }
+
     /** target += col2im(cols) for a [batch, C, H, W] target: in place when it is a dense float array. */
     void addImage(INDArray cols, int n, INDArray target) {
         if (target.dataType() != DataType.FLOAT || cols.dataType() != DataType.FLOAT || contiguous(target) != target) {
-            target.addi(image(cols, n));
+            // into a fresh dense float image (never back through image(), which calls this), then added
+            INDArray img = Nd4j.createUninitialized(DataType.FLOAT, new long[]{n, channels, height, width}, 'c');
+            img.assign(0);
+            if (isDense(img)) {
+                addImage(cols.castTo(DataType.FLOAT), n, img);
+            } else {
+                float[] sum = new float[(int) img.length()];
+                addImageInto(contiguous(cols.castTo(DataType.FLOAT)).data().asNioFloat(), n, sum);
+                img = Nd4j.create(sum, new long[]{n, channels, height, width}, 'c');
+            }
+            target.addi(img.castTo(target.dataType()));
             return;
         }
         if (stride == 1) {

@@ -42,6 +42,22 @@ public class EqPropComputationGraph extends ComputationGraph {
         return wrap(this);
     }
 
+    /** Initialises the graph, then tells each layer without an input gradient whether network inputs feed it. */
+    @Override
+    public void init(INDArray parameters, boolean cloneParametersArray) {
+        super.init(parameters, cloneParametersArray);
+        GraphVertex[] vertices = getVertices();
+        for (GraphVertex v : vertices) {
+            if (v.hasLayer() && v.getLayer() instanceof org.eqprop.nn.layers.NetworkInputLayer l) {
+                boolean fed = v.getInputVertices() != null && v.getInputVertices().length > 0;
+                for (VertexIndices in : v.getInputVertices() == null ? new VertexIndices[0] : v.getInputVertices()) {
+                    fed &= vertices[in.getVertexIndex()].isInputVertex();
+                }
+                l.setFedByNetworkInput(fed);
+            }
+        }
+    }
+
     @Override
     public void setLabels(INDArray... labels) {
         super.setLabels(labels);

@@ -22,7 +22,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * force −β ε held at the free state and hands DL4J minus the learning rule's update (summed over the batch), so that
  * the updater's step W ← W − η g is the rule's W + η ΔW.
  */
-public class DirectedGraphLayer extends BaseLayer<DirectedGraphBlock> {
+public class DirectedGraphLayer extends BaseLayer<DirectedGraphBlock> implements NetworkInputLayer {
+
+    private transient boolean fedByNetworkInput;
+
+    @Override
+    public void setFedByNetworkInput(boolean fed) {
+        this.fedByNetworkInput = fed;
+    }
+
 
     private transient double[][] freeStates;
     private transient INDArray freeInput;
@@ -80,9 +88,9 @@ public class DirectedGraphLayer extends BaseLayer<DirectedGraphBlock> {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        if (getIndex() != 0) {
-            throw new IllegalStateException("DirectedGraphBlock must be the first layer (it has no input gradient) - "
-                    + layerId());
+        if (getIndex() != 0 && !fedByNetworkInput) {
+            throw new IllegalStateException("DirectedGraphBlock must be the first layer (it has no input gradient); in "
+                    + "a ComputationGraph, train it with org.eqprop.training.EqPropComputationGraph - " + layerId());
         }
         if (freeStates == null || freeInput != input) {
             activate(true, workspaceMgr);

@@ -36,7 +36,15 @@ import java.util.List;
  * steps g ← g − η ∂L/∂g; then the layer's {@code ConductanceConstraint} projects). Score: eq. 4.15 at the free state.
  */
 public class ResistiveBlockLayer extends BaseLayer<ResistiveBlock> implements IOutputLayer,
-        org.eqprop.util.RandomState {
+        org.eqprop.util.RandomState, NetworkInputLayer {
+
+    private transient boolean fedByNetworkInput;
+
+    @Override
+    public void setFedByNetworkInput(boolean fed) {
+        this.fedByNetworkInput = fed;
+    }
+
 
     private INDArray labels;
     private transient SteadyState scoreState;
@@ -167,9 +175,10 @@ public class ResistiveBlockLayer extends BaseLayer<ResistiveBlock> implements IO
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        if (getIndex() != 0) {
+        if (getIndex() != 0 && !fedByNetworkInput) {
             throw new IllegalStateException("ResistiveBlock must be the network's only layer (its inputs are voltage "
-                    + "sources; it has no input gradient) - " + layerId());
+                    + "sources; it has no input gradient); in a ComputationGraph, train it with "
+                    + "org.eqprop.training.EqPropComputationGraph - " + layerId());
         }
         ResistiveBlock c = layerConf();
         ResistiveNetwork net = network();
