@@ -192,6 +192,10 @@ final class ConvGeometry {
 
     /** target += col2im(cols) for a [batch, C, H, W] target: in place when it is a dense float array. */
     void addImage(INDArray cols, int n, INDArray target) {
+        if (cols.dataType() == DataType.DOUBLE) {
+            target.addi(image(cols, n));   // computed in double precision, without coming back here
+            return;
+        }
         if (target.dataType() != DataType.FLOAT || cols.dataType() != DataType.FLOAT || contiguous(target) != target) {
             // into a fresh dense float image (never back through image(), which calls this), then added
             INDArray img = Nd4j.createUninitialized(DataType.FLOAT, new long[]{n, channels, height, width}, 'c');
