@@ -153,6 +153,39 @@ class RunSafetyTest {
         assertEquals(Files.readAllLines(dir.resolve("straight").resolve(TrainCommand.HISTORY)).size(), history.size());
     }
 
+    /** CIFAR-10 with its random crops and flips: a run killed mid-epoch resumes to the same parameters. */
+    @Test
+    void anAugmentedCifarRunResumesExactly(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("cifar");
+        org.eqprop.data.SyntheticImages.writeCifarLike(data, 256, 64);
+        String[] common = {"train", "--preset", "cifar10-small", "--epochs", "2", "--data-dir", data.toString(),
+                "--free-steps", "6", "--nudged-steps", "2", "--checkpoint-every", "2"};
+        String[] straight = Arrays.copyOf(common, common.length + 2);
+        straight[common.length] = "--out";
+        straight[common.length + 1] = dir.resolve("straight").toString();
+        assertEquals(0, run(straight).code());
+        Path out = dir.resolve("killed");
+        String[] killed = Arrays.copyOf(straight, straight.length);
+        killed[killed.length - 1] = out.toString();
+        Process p = start(dir, killed);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (modified(out) < 0 && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(p.isAlive(), "the run ended before it could be killed");
+        p.destroyForcibly();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        String[] resume = Arrays.copyOf(killed, killed.length + 1);
+        resume[killed.length] = "--resume";
+        CliTest.Result r = run(resume);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("resuming from"), r.out());
+        MultiLayerNetwork a = ModelFiles.load(dir.resolve("straight").resolve(TrainCommand.MODEL));
+        MultiLayerNetwork b = ModelFiles.load(out.resolve(TrainCommand.MODEL));
+        assertEquals(0, a.params().distance2(b.params()), 1e-6 * a.params().norm2Number().doubleValue(),
+                "the crops and flips were replayed");
+    }
+
     @Test
     void aRunNeverReplacesAnotherSilently(@TempDir Path dir) throws Exception {
         Path data = CliTest.writeData(dir.resolve("data"), 60, 20);
