@@ -86,8 +86,7 @@ public final class NumpyParams {
             }
             for (String name : new String[]{"W" + (k + 1), "b" + (k + 1), "B" + (k + 1)}) {
                 INDArray a = params.get(name);
-                if (a != null && !org.eqprop.dynamics.Phases.allFinite(a.castTo(
-                        org.nd4j.linalg.api.buffer.DataType.DOUBLE))) {
+                if (a != null && !ModelFiles.finite(a)) {
                     throw new IOException(name + " holds NaN or infinite values");
                 }
             }

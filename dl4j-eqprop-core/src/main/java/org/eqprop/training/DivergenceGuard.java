@@ -2,7 +2,6 @@ package org.eqprop.training;
 
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Locale;
@@ -41,7 +40,8 @@ public final class DivergenceGuard extends BaseTrainingListener {
                     + "(epoch %d); lower the learning rates or beta", loss, iteration, epoch), iteration);
         }
         INDArray p = model.params();
-        if (p != null && p.length() > 0 && !Double.isFinite(p.castTo(DataType.DOUBLE).sumNumber().doubleValue())) {
+        // one reduction in the parameters' own type, no copy (every iteration): NaN or ±Inf anywhere makes it non-finite
+        if (p != null && p.length() > 0 && !org.eqprop.dynamics.Phases.allFinite(p)) {
             throw new DivergenceException(String.format(Locale.ROOT, "diverged: the parameters hold NaN or infinite "
                     + "values after iteration %d (epoch %d); lower the learning rates", iteration, epoch), iteration);
         }
