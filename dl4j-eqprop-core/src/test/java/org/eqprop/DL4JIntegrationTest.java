@@ -46,8 +46,8 @@ class DL4JIntegrationTest {
         MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(json);
         assertEquals(conf, back);
         EqPropBlock b = (EqPropBlock) back.getConf(0).getLayer();
-        assertEquals("half-hard-sigmoid", b.getStateActivation());
-        assertEquals(0.01, b.getLeak());
+        assertEquals(org.eqprop.layers.StateActivation.Kind.HALF_HARD_SIGMOID, b.relaxation().activation());
+        assertEquals(0.01, b.relaxation().leak());
         assertEquals(new Nesterovs(0.05, 0.9), b.getLayerUpdaters().get(1));
         assertTrue(json.contains("org.eqprop.nn.conf.EqPropBlock"));
     }

@@ -241,9 +241,9 @@ class HolomorphicGradientTest {
         MultiLayerConfiguration conf = TestNets.squaredError(DT, block, 1);
         MultiLayerConfiguration back = MultiLayerConfiguration.fromJson(conf.toJson());
         EqPropBlock restored = (EqPropBlock) back.getConf(0).getLayer();
-        assertEquals(6, restored.getHolomorphicPoints());
-        assertEquals(0.25, restored.getBeta());
-        assertEquals("holomorphic", restored.getEstimator());
+        assertEquals(6, restored.estimation().holomorphicPoints());
+        assertEquals(0.25, restored.estimation().beta());
+        assertEquals(org.eqprop.estimators.GradientEstimator.Kind.HOLOMORPHIC, restored.estimation().estimator());
         assertEquals(block, restored);
     }
 }

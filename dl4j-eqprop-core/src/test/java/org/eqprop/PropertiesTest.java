@@ -134,7 +134,7 @@ class PropertiesTest {
         assertTrue(e.getMessage().contains("beta"));
         e = assertThrows(IllegalArgumentException.class,
                 () -> new EqPropBlock.Builder().nIn(6).layerSizes(8, 3).freeSteps(0).build());
-        assertTrue(e.getMessage().contains("at least 1 step"));
+        assertTrue(e.getMessage().contains("freeSteps must be >= 1"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new EqPropBlock.Builder().nIn(6).layerSizes().build());
         assertThrows(IllegalArgumentException.class,
                 () -> new EqPropBlock.Builder().nIn(6).layerSizes(8).stateActivation("relu").build());

@@ -9,6 +9,25 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public interface NudgingForce {
 
+    /** Which force a block's nudged phases use, by the names of the command line and the JSON configuration. */
+    enum Mode implements org.eqprop.util.Named {
+        /** −β ∂C/∂s_N at the current state, as the papers do (needs a trainer that knows the labels). */
+        RECOMPUTED("recomputed"),
+        /** −β ∂C/∂s_N held at the free fixed point (thesis ch. 2, fn. 1): what a plain DL4J network gives. */
+        HELD("held");
+
+        private final String cliName;
+
+        Mode(String cliName) {
+            this.cliName = cliName;
+        }
+
+        @Override
+        public String cliName() {
+            return cliName;
+        }
+    }
+
     /** drive += −β ∂C/∂s_N(output), where output and drive are [batch, width]. */
     void addTo(INDArray drive, INDArray output, double beta);
 

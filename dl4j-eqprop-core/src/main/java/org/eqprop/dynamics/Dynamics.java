@@ -21,6 +21,45 @@ public interface Dynamics extends org.eqprop.util.RandomState {
     /** The command-line name of the rule. */
     String name();
 
+    /** The step rules, by the names of the command line and the JSON configuration. */
+    enum Kind implements org.eqprop.util.Named {
+        /** s ← σ(∂Φ/∂s) (Ernoult et al. 2019). */
+        FIXED_POINT("fixed-point"),
+        /** s ← s + ε(σ(∂Φ/∂s) − s), thesis eq. 3.25. */
+        EULER("euler"),
+        /** projected successive over-relaxation with factor ω. */
+        OVER_RELAXATION("over-relaxation"),
+        /** Euler steps plus state noise √(2εT) ξ (Scellier thesis ch. 6). */
+        LANGEVIN("langevin");
+
+        private final String cliName;
+
+        Kind(String cliName) {
+            this.cliName = cliName;
+        }
+
+        @Override
+        public String cliName() {
+            return cliName;
+        }
+
+        /** The name, or "synchronous" for the fixed-point rule (the spelling of early configurations). */
+        public static Kind parse(String name) {
+            return name != null && name.trim().equalsIgnoreCase("synchronous") ? FIXED_POINT
+                    : org.eqprop.util.Named.parse(Kind.class, name, "dynamics");
+        }
+
+        /** A new instance of this rule with its parameters (Langevin noise drawn from {@code seed}). */
+        public Dynamics create(double eulerStep, double omega, double temperature, long seed) {
+            return switch (this) {
+                case FIXED_POINT -> FixedPointDynamics.INSTANCE;
+                case EULER -> new EulerDynamics(eulerStep);
+                case OVER_RELAXATION -> new OverRelaxedDynamics(omega);
+                case LANGEVIN -> new LangevinDynamics(eulerStep, temperature, seed);
+            };
+        }
+    }
+
     /** Parses "fixed-point" or "euler" (with its step size ε). */
     static Dynamics of(String name, double eulerStep) {
         return of(name, eulerStep, 1.0);
@@ -36,20 +75,6 @@ public interface Dynamics extends org.eqprop.util.RandomState {
      * temperature T, noise seed).
      */
     static Dynamics of(String name, double eulerStep, double omega, double temperature, long seed) {
-        if (name.trim().equalsIgnoreCase("langevin")) {
-            return new LangevinDynamics(eulerStep, temperature, seed);
-        }
-        switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "fixed-point":
-            case "synchronous":
-                return FixedPointDynamics.INSTANCE;
-            case "euler":
-                return new EulerDynamics(eulerStep);
-            case "over-relaxation":
-                return new OverRelaxedDynamics(omega);
-            default:
-                throw new IllegalArgumentException("Unknown dynamics '" + name + "'; expected fixed-point, euler, "
-                        + "over-relaxation or langevin");
-        }
+        return Kind.parse(name).create(eulerStep, omega, temperature, seed);
     }
 }

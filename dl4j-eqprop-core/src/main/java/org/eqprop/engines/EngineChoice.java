@@ -27,8 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class EngineChoice {
 
-    /** The accepted engine names. */
-    public static final List<String> NAMES = List.of("auto", "cpu", "cuda", "fused", "reference");
+    /** The accepted engine names ({@link EngineKind}). */
+    public static final List<String> NAMES = java.util.Arrays.stream(EngineKind.values()).map(EngineKind::cliName)
+            .toList();
 
     private static final Logger log = LoggerFactory.getLogger(EngineChoice.class);
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
@@ -44,6 +45,17 @@ public final class EngineChoice {
             throw new IllegalArgumentException("engine must be one of " + NAMES + ", got '" + choice + "'");
         }
         return c;
+    }
+
+    /** The engine for a phase, by the choice's name. */
+    public static RelaxationEngine select(String choice, EnergyChain chain, NudgingForce force, DataType dataType) {
+        return select(EngineKind.parse(checked(choice)), chain, force, dataType);
+    }
+
+    /** A resident iteration, by the choice's name. */
+    public static ResidentIteration resident(String choice, EnergyChain chain, long[] inputShape, int batch,
+                                             DataType dataType, boolean alternating) {
+        return resident(EngineKind.parse(checked(choice)), chain, inputShape, batch, dataType, alternating);
     }
 
     private static final java.util.Map<String, String> DISABLED = new ConcurrentHashMap<>();
@@ -69,18 +81,18 @@ public final class EngineChoice {
     }
 
     /** The engine for a phase of this chain with this force and data type. */
-    public static RelaxationEngine select(String choice, EnergyChain chain, NudgingForce force, DataType dataType) {
-        String c = checked(choice);
+    public static RelaxationEngine select(EngineKind choice, EnergyChain chain, NudgingForce force,
+                                          DataType dataType) {
         boolean fusedOk = FusedDenseRelaxation.supports(chain, force, dataType);
-        if (c.equals("fused") && !fusedOk) {
+        if (choice == EngineKind.FUSED && !fusedOk) {
             throw new IllegalStateException("engine=fused needs float32 dense layers and a cost with a fused form "
                     + "(squared error, softmax readout or held force); use engine=auto or reference");
         }
-        if (c.equals("reference")) {
+        if (choice == EngineKind.REFERENCE) {
             return ReferenceRelaxation.INSTANCE;
         }
         RelaxationEngine cpu = fusedOk ? FusedDenseRelaxation.INSTANCE : ReferenceRelaxation.INSTANCE;
-        if (c.equals("cuda") || c.equals("auto")) {
+        if (choice == EngineKind.CUDA || choice == EngineKind.AUTO) {
             List<String> reasons = new ArrayList<>();
             for (AcceleratedEngine.Provider p : providers()) {
                 AcceleratedEngine e = p.engine();
@@ -97,7 +109,7 @@ public final class EngineChoice {
             }
             String why = reasons.isEmpty() ? "module dl4j-eqprop-cuda is not on the classpath" : String.join("; ",
                     reasons);
-            once(c.equals("cuda") ? "warn" : "info", (c.equals("cuda") ? "engine=cuda requested but unavailable ("
+            once(choice == EngineKind.CUDA ? "warn" : "info", (choice == EngineKind.CUDA ? "engine=cuda requested but unavailable ("
                     : "CUDA engine not used (") + why + "); running the CPU engine " + cpu.name());
         }
         return cpu;
@@ -108,10 +120,9 @@ public final class EngineChoice {
      * it, for the choices {@code auto} and {@code cuda}; null when none can (the phases then run one by one on the
      * engine {@link #select} picks).
      */
-    public static ResidentIteration resident(String choice, EnergyChain chain, long[] inputShape, int batch,
+    public static ResidentIteration resident(EngineKind choice, EnergyChain chain, long[] inputShape, int batch,
                                              DataType dataType, boolean alternating) {
-        String c = checked(choice);
-        if (!c.equals("cuda") && !c.equals("auto")) {
+        if (choice != EngineKind.CUDA && choice != EngineKind.AUTO) {
             return null;
         }
         for (AcceleratedEngine.Provider p : providers()) {

@@ -2,7 +2,6 @@ package org.eqprop.estimators;
 
 import org.eqprop.dynamics.Equilibrium;
 
-import java.util.Locale;
 import java.util.function.DoubleFunction;
 
 /**
@@ -49,6 +48,75 @@ public interface GradientEstimator extends org.eqprop.util.RandomState {
         throw new UnsupportedOperationException(name() + " combines two real phases: use contrast()");
     }
 
+    /** The estimators by the names of the command line and the JSON configuration. */
+    enum Kind implements org.eqprop.util.Named {
+        /** (∂Φ/∂θ(s^{+β}) − ∂Φ/∂θ(s^{−β})) / 2β, bias O(β²) (Laborieux et al. 2021). */
+        SYMMETRIC("symmetric"),
+        /** (∂Φ/∂θ(s^{β}) − ∂Φ/∂θ(s^0)) / β, bias O(β) (Scellier &amp; Bengio 2017). */
+        ONE_SIDED("one-sided"),
+        /** one-sided with the sign of β drawn per iteration (Laborieux et al. 2021). */
+        RANDOM_SIGN("random-sign"),
+        /** the contour average over N complex nudges β e^{2πik/N} (Laborieux &amp; Zenke 2022). */
+        HOLOMORPHIC("holomorphic"),
+        /** one complex phase whose nudge turns around the circle (online holomorphic EqProp). */
+        OSCILLATING("oscillating"),
+        /** the symmetric contrast of sample averages of noisy nudged phases (Scellier thesis ch. 6). */
+        LANGEVIN("langevin");
+
+        private final String cliName;
+
+        Kind(String cliName) {
+            this.cliName = cliName;
+        }
+
+        @Override
+        public String cliName() {
+            return cliName;
+        }
+
+        /** The kind named {@code name} (any case), or an exception listing the choices. */
+        public static Kind parse(String name) {
+            return org.eqprop.util.Named.parse(Kind.class, name, "estimator");
+        }
+
+        /**
+         * A new estimator of this kind.
+         *
+         * @param seed              the random sign's stream
+         * @param holomorphicPoints N nudges on the circle (holomorphic)
+         * @param oscillation       {values of β per period, warm-up periods, integrated periods, steps per value}
+         * @param samples           samples per nudged phase (langevin)
+         */
+        public GradientEstimator create(long seed, int holomorphicPoints, int[] oscillation, int samples) {
+            return switch (this) {
+                case SYMMETRIC -> new SymmetricEstimator();
+                case ONE_SIDED -> new OneSidedEstimator();
+                case RANDOM_SIGN -> new RandomSignEstimator(seed);
+                case HOLOMORPHIC -> new HolomorphicEstimator(holomorphicPoints);
+                case LANGEVIN -> new LangevinEstimator(samples);
+                case OSCILLATING -> new OscillatingEstimator(oscillation[0], oscillation[1], oscillation[2],
+                        oscillation[3]);
+            };
+        }
+
+        /** True for the estimators that average many equilibria instead of contrasting two. */
+        public boolean averages() {
+            return this == HOLOMORPHIC || this == OSCILLATING || this == LANGEVIN;
+        }
+
+        /**
+         * The nudged phases one iteration relaxes: 2 for the symmetric and Langevin estimators, ⌊N/2⌋ + 1 for
+         * holomorphic EqProp with N points (the conjugate points are not relaxed), 1 otherwise.
+         */
+        public int nudgedPhases(int holomorphicPoints) {
+            return switch (this) {
+                case SYMMETRIC, LANGEVIN -> 2;
+                case HOLOMORPHIC -> holomorphicPoints / 2 + 1;
+                default -> 1;
+            };
+        }
+    }
+
     /** "symmetric", "one-sided" or "random-sign" (the latter drawing signs from {@code seed}). */
     static GradientEstimator of(String name, long seed) {
         return of(name, seed, HolomorphicSettings.DEFAULT_POINTS);
@@ -73,22 +141,6 @@ public interface GradientEstimator extends org.eqprop.util.RandomState {
 
     /** As {@link #of(String, long, int, int[])}, and "langevin" with {@code samples} samples per nudged phase. */
     static GradientEstimator of(String name, long seed, int holomorphicPoints, int[] oscillation, int samples) {
-        switch (name.trim().toLowerCase(Locale.ROOT)) {
-            case "symmetric":
-                return new SymmetricEstimator();
-            case "one-sided":
-                return new OneSidedEstimator();
-            case "random-sign":
-                return new RandomSignEstimator(seed);
-            case "holomorphic":
-                return new HolomorphicEstimator(holomorphicPoints);
-            case "langevin":
-                return new LangevinEstimator(samples);
-            case "oscillating":
-                return new OscillatingEstimator(oscillation[0], oscillation[1], oscillation[2], oscillation[3]);
-            default:
-                throw new IllegalArgumentException("Unknown estimator '" + name
-                        + "'; expected symmetric, one-sided, random-sign, holomorphic, oscillating or langevin");
-        }
+        return Kind.parse(name).create(seed, holomorphicPoints, oscillation, samples);
     }
 }

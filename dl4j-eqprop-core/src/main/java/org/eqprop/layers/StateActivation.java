@@ -25,7 +25,7 @@ import java.util.Locale;
 public final class StateActivation {
 
     /** The activation's shape, with its command-line name. */
-    public enum Kind {
+    public enum Kind implements org.eqprop.util.Named {
         HARD_SIGMOID("hard-sigmoid"), HALF_HARD_SIGMOID("half-hard-sigmoid"), SIGMOID("sigmoid"),
         LOGISTIC("logistic"), TANH("tanh");
 
@@ -35,6 +35,7 @@ public final class StateActivation {
             this.cliName = cliName;
         }
 
+        @Override
         public String cliName() {
             return cliName;
         }

@@ -106,7 +106,7 @@ public final class ContinualEqProp {
         }
         NudgingForce force = Costs.forOutputLayer(net.getOutputLayer(), labels);
         double[] rates = Arrays.stream(learningRates).map(r -> r / x.size(0)).toArray();
-        nudgedPhase(chain, block.engineFor(chain, force), x, free.states(), force, c.getBeta(), c.getNudgedSteps(),
+        nudgedPhase(chain, block.engineFor(chain, force), x, free.states(), force, c.estimation().beta(), c.relaxation().nudgedSteps(),
                 rates, null);
         int iteration = net.getIterationCount() + 1;
         net.setIterationCount(iteration);

@@ -104,7 +104,7 @@ public class EqPropComputationGraph extends ComputationGraph {
         GraphVertex[] vertices = getVertices();
         for (GraphVertex v : vertices) {
             if (!v.hasLayer() || !(v.getLayer() instanceof EqPropBlockLayer block)
-                    || !"recomputed".equals(block.layerConf().getNudgingForce())) {
+                    || block.layerConf().estimation().nudgingForce() != org.eqprop.costs.NudgingForce.Mode.RECOMPUTED) {
                 continue;
             }
             VertexIndices[] next = v.getOutputVertices();

@@ -5,7 +5,9 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.eqprop.costs.Costs;
+import org.eqprop.nn.conf.ReadoutGradient;
 import org.eqprop.nn.layers.EqPropBlockLayer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The EqProp trainer: a {@link MultiLayerNetwork} whose training step gives each EqProp block the papers'
@@ -56,7 +58,7 @@ public class EqPropNetwork extends MultiLayerNetwork {
         Layer output = getOutputLayer();
         int beforeOutput = layers.length - 2;
         if (beforeOutput >= 0 && layers[beforeOutput] instanceof EqPropBlockLayer block
-                && "recomputed".equals(block.layerConf().getNudgingForce()) && getLabels() != null) {
+                && block.layerConf().estimation().nudgingForce() == org.eqprop.costs.NudgingForce.Mode.RECOMPUTED && getLabels() != null) {
             block.setNudgingForce(Costs.forOutputLayer(output, getLabels()));
         }
         // training needs ∂L/∂x of a block at layer 0 only for an input preprocessor (which DL4J backpropagates): a
@@ -65,15 +67,55 @@ public class EqPropNetwork extends MultiLayerNetwork {
         if (first != null) {
             first.setInputGradientNeeded(getLayerWiseConfigurations().getInputPreProcess(0) != null);
         }
+        EqPropBlockLayer readoutBlock = beforeOutput >= 0 && layers[beforeOutput] instanceof EqPropBlockLayer b
+                && b.layerConf().estimation().readoutGradient() == ReadoutGradient.NUDGED ? b : null;
+        if (readoutBlock != null) {
+            if (output.numParams() == 0) {
+                throw new IllegalStateException("readoutGradient nudged moves the gradient of a readout layer with "
+                        + "parameters; this network ends in a " + output.getClass().getSimpleName() + " without any");
+            }
+            readoutBlock.setReadoutTrainer(true);
+        }
         try {
             super.computeGradientAndScore();
+            if (readoutBlock != null) {
+                readoutAtNudgedStates(readoutBlock, output);
+            }
         } finally {
             if (beforeOutput >= 0 && layers[beforeOutput] instanceof EqPropBlockLayer block) {
                 block.setNudgingForce(null);
+                block.setReadoutTrainer(false);
             }
             if (first != null) {
                 first.setInputGradientNeeded(true);
             }
         }
+    }
+
+    /**
+     * readoutGradient nudged: replaces the readout's gradient, taken by DL4J at the free state, with
+     * (β_a ∂L(s^a)/∂θ_r − β_b ∂L(s^b)/∂θ_r)/(β_a − β_b) at the block's two contrast equilibria.
+     */
+    private void readoutAtNudgedStates(EqPropBlockLayer block, Layer output) {
+        EqPropBlockLayer.ReadoutPoints p = block.readoutPoints();
+        if (p == null) {
+            throw new IllegalStateException("readoutGradient nudged: the block formed no two-phase contrast");
+        }
+        LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+        INDArray view = output.getGradientsViewArray();
+        INDArray[] at = new INDArray[2];
+        INDArray[] inputs = {p.a(), p.b()};
+        try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored = org.nd4j.linalg.factory.Nd4j.getMemoryManager()
+                .scopeOutOfWorkspaces()) {
+            for (int i = 0; i < 2; i++) {
+                output.setInput(inputs[i].castTo(view.dataType()), mgr);
+                ((org.deeplearning4j.nn.api.layers.IOutputLayer) output).setLabels(getLabels());
+                output.backpropGradient(null, mgr);
+                at[i] = view.dup();
+            }
+        }
+        output.clear();
+        double d = p.betaA() - p.betaB();
+        view.assign(at[0].muli(p.betaA() / d).subi(at[1].muli(p.betaB() / d)));
     }
 }

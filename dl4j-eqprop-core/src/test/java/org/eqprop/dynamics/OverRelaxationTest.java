@@ -92,7 +92,7 @@ class OverRelaxationTest {
         MultiLayerNetwork n = net(dense().dynamics("over-relaxation").overRelaxation(1.7).build(), DataType.FLOAT);
         EqPropBlock back = (EqPropBlock) MultiLayerConfiguration.fromJson(n.getLayerWiseConfigurations().toJson())
                 .getConf(0).getLayer();
-        assertEquals(1.7, back.getOverRelaxation(), 1e-12);
+        assertEquals(1.7, back.relaxation().overRelaxation(), 1e-12);
         assertTrue(back.dynamicsRule() instanceof OverRelaxedDynamics);
     }
 }

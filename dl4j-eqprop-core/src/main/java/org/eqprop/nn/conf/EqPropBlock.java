@@ -8,29 +8,38 @@ import org.deeplearning4j.nn.conf.layers.LayerValidation;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.eqprop.costs.NudgingForce;
 import org.eqprop.dynamics.Dynamics;
 import org.eqprop.dynamics.RelaxationControl;
+import org.eqprop.dynamics.UpdateOrder;
+import org.eqprop.engines.EngineKind;
 import org.eqprop.estimators.GradientEstimator;
 import org.eqprop.layers.StateActivation;
 import org.eqprop.nn.layers.EqPropBlockLayer;
 import org.eqprop.nn.params.EqPropBlockParamInitializer;
 import org.eqprop.spiking.SpikingSettings;
+import org.eqprop.util.Records;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.shade.jackson.annotation.JsonAnySetter;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
+import java.util.Set;
 
 /**
- * Configuration of a block of relaxing fully connected layers trained by Equilibrium Propagation: the input
- * x (clamped) and state layers s_1..s_N of sizes {@code layerSizes}, with primitive function
+ * Configuration of a block of relaxing layers trained by Equilibrium Propagation: the input x (clamped) and state
+ * layers s_1..s_N (convolutional {@code convLayers}, then dense {@code layerSizes}), with primitive function
  * Φ = Σ_k s_kᵀ W_k s_{k−1} + b_kᵀ s_k. Inference is the free phase s* = σ(∂Φ/∂s(θ, x, s*)) and the block's output
  * is s_N*; training uses the nudged phases (see {@link EqPropBlockLayer}).
+ *
+ * <p>The settings come in three groups: the architecture (the fields of this class), how the block relaxes
+ * ({@link RelaxationSettings}) and how its gradient is formed ({@link EstimationSettings}). The builder sets single
+ * values or whole settings objects; every default lives in those two records.
  *
  * <p>Use it like any DL4J layer, followed by a DL4J output layer that defines the cost: a {@code LossLayer} with
  * identity activation and {@link org.eqprop.costs.HalfSquaredError} for the papers' squared error on s_N, or an
@@ -45,37 +54,16 @@ import java.util.Locale;
 public class EqPropBlock extends FeedForwardLayer {
 
     private int[] layerSizes;
-    private String stateActivation = "hard-sigmoid";
-    private double leak = 0;
-    private String dynamics = "fixed-point";
-    private double eulerStep = 0.5;
-    private double overRelaxation = 1.0;
-    private int freeSteps = 30;
-    private int nudgedSteps = 10;
-    private double tolerance = 0;
-    private double beta = 0.5;
-    private String estimator = "symmetric";
-    private int holomorphicPoints = org.eqprop.estimators.HolomorphicSettings.DEFAULT_POINTS;
-    private int oscillationSteps = org.eqprop.estimators.OscillationSettings.DEFAULT_STEPS_PER_PERIOD;
-    private int oscillationWarmup = org.eqprop.estimators.OscillationSettings.DEFAULT_WARMUP_PERIODS;
-    private int oscillationPeriods = org.eqprop.estimators.OscillationSettings.DEFAULT_PERIODS;
-    private double temperature = 0;
-    private int samples = 1;
-    private String nudgingForce = "recomputed";
-    private long seed = 42;
-    private boolean persistentStates = false;
-    private String engine = "auto";
-    private int bpttSteps = 0;
-    private boolean vectorField = false;
-    private double feedbackAngle = 90;
     private List<ConvSpec> convLayers;
     private long[] inputShape;
-    private String updateOrder = "synchronous";
-    private boolean doubledBatch = false;
+    private boolean vectorField = false;
+    private double feedbackAngle = 90;
+    private SpikingSettings spiking;
     private List<IUpdater> layerUpdaters;
     /** The block-level updater when the network was first built: one changed since then replaces layerUpdaters. */
     private IUpdater layerUpdatersBase;
-    private SpikingSettings spiking;
+    private RelaxationSettings relaxation = RelaxationSettings.DEFAULTS;
+    private EstimationSettings estimation = EstimationSettings.DEFAULTS;
 
     /** For JSON. */
     public EqPropBlock() {
@@ -84,33 +72,12 @@ public class EqPropBlock extends FeedForwardLayer {
     private EqPropBlock(Builder b) {
         super(b);
         this.layerSizes = b.layerSizes;
-        this.stateActivation = b.stateActivation;
-        this.leak = b.leak;
-        this.dynamics = b.dynamics;
-        this.eulerStep = b.eulerStep;
-        this.overRelaxation = b.overRelaxation;
-        this.freeSteps = b.freeSteps;
-        this.nudgedSteps = b.nudgedSteps;
-        this.tolerance = b.tolerance;
-        this.beta = b.beta;
-        this.estimator = b.estimator;
-        this.holomorphicPoints = b.holomorphicPoints;
-        this.oscillationSteps = b.oscillationSteps;
-        this.oscillationWarmup = b.oscillationWarmup;
-        this.oscillationPeriods = b.oscillationPeriods;
-        this.temperature = b.temperature;
-        this.samples = b.samples;
-        this.nudgingForce = b.nudgingForce;
-        this.seed = b.seed;
-        this.persistentStates = b.persistentStates;
-        this.engine = b.engine;
-        this.bpttSteps = b.bpttSteps;
         this.vectorField = b.vectorField;
         this.feedbackAngle = b.feedbackAngle;
         this.convLayers = b.convLayers == null || b.convLayers.isEmpty() ? null : new ArrayList<>(b.convLayers);
         this.inputShape = b.inputShape;
-        this.updateOrder = b.updateOrder;
-        this.doubledBatch = b.doubledBatch;
+        this.relaxation = b.relaxation;
+        this.estimation = b.estimation;
         if (inputShape != null) {
             this.nIn = inputShape[0] * inputShape[1] * inputShape[2];
         }
@@ -122,7 +89,6 @@ public class EqPropBlock extends FeedForwardLayer {
         updateNOut();
         validate();
     }
-
     /** nOut = the units of the last state layer (for a last conv layer: its flattened map, once the input is known). */
     private void updateNOut() {
         if (convLayers != null && inputShape != null) {
@@ -180,75 +146,28 @@ public class EqPropBlock extends FeedForwardLayer {
             throw new IllegalArgumentException("EqPropBlock: inputShape must be {channels, height, width}, got "
                     + Arrays.toString(inputShape));
         }
-        new RelaxationControl(freeSteps, tolerance);
-        new RelaxationControl(nudgedSteps, tolerance);
-        if (!List.of("synchronous", "alternating").contains(updateOrder)) {
-            throw new IllegalArgumentException("EqPropBlock: updateOrder must be synchronous or alternating, got "
-                    + updateOrder);
-        }
-        if (isAlternating() && (isBptt() || isRecurrentBackprop())) {
-            throw new IllegalArgumentException("EqPropBlock: estimator " + estimator + " differentiates the "
+        relaxation.validate();
+        estimation.validate();
+        GradientMethod method = estimation.method();
+        if (method.backpropagates() && relaxation.alternating()) {
+            throw new IllegalArgumentException("EqPropBlock: method " + method.cliName() + " differentiates the "
                     + "synchronous dynamics; use updateOrder synchronous");
         }
-        if (doubledBatch && !"symmetric".equals(estimator)) {
+        if (method.backpropagates() && relaxation.dynamics() != Dynamics.Kind.FIXED_POINT) {
+            throw new IllegalArgumentException("EqPropBlock: method " + method.cliName() + " needs the fixed-point "
+                    + "dynamics");
+        }
+        if (relaxation.doubledBatch() && (method.backpropagates()
+                || estimation.estimator() != GradientEstimator.Kind.SYMMETRIC)) {
             throw new IllegalArgumentException("EqPropBlock: doubledBatch runs the +beta and -beta phases of the "
-                    + "symmetric estimator together; the estimator is " + estimator);
+                    + "symmetric estimator together; the gradient is formed by " + describeMethod());
         }
-        if (!(beta > 0) || !Double.isFinite(beta)) {
-            throw new IllegalArgumentException("EqPropBlock: beta must be finite and > 0 for the nudged phases, got "
-                    + beta);
-        }
-        StateActivation act = stateActivation();
-        Dynamics dyn = dynamicsRule();
-        if (dyn instanceof org.eqprop.dynamics.OverRelaxedDynamics) {
-            try {
-                dyn.step(new float[1], new float[1], 1, act);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("EqPropBlock: " + e.getMessage(), e);
-            }
-        }
-        if (temperature != 0 && !(dyn instanceof org.eqprop.dynamics.LangevinDynamics)) {
-            throw new IllegalArgumentException("EqPropBlock: a temperature (" + temperature + ") needs "
-                    + "dynamics(\"langevin\"); the " + dyn.name() + " dynamics are noise-free");
-        }
-        if (samples != 1 && !"langevin".equals(estimator)) {
-            throw new IllegalArgumentException("EqPropBlock: samples (" + samples + ") are averaged by "
-                    + "estimator(\"langevin\") only, not " + estimator);
-        }
-        if (dyn instanceof org.eqprop.dynamics.LangevinDynamics && !act.isHardSigmoid()) {
-            throw new IllegalArgumentException("EqPropBlock: langevin dynamics sample the hard-sigmoid energy; they "
-                    + "need the hard-sigmoid activation without leak, got " + act);
-        }
-        if (dyn instanceof org.eqprop.dynamics.EulerDynamics && !act.isHardSigmoid()) {
-            throw new IllegalArgumentException("EqPropBlock: euler dynamics need the hard-sigmoid activation without "
-                    + "leak, got " + act);
-        }
-        if (isBptt() || isRecurrentBackprop()) {
-            if (!(dyn instanceof org.eqprop.dynamics.FixedPointDynamics)) {
-                throw new IllegalArgumentException("EqPropBlock: estimator " + estimator + " needs the fixed-point "
-                        + "dynamics");
-            }
-            if (bpttSteps < 0) {
-                throw new IllegalArgumentException("EqPropBlock: bpttSteps must be >= 0 (0 = all T steps), got "
-                        + bpttSteps);
-            }
-        } else {
-            GradientEstimator.of(estimator, seed, holomorphicPoints, oscillation(), samples);
-        }
-        if (isHolomorphic()) {
-            validateHolomorphic(act, dyn);
+        if (estimation.holomorphic()) {
+            validateHolomorphic();
         }
         if (!(feedbackAngle >= 0 && feedbackAngle <= 180)) {
             throw new IllegalArgumentException("EqPropBlock: feedbackAngle must be in [0, 180] degrees, got "
                     + feedbackAngle);
-        }
-        if (!List.of("recomputed", "held").contains(nudgingForce)) {
-            throw new IllegalArgumentException("EqPropBlock: nudgingForce must be recomputed or held, got "
-                    + nudgingForce);
-        }
-        if (!org.eqprop.engines.EngineChoice.NAMES.contains(engine)) {
-            throw new IllegalArgumentException("EqPropBlock: engine must be one of "
-                    + org.eqprop.engines.EngineChoice.NAMES + ", got " + engine);
         }
         if (spiking != null) {
             validateSpiking();
@@ -259,23 +178,30 @@ public class EqPropBlock extends FeedForwardLayer {
         }
     }
 
+    /** "estimator symmetric" or "method bptt". */
+    private String describeMethod() {
+        return estimation.method().backpropagates() ? "method " + estimation.method().cliName()
+                : "estimator " + estimation.estimator().cliName();
+    }
+
     /**
      * Holomorphic EqProp needs a σ with a complex extension, the fixed-point dynamics and bilinear interactions
      * (no max pooling, no vector field); its complex phases run on the host, one at a time.
      */
-    private void validateHolomorphic(StateActivation act, Dynamics dyn) {
+    private void validateHolomorphic() {
+        StateActivation act = relaxation.stateActivation();
         String why = !act.isHolomorphic() ? "activation " + act + " is not holomorphic (the clipped sigmoids have "
                 + "kinks, where no complex derivative exists): use the sigmoid, logistic or tanh activation"
-                : !(dyn instanceof org.eqprop.dynamics.FixedPointDynamics) ? "dynamics " + dyn.name() + " clip the "
-                + "states: use the fixed-point dynamics"
+                : relaxation.dynamics() != Dynamics.Kind.FIXED_POINT ? "dynamics " + relaxation.dynamics().cliName()
+                + " clip the states: use the fixed-point dynamics"
                 : vectorField ? "vector-field feedback has no primitive function"
                 : convLayers != null && convLayers.stream().anyMatch(cs -> cs.poolingKind()
                 == org.eqprop.interactions.ConvPoolInteraction.Pooling.MAX) ? "max pooling is not holomorphic: use "
                 + "average pooling"
-                : spiking != null ? "spiking neurons send real bits"
-                : doubledBatch ? "doubledBatch runs the symmetric estimator's two real phases" : null;
+                : spiking != null ? "spiking neurons send real bits" : null;
         if (why != null) {
-            throw new IllegalArgumentException("EqPropBlock: estimator " + estimator + ": " + why);
+            throw new IllegalArgumentException("EqPropBlock: estimator " + estimation.estimator().cliName() + ": "
+                    + why);
         }
     }
 
@@ -283,10 +209,11 @@ public class EqPropBlock extends FeedForwardLayer {
     private void validateSpiking() {
         spiking.validate();
         String why = convLayers != null ? "convolutional layers" : vectorField ? "vector-field feedback"
-                : !stateActivation().isHardSigmoid() ? "activation " + stateActivation()
-                : isBptt() || isRecurrentBackprop() ? "estimator " + estimator
-                : isAlternating() ? "updateOrder alternating" : doubledBatch ? "doubledBatch"
-                : persistentStates ? "persistentStates" : tolerance > 0 ? "tolerance " + tolerance : null;
+                : !relaxation.stateActivation().isHardSigmoid() ? "activation " + relaxation.stateActivation()
+                : estimation.method().backpropagates() ? "method " + estimation.method().cliName()
+                : relaxation.alternating() ? "updateOrder alternating" : relaxation.doubledBatch() ? "doubledBatch"
+                : relaxation.persistentStates() ? "persistentStates"
+                : relaxation.tolerance() > 0 ? "tolerance " + relaxation.tolerance() : null;
         if (why != null) {
             throw new IllegalArgumentException("EqPropBlock: spiking neurons need dense layers with the hard sigmoid, "
                     + "synchronous updates, fixed step budgets and an EqProp estimator; not " + why);
@@ -295,21 +222,36 @@ public class EqPropBlock extends FeedForwardLayer {
 
     // ---- derived objects ------------------------------------------------------------------------------------
 
-    public StateActivation stateActivation() {
-        return StateActivation.of(stateActivation, leak);
+    /** How the block relaxes. */
+    public RelaxationSettings relaxation() {
+        return relaxation;
     }
 
-    /** A new instance of the step rule (Langevin dynamics draw their noise from {@link #getSeed()}). */
+    /** How the block's gradient is formed. */
+    public EstimationSettings estimation() {
+        return estimation;
+    }
+
+    public StateActivation stateActivation() {
+        return relaxation.stateActivation();
+    }
+
+    /** A new instance of the step rule (Langevin dynamics draw their noise from the estimation seed). */
     public Dynamics dynamicsRule() {
-        return Dynamics.of(dynamics, eulerStep, overRelaxation, temperature, seed);
+        return relaxation.dynamicsRule(estimation.seed());
     }
 
     public RelaxationControl freeControl() {
-        return new RelaxationControl(freeSteps, tolerance, isAlternating());
+        return relaxation.freeControl();
     }
 
     public RelaxationControl nudgedControl() {
-        return new RelaxationControl(nudgedSteps, tolerance, isAlternating());
+        return relaxation.nudgedControl();
+    }
+
+    /** A new gradient estimator of the estimation settings (EqProp only). */
+    public GradientEstimator createEstimator() {
+        return estimation.createEstimator(relaxation.nudgedSteps());
     }
 
     /** The spiking neurons' settings, or null for the continuous network. */
@@ -317,34 +259,10 @@ public class EqPropBlock extends FeedForwardLayer {
         return spiking;
     }
 
-    /** True when the layers relax in the alternating (even, then odd) order. */
-    public boolean isAlternating() {
-        return "alternating".equals(updateOrder);
-    }
-
-    /** True when the block is trained by backpropagation through time instead of EqProp. */
-    /** True for holomorphic EqProp (complex nudges on a circle of radius β, relaxed or oscillating). */
-    public boolean isHolomorphic() {
-        return "holomorphic".equals(estimator) || "oscillating".equals(estimator);
-    }
-
-    /** {values of β per period, warm-up periods, integrated periods, steps per value (K)} of the oscillating nudge. */
-    public int[] oscillation() {
-        return new int[]{oscillationSteps, oscillationWarmup, oscillationPeriods, nudgedSteps};
-    }
-
-    public boolean isBptt() {
-        return "bptt".equals(estimator);
-    }
-
-    /** True when the block is trained by recurrent backpropagation (Almeida–Pineda) at the free fixed point. */
-    public boolean isRecurrentBackprop() {
-        return "rbp".equals(estimator);
-    }
-
     /** How many of the last free steps BPTT backpropagates through (all T when bpttSteps is 0 or ≥ T). */
     public int bpttTruncation() {
-        return bpttSteps <= 0 ? freeSteps : Math.min(bpttSteps, freeSteps);
+        int k = estimation.bpttSteps();
+        return k <= 0 ? relaxation.freeSteps() : Math.min(k, relaxation.freeSteps());
     }
 
     /** True when interaction k has its own feedback weights B_k (vector-field blocks, k ≥ 1; the input gets none). */
@@ -524,187 +442,55 @@ public class EqPropBlock extends FeedForwardLayer {
 
     // ---- bean properties (JSON) ------------------------------------------------------------------------------
 
+    public RelaxationSettings getRelaxation() {
+        return relaxation;
+    }
+
+    public void setRelaxation(RelaxationSettings relaxation) {
+        this.relaxation = java.util.Objects.requireNonNull(relaxation, "relaxation");
+    }
+
+    public EstimationSettings getEstimation() {
+        return estimation;
+    }
+
+    public void setEstimation(EstimationSettings estimation) {
+        this.estimation = java.util.Objects.requireNonNull(estimation, "estimation");
+    }
+
+    /** Read-only names of the first format, derived from the settings: dropped when read. */
+    private static final Set<String> DERIVED_KEYS = Set.of("alternating", "bptt", "holomorphic",
+            "recurrentBackprop");
+
+    /**
+     * Reads a configuration written before the settings were grouped (flat keys such as {@code freeSteps},
+     * {@code estimator: "bptt"}) into the settings objects; any other unknown key is refused rather than ignored.
+     */
+    @JsonAnySetter
+    public void setLegacySetting(String key, Object value) {
+        if (DERIVED_KEYS.contains(key)) {
+            return;
+        }
+        String name = key.equals("stateActivation") ? "activation" : key;
+        if (name.equals("estimator") && value != null && Set.of("bptt", "rbp").contains(value.toString())) {
+            estimation = estimation.withMethod(value.toString().equals("bptt") ? GradientMethod.BPTT
+                    : GradientMethod.RBP);
+        } else if (Records.has(RelaxationSettings.class, name)) {
+            relaxation = Records.with(relaxation, name, value);
+        } else if (Records.has(EstimationSettings.class, name)) {
+            estimation = Records.with(estimation, name, value);
+        } else {
+            throw new IllegalArgumentException("EqPropBlock JSON: unknown setting '" + key + "' (written by a newer "
+                    + "version of dl4j-eqprop?)");
+        }
+    }
+
     public int[] getLayerSizes() {
         return layerSizes;
     }
 
     public void setLayerSizes(int[] layerSizes) {
         this.layerSizes = layerSizes;
-    }
-
-    public String getStateActivation() {
-        return stateActivation;
-    }
-
-    public void setStateActivation(String stateActivation) {
-        this.stateActivation = stateActivation;
-    }
-
-    public double getLeak() {
-        return leak;
-    }
-
-    public void setLeak(double leak) {
-        this.leak = leak;
-    }
-
-    public String getDynamics() {
-        return dynamics;
-    }
-
-    public void setDynamics(String dynamics) {
-        this.dynamics = dynamics;
-    }
-
-    public double getEulerStep() {
-        return eulerStep;
-    }
-
-    /** The factor ω of the over-relaxation dynamics (1 = the fixed-point iteration). */
-    public double getOverRelaxation() {
-        return overRelaxation;
-    }
-
-    public void setOverRelaxation(double overRelaxation) {
-        this.overRelaxation = overRelaxation;
-    }
-
-    public void setEulerStep(double eulerStep) {
-        this.eulerStep = eulerStep;
-    }
-
-    public int getFreeSteps() {
-        return freeSteps;
-    }
-
-    public void setFreeSteps(int freeSteps) {
-        this.freeSteps = freeSteps;
-    }
-
-    public int getNudgedSteps() {
-        return nudgedSteps;
-    }
-
-    public void setNudgedSteps(int nudgedSteps) {
-        this.nudgedSteps = nudgedSteps;
-    }
-
-    public double getTolerance() {
-        return tolerance;
-    }
-
-    public void setTolerance(double tolerance) {
-        this.tolerance = tolerance;
-    }
-
-    public double getBeta() {
-        return beta;
-    }
-
-    public void setBeta(double beta) {
-        this.beta = beta;
-    }
-
-    public String getEstimator() {
-        return estimator;
-    }
-
-    public void setEstimator(String estimator) {
-        this.estimator = estimator;
-    }
-
-    /** With estimator holomorphic: the number N of nudges on the circle |β| = beta. */
-    public int getHolomorphicPoints() {
-        return holomorphicPoints;
-    }
-
-    public void setHolomorphicPoints(int holomorphicPoints) {
-        this.holomorphicPoints = holomorphicPoints;
-    }
-
-    /** With estimator oscillating: values of β per turn (each held for nudgedSteps steps). */
-    public int getOscillationSteps() {
-        return oscillationSteps;
-    }
-
-    public void setOscillationSteps(int oscillationSteps) {
-        this.oscillationSteps = oscillationSteps;
-    }
-
-    /** With estimator oscillating: turns of β before the update is integrated. */
-    public int getOscillationWarmup() {
-        return oscillationWarmup;
-    }
-
-    public void setOscillationWarmup(int oscillationWarmup) {
-        this.oscillationWarmup = oscillationWarmup;
-    }
-
-    /** With estimator oscillating: turns of β the update is integrated over. */
-    public int getOscillationPeriods() {
-        return oscillationPeriods;
-    }
-
-    public void setOscillationPeriods(int oscillationPeriods) {
-        this.oscillationPeriods = oscillationPeriods;
-    }
-
-    /** With dynamics langevin: the temperature T of the state noise √(2εT) ξ. */
-    public double getTemperature() {
-        return temperature;
-    }
-
-    public void setTemperature(double temperature) {
-        this.temperature = temperature;
-    }
-
-    /** With estimator langevin: samples S of each nudged phase averaged in the update. */
-    public int getSamples() {
-        return samples;
-    }
-
-    public void setSamples(int samples) {
-        this.samples = samples;
-    }
-
-    public String getNudgingForce() {
-        return nudgingForce;
-    }
-
-    public void setNudgingForce(String nudgingForce) {
-        this.nudgingForce = nudgingForce;
-    }
-
-    public long getSeed() {
-        return seed;
-    }
-
-    public void setSeed(long seed) {
-        this.seed = seed;
-    }
-
-    public boolean isPersistentStates() {
-        return persistentStates;
-    }
-
-    public void setPersistentStates(boolean persistentStates) {
-        this.persistentStates = persistentStates;
-    }
-
-    public String getEngine() {
-        return engine;
-    }
-
-    public void setEngine(String engine) {
-        this.engine = engine;
-    }
-
-    public int getBpttSteps() {
-        return bpttSteps;
-    }
-
-    public void setBpttSteps(int bpttSteps) {
-        this.bpttSteps = bpttSteps;
     }
 
     public boolean isVectorField() {
@@ -721,22 +507,6 @@ public class EqPropBlock extends FeedForwardLayer {
 
     public void setFeedbackAngle(double feedbackAngle) {
         this.feedbackAngle = feedbackAngle;
-    }
-
-    public String getUpdateOrder() {
-        return updateOrder;
-    }
-
-    public void setUpdateOrder(String updateOrder) {
-        this.updateOrder = updateOrder;
-    }
-
-    public boolean isDoubledBatch() {
-        return doubledBatch;
-    }
-
-    public void setDoubledBatch(boolean doubledBatch) {
-        this.doubledBatch = doubledBatch;
     }
 
     public List<ConvSpec> getConvLayers() {
@@ -785,19 +555,10 @@ public class EqPropBlock extends FeedForwardLayer {
             return false;
         }
         EqPropBlock b = (EqPropBlock) o;
-        return Arrays.equals(layerSizes, b.layerSizes) && stateActivation.equals(b.stateActivation)
-                && leak == b.leak && dynamics.equals(b.dynamics) && eulerStep == b.eulerStep
-                && overRelaxation == b.overRelaxation
-                && freeSteps == b.freeSteps && nudgedSteps == b.nudgedSteps && tolerance == b.tolerance
-                && beta == b.beta && estimator.equals(b.estimator) && holomorphicPoints == b.holomorphicPoints
-                && Arrays.equals(oscillation(), b.oscillation()) && temperature == b.temperature
-                && samples == b.samples
-                && nudgingForce.equals(b.nudgingForce)
-                && seed == b.seed && persistentStates == b.persistentStates && engine.equals(b.engine)
-                && bpttSteps == b.bpttSteps && vectorField == b.vectorField && feedbackAngle == b.feedbackAngle
-                && java.util.Objects.equals(convLayers, b.convLayers) && Arrays.equals(inputShape, b.inputShape)
-                && updateOrder.equals(b.updateOrder) && doubledBatch == b.doubledBatch
-                && java.util.Objects.equals(layerUpdaters, b.layerUpdaters)
+        return Arrays.equals(layerSizes, b.layerSizes) && relaxation.equals(b.relaxation)
+                && estimation.equals(b.estimation) && vectorField == b.vectorField
+                && feedbackAngle == b.feedbackAngle && java.util.Objects.equals(convLayers, b.convLayers)
+                && Arrays.equals(inputShape, b.inputShape) && java.util.Objects.equals(layerUpdaters, b.layerUpdaters)
                 && java.util.Objects.equals(spiking, b.spiking);
     }
 
@@ -808,53 +569,50 @@ public class EqPropBlock extends FeedForwardLayer {
 
     @Override
     public String toString() {
+        RelaxationSettings r = relaxation;
+        EstimationSettings e = estimation;
+        String dyn = spiking != null ? "spiking(" + spiking.describe() + ")" : r.dynamics().cliName()
+                + (r.dynamics() == Dynamics.Kind.OVER_RELAXATION ? " " + r.overRelaxation()
+                : r.dynamics() == Dynamics.Kind.LANGEVIN ? " T=" + r.temperature() : "");
+        String est = e.method().backpropagates() ? e.method().cliName() : e.estimator().cliName()
+                + switch (e.estimator()) {
+                    case HOLOMORPHIC -> "(N=" + e.holomorphicPoints() + ")";
+                    case OSCILLATING -> "(M=" + e.oscillationSteps() + ", warm-up " + e.oscillationWarmup()
+                            + ", periods " + e.oscillationPeriods() + ")";
+                    case LANGEVIN -> "(S=" + e.samples() + ")";
+                    default -> "";
+                };
         return "EqPropBlock(nIn=" + getNIn() + (convLayers == null ? "" : ", conv=" + convLayers) + ", layers="
-                + Arrays.toString(layerSizes) + ", " + stateActivation
-                + ", " + (spiking == null ? dynamics + (dynamics.equals("over-relaxation") ? " " + overRelaxation
-                : dynamics.equals("langevin") ? " T=" + temperature : "")
-                : "spiking(" + spiking.describe() + ")") + ", T=" + freeSteps
-                + ", K=" + nudgedSteps + ", beta=" + beta + ", " + estimator
-                + ("holomorphic".equals(estimator) ? "(N=" + holomorphicPoints + ")"
-                : "oscillating".equals(estimator) ? "(M=" + oscillationSteps + ", warm-up " + oscillationWarmup
-                + ", periods " + oscillationPeriods + ")"
-                : "langevin".equals(estimator) ? "(S=" + samples + ")" : "") + ")";
+                + Arrays.toString(layerSizes) + ", " + r.stateActivation() + ", " + dyn + ", T=" + r.freeSteps()
+                + ", K=" + r.nudgedSteps() + ", beta=" + e.beta() + ", " + est + ")";
     }
 
-    /** Builder in DL4J style. */
+    /** Builder in DL4J style: single settings, or whole {@link RelaxationSettings} / {@link EstimationSettings}. */
     public static class Builder extends FeedForwardLayer.Builder<Builder> {
         private int[] layerSizes;
-        private String stateActivation = "hard-sigmoid";
-        private double leak = 0;
-        private String dynamics = "fixed-point";
-        private double eulerStep = 0.5;
-        private double overRelaxation = 1.0;
-        private int freeSteps = 30;
-        private int nudgedSteps = 10;
-        private double tolerance = 0;
-        private double beta = 0.5;
-        private String estimator = "symmetric";
-        private int holomorphicPoints = org.eqprop.estimators.HolomorphicSettings.DEFAULT_POINTS;
-        private int oscillationSteps = org.eqprop.estimators.OscillationSettings.DEFAULT_STEPS_PER_PERIOD;
-        private int oscillationWarmup = org.eqprop.estimators.OscillationSettings.DEFAULT_WARMUP_PERIODS;
-        private int oscillationPeriods = org.eqprop.estimators.OscillationSettings.DEFAULT_PERIODS;
-        private double temperature = 0;
-        private int samples = 1;
-        private String nudgingForce = "recomputed";
-        private long seed = 42;
-        private boolean persistentStates = false;
-        private String engine = "auto";
-        private int bpttSteps = 0;
         private boolean vectorField = false;
         private double feedbackAngle = 90;
         private List<ConvSpec> convLayers;
         private long[] inputShape;
-        private String updateOrder = "synchronous";
-        private boolean doubledBatch = false;
         private List<IUpdater> layerUpdaters;
         private SpikingSettings spiking;
+        private RelaxationSettings relaxation = RelaxationSettings.DEFAULTS;
+        private EstimationSettings estimation = EstimationSettings.DEFAULTS;
 
         public Builder() {
             activation(Activation.IDENTITY);
+        }
+
+        /** How the block relaxes (replaces every relaxation setting given so far). */
+        public Builder relaxation(RelaxationSettings settings) {
+            this.relaxation = java.util.Objects.requireNonNull(settings, "relaxation");
+            return this;
+        }
+
+        /** How the block's gradient is formed (replaces every estimation setting given so far). */
+        public Builder estimation(EstimationSettings settings) {
+            this.estimation = java.util.Objects.requireNonNull(settings, "estimation");
+            return this;
         }
 
         /** Widths of the state layers s_1..s_N (the last one is the block's output). */
@@ -873,37 +631,43 @@ public class EqPropBlock extends FeedForwardLayer {
             return this;
         }
 
-        /**
-         * synchronous (default: every layer from s_t, Ernoult et al. 2019) or alternating (even layers, then odd
-         * ones from the new even ones; Scellier et al. 2023 reach the same accuracy with 60/20 instead of 250/30
-         * steps).
-         */
-        public Builder updateOrder(String order) {
-            this.updateOrder = order.toLowerCase(Locale.ROOT);
-            return this;
-        }
-
-        /** Runs the symmetric estimator's +β and −β phases together, as one relaxation of a doubled batch. */
-        public Builder doubledBatch(boolean doubled) {
-            this.doubledBatch = doubled;
-            return this;
-        }
-
         /** The input's shape {channels, height, width} (otherwise taken from the network's InputType). */
         public Builder inputShape(long channels, long height, long width) {
             this.inputShape = new long[]{channels, height, width};
             return this;
         }
 
-        /** σ: hard-sigmoid (default), half-hard-sigmoid or sigmoid. */
-        public Builder stateActivation(String name) {
-            this.stateActivation = name.toLowerCase(Locale.ROOT);
+        /** synchronous (default) or alternating ({@link UpdateOrder}). */
+        public Builder updateOrder(UpdateOrder order) {
+            relaxation = relaxation.withUpdateOrder(order);
             return this;
+        }
+
+        /** By name: synchronous or alternating. */
+        public Builder updateOrder(String order) {
+            return updateOrder(org.eqprop.util.Named.parse(UpdateOrder.class, order, "updateOrder"));
+        }
+
+        /** Runs the symmetric estimator's +β and −β phases together, as one relaxation of a doubled batch. */
+        public Builder doubledBatch(boolean doubled) {
+            relaxation = relaxation.withDoubledBatch(doubled);
+            return this;
+        }
+
+        /** σ: hard-sigmoid (default), half-hard-sigmoid, sigmoid, logistic or tanh. */
+        public Builder stateActivation(StateActivation.Kind kind) {
+            relaxation = relaxation.withActivation(kind);
+            return this;
+        }
+
+        /** σ by name. */
+        public Builder stateActivation(String name) {
+            return stateActivation(StateActivation.Kind.fromName(name));
         }
 
         /** Leak λ of σ(u) + λu (default 0). */
         public Builder leak(double leak) {
-            this.leak = leak;
+            relaxation = relaxation.withLeak(leak);
             return this;
         }
 
@@ -912,53 +676,73 @@ public class EqPropBlock extends FeedForwardLayer {
          * over-relaxation (projected SOR, factor {@link #overRelaxation}; best with the alternating order) or langevin
          * (euler plus state noise of {@link #temperature}).
          */
-        public Builder dynamics(String name) {
-            this.dynamics = name.toLowerCase(Locale.ROOT);
+        public Builder dynamics(Dynamics.Kind kind) {
+            relaxation = relaxation.withDynamics(kind);
             return this;
         }
 
+        /** The step rule by name. */
+        public Builder dynamics(String name) {
+            return dynamics(Dynamics.Kind.parse(name));
+        }
+
         public Builder eulerStep(double epsilon) {
-            this.eulerStep = epsilon;
+            relaxation = relaxation.withEulerStep(epsilon);
             return this;
         }
 
         /** ω in (0, 2) for {@code dynamics("over-relaxation")} ({@link org.eqprop.dynamics.OverRelaxedDynamics}). */
         public Builder overRelaxation(double omega) {
-            this.overRelaxation = omega;
+            relaxation = relaxation.withOverRelaxation(omega);
             return this;
         }
 
         /** T: steps of the free phase (at most, with a tolerance). */
         public Builder freeSteps(int steps) {
-            this.freeSteps = steps;
+            relaxation = relaxation.withFreeSteps(steps);
             return this;
         }
 
         /** K: steps of each nudged phase (at most, with a tolerance). */
         public Builder nudgedSteps(int steps) {
-            this.nudgedSteps = steps;
+            relaxation = relaxation.withNudgedSteps(steps);
             return this;
         }
 
         /** Stop a phase once ‖s_{t+1} − s_t‖∞ ≤ tolerance (0 = run every step). */
         public Builder tolerance(double tolerance) {
-            this.tolerance = tolerance;
+            relaxation = relaxation.withTolerance(tolerance);
             return this;
         }
 
         public Builder beta(double beta) {
-            this.beta = beta;
+            estimation = estimation.withBeta(beta);
+            return this;
+        }
+
+        /** How the gradient is computed: EqProp (default), BPTT or RBP ({@link GradientMethod}). */
+        public Builder method(GradientMethod method) {
+            estimation = estimation.withMethod(method);
+            return this;
+        }
+
+        /** How EqProp combines its nudged phases ({@link GradientEstimator.Kind}). */
+        public Builder estimator(GradientEstimator.Kind kind) {
+            estimation = estimation.withMethod(GradientMethod.EQPROP).withEstimator(kind);
             return this;
         }
 
         /**
-         * symmetric (default), one-sided, random-sign, holomorphic, oscillating or langevin EqProp; bptt: backpropagation through the unrolled free
-         * phase (the baseline EqProp is compared with; memory grows with T); rbp: recurrent backpropagation at the
-         * free fixed point, with nudgedSteps iterations (give the free phase a tolerance).
+         * By name: symmetric (default), one-sided, random-sign, holomorphic, oscillating or langevin EqProp; also
+         * bptt or rbp, which set the {@link #method} to backpropagation through the unrolled free phase or recurrent
+         * backpropagation at the free fixed point.
          */
         public Builder estimator(String name) {
-            this.estimator = name.toLowerCase(Locale.ROOT);
-            return this;
+            String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+            if (n.equals("bptt") || n.equals("rbp")) {
+                return method(n.equals("bptt") ? GradientMethod.BPTT : GradientMethod.RBP);
+            }
+            return estimator(GradientEstimator.Kind.parse(name));
         }
 
         /**
@@ -967,9 +751,9 @@ public class EqPropBlock extends FeedForwardLayer {
          * beta to the radius. Needs the sigmoid activation and the fixed-point dynamics.
          */
         public Builder estimator(org.eqprop.estimators.HolomorphicSettings settings) {
-            this.estimator = "holomorphic";
-            this.holomorphicPoints = settings.points();
-            this.beta = settings.radius();
+            estimation = estimation.withMethod(GradientMethod.EQPROP)
+                    .withEstimator(GradientEstimator.Kind.HOLOMORPHIC).withHolomorphicPoints(settings.points())
+                    .withBeta(settings.radius());
             return this;
         }
 
@@ -978,11 +762,10 @@ public class EqPropBlock extends FeedForwardLayer {
          * update integrated along it: {@code estimator(oscillating(32, 0.5))}. Sets beta to the radius.
          */
         public Builder estimator(org.eqprop.estimators.OscillationSettings settings) {
-            this.estimator = "oscillating";
-            this.oscillationSteps = settings.stepsPerPeriod();
-            this.oscillationWarmup = settings.warmupPeriods();
-            this.oscillationPeriods = settings.periods();
-            this.beta = settings.radius();
+            estimation = estimation.withMethod(GradientMethod.EQPROP)
+                    .withEstimator(GradientEstimator.Kind.OSCILLATING)
+                    .withOscillation(settings.stepsPerPeriod(), settings.warmupPeriods(), settings.periods())
+                    .withBeta(settings.radius());
             return this;
         }
 
@@ -991,7 +774,7 @@ public class EqPropBlock extends FeedForwardLayer {
          * 0, 1) with ε = eulerStep (Scellier thesis ch. 6; device noise of analog hardware).
          */
         public Builder temperature(double temperature) {
-            this.temperature = temperature;
+            relaxation = relaxation.withTemperature(temperature);
             return this;
         }
 
@@ -1000,13 +783,13 @@ public class EqPropBlock extends FeedForwardLayer {
          * averaged in the update −(⟨∂Φ/∂θ⟩_{+β} − ⟨∂Φ/∂θ⟩_{−β})/2β.
          */
         public Builder samples(int samples) {
-            this.samples = samples;
+            estimation = estimation.withSamples(samples);
             return this;
         }
 
         /** With estimator holomorphic: the number N ≥ 2 of nudges on the circle (default 4). */
         public Builder holomorphicPoints(int points) {
-            this.holomorphicPoints = points;
+            estimation = estimation.withHolomorphicPoints(points);
             return this;
         }
 
@@ -1014,14 +797,25 @@ public class EqPropBlock extends FeedForwardLayer {
          * recomputed (default: −β ∂C/∂s_N from the current state, needs {@link org.eqprop.training.EqPropNetwork})
          * or held (the force at the free fixed point, thesis ch. 2 fn. 1; what a plain MultiLayerNetwork does).
          */
-        public Builder nudgingForce(String mode) {
-            this.nudgingForce = mode.toLowerCase(Locale.ROOT);
+        public Builder nudgingForce(NudgingForce.Mode mode) {
+            estimation = estimation.withNudgingForce(mode);
             return this;
         }
 
-        /** With estimator bptt: backpropagate through the last K free steps only (0: all T steps). */
+        /** The nudging force by name: recomputed or held. */
+        public Builder nudgingForce(String mode) {
+            return nudgingForce(org.eqprop.util.Named.parse(NudgingForce.Mode.class, mode, "nudgingForce"));
+        }
+
+        /** Where the following readout layer's gradient is taken: free (default, exact) or nudged ({@link ReadoutGradient}). */
+        public Builder readoutGradient(ReadoutGradient where) {
+            estimation = estimation.withReadoutGradient(where);
+            return this;
+        }
+
+        /** With method bptt: backpropagate through the last K free steps only (0: all T steps). */
         public Builder bpttSteps(int steps) {
-            this.bpttSteps = steps;
+            estimation = estimation.withBpttSteps(steps);
             return this;
         }
 
@@ -1035,23 +829,28 @@ public class EqPropBlock extends FeedForwardLayer {
             return this;
         }
 
-        /** Seed of the random-sign estimator. */
+        /** Seed of the random-sign estimator and the Langevin noise. */
         public Builder seed(long seed) {
-            this.seed = seed;
+            estimation = estimation.withSeed(seed);
             return this;
         }
 
         /** Start each example's free phase from its last free fixed point (thesis §3.3.2). */
         public Builder persistentStates(boolean persistent) {
-            this.persistentStates = persistent;
+            relaxation = relaxation.withPersistentStates(persistent);
             return this;
         }
 
         /** auto (default: the CUDA engine when a GPU is usable, else the fused CPU kernels when they apply), cpu,
          *  cuda, reference (ND4J ops) or fused: see {@link org.eqprop.engines.EngineChoice}. */
-        public Builder engine(String engine) {
-            this.engine = engine.toLowerCase(Locale.ROOT);
+        public Builder engine(EngineKind engine) {
+            relaxation = relaxation.withEngine(engine);
             return this;
+        }
+
+        /** The engine by name. */
+        public Builder engine(String engine) {
+            return engine(EngineKind.parse(engine));
         }
 
         /**

@@ -38,6 +38,8 @@ import org.eqprop.interactions.Interaction;
 import org.eqprop.interactions.VectorFieldInteraction;
 import org.eqprop.nn.conf.ConvSpec;
 import org.eqprop.nn.conf.EqPropBlock;
+import org.eqprop.nn.conf.GradientMethod;
+import org.eqprop.nn.conf.ReadoutGradient;
 import org.eqprop.nn.params.EqPropBlockParamInitializer;
 import org.eqprop.spiking.SpikeCounter;
 import org.eqprop.spiking.SpikingRelaxation;
@@ -90,6 +92,18 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
     /** The iteration held on an accelerator (null: the phases run one by one), made for one batch size. */
     private transient ResidentIteration resident;
     private transient ResidentIteration.Traffic closedTraffic = ResidentIteration.Traffic.NONE;
+    /** The output states of the last contrast and their signed β (readoutGradient nudged). */
+    private transient ReadoutPoints readoutPoints;
+    /** True while a trainer that takes the readout's gradient at {@link #readoutPoints()} runs a training step. */
+    private transient boolean readoutTrainer;
+
+    /**
+     * The block outputs s_N^a, s_N^b of the two equilibria of the last EqProp contrast, with their signed nudges β_a,
+     * β_b (0 for the free state): where {@code readoutGradient("nudged")} evaluates the readout's gradient,
+     * (β_a ∂L(s^a)/∂θ_r − β_b ∂L(s^b)/∂θ_r)/(β_a − β_b).
+     */
+    public record ReadoutPoints(INDArray a, double betaA, INDArray b, double betaB) {
+    }
 
     public EqPropBlockLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -136,7 +150,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
     /** The estimator's streams; none when the block trains by BPTT or RBP (no EqProp estimator). */
     private long[] estimatorState() {
         EqPropBlock c = layerConf();
-        return c.isBptt() || c.isRecurrentBackprop() ? org.eqprop.util.RandomState.NONE : estimator().randomState();
+        return c.estimation().method().backpropagates() ? org.eqprop.util.RandomState.NONE : estimator().randomState();
     }
 
     /** One instance for the layer's life: a stochastic rule's noise stream runs on across iterations. */
@@ -173,7 +187,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
      * or automatic and usable, else the fused CPU kernels when they apply and are allowed, else the reference.
      */
     public RelaxationEngine engineFor(EnergyChain chain, NudgingForce force) {
-        return org.eqprop.engines.EngineChoice.select(layerConf().getEngine(), chain, force, dataType);
+        return org.eqprop.engines.EngineChoice.select(layerConf().relaxation().engine(), chain, force, dataType);
     }
 
     /**
@@ -183,8 +197,9 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
      */
     private ResidentIteration residentFor(EnergyChain chain, INDArray x) {
         EqPropBlock c = layerConf();
-        if (c.isBptt() || c.isRecurrentBackprop() || c.spikingSettings() != null || c.isPersistentStates()
-                || c.isDoubledBatch() || estimator().averages()) {
+        if (c.estimation().method().backpropagates() || c.spikingSettings() != null
+                || c.relaxation().persistentStates() || c.relaxation().doubledBatch() || estimator().averages()
+                || c.estimation().readoutGradient() == ReadoutGradient.NUDGED) {
             return null;
         }
         int batch = (int) x.size(0);
@@ -193,7 +208,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         }
         closeResident();
         long[] inputShape = java.util.Arrays.copyOfRange(x.shape(), 1, x.rank());
-        resident = org.eqprop.engines.EngineChoice.resident(c.getEngine(), chain, inputShape, batch, dataType,
+        resident = org.eqprop.engines.EngineChoice.resident(c.relaxation().engine(), chain, inputShape, batch, dataType,
                 c.freeControl().alternating());
         return resident;
     }
@@ -237,6 +252,19 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         }
     }
 
+    /**
+     * Tells the block that its trainer takes the readout's gradient at {@link #readoutPoints()} in this training step
+     * ({@link org.eqprop.training.EqPropNetwork} does; without one, {@code readoutGradient("nudged")} is refused).
+     */
+    public void setReadoutTrainer(boolean present) {
+        this.readoutTrainer = present;
+    }
+
+    /** The readout's evaluation points of the last EqProp contrast (readoutGradient nudged), or null. */
+    public ReadoutPoints readoutPoints() {
+        return readoutPoints;
+    }
+
     /** Installs a state-dependent nudging force for the next backward pass (null: use the held force). */
     public void setNudgingForce(NudgingForce force) {
         this.installedForce = force;
@@ -271,7 +299,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         assertInputSet(false);
         INDArray x = validatedInput();
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            freePhase(x.dup('c'), training && layerConf().isBptt(), training);
+            freePhase(x.dup('c'), training && layerConf().estimation().method() == GradientMethod.BPTT, training);
         }
         freeInputSource = input;
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, free.output());
@@ -284,13 +312,13 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         INDArray inputGrad;
         Gradient gradient = new DefaultGradient();
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            boolean bptt = c.isBptt();
+            boolean bptt = c.estimation().method() == GradientMethod.BPTT;
             if (free == null || freeInput == null || input != freeInputSource || (bptt && trajectory == null)
                     || (c.spikingSettings() != null && spikingFree == null)) {
                 freePhase(validatedInput().dup('c'), bptt, true);
                 freeInputSource = input;
             }
-            inputGrad = bptt || c.isRecurrentBackprop() ? backpropagate(epsilon, gradient, bptt)
+            inputGrad = c.estimation().method().backpropagates() ? backpropagate(epsilon, gradient, bptt)
                     : eqPropGradient(epsilon, gradient);
         } finally {
             installedForce = null;
@@ -306,6 +334,12 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
      */
     private INDArray eqPropGradient(INDArray epsilon, Gradient gradient) {
         EqPropBlock c = layerConf();
+        readoutPoints = null;
+        if (c.estimation().readoutGradient() == ReadoutGradient.NUDGED && !readoutTrainer) {
+            throw new IllegalStateException("EqPropBlock: readoutGradient nudged takes the readout layer's gradient at "
+                    + "the nudged states, which org.eqprop.training.EqPropNetwork does; this network cannot (use "
+                    + "EqPropNetwork, or readoutGradient free) - " + layerId());
+        }
         NudgingForce force = nudgingForce(epsilon);
         EnergyChain chain = chain();
         if (estimator().averages()) {
@@ -342,7 +376,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             Equilibrium e = resident.nudged(force, signedBeta, control);
             report(signedBeta > 0 ? "nudged+" : "nudged-", e);
             return e;
-        }, c.getBeta());
+        }, c.estimation().beta());
         long stateBytes = 0;
         for (int k = 0; k < chain.depth(); k++) {
             stateBytes += 4L * chain.width(k) * freeInput.size(0);
@@ -363,7 +397,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         EqPropBlock c = layerConf();
         String why = estimator().complexPhases() ? ComplexRelaxation.INSTANCE.unsupported(chain, force) : null;
         if (why != null) {
-            throw new IllegalStateException("EqPropBlock: estimator " + c.getEstimator() + ": " + why + " - "
+            throw new IllegalStateException("EqPropBlock: estimator " + c.estimation().estimator().cliName() + ": " + why + " - "
                     + layerId());
         }
         if (inputDrive == null) {
@@ -395,7 +429,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
                 bytes[0] += bytes(e.re()) + bytes(e.im());
                 return e;
             }
-        }, c.getBeta());
+        }, c.estimation().beta());
         stats.recordStateBytes(bytes[0]);
         contour.writeGradient(chain, freeInput, interactionGradientViews());
         publish(gradient);
@@ -413,15 +447,21 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         java.util.function.DoubleFunction<Equilibrium> relax = c.spikingSettings() != null
                 ? signedBeta -> spikingNetwork.relax(spikingFree.copy(), force, signedBeta, control.maxSteps(), spikes,
                 dataType)
-                : c.isDoubledBatch()
+                : c.relaxation().doubledBatch()
                 ? new DoubledNudgedPhases(chain, engineFor(chain, new DoubledForce(force, freeInput.size(0))),
                 inputDrive, free, force, control)
                 : signedBeta -> engine.relax(chain, inputDrive, free.states(), force, signedBeta, control);
+        java.util.Map<Equilibrium, Double> betas = new java.util.IdentityHashMap<>();
         Contrast contrast = estimator().contrast(free, signedBeta -> {
             Equilibrium e = relax.apply(signedBeta);
             report(signedBeta > 0 ? "nudged+" : "nudged-", e);
+            betas.put(e, signedBeta);
             return e;
-        }, c.getBeta());
+        }, c.estimation().beta());
+        if (c.estimation().readoutGradient() == ReadoutGradient.NUDGED) {
+            readoutPoints = new ReadoutPoints(contrast.plus().output().dup(), betas.getOrDefault(contrast.plus(), 0.0),
+                    contrast.minus().output().dup(), betas.getOrDefault(contrast.minus(), 0.0));
+        }
         stats.recordStateBytes(bytes(inputDrive) + bytes(free.states()) + bytes(contrast.plus().states())
                 + bytes(contrast.minus().states()));
         INDArray[][] views = interactionGradientViews();
@@ -442,7 +482,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
      */
     private INDArray backpropagate(INDArray epsilon, Gradient gradient, boolean bptt) {
         if (epsilon == null) {
-            throw new IllegalStateException("estimator " + layerConf().getEstimator() + " needs a following output "
+            throw new IllegalStateException("estimator " + layerConf().estimation().estimator().cliName() + " needs a following output "
                     + "layer (its ε = ∂L/∂s_N) - " + layerId());
         }
         EnergyChain chain = chain();
@@ -453,7 +493,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             g = BackpropThroughTime.backwardInto(chain, freeInput, trajectory, eps, layerConf().bpttTruncation(),
                     false, views, inputGradientWanted());
         } else {
-            g = RecurrentBackprop.run(chain, freeInput, free.states(), eps, layerConf().getNudgedSteps()).gradient();
+            g = RecurrentBackprop.run(chain, freeInput, free.states(), eps, layerConf().relaxation().nudgedSteps()).gradient();
             for (int k = 0; k < views.length; k++) {
                 for (int i = 0; i < views[k].length; i++) {
                     views[k][i].assign(g.parameterGradients()[k][i]);
@@ -494,7 +534,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             throw new IllegalStateException("EqPropBlock needs a following output layer (its ε = ∂L/∂s_N defines the "
                     + "nudging force) or a force installed with setNudgingForce - " + layerId());
         }
-        if ("recomputed".equals(layerConf().getNudgingForce()) && !warnedHeld) {
+        if (layerConf().estimation().nudgingForce() == NudgingForce.Mode.RECOMPUTED && !warnedHeld) {
             warnedHeld = true;
             log.info("{}: nudgingForce=recomputed needs org.eqprop.training.EqPropNetwork (or EqPropComputationGraph); this network holds the "
                     + "force at the free fixed point (thesis ch. 2 fn. 1)", layerId());
@@ -529,7 +569,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             }
         }
         inputDrive = chain.inputDrive(x);
-        if (c.isPersistentStates() && persistent == null) {
+        if (c.relaxation().persistentStates() && persistent == null) {
             persistent = new PersistentStates();
         }
         // the warm start serves training only: inference starts from zero, so the same input gives the same output
@@ -540,7 +580,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             trajectory = null;
             spikingNetwork = new SpikingRelaxation(c.spikingSettings()).network(chain);
             spikingFree = spikingNetwork.start(x);
-            free = spikingNetwork.relax(spikingFree, null, 0, c.getFreeSteps(), spikes, dataType);
+            free = spikingNetwork.relax(spikingFree, null, 0, c.relaxation().freeSteps(), spikes, dataType);
         } else if (keepTrajectory) {
             long perExample = 0;
             for (int k = 0; k < chain.depth(); k++) {
@@ -548,9 +588,9 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             }
             int kept = c.bpttTruncation();
             org.eqprop.bptt.Trajectory.requireFits(kept, x.size(0), perExample, dataType.width(), layerId());
-            trajectory = BackpropThroughTime.forward(chain, engineFor(chain, null), inputDrive, start, c.getFreeSteps(),
+            trajectory = BackpropThroughTime.forward(chain, engineFor(chain, null), inputDrive, start, c.relaxation().freeSteps(),
                     c.bpttTruncation());
-            free = new Equilibrium(trajectory.last(), c.getFreeSteps(), Double.NaN, true);
+            free = new Equilibrium(trajectory.last(), c.relaxation().freeSteps(), Double.NaN, true);
             stats.recordStateBytes(bytes(inputDrive) + trajectory.bytes());
         } else {
             trajectory = null;
@@ -585,7 +625,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         if (!e.converged()) {
             if (stats.nonConverged() == 1 || stats.nonConverged() % 1000 == 0) {
                 log.warn("{}: {} phase did not reach tolerance {} within {} steps (residual {}); {} such phases so "
-                                + "far", layerId(), phase, layerConf().getTolerance(), e.steps(), e.residual(),
+                                + "far", layerId(), phase, layerConf().relaxation().tolerance(), e.steps(), e.residual(),
                         stats.nonConverged());
             }
             for (RelaxationListener l : relaxationListeners) {
@@ -596,8 +636,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
 
     private GradientEstimator estimator() {
         if (estimator == null) {
-            estimator = GradientEstimator.of(layerConf().getEstimator(), layerConf().getSeed(),
-                    layerConf().getHolomorphicPoints(), layerConf().oscillation(), layerConf().getSamples());
+            estimator = layerConf().createEstimator();
         }
         return estimator;
     }

@@ -40,31 +40,31 @@ final class BenchCommand {
         String accelerator = String.join("; ", org.eqprop.engines.EngineChoice.acceleratorStatus());
         Timing timing = time(p, ds, warmup, iterations);
         String used = timing.residentEngine() != null ? timing.residentEngine() : engineUsed(p);
-        if (!p.engine.equals(used) && (p.engine.equals("cuda") || p.engine.equals("auto"))) {
-            out.printf(Locale.ROOT, "engine %s requested, ran %s (%s)%n", p.engine, used,
+        if (!engineName(p).equals(used) && (engineName(p).equals("cuda") || engineName(p).equals("auto"))) {
+            out.printf(Locale.ROOT, "engine %s requested, ran %s (%s)%n", engineName(p), used,
                     accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath" : accelerator);
         }
         double[] times = timing.seconds();
         double peak = peakGflops();
         double spi = mean(times);
         // with a tolerance the phases stop early: count the steps they took
-        double free = p.tolerance > 0 ? timing.freeSteps() : p.freeSteps;
-        double nudged = p.tolerance > 0 ? timing.nudgedSteps() : p.nudgedSteps;
+        double free = p.relaxation.tolerance() > 0 ? timing.freeSteps() : p.relaxation.freeSteps();
+        double nudged = p.relaxation.tolerance() > 0 ? timing.nudgedSteps() : p.relaxation.nudgedSteps();
         double steps = free + p.nudgedPhases() * nudged;
         double flops = p.flopsPerIteration(batch, free, nudged);
         double gflops = flops / spi / 1e9;
-        String method = p.algorithm.equals("eqprop") ? p.estimator : p.algorithm;
+        String method = p.algorithm.equals("eqprop") ? p.estimation.estimator().cliName() : p.algorithm;
         out.printf(Locale.ROOT, "%s batch %d (%s, T=%d, K=%d, %s): %.2f ms/iteration (median %.2f), %.0f relaxation "
                         + "steps/s, %.2f GFLOP/s useful work; matrix-product peak %.1f GFLOP/s (%.1f%%)%n", p.name,
-                batch, p.engine, p.freeSteps, p.nudgedSteps, method, 1e3 * spi, 1e3 * median(times),
+                batch, engineName(p), p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), method, 1e3 * spi, 1e3 * median(times),
                 steps / spi, gflops, peak, 100 * gflops / peak);
-        if (p.tolerance > 0) {
+        if (p.relaxation.tolerance() > 0) {
             out.printf(Locale.ROOT, "tolerance %.1e: %.1f free steps, %.1f steps per nudged phase (means)%n",
-                    p.tolerance, free, nudged);
+                    p.relaxation.tolerance(), free, nudged);
         }
         Json j = new Json().put("command", "bench").put("preset", p.name).put("algorithm", method)
                 .put("batch_size", batch).put("data", data)
-                .put("engine", p.engine).put("engine_used", used)
+                .put("engine", engineName(p)).put("engine_used", used)
                 .put("precision", System.getProperty(org.eqprop.cuda.CudaEngineProvider.PRECISION_PROPERTY, "fp32"))
                 .put("convolution", p.conv == null ? "none" : p.conv[0].getAlgorithm())
                 .put("conv_library", p.conv == null ? "none" : timing.convolutionLibrary() != null
@@ -84,11 +84,11 @@ final class BenchCommand {
                 .put("device_allocations", timing.perIteration().allocations())
                 .put("kernel_launches", timing.perIteration().launches())
                 .put("minibatch_bytes", 4L * batch * (p.inputs + p.classes));
-        if (compare && !p.engine.equals("reference")) {
-            String engine = p.engine;
-            p.engine = "reference";
+        if (compare && p.relaxation.engine() != org.eqprop.engines.EngineKind.REFERENCE) {
+            org.eqprop.nn.conf.RelaxationSettings own = p.relaxation;
+            p.relaxation = own.withEngine(org.eqprop.engines.EngineKind.REFERENCE);
             double[] ref = time(p, ds, 10, Math.min(iterations, 20)).seconds();
-            p.engine = engine;
+            p.relaxation = own;
             double refSpi = mean(ref);
             out.printf(Locale.ROOT, "reference engine (ND4J ops per step): %.2f ms/iteration; speed-up %.1fx%n",
                     1e3 * refSpi, refSpi / spi);
@@ -112,7 +112,7 @@ final class BenchCommand {
                 cosines.append(cosines.length() == 0 ? "" : "; ").append(label(r)).append(": ")
                         .append(String.format(Locale.ROOT, "%.5f", cosine));
                 if (refs.size() == 1) {
-                    j.put("agreement_free_steps", r.freeSteps).put("agreement_nudged_steps", r.nudgedSteps)
+                    j.put("agreement_free_steps", r.relaxation.freeSteps()).put("agreement_nudged_steps", r.relaxation.nudgedSteps())
                             .put("gradient_cosine", cosine).put("gradient_relative_difference", relative);
                 }
             }
@@ -127,8 +127,8 @@ final class BenchCommand {
             }
             j.put("gradient_cosines", cosines.toString());
         }
-        if (p.algorithm.equals("eqprop") && (p.estimator.equals("holomorphic") || p.estimator.equals("oscillating"))) {
-            StepCost c = complexStepCost(p, ds, Math.max(1, p.nudgedSteps), Math.max(3, Math.min(iterations, 20)));
+        if (p.algorithm.equals("eqprop") && p.estimation.holomorphic()) {
+            StepCost c = complexStepCost(p, ds, Math.max(1, p.relaxation.nudgedSteps()), Math.max(3, Math.min(iterations, 20)));
             out.printf(Locale.ROOT, "complex phase (holomorphic nudge iβ, reference form): %.3f ms/step; real phase: "
                             + "%.3f ms/step on the reference engine (ratio %.2f), %.3f ms/step on %s (ratio %.2f)%n",
                     1e3 * c.complex(), 1e3 * c.reference(), c.complex() / c.reference(), 1e3 * c.engine(),
@@ -164,7 +164,7 @@ final class BenchCommand {
                 ds.getLabels().castTo(DataType.FLOAT), 1.0);
         org.eqprop.dynamics.RelaxationControl control = new org.eqprop.dynamics.RelaxationControl(steps, 0);
         org.eqprop.dynamics.RelaxationEngine engine = block.engineFor(chain, force);
-        double beta = p.beta;
+        double beta = p.estimation.beta();
         double[] complex = new double[repeats];
         double[] reference = new double[repeats];
         double[] fast = new double[repeats];
@@ -190,23 +190,24 @@ final class BenchCommand {
      * synchronous, no tolerance and the fixed-point iteration by default; omega selects the over-relaxation), each
      * the configured preset with those steps.
      */
+    /** The engine the preset asks for, by name. */
+    static String engineName(Preset p) {
+        return p.relaxation.engine().cliName();
+    }
+
     static List<Preset> references(Preset p, String agreement) {
         List<Preset> refs = new java.util.ArrayList<>();
         for (String spec : agreement.split(";")) {
             String[] f = spec.split(",");
             try {
                 Preset r = p.copy();
-                r.freeSteps = Integer.parseInt(f[0].trim());
-                r.nudgedSteps = Integer.parseInt(f[1].trim());
-                r.updateOrder = f.length > 2 ? f[2].trim() : "synchronous";
-                r.tolerance = f.length > 3 ? Double.parseDouble(f[3].trim()) : 0;
-                r.dynamics = f.length > 4 ? "over-relaxation" : "fixed-point";
-                r.overRelaxation = f.length > 4 ? Double.parseDouble(f[4].trim()) : 1;
-                r.doubledBatch = false;
-                if (f.length > 5 || r.freeSteps < 1 || r.nudgedSteps < 1
-                        || !List.of("synchronous", "alternating").contains(r.updateOrder)) {
+                if (f.length > 5) {
                     throw new IllegalArgumentException();
                 }
+                r.relaxation = r.relaxation.with(java.util.Map.of("freeSteps", f[0], "nudgedSteps", f[1],
+                        "updateOrder", f.length > 2 ? f[2] : "synchronous", "tolerance", f.length > 3 ? f[3] : "0",
+                        "dynamics", f.length > 4 ? "over-relaxation" : "fixed-point",
+                        "overRelaxation", f.length > 4 ? f[4] : "1", "doubledBatch", false));
                 refs.add(r);
             } catch (RuntimeException e) {
                 throw new Args.UsageException("--agreement takes T,K[,synchronous|alternating[,tolerance[,omega]]]"
@@ -217,9 +218,11 @@ final class BenchCommand {
     }
 
     static String label(Preset r) {
-        return r.updateOrder + " " + r.freeSteps + "/" + r.nudgedSteps
-                + (r.tolerance > 0 ? " tol " + r.tolerance : "")
-                + (r.dynamics.equals("over-relaxation") ? " omega " + r.overRelaxation : "");
+        org.eqprop.nn.conf.RelaxationSettings x = r.relaxation;
+        return x.updateOrder().cliName() + " " + x.freeSteps() + "/" + x.nudgedSteps()
+                + (x.tolerance() > 0 ? " tol " + x.tolerance() : "")
+                + (x.dynamics() == org.eqprop.dynamics.Dynamics.Kind.OVER_RELAXATION ? " omega " + x.overRelaxation()
+                : "");
     }
 
     static double cosine(INDArray a, INDArray b) {
@@ -270,7 +273,7 @@ final class BenchCommand {
                     eqp.residentEngine(), per, r == null ? null : r.convolutionLibrary(),
                     r == null ? null : r.describe());
         }
-        return new Timing(t, p.freeSteps, p.nudgedSteps, null, org.eqprop.dynamics.ResidentIteration.Traffic.NONE,
+        return new Timing(t, p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), null, org.eqprop.dynamics.ResidentIteration.Traffic.NONE,
                 null, null);
     }
 

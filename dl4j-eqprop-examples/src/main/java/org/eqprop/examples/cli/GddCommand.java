@@ -54,8 +54,8 @@ final class GddCommand {
         if (!p.cost.equals("squared")) {
             throw new Args.UsageException("gdd supports the squared-error presets");
         }
-        int steps = k == null ? p.nudgedSteps : k;
-        p.engine = "reference";
+        int steps = k == null ? p.relaxation.nudgedSteps() : k;
+        p.relaxation = p.relaxation.withEngine(org.eqprop.engines.EngineKind.REFERENCE);
         EqPropNetwork net = new EqPropNetwork(p.configuration(seed, DataType.DOUBLE));
         net.init();
         if (params != null) {

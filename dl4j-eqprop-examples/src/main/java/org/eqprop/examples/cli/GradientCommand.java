@@ -97,8 +97,8 @@ final class GradientCommand {
         p.hidden = Arrays.stream(Arrays.copyOf(outs, pairs - 1)).mapToInt(v -> (int) v).toArray();
         p.learningRates = new double[pairs];
         Arrays.fill(p.learningRates, 0.01);
-        if (dt == DataType.DOUBLE && p.engine.equals("auto")) {
-            p.engine = "reference";
+        if (dt == DataType.DOUBLE && p.relaxation.engine() == org.eqprop.engines.EngineKind.AUTO) {
+            p.relaxation = p.relaxation.withEngine(org.eqprop.engines.EngineKind.REFERENCE);
         }
         EqPropNetwork net = new EqPropNetwork(p.configuration(1, dt));
         net.init();
@@ -116,10 +116,10 @@ final class GradientCommand {
         }
         Npz.write(outPath, result);
         out.printf(java.util.Locale.ROOT, "EqProp gradient (%s, beta=%s, T=%d, K=%d, %s) of %d examples written to "
-                        + "%s; mean cost %.6g%n", p.estimator, p.beta, p.freeSteps, p.nudgedSteps, dt, n, outPath,
+                        + "%s; mean cost %.6g%n", p.estimation.estimator().cliName(), p.estimation.beta(), p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), dt, n, outPath,
                 loss);
         return new Json().put("command", "gradient").put("preset", p.name).put("out", outPath.toString())
-                .put("examples", n).put("estimator", p.estimator).put("beta", p.beta).put("cost", p.cost)
+                .put("examples", n).put("estimator", p.estimation.estimator().cliName()).put("beta", p.estimation.beta()).put("cost", p.cost)
                 .put("dtype", dt.toString().toLowerCase()).put("loss", loss)
                 .put("free_residual", free.residual()).put("free_steps", free.steps());
     }

@@ -9,7 +9,16 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.eqprop.costs.HalfSquaredError;
 import org.eqprop.nn.conf.ConvSpec;
+import org.eqprop.dynamics.Dynamics;
+import org.eqprop.dynamics.UpdateOrder;
+import org.eqprop.estimators.GradientEstimator;
+import org.eqprop.layers.StateActivation;
 import org.eqprop.nn.conf.EqPropBlock;
+import org.eqprop.nn.conf.EstimationSettings;
+import org.eqprop.nn.conf.GradientMethod;
+import org.eqprop.nn.conf.RelaxationSettings;
+import org.eqprop.util.Records;
+import org.eqprop.util.Setting;
 import org.eqprop.nn.conf.ResistiveBlock;
 import org.eqprop.spiking.SpikingSettings;
 import org.eqprop.training.CosineAnnealingSchedule;
@@ -56,39 +65,26 @@ final class Preset implements Cloneable {
     int[] hidden;
     int classes = 10;
     String cost = "squared";
-    String activation = "hard-sigmoid";
-    int freeSteps;
-    int nudgedSteps;
-    double beta;
-    String estimator = "symmetric";
-    int holomorphicPoints = org.eqprop.estimators.HolomorphicSettings.DEFAULT_POINTS;
-    double temperature = 0;
-    int samples = 1;
+    /** How the block relaxes: the defaults of {@link RelaxationSettings}, changed by the preset and the options. */
+    RelaxationSettings relaxation = RelaxationSettings.DEFAULTS;
+    /** How its gradient is formed: the defaults of {@link EstimationSettings}, changed likewise. */
+    EstimationSettings estimation = EstimationSettings.DEFAULTS;
+    /** False until --bptt-steps is given: BPTT then backpropagates through the last K (nudged steps) free steps. */
+    boolean bpttStepsGiven;
     int burnIn = 20;
     double[] learningRates;
     int batchSize;
     int epochs;
-    String engine = "auto";
-    double tolerance = 0;
-    double leak = 0;
-    String dynamics = "fixed-point";
-    double eulerStep = 0.5;
-    double overRelaxation = 1.0;
-    String nudgingForce = "recomputed";
-    boolean persistentStates = false;
     double momentum = 0;
     double weightDecay = 0;
     String schedule = "constant";
     String algorithm = "eqprop";
-    int bpttSteps = -1;
     Double feedbackAngle;
     String dataset = "mnist";
     ConvSpec[] conv;
     long[] inputShape = {1, 28, 28};
     boolean augment;
     int cosineEpochs;
-    String updateOrder = "synchronous";
-    boolean doubledBatch;
     boolean resistive;
     String optimizer = "sgd";
     double inputGain = 1;
@@ -108,9 +104,8 @@ final class Preset implements Cloneable {
         switch (name) {
             case "mnist-fc1":
                 p.hidden = new int[]{500};
-                p.freeSteps = 30;
-                p.nudgedSteps = 10;
-                p.beta = 0.1;
+                p.relaxation = p.relaxation.withFreeSteps(30).withNudgedSteps(10);
+                p.estimation = p.estimation.withBeta(0.1);
                 p.learningRates = new double[]{0.08, 0.04};
                 p.batchSize = 20;
                 p.epochs = 30;
@@ -118,9 +113,8 @@ final class Preset implements Cloneable {
                 return p;
             case "mnist-fc2":
                 p.hidden = new int[]{500, 500};
-                p.freeSteps = 100;
-                p.nudgedSteps = 20;
-                p.beta = 0.5;
+                p.relaxation = p.relaxation.withFreeSteps(100).withNudgedSteps(20);
+                p.estimation = p.estimation.withBeta(0.5);
                 p.learningRates = new double[]{0.2, 0.05, 0.005};
                 p.batchSize = 20;
                 p.epochs = 50;
@@ -128,9 +122,8 @@ final class Preset implements Cloneable {
             case "mnist-conv":
                 p.conv = new ConvSpec[]{ConvSpec.maxPooled(32, 5, 0), ConvSpec.maxPooled(64, 5, 0)};
                 p.hidden = new int[0];
-                p.freeSteps = 200;
-                p.nudgedSteps = 10;
-                p.beta = 0.4;
+                p.relaxation = p.relaxation.withFreeSteps(200).withNudgedSteps(10);
+                p.estimation = p.estimation.withBeta(0.4);
                 p.learningRates = new double[]{0.15, 0.08, 0.015};
                 p.batchSize = 128;
                 p.epochs = 40;
@@ -139,9 +132,8 @@ final class Preset implements Cloneable {
                 p.cifar();
                 p.conv = new ConvSpec[]{ConvSpec.maxPooled(128, 3, 1), ConvSpec.maxPooled(256, 3, 1),
                         ConvSpec.maxPooled(512, 3, 1), ConvSpec.maxPooled(512, 3, 0)};
-                p.freeSteps = 250;
-                p.nudgedSteps = 25;
-                p.beta = 1.0;
+                p.relaxation = p.relaxation.withFreeSteps(250).withNudgedSteps(25);
+                p.estimation = p.estimation.withBeta(1.0);
                 p.learningRates = new double[]{0.25, 0.15, 0.1, 0.08, 0.05};
                 p.weightDecay = 3e-4;
                 p.batchSize = 128;
@@ -154,10 +146,8 @@ final class Preset implements Cloneable {
                         ConvSpec.maxPooled(64, 3, 1)};
                 // alternating updates: 20/6 steps give the synchronous 40/10 gradient (cosine 0.9987) in 60% of
                 // the time
-                p.updateOrder = "alternating";
-                p.freeSteps = 20;
-                p.nudgedSteps = 6;
-                p.beta = 0.5;
+                p.relaxation = p.relaxation.withUpdateOrder(UpdateOrder.ALTERNATING).withFreeSteps(20).withNudgedSteps(6);
+                p.estimation = p.estimation.withBeta(0.5);
                 p.learningRates = new double[]{0.1, 0.06, 0.04, 0.02};
                 p.weightDecay = 3e-4;
                 p.batchSize = 64;
@@ -169,8 +159,8 @@ final class Preset implements Cloneable {
                 // Scellier et al. learns slower in this circuit) with cosine annealing
                 p.resistive = true;
                 p.hidden = new int[]{100};
-                p.beta = 1.0;
-                p.tolerance = 1e-6;
+                p.estimation = p.estimation.withBeta(1.0);
+                p.relaxation = p.relaxation.withTolerance(1e-6);
                 p.inputGain = 100;
                 p.amplifierGain = 2;
                 p.learningRates = new double[]{0.02};
@@ -201,10 +191,8 @@ final class Preset implements Cloneable {
     private void spikingPreset(int[] hiddenSizes, SpikingSettings settings, double nudge, double[] rates) {
         hidden = hiddenSizes;
         spiking = settings;
-        freeSteps = 100;
-        nudgedSteps = 50;
-        beta = nudge;
-        estimator = "random-sign";
+        relaxation = relaxation.withFreeSteps(100).withNudgedSteps(50);
+        estimation = estimation.withBeta(nudge).withEstimator(GradientEstimator.Kind.RANDOM_SIGN);
         learningRates = rates;
         batchSize = 20;
         epochs = 25;
@@ -218,7 +206,7 @@ final class Preset implements Cloneable {
         inputs = 3072;
         hidden = new int[0];
         cost = "cross-entropy";
-        activation = "half-hard-sigmoid";
+        relaxation = relaxation.withActivation(StateActivation.Kind.HALF_HARD_SIGMOID);
         momentum = 0.9;
         schedule = "cosine";
         augment = true;
@@ -239,25 +227,66 @@ final class Preset implements Cloneable {
         return s.append("-").append(classes).toString();
     }
 
+    /**
+     * The options that set one component of the block's settings records, derived from them: {@code --free-steps} sets
+     * {@link RelaxationSettings#freeSteps()}, and a new component documented with {@link Setting} becomes an option
+     * with no other change.
+     */
+    static List<Records.Component> settingOptions() {
+        List<Records.Component> options = new java.util.ArrayList<>();
+        for (Class<? extends Record> type : List.of(RelaxationSettings.class, EstimationSettings.class)) {
+            for (Records.Component c : Records.components(type)) {
+                if (c.doc() != null && c.doc().cli()) {
+                    options.add(c);
+                }
+            }
+        }
+        return options;
+    }
+
+    /** Applies the options of {@link #settingOptions()} that were given to {@code settings}. */
+    private static <R extends Record> R overrideSettings(R settings, Args a) {
+        for (Records.Component c : Records.components(settings.getClass())) {
+            if (c.doc() == null || !c.doc().cli()) {
+                continue;
+            }
+            String option = c.kebabName();
+            Object value = c.isFlag() ? (a.flag(option) ? Boolean.TRUE : null) : a.string(option, null);
+            if (value != null) {
+                try {
+                    settings = Records.with(settings, c.name(), value);
+                } catch (IllegalArgumentException e) {
+                    throw new Args.UsageException("--" + option + ": " + e.getMessage().replaceFirst("^[A-Za-z]+: ",
+                            ""));
+                }
+            }
+        }
+        return settings;
+    }
+
     /** Applies the options shared by train, bench and gradient. */
     Preset override(Args a) {
-        activation = a.string("activation", activation).toLowerCase(Locale.ROOT);
         cost = a.string("cost", cost).toLowerCase(Locale.ROOT);
         if (!cost.equals("squared") && !cost.equals("cross-entropy")) {
             throw new Args.UsageException("--cost must be squared or cross-entropy, got " + cost);
         }
-        estimator = a.string("estimator", estimator);
-        Integer points = a.optionalInteger("holomorphic-points", 2);
-        if (points != null) {
-            if (!estimator.equals("holomorphic")) {
-                throw new Args.UsageException("--holomorphic-points needs --estimator holomorphic");
-            }
-            holomorphicPoints = points;
+        relaxation = overrideSettings(relaxation, a);
+        estimation = overrideSettings(estimation, a);
+        bpttStepsGiven |= a.wasGiven("bptt-steps");
+        // conveniences: a rule's parameter implies the rule, unless --dynamics says otherwise
+        if (a.wasGiven("over-relaxation") && !a.wasGiven("dynamics")) {
+            relaxation = relaxation.withDynamics(Dynamics.Kind.OVER_RELAXATION);
         }
-        try {
-            engine = org.eqprop.engines.EngineChoice.checked(a.string("engine", engine));
-        } catch (IllegalArgumentException e) {
-            throw new Args.UsageException("--" + e.getMessage());
+        if (a.wasGiven("temperature") && !resistive && !a.wasGiven("dynamics")) {
+            relaxation = relaxation.withDynamics(Dynamics.Kind.LANGEVIN);
+        }
+        if (a.wasGiven("holomorphic-points") && estimation.estimator() != GradientEstimator.Kind.HOLOMORPHIC) {
+            throw new Args.UsageException("--holomorphic-points needs --estimator holomorphic");
+        }
+        if (a.wasGiven("samples") && (resistive ? relaxation.temperature() == 0
+                : estimation.estimator() != GradientEstimator.Kind.LANGEVIN)) {
+            throw new Args.UsageException(resistive ? "--samples needs --temperature (node noise)"
+                    : "--samples needs --estimator langevin");
         }
         String convolution = a.string("convolution", null);
         if (convolution != null) {
@@ -287,47 +316,15 @@ final class Preset implements Cloneable {
                 throw new Args.UsageException("--" + e.getMessage());
             }
         }
-        Integer t = a.optionalInteger("free-steps", 1);
-        freeSteps = t == null ? freeSteps : t;
-        Integer k = a.optionalInteger("nudged-steps", 1);
-        nudgedSteps = k == null ? nudgedSteps : k;
-        beta = a.positiveDouble("beta", beta);
-        tolerance = a.nonNegativeDouble("tolerance", tolerance);
         Integer bs = a.optionalInteger("batch-size", 1);
         batchSize = bs == null ? batchSize : bs;
-        Double lk = a.optionalDouble("leak");
-        leak = lk == null ? leak : lk;
-        dynamics = a.string("dynamics", dynamics);
-        Double eps = a.optionalDouble("euler-step");
-        eulerStep = eps == null ? eulerStep : eps;
-        Double omega = a.optionalDouble("over-relaxation");
-        if (omega != null) {
-            overRelaxation = omega;
-            dynamics = a.string("dynamics", "over-relaxation");
-        }
-        nudgingForce = a.string("nudging-force", nudgingForce);
-        temperature = a.nonNegativeDouble("temperature", temperature);
-        if (a.wasGiven("temperature") && !resistive) {
-            dynamics = a.string("dynamics", "langevin");
-        }
-        Integer s = a.optionalInteger("samples", 1);
-        if (s != null) {
-            if (resistive ? temperature == 0 : !estimator.equals("langevin")) {
-                throw new Args.UsageException(resistive ? "--samples needs --temperature (node noise)"
-                        : "--samples needs --estimator langevin");
-            }
-            samples = s;
-        }
         Integer burn = a.optionalInteger("burn-in", 1);
         if (burn != null) {
-            if (!resistive || temperature == 0) {
+            if (!resistive || relaxation.temperature() == 0) {
                 throw new Args.UsageException("--burn-in belongs to a noisy resistive network (--temperature)");
             }
             burnIn = burn;
         }
-        persistentStates = a.flag("persistent-states") || persistentStates;
-        updateOrder = a.string("update-order", updateOrder);
-        doubledBatch = a.flag("doubled-batch") || doubledBatch;
         Double mom = a.optionalDouble("momentum");
         if (mom != null && !(mom >= 0 && mom < 1)) {
             throw new Args.UsageException("--momentum must be in [0, 1), got " + mom);
@@ -350,8 +347,6 @@ final class Preset implements Cloneable {
             throw new Args.UsageException("--algorithm " + algorithm + " trains the squared-error presets (C-EP "
                     + "updates the relaxing layers only; a readout layer would need its own rule)");
         }
-        Integer bs2 = a.optionalInteger("bptt-steps", 0);
-        bpttSteps = bs2 == null ? bpttSteps : bs2;
         Double ig = a.optionalDouble("input-gain");
         inputGain = ig == null ? inputGain : ig;
         Double ag = a.optionalDouble("amplifier-gain");
@@ -390,7 +385,6 @@ final class Preset implements Cloneable {
         Integer ep = a.optionalInteger("epochs", 1);
         epochs = ep == null ? epochs : ep;
         overrideSpiking(a);
-        checkNames();
         Double lrScale = a.optionalDouble("lr-scale");
         if (lrScale != null && !(lrScale > 0)) {
             throw new Args.UsageException("--lr-scale must be > 0, got " + lrScale);
@@ -399,28 +393,6 @@ final class Preset implements Cloneable {
             learningRates = Arrays.stream(learningRates).map(x -> x * lrScale).toArray();
         }
         return this;
-    }
-
-    /** Refuses unknown names of the activation, estimator, dynamics, update order and nudging force (exit 2). */
-    private void checkNames() {
-        try {
-            org.eqprop.layers.StateActivation.of(activation, Math.max(0, leak));
-            if (!List.of("bptt", "rbp").contains(algorithm)) {
-                org.eqprop.estimators.GradientEstimator.of(estimator, 0, holomorphicPoints,
-                        new int[]{32, 0, 1, 1}, Math.max(1, samples));
-            }
-            if (!dynamics.equalsIgnoreCase("langevin")) {
-                org.eqprop.dynamics.Dynamics.of(dynamics, eulerStep, overRelaxation);
-            }
-        } catch (IllegalArgumentException e) {
-            throw new Args.UsageException(e.getMessage());
-        }
-        if (!List.of("synchronous", "alternating").contains(updateOrder)) {
-            throw new Args.UsageException("--update-order must be synchronous or alternating, got " + updateOrder);
-        }
-        if (!List.of("recomputed", "held").contains(nudgingForce)) {
-            throw new Args.UsageException("--nudging-force must be recomputed or held, got " + nudgingForce);
-        }
     }
 
     /** --continuous, --spiking-encoder, --annealer, --osa-target, --step-size, --step-decay, --lambda, --lambda-decay, --real-input. */
@@ -439,8 +411,7 @@ final class Preset implements Cloneable {
             }
             // the real-valued baseline of O'Connor et al. 2019: Euler steps of size 0.5 on the same network
             spiking = null;
-            dynamics = "euler";
-            eulerStep = 0.5;
+            relaxation = relaxation.withDynamics(Dynamics.Kind.EULER).withEulerStep(0.5);
             return;
         }
         boolean any = enc != null || ann != null || osa != null || eps != null || epsDecay != null || lambda != null
@@ -527,14 +498,14 @@ final class Preset implements Cloneable {
         if (conv != null) {
             blockBuilder.convLayers(conv);
         }
-        blockBuilder.stateActivation(activation)
-                .leak(leak).dynamics(dynamics).eulerStep(eulerStep).overRelaxation(overRelaxation).freeSteps(freeSteps).nudgedSteps(nudgedSteps)
-                .beta(beta).estimator(algorithm.equals("bptt") || algorithm.equals("rbp") ? algorithm : estimator)
-                .holomorphicPoints(holomorphicPoints).temperature(temperature).samples(samples)
-                .tolerance(tolerance)
-                .nudgingForce(nudgingForce).bpttSteps(bpttSteps >= 0 ? bpttSteps : nudgedSteps)
-                .persistentStates(persistentStates).engine(engine).seed(seed).layerUpdaters(updaters)
-                .updateOrder(updateOrder).doubledBatch(doubledBatch).spiking(spiking);
+        EstimationSettings e = estimation.withSeed(seed);
+        if (algorithm.equals("bptt") || algorithm.equals("rbp")) {
+            e = e.withMethod(algorithm.equals("bptt") ? GradientMethod.BPTT : GradientMethod.RBP);
+            if (!bpttStepsGiven) {
+                e = e.withBpttSteps(relaxation.nudgedSteps());
+            }
+        }
+        blockBuilder.relaxation(relaxation).estimation(e).layerUpdaters(updaters).spiking(spiking);
         if (algorithm.equals("c-vf")) {
             blockBuilder.vectorField(feedbackAngle == null ? 90 : feedbackAngle);
         }
@@ -558,8 +529,8 @@ final class Preset implements Cloneable {
     private MultiLayerConfiguration resistiveConfiguration(long seed, DataType dataType) {
         ResistiveBlock.Builder builder = new ResistiveBlock.Builder().nIn(inputs).nOut(classes).hidden(hidden)
                 .inputGain(inputGain).amplifierGain(amplifierGain).biasVoltage(biasVoltage).diode(diodeLow, diodeHigh)
-                .beta(beta).tolerance(tolerance).maxSweeps(maxSweeps).signOnly(signOnly).initScale(initScale)
-                .noise(temperature, burnIn, samples).noiseSeed(seed);
+                .beta(estimation.beta()).tolerance(relaxation.tolerance()).maxSweeps(maxSweeps).signOnly(signOnly).initScale(initScale)
+                .noise(relaxation.temperature(), burnIn, estimation.samples()).noiseSeed(seed);
         if (learningRates.length == hidden.length + 1) {
             builder.crossbarUpdaters(Arrays.stream(learningRates).mapToObj(this::updater).toArray(IUpdater[]::new));
         } else if (learningRates.length != 1) {
@@ -596,7 +567,7 @@ final class Preset implements Cloneable {
      * counted).
      */
     double flopsPerIteration(int batch) {
-        return flopsPerIteration(batch, freeSteps, nudgedSteps);
+        return flopsPerIteration(batch, relaxation.freeSteps(), relaxation.nudgedSteps());
     }
 
     /** The same for phases that took {@code free} and {@code nudged} steps (means, with a tolerance). */
@@ -631,7 +602,7 @@ final class Preset implements Cloneable {
 
     /** Relaxation steps of one iteration (free + nudged). */
     int stepsPerIteration() {
-        return freeSteps + nudgedPhases() * nudgedSteps;
+        return relaxation.freeSteps() + nudgedPhases() * relaxation.nudgedSteps();
     }
 
     /**
@@ -639,11 +610,6 @@ final class Preset implements Cloneable {
      * (the conjugate points are not relaxed), 1 otherwise.
      */
     int nudgedPhases() {
-        return switch (estimator) {
-            case "symmetric" -> 2;
-            case "holomorphic" -> holomorphicPoints / 2 + 1;
-            case "langevin" -> 2;
-            default -> 1;
-        };
+        return estimation.nudgedPhases();
     }
 }

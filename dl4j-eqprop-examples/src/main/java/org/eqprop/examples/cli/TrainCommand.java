@@ -191,14 +191,14 @@ final class TrainCommand {
             out.printf(Locale.ROOT, "preset %s: resistive network %s (inputs x%s doubled, amplifier gain %s, diodes "
                     + "[%s, %s]), beta=+-%s, tolerance %s V, %s, batch %d, %d epochs; %d train / %d test examples from "
                     + "%s; learning rate %s (%s)%n", p.name, p.architecture(), p.inputGain, p.amplifierGain,
-                    p.diodeLow, p.diodeHigh, p.beta, p.tolerance, p.signOnly ? "sign-only updates" : "SGD",
+                    p.diodeLow, p.diodeHigh, p.estimation.beta(), p.relaxation.tolerance(), p.signOnly ? "sign-only updates" : "SGD",
                     p.batchSize, epochs, train.size(), test.size(), data.location(),
                     java.util.Arrays.toString(p.learningRates), p.schedule);
         } else {
             out.printf(Locale.ROOT, "preset %s (%s%s): %s (%s), T=%d K=%d beta=%s %s, batch %d, %d epochs; "
                         + "%d train / %d test examples from %s; learning rates %s (%s)%n", p.name, p.algorithm,
                 p.spiking == null ? "" : ", spiking: " + p.spiking.describe(),
-                p.architecture(), p.cost, p.freeSteps, p.nudgedSteps, p.beta, p.estimator, p.batchSize, epochs,
+                p.architecture(), p.cost, p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), p.estimation.beta(), p.estimation.estimator().cliName(), p.batchSize, epochs,
                 train.size(), test.size(), data.location(), java.util.Arrays.toString(p.learningRates), p.schedule);
         }
         if (spark != null) {
@@ -235,7 +235,7 @@ final class TrainCommand {
         Progress progress = new Progress(err, it.batchesPerEpoch());
         if (continual != null) {
             out.printf(Locale.ROOT, "%s: weights updated at each of the K=%d nudged steps with rates %s (plain SGD, "
-                    + "constant)%s%n", p.algorithm.toUpperCase(Locale.ROOT), p.nudgedSteps,
+                    + "constant)%s%n", p.algorithm.toUpperCase(Locale.ROOT), p.relaxation.nudgedSteps(),
                     java.util.Arrays.toString(p.learningRates), p.algorithm.equals("c-vf") ? String.format(Locale.ROOT,
                             "; feedback weights at %.1f degrees from the forward ones",
                             continual.feedbackAngles()[0]) : "");
@@ -351,7 +351,7 @@ final class TrainCommand {
             throw new Args.UsageException("--epochs " + epochs + ": the run has " + epochsDone + " epochs already");
         }
         Json summary = new Json().put("command", "train").put("preset", p.name).put("algorithm", p.algorithm)
-                .put("epochs", epochs).put("estimator", p.estimator).put("beta", p.beta)
+                .put("epochs", epochs).put("estimator", p.estimation.estimator().cliName()).put("beta", p.estimation.beta())
                 .put("train_error", trainErrors.get(trainErrors.size() - 1))
                 .put("test_error", testErrors.get(testErrors.size() - 1))
                 .put("seconds_per_iteration", iterations[0] > 0 ? trainSeconds[0] / iterations[0] : null)
@@ -376,8 +376,8 @@ final class TrainCommand {
                     .put("model", modelPath.toString());
         }
         EqPropBlockLayer block = (EqPropBlockLayer) net.getLayer(0);
-        if (p.estimator.equals("holomorphic")) {
-            summary.put("holomorphic_points", p.holomorphicPoints);
+        if (p.estimation.estimator() == org.eqprop.estimators.GradientEstimator.Kind.HOLOMORPHIC) {
+            summary.put("holomorphic_points", p.estimation.holomorphicPoints());
         }
         summary.put("mean_free_steps", block.relaxationStats().meanFreeSteps())
                 .put("mean_nudged_steps", block.relaxationStats().meanNudgedSteps())
@@ -386,7 +386,7 @@ final class TrainCommand {
                 .put("peak_rss_mb", PeakMemory.megabytes())
                 .put("relaxation_state_mb", block.relaxationStats().peakStateBytes() / 1e6)
                 .put("model", modelPath.toString())
-                .put("engine", p.engine).put("engine_used", BenchCommand.engineUsed(block))
+                .put("engine", p.relaxation.engine().cliName()).put("engine_used", BenchCommand.engineUsed(block))
                 .put("device_h2d_bytes", block.deviceTraffic().h2dBytes())
                 .put("device_d2h_bytes", block.deviceTraffic().d2hBytes())
                 .put("accelerator_status", String.join("; ", org.eqprop.engines.EngineChoice.acceleratorStatus()));
