@@ -1,7 +1,6 @@
 package org.eqprop.bptt;
 
 import org.eqprop.dynamics.EnergyChain;
-import org.eqprop.dynamics.FixedPointDynamics;
 import org.eqprop.dynamics.RelaxationControl;
 import org.eqprop.dynamics.RelaxationEngine;
 import org.eqprop.layers.States;
@@ -197,7 +196,7 @@ public final class BackpropThroughTime {
     }
 
     static void requireSupported(EnergyChain chain) {
-        if (!(chain.dynamics() instanceof FixedPointDynamics)) {
+        if (chain.dynamics().kind() != org.eqprop.dynamics.Dynamics.Kind.FIXED_POINT) {
             throw new IllegalArgumentException("backpropagation through time is implemented for the fixed-point "
                     + "dynamics; got " + chain.dynamics().name());
         }

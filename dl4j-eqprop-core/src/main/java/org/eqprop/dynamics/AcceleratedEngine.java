@@ -11,18 +11,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 public interface AcceleratedEngine extends RelaxationEngine {
 
     /** True when this engine can run the phase (its interactions, force and data type). */
+    @Override
     boolean supports(EnergyChain chain, NudgingForce force, DataType dataType);
-
-    /**
-     * Writes scale · (∂Φ/∂θ(a) − ∂Φ/∂θ(b)) into the gradient views, as {@link EnergyChain#writeContrastGradient}
-     * (thesis eq. 5.22), on the accelerator; returns false, writing nothing, when it does not handle this chain.
-     */
-    default boolean writeContrastGradient(EnergyChain chain, org.nd4j.linalg.api.ndarray.INDArray x,
-                                          org.nd4j.linalg.api.ndarray.INDArray[] a,
-                                          org.nd4j.linalg.api.ndarray.INDArray[] b, double scale,
-                                          org.nd4j.linalg.api.ndarray.INDArray[][] views) {
-        return false;
-    }
 
     /**
      * The whole iteration of a block with this chain and input on the device ({@link ResidentIteration}), or null

@@ -37,7 +37,7 @@ public final class ComplexRelaxation {
             return "activation " + chain.activation() + " is not holomorphic (its kinks have no complex derivative); "
                     + "use the sigmoid, logistic or tanh activation";
         }
-        if (!(chain.dynamics() instanceof FixedPointDynamics)) {
+        if (chain.dynamics().kind() != Dynamics.Kind.FIXED_POINT) {
             return "dynamics " + chain.dynamics().name() + " clip the states; holomorphic EqProp needs the "
                     + "fixed-point dynamics";
         }

@@ -21,6 +21,9 @@ public interface Dynamics extends org.eqprop.util.RandomState {
     /** The command-line name of the rule. */
     String name();
 
+    /** Which rule this is: what the engines and estimators ask before running it. */
+    Kind kind();
+
     /** The step rules, by the names of the command line and the JSON configuration. */
     enum Kind implements org.eqprop.util.Named {
         /** s ← σ(∂Φ/∂s) (Ernoult et al. 2019). */

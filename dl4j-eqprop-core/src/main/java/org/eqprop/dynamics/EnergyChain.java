@@ -1,6 +1,5 @@
 package org.eqprop.dynamics;
 
-import org.eqprop.interactions.DenseInteraction;
 import org.eqprop.interactions.Interaction;
 import org.eqprop.layers.StateActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -100,7 +99,7 @@ public final class EnergyChain {
 
     /** True when every interaction is dense (what the fused CPU engine runs). */
     public boolean isDense() {
-        return interactions.stream().allMatch(i -> i instanceof DenseInteraction);
+        return interactions.stream().allMatch(Interaction::isDense);
     }
 
     /** ∂Φ_1/∂s_1(x): the constant part of the first layer's drive. */

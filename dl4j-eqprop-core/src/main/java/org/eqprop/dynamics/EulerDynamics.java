@@ -50,4 +50,9 @@ public final class EulerDynamics implements Dynamics {
     public String name() {
         return "euler";
     }
+
+    @Override
+    public Kind kind() {
+        return Kind.EULER;
+    }
 }

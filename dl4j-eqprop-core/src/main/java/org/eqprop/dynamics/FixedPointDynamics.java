@@ -34,4 +34,9 @@ public final class FixedPointDynamics implements Dynamics {
     public String name() {
         return "fixed-point";
     }
+
+    @Override
+    public Kind kind() {
+        return Kind.FIXED_POINT;
+    }
 }

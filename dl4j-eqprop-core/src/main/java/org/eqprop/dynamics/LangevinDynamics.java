@@ -108,4 +108,9 @@ public final class LangevinDynamics implements Dynamics, org.eqprop.util.RandomS
     public String name() {
         return "langevin";
     }
+
+    @Override
+    public Kind kind() {
+        return Kind.LANGEVIN;
+    }
 }

@@ -57,4 +57,9 @@ public final class OverRelaxedDynamics implements Dynamics {
     public String name() {
         return "over-relaxation";
     }
+
+    @Override
+    public Kind kind() {
+        return Kind.OVER_RELAXATION;
+    }
 }

@@ -22,4 +22,22 @@ public interface RelaxationEngine {
 
     /** A short name for logs and benchmarks. */
     String name();
+
+    /**
+     * True when this engine runs phases of this chain with this force (null: the free phase) in this data type; the
+     * engine choice asks it instead of deciding from the engine's class. The reference engine runs everything.
+     */
+    default boolean supports(EnergyChain chain, NudgingForce force, org.nd4j.linalg.api.buffer.DataType dataType) {
+        return true;
+    }
+
+    /**
+     * Writes scale · (∂Φ/∂θ(a) − ∂Φ/∂θ(b)) into the gradient views, as {@link EnergyChain#writeContrastGradient}
+     * (thesis eq. 5.22), where this engine holds the states (an accelerator); returns false, writing nothing, when
+     * the host's {@link EnergyChain#writeContrastGradient} should do it.
+     */
+    default boolean writeContrastGradient(EnergyChain chain, INDArray x, INDArray[] a, INDArray[] b, double scale,
+                                          INDArray[][] views) {
+        return false;
+    }
 }

@@ -83,7 +83,7 @@ public final class EngineChoice {
     /** The engine for a phase of this chain with this force and data type. */
     public static RelaxationEngine select(EngineKind choice, EnergyChain chain, NudgingForce force,
                                           DataType dataType) {
-        boolean fusedOk = FusedDenseRelaxation.supports(chain, force, dataType);
+        boolean fusedOk = FusedDenseRelaxation.INSTANCE.supports(chain, force, dataType);
         if (choice == EngineKind.FUSED && !fusedOk) {
             throw new IllegalStateException("engine=fused needs float32 dense layers and a cost with a fused form "
                     + "(squared error, softmax readout or held force); use engine=auto or reference");

@@ -105,4 +105,9 @@ public final class DenseInteraction implements Interaction {
     public DenseInteraction copy() {
         return new DenseInteraction(weights.dup(), bias.dup());
     }
+
+    @Override
+    public boolean isDense() {
+        return true;
+    }
 }

@@ -71,4 +71,9 @@ public interface Interaction {
 
     /** The same interaction over copies of its parameters. */
     Interaction copy();
+
+    /** True for a plain dense product s_kᵀ W s_{k−1} + bᵀ s_k (what the fused and CUDA dense kernels run). */
+    default boolean isDense() {
+        return false;
+    }
 }

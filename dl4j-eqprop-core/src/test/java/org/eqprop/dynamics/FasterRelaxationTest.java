@@ -86,7 +86,7 @@ class FasterRelaxationTest {
         ref.setParams(fused.params());
         assertTrue(fused.output(ds.getFeatures()).equalsWithEps(ref.output(ds.getFeatures()), 1e-5));
         assertTrue(gradient(fused, ds).equalsWithEps(gradient(ref, ds), 1e-4));
-        assertTrue(FusedDenseRelaxation.supports(((EqPropBlockLayer) fused.getLayer(0)).chain(), null,
+        assertTrue(FusedDenseRelaxation.INSTANCE.supports(((EqPropBlockLayer) fused.getLayer(0)).chain(), null,
                 DataType.FLOAT));
     }
 

@@ -45,7 +45,8 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
     }
 
     /** True when this engine can run the phase: float32 dense chain and a force with a fused form. */
-    public static boolean supports(EnergyChain chain, NudgingForce force, DataType dataType) {
+    @Override
+    public boolean supports(EnergyChain chain, NudgingForce force, DataType dataType) {
         return dataType == DataType.FLOAT && chain.isDense() && (force == null || force.fused() != null);
     }
 

@@ -42,8 +42,6 @@ import org.eqprop.nn.conf.GradientMethod;
 import org.eqprop.nn.conf.ReadoutGradient;
 import org.eqprop.nn.params.EqPropBlockParamInitializer;
 import org.eqprop.spiking.SpikeCounter;
-import org.eqprop.spiking.SpikingRelaxation;
-import org.eqprop.spiking.SpikingState;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -83,8 +81,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
     private transient org.eqprop.dynamics.Dynamics dynamics;
     private transient PersistentStates persistent;
     private transient Trajectory trajectory;
-    private transient SpikingRelaxation.Network spikingNetwork;
-    private transient SpikingState spikingFree;
+    /** The spiking neurons of the current batch (null for a continuous block). */
+    private transient org.eqprop.spiking.SpikingEngine spikingEngine;
     private final SpikeCounter spikes = new SpikeCounter();
     private final RelaxationStats stats = new RelaxationStats();
     private final List<RelaxationListener> relaxationListeners = new CopyOnWriteArrayList<>();
@@ -187,6 +185,9 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
      * or automatic and usable, else the fused CPU kernels when they apply and are allowed, else the reference.
      */
     public RelaxationEngine engineFor(EnergyChain chain, NudgingForce force) {
+        if (spikingEngine != null) {
+            return spikingEngine;
+        }
         return org.eqprop.engines.EngineChoice.select(layerConf().relaxation().engine(), chain, force, dataType);
     }
 
@@ -314,7 +315,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             boolean bptt = c.estimation().method() == GradientMethod.BPTT;
             if (free == null || freeInput == null || input != freeInputSource || (bptt && trajectory == null)
-                    || (c.spikingSettings() != null && spikingFree == null)) {
+                    || (c.spikingSettings() != null && (spikingEngine == null || !spikingEngine.hasFreePhase()))) {
                 freePhase(validatedInput().dup('c'), bptt, true);
                 freeInputSource = input;
             }
@@ -444,10 +445,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         }
         RelaxationEngine engine = engineFor(chain, force);
         RelaxationControl control = c.nudgedControl();
-        java.util.function.DoubleFunction<Equilibrium> relax = c.spikingSettings() != null
-                ? signedBeta -> spikingNetwork.relax(spikingFree.copy(), force, signedBeta, control.maxSteps(), spikes,
-                dataType)
-                : c.relaxation().doubledBatch()
+        java.util.function.DoubleFunction<Equilibrium> relax = c.relaxation().doubledBatch()
                 ? new DoubledNudgedPhases(chain, engineFor(chain, new DoubledForce(force, freeInput.size(0))),
                 inputDrive, free, force, control)
                 : signedBeta -> engine.relax(chain, inputDrive, free.states(), force, signedBeta, control);
@@ -465,8 +463,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         stats.recordStateBytes(bytes(inputDrive) + bytes(free.states()) + bytes(contrast.plus().states())
                 + bytes(contrast.minus().states()));
         INDArray[][] views = interactionGradientViews();
-        if (!(engine instanceof org.eqprop.dynamics.AcceleratedEngine a && a.writeContrastGradient(chain, freeInput,
-                contrast.plus().states(), contrast.minus().states(), contrast.scale(), views))) {
+        if (!engine.writeContrastGradient(chain, freeInput, contrast.plus().states(), contrast.minus().states(),
+                contrast.scale(), views)) {
             chain.writeContrastGradient(freeInput, contrast.plus().states(), contrast.minus().states(),
                     contrast.scale(), views);
         }
@@ -578,9 +576,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         if (c.spikingSettings() != null) {
             // the spiking neurons' phase; its neuron states (encoders, decoders, annealers) carry into the nudged ones
             trajectory = null;
-            spikingNetwork = new SpikingRelaxation(c.spikingSettings()).network(chain);
-            spikingFree = spikingNetwork.start(x);
-            free = spikingNetwork.relax(spikingFree, null, 0, c.relaxation().freeSteps(), spikes, dataType);
+            spikingEngine = new org.eqprop.spiking.SpikingEngine(c.spikingSettings(), chain, x, spikes, dataType);
+            free = spikingEngine.relax(chain, inputDrive, start, null, 0, c.freeControl());
         } else if (keepTrajectory) {
             long perExample = 0;
             for (int k = 0; k < chain.depth(); k++) {
@@ -690,7 +687,6 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         freeInputSource = null;
         inputDrive = null;
         trajectory = null;
-        spikingFree = null;
-        spikingNetwork = null;
+        spikingEngine = null;
     }
 }
