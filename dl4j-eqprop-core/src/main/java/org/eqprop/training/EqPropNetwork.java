@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.eqprop.costs.Costs;
 import org.eqprop.nn.layers.EqPropBlockLayer;
+import org.eqprop.nn.layers.NetworkInputLayer;
 
 /**
  * The EqProp trainer: a {@link MultiLayerNetwork} whose training step gives each EqProp block the papers'
@@ -32,6 +33,25 @@ public class EqPropNetwork extends MultiLayerNetwork {
         }
         out.setListeners(net.getListeners());
         return out;
+    }
+
+    /**
+     * Initialises the network, then tells each layer without an input gradient (also inside a wrapper such as
+     * {@code FrozenLayerWithBackprop}) whether only frozen layers lie below it (transfer learning: a new block above a
+     * frozen feature extractor needs no input gradient).
+     */
+    @Override
+    public void init(org.nd4j.linalg.api.ndarray.INDArray parameters, boolean cloneParametersArray) {
+        super.init(parameters, cloneParametersArray);
+        Layer[] layers = getLayers();
+        boolean frozenBelow = true;
+        for (Layer layer : layers) {
+            NetworkInputLayer l = NetworkInputLayer.of(layer);
+            if (l != null) {
+                l.setFedByNetworkInput(frozenBelow);
+            }
+            frozenBelow &= NetworkInputLayer.frozen(layer);
+        }
     }
 
     /**
