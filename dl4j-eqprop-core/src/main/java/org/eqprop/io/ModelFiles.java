@@ -1,5 +1,6 @@
 package org.eqprop.io;
 
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 
@@ -16,6 +17,30 @@ public final class ModelFiles {
     /** Saves the network (with its updater state) so that the file is never left half-written. */
     public static void save(MultiLayerNetwork net, Path path) throws IOException {
         AtomicFiles.write(path, out -> ModelSerializer.writeModel(net, out, true));
+    }
+
+    /** Saves the graph (with its updater state) so that the file is never left half-written. */
+    public static void save(ComputationGraph graph, Path path) throws IOException {
+        AtomicFiles.write(path, out -> ModelSerializer.writeModel(graph, out, true));
+    }
+
+    /** Restores a graph, or explains why the file cannot be one. */
+    public static ComputationGraph loadGraph(Path path) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            throw new IOException("model file not found: " + path);
+        }
+        ComputationGraph graph;
+        try {
+            graph = ModelSerializer.restoreComputationGraph(path.toFile(), true);
+        } catch (Exception e) {
+            throw new IOException("cannot read model file " + path + ": not a DL4J graph zip or corrupt ("
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
+        }
+        if (graph.params() != null && !finite(graph.params())) {
+            throw new IOException(path + ": the parameters hold NaN or infinite values (the model comes from a "
+                    + "diverged run)");
+        }
+        return graph;
     }
 
     /** Restores a network, or explains why the file cannot be one. */

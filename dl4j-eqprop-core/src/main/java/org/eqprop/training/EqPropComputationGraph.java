@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.graph.vertex.VertexIndices;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.eqprop.costs.Costs;
 import org.eqprop.nn.layers.EqPropBlockLayer;
+import org.eqprop.nn.layers.NetworkInputLayer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
@@ -42,16 +43,21 @@ public class EqPropComputationGraph extends ComputationGraph {
         return wrap(this);
     }
 
-    /** Initialises the graph, then tells each layer without an input gradient whether network inputs feed it. */
+    /**
+     * Initialises the graph, then tells each layer without an input gradient (also inside a wrapper such as
+     * {@code FrozenLayerWithBackprop}) whether only network inputs and frozen layers feed it.
+     */
     @Override
     public void init(INDArray parameters, boolean cloneParametersArray) {
         super.init(parameters, cloneParametersArray);
         GraphVertex[] vertices = getVertices();
         for (GraphVertex v : vertices) {
-            if (v.hasLayer() && v.getLayer() instanceof org.eqprop.nn.layers.NetworkInputLayer l) {
+            NetworkInputLayer l = v.hasLayer() ? NetworkInputLayer.of(v.getLayer()) : null;
+            if (l != null) {
                 boolean fed = v.getInputVertices() != null && v.getInputVertices().length > 0;
                 for (VertexIndices in : v.getInputVertices() == null ? new VertexIndices[0] : v.getInputVertices()) {
-                    fed &= vertices[in.getVertexIndex()].isInputVertex();
+                    GraphVertex below = vertices[in.getVertexIndex()];
+                    fed &= below.isInputVertex() || below.hasLayer() && NetworkInputLayer.frozen(below.getLayer());
                 }
                 l.setFedByNetworkInput(fed);
             }

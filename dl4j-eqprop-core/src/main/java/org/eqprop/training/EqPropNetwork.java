@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.eqprop.costs.Costs;
 import org.eqprop.nn.conf.ReadoutGradient;
 import org.eqprop.nn.layers.EqPropBlockLayer;
+import org.eqprop.nn.layers.NetworkInputLayer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -34,6 +35,25 @@ public class EqPropNetwork extends MultiLayerNetwork {
         }
         out.setListeners(net.getListeners());
         return out;
+    }
+
+    /**
+     * Initialises the network, then tells each layer without an input gradient (also inside a wrapper such as
+     * {@code FrozenLayerWithBackprop}) whether only frozen layers lie below it (transfer learning: a new block above a
+     * frozen feature extractor needs no input gradient).
+     */
+    @Override
+    public void init(org.nd4j.linalg.api.ndarray.INDArray parameters, boolean cloneParametersArray) {
+        super.init(parameters, cloneParametersArray);
+        Layer[] layers = getLayers();
+        boolean frozenBelow = true;
+        for (Layer layer : layers) {
+            NetworkInputLayer l = NetworkInputLayer.of(layer);
+            if (l != null) {
+                l.setFedByNetworkInput(frozenBelow);
+            }
+            frozenBelow &= NetworkInputLayer.frozen(layer);
+        }
     }
 
     /**

@@ -18,6 +18,8 @@
  *   <li>{@link org.eqprop.training.CosineAnnealingSchedule}: Loshchilov &amp; Hutter 2017, as Laborieux et al. 2021
  *       use it;</li>
  *   <li>{@link org.eqprop.training.FreePhaseAccuracy}: the papers' train error, from the free phase;</li>
+ *   <li>{@link org.eqprop.training.EqPropFileModelSaver}, {@link org.eqprop.training.EqPropFileGraphSaver}: DL4J's
+ *       early-stopping file savers, giving EqProp trainers back;</li>
  *   <li>{@link org.eqprop.training.DivergenceGuard}, {@link org.eqprop.training.DivergenceSettings},
  *       {@link org.eqprop.training.DivergenceException}: stop a run whose loss or parameters diverge.</li>
  * </ul>

@@ -89,8 +89,10 @@ public class DirectedGraphLayer extends BaseLayer<DirectedGraphBlock> implements
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         if (getIndex() != 0 && !fedByNetworkInput) {
-            throw new IllegalStateException("DirectedGraphBlock must be the first layer (it has no input gradient); in "
-                    + "a ComputationGraph, train it with org.eqprop.training.EqPropComputationGraph - " + layerId());
+            throw new IllegalStateException("DirectedGraphBlock must be the first layer (it has no input gradient), "
+                    + "or sit above frozen layers only (transfer learning) in an org.eqprop.training.EqPropNetwork "
+                    + "(EqPropNetwork.wrap) or EqPropComputationGraph, which also lets network inputs feed it in a "
+                    + "graph - " + layerId());
         }
         if (freeStates == null || freeInput != input) {
             activate(true, workspaceMgr);

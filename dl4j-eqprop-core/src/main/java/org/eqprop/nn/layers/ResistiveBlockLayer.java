@@ -177,8 +177,9 @@ public class ResistiveBlockLayer extends BaseLayer<ResistiveBlock> implements IO
         assertInputSet(true);
         if (getIndex() != 0 && !fedByNetworkInput) {
             throw new IllegalStateException("ResistiveBlock must be the network's only layer (its inputs are voltage "
-                    + "sources; it has no input gradient); in a ComputationGraph, train it with "
-                    + "org.eqprop.training.EqPropComputationGraph - " + layerId());
+                    + "sources; it has no input gradient), or sit above frozen layers only (transfer learning) in an "
+                    + "org.eqprop.training.EqPropNetwork (EqPropNetwork.wrap) or EqPropComputationGraph, which also "
+                    + "lets network inputs feed it in a graph - " + layerId());
         }
         ResistiveBlock c = layerConf();
         ResistiveNetwork net = network();
