@@ -6,6 +6,11 @@
  *       state layers s_1..s_N with their activation, dynamics, engine, step budgets, β and gradient estimator
  *       (symmetric, one-sided, random-sign, holomorphic, oscillating, Langevin, or the BPTT / RBP baselines),
  *       optional vector-field feedback or spiking neurons; followed by a DL4J output layer that defines the cost;</li>
+ *   <li>its settings, immutable records with every default in {@code DEFAULTS}: {@link
+ *       org.eqprop.nn.conf.RelaxationSettings} (σ, step rule, T, K, tolerance, update order, engine: how s* is
+ *       reached) and {@link org.eqprop.nn.conf.EstimationSettings} ({@link org.eqprop.nn.conf.GradientMethod} eqprop,
+ *       bptt or rbp; β, the estimator, the nudging force, the {@link org.eqprop.nn.conf.ReadoutGradient} convention:
+ *       how ∇θL is formed);</li>
  *   <li>{@link org.eqprop.nn.conf.ConvSpec}: one convolutional state layer,
  *       h_k = σ(P(w_k ⋆ h_{k−1}) + b_k + feedback);</li>
  *   <li>{@link org.eqprop.nn.conf.ResistiveBlock}: a nonlinear resistive network (Kendall et al. 2020; Scellier thesis
