@@ -389,8 +389,8 @@ class CliTest {
         Npz.write(dir.resolve("b.npz"), batch);
         Result g = run("gradient", "--preset", "mnist-fc1", "--params", dir.resolve("p.npz").toString(), "--batch",
                 dir.resolve("b.npz").toString(), "--out", dir.resolve("g.npz").toString());
-        assertEquals(1, g.code);
-        assertTrue(g.lastLine().contains("features"), g.lastLine());
+        assertEquals(2, g.code, "a shape that does not fit is a usage error");
+        assertTrue(g.lastLine().contains("x must be [n, 6] (W1 takes 6 features), got [2, 5]"), g.lastLine());
         // NaN in the batch
         INDArray nan = Nd4j.rand(DataType.FLOAT, 2, 6);
         nan.putScalar(1, 1, Float.NaN);
