@@ -2,6 +2,7 @@ package org.eqprop.io;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.eqprop.nn.conf.EqPropBlock;
 import org.eqprop.nn.layers.EqPropBlockLayer;
 import org.eqprop.nn.params.EqPropBlockParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,13 +16,27 @@ import java.util.Map;
 
 /**
  * A network's parameters in the PyTorch research code's conventions, for {@code .npz} exchange: the interactions
- * numbered from the input, {@code W1, b1, W2, b2, ...}, with {@code Wk} [out, in] and {@code bk} [out]. The EqProp
- * block's interactions come first, then the weights of the DL4J layers after it (e.g. the softmax readout).
- * Feedback weights of a vector-field block are {@code Bk} [in, out] (the top-down map from layer k to layer k−1).
- * Convolution weights keep their [out, in, kH, kW] layout (PyTorch's Conv2d); a dense layer after a convolution takes
- * the NCHW-flattened map, as {@code torch.flatten} gives it.
+ * numbered from the input, {@code W1, b1, W2, b2, ...}. The EqProp block's interactions come first, its convolutions
+ * then its dense layers, then the weights of the DL4J layers after it (e.g. the softmax readout): a net of three
+ * convolutions and a readout has {@code W1..W3} (convolutions) and {@code W4} (readout).
+ * <ul>
+ *   <li>a convolution's {@code Wk} is [out, in, kH, kW] and {@code bk} [out], as in PyTorch's {@code Conv2d} (the
+ *       block stores them so);</li>
+ *   <li>a dense layer's or the readout's {@code Wk} is [out, in] and {@code bk} [out], as in {@code Linear} (DL4J
+ *       stores [in, out]: they are transposed); after a convolution {@code in} is the map [c, h, w] flattened in NCHW
+ *       order, as {@code torch.flatten(s, 1)} gives it;</li>
+ *   <li>feedback weights of a vector-field block are {@code Bk} [in, out] (the top-down map from layer k to layer
+ *       k−1).</li>
+ * </ul>
  */
 public final class NumpyParams {
+
+    /** A missing array or one of the wrong shape: the message names it, the shape expected and the shape found. */
+    public static final class Mismatch extends IOException {
+        public Mismatch(String message) {
+            super(message);
+        }
+    }
 
     private NumpyParams() {
     }
@@ -57,42 +72,25 @@ public final class NumpyParams {
         return out;
     }
 
-    /** Loads PyTorch-layout parameters into the network, checking every name and shape first. */
+    /**
+     * Loads PyTorch-layout parameters into the network, checking every name, shape and value first (nothing is
+     * changed when one is wrong): a missing array or a wrong shape is a {@link Mismatch}.
+     */
     public static void load(MultiLayerNetwork net, Map<String, INDArray> params) throws IOException {
         List<INDArray[]> pairs = pairs(net);
+        List<String> layouts = layouts(net);
         for (int k = 0; k < pairs.size(); k++) {
-            INDArray w = params.get("W" + (k + 1));
-            INDArray b = params.get("b" + (k + 1));
             INDArray own = pairs.get(k)[0];
             long[] wShape = own.rank() == 2 ? new long[]{own.size(1), own.size(0)} : own.shape();
-            if (w == null || b == null) {
-                throw new IOException("missing W" + (k + 1) + " or b" + (k + 1) + " (the network has " + pairs.size()
-                        + " weight/bias pairs)");
-            }
-            INDArray[] pair = pairs.get(k);
-            if (pair.length > 2 && (params.get("B" + (k + 1)) == null
-                    || !Arrays.equals(params.get("B" + (k + 1)).shape(), new long[]{wShape[1], wShape[0]}))) {
-                throw new IOException("feedback weights B" + (k + 1) + " must be [" + wShape[1] + ", " + wShape[0]
-                        + "]");
-            }
-            if (!Arrays.equals(w.shape(), wShape)) {
-                boolean transposed = w.rank() == 2 && w.size(0) == wShape[1] && w.size(1) == wShape[0];
-                throw new IOException("W" + (k + 1) + " must be " + Arrays.toString(wShape) + " (PyTorch layout "
-                        + "[out, in]), got " + Arrays.toString(w.shape()) + (transposed ? ": transposed" : ""));
-            }
-            if (b.length() != wShape[0]) {
-                throw new IOException("b" + (k + 1) + " must have " + wShape[0] + " values (the outputs of W" + (k + 1)
-                        + "), got shape " + Arrays.toString(b.shape()));
-            }
-            for (String name : new String[]{"W" + (k + 1), "b" + (k + 1), "B" + (k + 1)}) {
-                INDArray a = params.get(name);
-                if (a != null && !ModelFiles.finite(a)) {
-                    throw new IOException(name + " holds NaN or infinite values");
-                }
+            check(params, "W" + (k + 1), wShape, layouts.get(k), pairs.size());
+            check(params, "b" + (k + 1), new long[]{wShape[0]}, "[out]", pairs.size());
+            if (pairs.get(k).length > 2) {
+                check(params, "B" + (k + 1), new long[]{wShape[1], wShape[0]}, "[in, out]", pairs.size());
             }
         }
         if (params.containsKey("W" + (pairs.size() + 1))) {
-            throw new IOException("the file has more weight matrices than the network (" + pairs.size() + ")");
+            throw new Mismatch("W" + (pairs.size() + 1) + ": the network has " + pairs.size() + " weight arrays (W1.."
+                    + "W" + pairs.size() + "), the file has more");
         }
         for (int k = 0; k < pairs.size(); k++) {
             INDArray target = pairs.get(k)[0];
@@ -103,6 +101,50 @@ public final class NumpyParams {
                 pairs.get(k)[2].assign(params.get("B" + (k + 1)).castTo(target.dataType()).transpose());
             }
         }
+    }
+
+    /** The array is there, has the shape (a bias: that many values) and finite values. */
+    private static void check(Map<String, INDArray> params, String key, long[] shape, String layout, int pairs)
+            throws IOException {
+        INDArray a = params.get(key);
+        String expected = Arrays.toString(shape) + " (PyTorch layout " + layout + ")";
+        if (a == null) {
+            throw new Mismatch("missing " + key + ": expected " + expected + "; the network has " + pairs
+                    + " weight/bias pairs");
+        }
+        boolean bias = shape.length == 1;
+        if (bias ? a.length() != shape[0] || a.rank() > 2 : !Arrays.equals(a.shape(), shape)) {
+            boolean transposed = a.rank() == 2 && shape.length == 2 && a.size(0) == shape[1] && a.size(1) == shape[0];
+            throw new Mismatch(key + " must be " + expected + ", got " + Arrays.toString(a.shape())
+                    + (transposed ? ": transposed" : ""));
+        }
+        if (!ModelFiles.finite(a)) {
+            throw new IOException(key + " holds NaN or infinite values");
+        }
+    }
+
+    /** How each interaction's W is laid out, for the error messages. */
+    private static List<String> layouts(MultiLayerNetwork net) {
+        List<String> layouts = new ArrayList<>();
+        long[] map = null; // the [c, h, w] map below the next interaction when it is a convolution's
+        for (Layer layer : net.getLayers()) {
+            if (layer instanceof EqPropBlockLayer block) {
+                EqPropBlock c = block.layerConf();
+                for (int k = 0; k < c.depth(); k++) {
+                    layouts.add(c.isConv(k) ? "[out, in, kH, kW]" : dense(map));
+                    map = c.isConv(k) ? c.stateShape(k) : null;
+                }
+            } else if (layer.numParams() > 0) {
+                layouts.add(dense(map));
+                map = null;
+            }
+        }
+        return layouts;
+    }
+
+    private static String dense(long[] map) {
+        return map == null ? "[out, in]" : "[out, in], in = " + map[0] + "·" + map[1] + "·" + map[2]
+                + " (the map [c, h, w] flattened in NCHW order)";
     }
 
     /** The (W [in, out], b[, B [out, in]]) views of the network, in the order of the interactions from the input. */

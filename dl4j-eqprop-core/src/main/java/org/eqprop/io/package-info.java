@@ -9,7 +9,7 @@
  *   <li>{@link org.eqprop.io.Npy}, {@link org.eqprop.io.Npz}: NumPy's {@code .npy} arrays (versions 1–3) and
  *       {@code .npz} archives;</li>
  *   <li>{@link org.eqprop.io.NumpyParams}: parameters named {@code W1, b1, W2, b2, ...} (and {@code Bk} for
- *       vector-field feedback) in PyTorch's layouts, {@code Wk} [out, in];</li>
+ *       vector-field feedback) in PyTorch's layouts, {@code Wk} [out, in] or a convolution's [out, in, kH, kW];</li>
  *   <li>{@link org.eqprop.io.RunDirectory}: a run's output folder, locked against a second run, cleared of stale
  *       temporaries, never taken over silently.</li>
  * </ul>

@@ -7,8 +7,6 @@ import org.eqprop.data.LabeledImages;
 import org.eqprop.dynamics.EnergyChain;
 import org.eqprop.dynamics.RelaxationControl;
 import org.eqprop.examples.plot.LinePlot;
-import org.eqprop.io.Npz;
-import org.eqprop.io.NumpyParams;
 import org.eqprop.nn.layers.EqPropBlockLayer;
 import org.eqprop.training.EqPropNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -59,7 +57,7 @@ final class GddCommand {
         EqPropNetwork net = new EqPropNetwork(p.configuration(seed, DataType.DOUBLE));
         net.init();
         if (params != null) {
-            NumpyParams.load(net, Npz.read(params, Npz.PARAMETERS));
+            ExportCommand.load(net, params, "--params");
         }
         Path[] files = DataLocator.standard(dataDir).mnist();
         LabeledImages test = LabeledImages.fromIdx(files[2], files[3], 10, examples);

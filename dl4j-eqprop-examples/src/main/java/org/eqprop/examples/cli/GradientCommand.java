@@ -3,6 +3,7 @@ package org.eqprop.examples.cli;
 import org.eqprop.dynamics.Equilibrium;
 import org.eqprop.io.Npz;
 import org.eqprop.io.NumpyParams;
+import org.eqprop.nn.conf.EqPropBlock;
 import org.eqprop.nn.layers.EqPropBlockLayer;
 import org.eqprop.training.EqPropNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -12,14 +13,20 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.LongStream;
 
 /**
  * {@code eqprop gradient}: the EqProp gradient estimate for one batch and given parameters, both as NumPy files in
- * PyTorch conventions (W_k [out, in], b_k [out], x [n, features], y [n] labels), so that it can be compared with
- * other implementations. Writes dW_k, db_k (gradient of the batch-mean cost) and the free fixed point s_k.
+ * PyTorch conventions ({@link NumpyParams}: W_k [out, in] or a convolution's [out, in, kH, kW], b_k [out]; x [n, c, h,
+ * w] or [n, features], y [n] labels or [n, classes] one-hot), so that it can be compared with other implementations.
+ * The preset gives the kind of each interaction (its convolutions' kernels, paddings and pooling, then dense layers),
+ * the file their widths: the channels of each convolution, the dense layers and the classes. Writes dW_k, db_k
+ * (gradient of the batch-mean cost) and the free fixed point s_k ([n, c, h, w] for a convolution's map, [n, width]
+ * otherwise).
  */
 final class GradientCommand {
 
@@ -38,52 +45,149 @@ final class GradientCommand {
 
         Map<String, INDArray> params = Npz.read(paramsPath, Npz.PARAMETERS);
         Map<String, INDArray> batch = Npz.read(batchPath, name -> name.equals("x") || name.equals("y"));
+        int convs = p.conv == null ? 0 : p.conv.length;
+        boolean readout = p.cost.equals("cross-entropy");
         int pairs = 0;
         while (params.containsKey("W" + (pairs + 1))) {
             pairs++;
         }
-        if (pairs == 0) {
-            throw new IOException(paramsPath + " holds no W1 array (expected W1, b1, W2, b2, ...)");
+        // the convolutions, then at least one dense layer (the output); a readout needs a relaxing layer below it
+        int needed = convs + (readout && convs == 0 ? 2 : 1);
+        if (pairs < needed) {
+            throw new Args.UsageException("missing W" + (pairs + 1) + " in " + paramsPath + ": preset " + p.name
+                    + " needs W1.." + "W" + needed + " at least (" + (convs > 0 ? convs + " convolutions [out, in, "
+                    + p.conv[0].getKernel() + ", " + p.conv[0].getKernel() + "], then " : "") + (readout
+                    ? "relaxing layers and the readout" : "layers") + " [out, in]), the file has " + pairs);
         }
-        DataType dt = params.get("W1").dataType() == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
         long[] outs = new long[pairs];
-        long lower = -1;
         for (int k = 1; k <= pairs; k++) {
             INDArray w = params.get("W" + k);
-            INDArray b = params.get("b" + k);
-            if (w.rank() != 2) {
-                throw new IOException("W" + k + " must be [out, in], got shape " + Arrays.toString(w.shape()));
-            }
-            if (b == null || b.length() != w.size(0)) {
-                throw new IOException("b" + k + " must be [" + w.size(0) + "], got "
-                        + (b == null ? "nothing" : Arrays.toString(b.shape())));
-            }
-            if (lower >= 0 && w.size(1) != lower) {
-                throw new IOException("W" + k + " has " + w.size(1) + " inputs but layer " + (k - 1) + " has " + lower
-                        + " units");
+            int rank = k <= convs ? 4 : 2;
+            if (w.rank() != rank) {
+                throw new Args.UsageException("W" + k + " must be " + (rank == 4 ? "[out, in, "
+                        + p.conv[k - 1].getKernel() + ", " + p.conv[k - 1].getKernel() + "] (convolution " + k
+                        + " of preset " + p.name + ")" : "[out, in] (" + (k == pairs && readout ? "the readout"
+                        : "a dense layer") + (convs > 0 ? " after the " + convs + " convolutions of preset " + p.name
+                        : "") + ")") + ", got " + Arrays.toString(w.shape()));
             }
             outs[k - 1] = w.size(0);
-            lower = w.size(0);
         }
+        DataType dt = params.get("W1").dataType() == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
         INDArray x = batch.get("x");
-        INDArray y = batch.get("y");
-        if (x == null || y == null) {
-            throw new IOException(batchPath + " must hold x [n, features] and y [n] (integer labels)");
+        if (x == null) {
+            throw new Args.UsageException("missing x in " + batchPath + ": expected " + (convs > 0
+                    ? "[n, c, h, w] or [n, c·h·w]" : "[n, features]"));
         }
-        if (x.rank() != 2 || x.size(1) != params.get("W1").size(1)) {
-            throw new IOException("x has shape " + Arrays.toString(x.shape()) + " but W1 expects "
-                    + params.get("W1").size(1) + " features");
-        }
-        boolean readout = p.cost.equals("cross-entropy");
-        if (readout && pairs < 2) {
-            throw new IOException("the cross-entropy readout needs at least W1 (relaxing) and W2 (readout)");
-        }
-        int classes = (int) outs[pairs - 1];
+        long[] inputShape = inputShape(x, params.get("W1"), convs > 0, p.inputShape);
         int n = (int) x.size(0);
-        long[] labels = y.castTo(DataType.LONG).data().asLong();
-        if (labels.length != n) {
-            throw new IOException("y has " + labels.length + " labels for " + n + " examples");
+        int classes = (int) outs[pairs - 1];
+        INDArray targets = targets(batch.get("y"), n, classes, dt);
+
+        p.classes = classes;
+        p.hidden = Arrays.stream(Arrays.copyOfRange(outs, convs, pairs - 1)).mapToInt(v -> (int) v).toArray();
+        for (int k = 0; k < convs; k++) {
+            p.conv[k].setChannels((int) outs[k]);
         }
+        p.inputShape = inputShape;
+        p.inputs = (int) LongStream.of(inputShape).reduce(1, (u, v) -> u * v);
+        p.learningRates = new double[pairs];
+        Arrays.fill(p.learningRates, 0.01);
+        if (dt == DataType.DOUBLE && p.relaxation.engine() == org.eqprop.engines.EngineKind.AUTO) {
+            p.relaxation = p.relaxation.withEngine(org.eqprop.engines.EngineKind.REFERENCE);
+        }
+        EqPropNetwork net;
+        try {
+            net = new EqPropNetwork(p.configuration(1, dt));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new Args.UsageException("the parameters' network " + p.architecture() + " cannot be built: "
+                    + e.getMessage());
+        }
+        net.init();
+        ExportCommand.load(net, params, "--params " + paramsPath);
+        net.setInput(x.castTo(dt).reshape('c', n, p.inputs));
+        net.setLabels(targets);
+        net.computeGradientAndScore();
+        double loss = net.score();
+
+        EqPropBlockLayer block = (EqPropBlockLayer) net.getLayer(0);
+        EqPropBlock conf = block.layerConf();
+        Map<String, INDArray> result = new LinkedHashMap<>(NumpyParams.exportGradients(net, 1.0 / n));
+        Equilibrium free = block.freeEquilibrium();
+        for (int k = 0; k < free.states().length; k++) {
+            long[] shape = LongStream.concat(LongStream.of(n), LongStream.of(conf.stateShape(k))).toArray();
+            result.put("s" + (k + 1), free.states()[k].reshape('c', shape));
+        }
+        Npz.write(outPath, result);
+        out.printf(java.util.Locale.ROOT, "EqProp gradient (%s, %s, beta=%s, T=%d, K=%d, %s) of %d examples written to "
+                        + "%s; mean cost %.6g%n", p.architecture(), p.estimation.estimator().cliName(), p.estimation.beta(), p.relaxation.freeSteps(), p.relaxation.nudgedSteps(),
+                dt, n, outPath, loss);
+        return new Json().put("command", "gradient").put("preset", p.name).put("out", outPath.toString())
+                .put("architecture", p.architecture()).put("examples", n).put("estimator", p.estimation.estimator().cliName())
+                .put("beta", p.estimation.beta()).put("cost", p.cost).put("dtype", dt.toString().toLowerCase())
+                .put("loss", loss).put("free_residual", free.residual()).put("free_steps", free.steps())
+                .put("arrays", new ArrayList<>(result.keySet()));
+    }
+
+    /**
+     * One example's shape: {features} for a dense net; {c, h, w} for a conv net, from x [n, c, h, w] or from x
+     * [n, c·h·w] with the preset's maps or square ones, c being W1's input channels.
+     */
+    static long[] inputShape(INDArray x, INDArray w1, boolean conv, long[] presetShape) {
+        String got = ", got " + Arrays.toString(x.shape());
+        if (!conv) {
+            long features = w1.size(1);
+            if (x.rank() != 2 || x.size(1) != features) {
+                throw new Args.UsageException("x must be [n, " + features + "] (W1 takes " + features + " features)"
+                        + got);
+            }
+            return new long[]{features};
+        }
+        long c = w1.size(1);
+        if (x.rank() == 4 && x.size(1) == c) {
+            return new long[]{c, x.size(2), x.size(3)};
+        }
+        if (x.rank() == 2) {
+            long f = x.size(1);
+            if (presetShape[0] == c && f == presetShape[0] * presetShape[1] * presetShape[2]) {
+                return presetShape.clone();
+            }
+            long side = Math.round(Math.sqrt((double) f / c));
+            if (side * side * c == f) {
+                return new long[]{c, side, side};
+            }
+        }
+        throw new Args.UsageException("x must be [n, " + c + ", h, w], or [n, " + c + "·h·w] with square maps (W1 takes "
+                + c + " channels)" + got);
+    }
+
+    /** The one-hot targets from y [n] integer labels or y [n, classes] one-hot. */
+    static INDArray targets(INDArray y, int n, int classes, DataType dt) throws IOException {
+        String expected = "[" + n + "] integer labels or [" + n + ", " + classes + "] one-hot";
+        if (y == null) {
+            throw new Args.UsageException("missing y in the batch: expected " + expected);
+        }
+        if (y.rank() == 2 && y.size(0) == n && y.size(1) == classes) {
+            double[] v = y.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            for (int i = 0; i < n; i++) {
+                double sum = 0;
+                for (int j = 0; j < classes; j++) {
+                    double e = v[i * classes + j];
+                    if (e != 0 && e != 1) {
+                        throw new IOException("y [" + n + ", " + classes + "] is not one-hot: row " + i + " holds " + e);
+                    }
+                    sum += e;
+                }
+                if (sum != 1) {
+                    throw new IOException("y [" + n + ", " + classes + "] is not one-hot: row " + i + " has " + sum
+                            + " ones");
+                }
+            }
+            return y.castTo(dt);
+        }
+        if (y.rank() > 2 || y.length() != n || (y.rank() == 2 && y.size(1) != 1)) {
+            throw new Args.UsageException("y must be " + expected + ", got " + Arrays.toString(y.shape()));
+        }
+        long[] labels = y.castTo(DataType.LONG).data().asLong();
         INDArray oneHot = Nd4j.zeros(dt, n, classes);
         for (int i = 0; i < n; i++) {
             if (labels[i] < 0 || labels[i] >= classes) {
@@ -91,36 +195,6 @@ final class GradientCommand {
             }
             oneHot.putScalar(i, labels[i], 1.0);
         }
-
-        p.inputs = (int) x.size(1);
-        p.classes = classes;
-        p.hidden = Arrays.stream(Arrays.copyOf(outs, pairs - 1)).mapToInt(v -> (int) v).toArray();
-        p.learningRates = new double[pairs];
-        Arrays.fill(p.learningRates, 0.01);
-        if (dt == DataType.DOUBLE && p.relaxation.engine() == org.eqprop.engines.EngineKind.AUTO) {
-            p.relaxation = p.relaxation.withEngine(org.eqprop.engines.EngineKind.REFERENCE);
-        }
-        EqPropNetwork net = new EqPropNetwork(p.configuration(1, dt));
-        net.init();
-        NumpyParams.load(net, params);
-        net.setInput(x.castTo(dt));
-        net.setLabels(oneHot);
-        net.computeGradientAndScore();
-        double loss = net.score();
-
-        EqPropBlockLayer block = (EqPropBlockLayer) net.getLayer(0);
-        Map<String, INDArray> result = new LinkedHashMap<>(NumpyParams.exportGradients(net, 1.0 / n));
-        Equilibrium free = block.freeEquilibrium();
-        for (int k = 0; k < free.states().length; k++) {
-            result.put("s" + (k + 1), free.states()[k]);
-        }
-        Npz.write(outPath, result);
-        out.printf(java.util.Locale.ROOT, "EqProp gradient (%s, beta=%s, T=%d, K=%d, %s) of %d examples written to "
-                        + "%s; mean cost %.6g%n", p.estimation.estimator().cliName(), p.estimation.beta(), p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), dt, n, outPath,
-                loss);
-        return new Json().put("command", "gradient").put("preset", p.name).put("out", outPath.toString())
-                .put("examples", n).put("estimator", p.estimation.estimator().cliName()).put("beta", p.estimation.beta()).put("cost", p.cost)
-                .put("dtype", dt.toString().toLowerCase()).put("loss", loss)
-                .put("free_residual", free.residual()).put("free_steps", free.steps());
+        return oneHot;
     }
 }

@@ -1,12 +1,44 @@
 package org.eqprop.examples.cli;
 
+import org.nd4j.shade.jackson.core.JsonFactory;
+import org.nd4j.shade.jackson.core.JsonGenerator;
+import org.nd4j.shade.jackson.core.util.MinimalPrettyPrinter;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The one-line JSON summary that every command prints last on stdout. */
+/**
+ * The one-line JSON summary that every command prints last on stdout, written by Jackson (the copy DL4J shades):
+ * {@code {"key": value, "list": [1, 2]}} in insertion order. Maps become objects, lists and {@code double[]} arrays,
+ * doubles and floats numbers with 6 significant digits ({@code null} when NaN or infinite, which JSON cannot hold),
+ * other numbers and booleans themselves, anything else the string of its {@code toString()}.
+ */
 final class Json {
+
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    /** Jackson's compact form with a space after each ':' and ',' (the form these lines have always had). */
+    private static final MinimalPrettyPrinter ONE_LINE = new MinimalPrettyPrinter() {
+        @Override
+        public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
+            g.writeRaw(": ");
+        }
+
+        @Override
+        public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
+            g.writeRaw(", ");
+        }
+
+        @Override
+        public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+            g.writeRaw(", ");
+        }
+    };
 
     private final Map<String, Object> fields = new LinkedHashMap<>();
 
@@ -21,65 +53,57 @@ final class Json {
     }
 
     static String render(Object v) {
-        if (v == null) {
-            return "null";
+        StringWriter text = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(text)) {
+            g.setPrettyPrinter(ONE_LINE);
+            write(g, v);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
         }
-        if (v instanceof Map<?, ?> m) {
-            StringBuilder b = new StringBuilder("{");
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (b.length() > 1) {
-                    b.append(", ");
-                }
-                b.append(quote(String.valueOf(e.getKey()))).append(": ").append(render(e.getValue()));
-            }
-            return b.append('}').toString();
-        }
-        if (v instanceof List<?> l) {
-            StringBuilder b = new StringBuilder("[");
-            for (Object o : l) {
-                if (b.length() > 1) {
-                    b.append(", ");
-                }
-                b.append(render(o));
-            }
-            return b.append(']').toString();
-        }
-        if (v instanceof double[] d) {
-            StringBuilder b = new StringBuilder("[");
-            for (int i = 0; i < d.length; i++) {
-                b.append(i > 0 ? ", " : "").append(render(d[i]));
-            }
-            return b.append(']').toString();
-        }
-        if (v instanceof Double || v instanceof Float) {
-            double d = ((Number) v).doubleValue();
-            return Double.isFinite(d) ? String.format(Locale.ROOT, "%.6g", d).replaceAll("(\\.\\d*?)0+(e|$)", "$1$2")
-                    .replace(".e", "e").replaceAll("\\.$", "") : "null";
-        }
-        if (v instanceof Number || v instanceof Boolean) {
-            return v.toString();
-        }
-        return quote(v.toString());
+        return text.toString();
     }
 
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
+    private static void write(JsonGenerator g, Object v) throws IOException {
+        if (v == null) {
+            g.writeNull();
+        } else if (v instanceof Map<?, ?> m) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                g.writeFieldName(String.valueOf(e.getKey()));
+                write(g, e.getValue());
             }
+            g.writeEndObject();
+        } else if (v instanceof List<?> l) {
+            g.writeStartArray();
+            for (Object o : l) {
+                write(g, o);
+            }
+            g.writeEndArray();
+        } else if (v instanceof double[] d) {
+            g.writeStartArray();
+            for (double x : d) {
+                write(g, x);
+            }
+            g.writeEndArray();
+        } else if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            if (Double.isFinite(d)) {
+                g.writeNumber(sixDigits(d));
+            } else {
+                g.writeNull();
+            }
+        } else if (v instanceof Number n) {
+            g.writeNumber(n.toString());
+        } else if (v instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else {
+            g.writeString(v.toString());
         }
-        return b.append('"').toString();
+    }
+
+    /** %.6g without trailing zeros: 0.5, 1.23457e-05, 100, 3.14159. */
+    private static String sixDigits(double d) {
+        return String.format(Locale.ROOT, "%.6g", d).replaceAll("(\\.\\d*?)0+(e|$)", "$1$2").replace(".e", "e")
+                .replaceAll("\\.$", "");
     }
 }

@@ -10,8 +10,6 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.eqprop.io.AtomicFiles;
 import org.eqprop.io.ModelFiles;
-import org.eqprop.io.Npz;
-import org.eqprop.io.NumpyParams;
 import org.eqprop.spark.BatchSchedule;
 import org.eqprop.spark.ExampleBlock;
 import org.eqprop.spark.ExamplePartitions;
@@ -108,7 +106,7 @@ final class SparkTrainCommand {
                     : new MultiLayerNetwork(p.configuration(o.seed(), DataType.FLOAT));
             net.init();
             if (o.initParams() != null) {
-                NumpyParams.load(net, Npz.read(o.initParams(), Npz.PARAMETERS));
+                ExportCommand.load(net, o.initParams(), "--init-params");
             }
         }
         JavaSparkContext sc;

@@ -9,8 +9,6 @@ import org.eqprop.io.AtomicFiles;
 import org.eqprop.io.Checkpoint;
 import org.eqprop.io.ModelFiles;
 import org.eqprop.io.RunDirectory;
-import org.eqprop.io.Npz;
-import org.eqprop.io.NumpyParams;
 import org.eqprop.nn.layers.EqPropBlockLayer;
 import org.eqprop.nn.layers.ResistiveBlockLayer;
 import org.eqprop.training.ContinualEqProp;
@@ -223,7 +221,7 @@ final class TrainCommand {
                     : new EqPropNetwork(p.configuration(seed, DataType.FLOAT));
             net.init();
             if (initParams != null) {
-                NumpyParams.load(net, Npz.read(initParams, Npz.PARAMETERS));
+                ExportCommand.load(net, initParams, "--init-params");
                 out.println("initial parameters from " + initParams);
             }
         }

@@ -17,14 +17,21 @@ import java.nio.file.Path;
  * A directed graph drawn as PNG (like Farinha et al. 2020, Fig. 2): neurons on a circle (inputs green, hidden grey,
  * outputs blue), each remaining connection an arrow whose opacity is proportional to |W_ij| (blue positive, red
  * negative); pruned connections are not drawn.
+ *
+ * <p>Drawn with Java2D rather than JFreeChart (which {@link LinePlot} uses): JFreeChart has no graph layout, so the
+ * circle layout and the arrowheads would still be computed here, and a chart would only add hidden axes, fixed
+ * ranges and one annotation object per edge and per neuron, for no more code saved than the few lines of drawing.
  */
 public final class GraphPlot {
+
+    /** The PNG's width and height. */
+    static final int SIZE = 560;
 
     private GraphPlot() {
     }
 
     public static void write(DirectedGraph g, String title, Path file) throws IOException {
-        int size = 560;
+        int size = SIZE;
         BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
         Graphics2D gr = img.createGraphics();
         gr.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);

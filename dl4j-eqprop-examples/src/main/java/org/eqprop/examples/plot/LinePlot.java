@@ -1,24 +1,36 @@
 package org.eqprop.examples.plot;
 
-import javax.imageio.ImageIO;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.SeriesRenderingOrder;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
+import java.awt.geom.Ellipse2D;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
- * A minimal line chart written as PNG with Java2D (no plotting dependency): solid or dashed series over x = 0..n−1, or
- * over the x values given to {@link #xValues}.
+ * A line chart written as PNG (760×460) with JFreeChart: solid or dashed series over x = 0..n−1, or over the x values
+ * given to {@link #xValues}; a legend names the series and a subtitle explains the line styles. Non-finite values are
+ * left out (a gap in the line). Rendering needs no display ({@code java.awt.headless} is set when unset).
  */
 public final class LinePlot {
+
+    static final int WIDTH = 760;
+    static final int HEIGHT = 460;
 
     private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(214, 39, 40),
             new Color(44, 160, 44), new Color(148, 103, 189), new Color(255, 127, 14), new Color(23, 190, 207)};
@@ -56,97 +68,48 @@ public final class LinePlot {
     }
 
     public void write(Path file) throws IOException {
-        int w = 760;
-        int h = 460;
-        int left = 80;
-        int right = 20;
-        int top = 40;
-        int bottom = 60;
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
-        int n = 1;
-        for (Series s : series) {
-            for (double v : s.y) {
-                min = Math.min(min, v);
-                max = Math.max(max, v);
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+        XYSeriesCollection data = new XYSeriesCollection();
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer();
+        renderer.setAutoPopulateSeriesShape(false);
+        renderer.setDefaultShape(new Ellipse2D.Double(-3, -3, 6, 6));
+        boolean integerX = true;
+        for (int k = 0; k < series.size(); k++) {
+            Series s = series.get(k);
+            XYSeries points = new XYSeries(k + ": " + s.label, false, true); // keys unique even if labels repeat
+            for (int i = 0; i < s.y.length; i++) {
+                double x = xs != null && i < xs.length ? xs[i] : i;
+                integerX &= x == Math.rint(x);
+                points.add(x, Double.isFinite(s.y[i]) ? s.y[i] : Double.NaN);
             }
-            n = Math.max(n, s.y.length);
+            data.addSeries(points);
+            renderer.setSeriesPaint(k, PALETTE[s.color % PALETTE.length]);
+            renderer.setSeriesStroke(k, s.dashed ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND,
+                    1f, new float[]{6f, 5f}, 0f) : new BasicStroke(1.5f));
+            renderer.setSeriesShapesVisible(k, s.y.length <= 50);
         }
-        if (!(max > min)) {
-            max = min + 1;
+        renderer.setLegendItemLabelGenerator((dataset, index) -> series.get(index).label);
+        JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, null, data, PlotOrientation.VERTICAL,
+                !series.isEmpty(), false, false);
+        chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        chart.addSubtitle(new TextTitle(legend, new Font(Font.SANS_SERIF, Font.PLAIN, 12)));
+        chart.setBackgroundPaint(Color.WHITE);
+        XYPlot plot = chart.getXYPlot();
+        plot.setRenderer(renderer);
+        plot.setSeriesRenderingOrder(SeriesRenderingOrder.FORWARD); // later series on top
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(new Color(230, 230, 230));
+        plot.setRangeGridlinePaint(new Color(230, 230, 230));
+        NumberAxis x = (NumberAxis) plot.getDomainAxis();
+        x.setAutoRangeIncludesZero(false);
+        if (integerX) {
+            x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         }
-        double pad = 0.05 * (max - min);
-        min -= pad;
-        max += pad;
-        int pw = w - left - right;
-        int ph = h - top - bottom;
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-        g.drawString(title, left, 24);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawRect(left, top, pw, ph);
-        for (int i = 0; i <= 4; i++) {
-            double v = min + (max - min) * i / 4;
-            int y = top + ph - (int) Math.round(ph * (v - min) / (max - min));
-            g.setColor(new Color(230, 230, 230));
-            g.drawLine(left + 1, y, left + pw - 1, y);
-            g.setColor(Color.BLACK);
-            g.drawString(String.format(Locale.ROOT, "%.3g", v), 8, y + 4);
-        }
-        double[] at = new double[n];
-        for (int i = 0; i < n; i++) {
-            at[i] = xs != null && i < xs.length ? xs[i] : i;
-        }
-        double x0v = at[0];
-        double spanX = Math.max(1e-12, at[n - 1] - at[0]);
-        int[] px = new int[n];
-        for (int i = 0; i < n; i++) {
-            px[i] = left + (n == 1 ? 0 : (int) Math.round(pw * (at[i] - x0v) / spanX));
-            if (n > 12 && i % ((n + 9) / 10) != 0 && i != n - 1) {
-                continue; // about ten labelled ticks on long series
-            }
-            g.drawLine(px[i], top + ph, px[i], top + ph + 4);
-            String label = at[i] == Math.rint(at[i]) ? Long.toString((long) at[i])
-                    : String.format(Locale.ROOT, "%.3g", at[i]);
-            g.drawString(label, px[i] - 3, top + ph + 18);
-        }
-        g.drawString(xLabel, left + pw / 2 - 20, h - 20);
-        for (Series s : series) {
-            g.setColor(PALETTE[s.color % PALETTE.length]);
-            g.setStroke(s.dashed ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f,
-                    new float[]{6f, 5f}, 0f) : new BasicStroke(1.5f));
-            for (int i = 0; i < s.y.length && s.y.length <= 50; i++) {
-                int y = top + ph - (int) Math.round(ph * (s.y[i] - min) / (max - min));
-                g.fillOval(px[i] - 3, y - 3, 6, 6);
-            }
-            for (int i = 1; i < s.y.length; i++) {
-                int x0 = px[i - 1];
-                int x1 = px[i];
-                int y0 = top + ph - (int) Math.round(ph * (s.y[i - 1] - min) / (max - min));
-                int y1 = top + ph - (int) Math.round(ph * (s.y[i] - min) / (max - min));
-                g.drawLine(x0, y0, x1, y1);
-            }
-        }
-        int row = 0;
-        for (Series s : series) {
-            int y = top + 34 + 15 * row++;
-            g.setColor(PALETTE[s.color % PALETTE.length]);
-            g.setStroke(s.dashed ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f,
-                    new float[]{6f, 5f}, 0f) : new BasicStroke(1.5f));
-            g.drawLine(left + pw - 150, y - 4, left + pw - 122, y - 4);
-            g.drawString(s.label, left + pw - 116, y);
-        }
-        g.setColor(Color.DARK_GRAY);
-        g.setStroke(new BasicStroke(1f));
-        g.drawString(legend, left + 8, top + 16);
-        g.dispose();
+        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", bytes);
+        ChartUtils.writeChartAsPNG(bytes, chart, WIDTH, HEIGHT);
         org.eqprop.io.AtomicFiles.write(file, bytes.toByteArray());
     }
 }

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,6 +32,24 @@ class CliTest {
             String[] lines = out.strip().split("\n");
             return lines[lines.length - 1];
         }
+    }
+
+    /**
+     * The number at a path of keys (strings) and array indexes (integers) in a JSON line, read with Jackson; fails
+     * the test when the path is absent or not a number.
+     */
+    static double number(String line, Object... path) {
+        JsonNode node;
+        try {
+            node = new ObjectMapper().readTree(line);
+        } catch (IOException e) {
+            throw new AssertionError("not a JSON line: " + line, e);
+        }
+        for (Object step : path) {
+            node = step instanceof Integer i ? node.path(i) : node.path((String) step);
+        }
+        assertTrue(node.isNumber(), java.util.Arrays.toString(path) + " is not a number in " + line);
+        return node.asDouble();
     }
 
     static Result run(String... args) {
@@ -59,7 +79,7 @@ class CliTest {
                 "\"status\": \"ok\""}) {
             assertTrue(json.contains(key), key + " in " + json);
         }
-        double testError = Double.parseDouble(json.replaceAll(".*\"test_error\": ([0-9.e-]+).*", "$1"));
+        double testError = number(json, "test_error");
         assertTrue(testError < 0.2, "a learnable toy set should be learned: " + testError);
         assertTrue(Files.isRegularFile(out.resolve("model.zip")));
         Result ev = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data-dir", data.toString());
@@ -92,9 +112,9 @@ class CliTest {
                 "mean_nudged_sweeps", "\"non_converged_phases\": 0", "\"status\": \"ok\""}) {
             assertTrue(json.contains(key), key + " in " + json);
         }
-        double kcl = Double.parseDouble(json.replaceAll(".*\"kcl_residual\": ([0-9.e-]+).*", "$1"));
+        double kcl = number(json, "kcl_residual");
         assertTrue(kcl < 1e-4, "KCL residual " + kcl);
-        double testError = Double.parseDouble(json.replaceAll(".*\"test_error\": ([0-9.e-]+).*", "$1"));
+        double testError = number(json, "test_error");
         assertTrue(testError < 0.3, "a learnable toy set should be learned: " + testError);
         Result ev = run("evaluate", "--model", out.resolve("model.zip").toString(), "--data-dir", data.toString());
         assertEquals(0, ev.code, ev.err);
@@ -110,8 +130,7 @@ class CliTest {
                 "--samples", "3", "--epochs", "1", "--train-limit", "40", "--data-dir", data.toString(), "--out",
                 dir.resolve("noisy").toString());
         assertEquals(0, noisy.code, noisy.err);
-        double volts = Double.parseDouble(noisy.lastLine().replaceAll(".*\"node_noise_volts\": ([0-9.e-]+).*",
-                "$1"));
+        double volts = number(noisy.lastLine(), "node_noise_volts");
         assertTrue(volts > 0 && volts < 0.1, noisy.lastLine());
         assertEquals(2, run("train", "--preset", "mnist-resistive", "--samples", "3").code, "samples need noise");
         assertEquals(2, run("train", "--preset", "mnist-fc1", "--burn-in", "3").code);
@@ -124,8 +143,7 @@ class CliTest {
         assertEquals(0, r.code, r.err);
         String json = r.lastLine();
         assertTrue(json.contains("\"final_error\": {\"1/sqrt(t)\": "), json);
-        double osaFinal = Double.parseDouble(json.replaceAll(
-                ".*\"final_error\": \\{[^}]*\"osa\\+lambda\": ([0-9.e-]+).*", "$1"));
+        double osaFinal = number(json, "final_error", "osa+lambda");
         assertTrue(osaFinal < 0.05, "OSA with predictive coding converges: " + osaFinal);
         assertTrue(Files.size(dir.resolve("conv").resolve("convergence.png")) > 1000);
         assertEquals(2, run("spiking-convergence", "--steps", "10", "--perturb-at", "10").code);
@@ -134,8 +152,7 @@ class CliTest {
         Result t = run("train", "--preset", "mnist-spiking", "--epochs", "1", "--data-dir", data.toString(),
                 "--free-steps", "20", "--nudged-steps", "10", "--out", dir.resolve("run").toString());
         assertEquals(0, t.code, t.err);
-        double spikes = Double.parseDouble(t.lastLine().replaceAll(
-                ".*\"spikes_per_neuron_per_step\": ([0-9.e-]+).*", "$1"));
+        double spikes = number(t.lastLine(), "spikes_per_neuron_per_step");
         assertTrue(spikes > 0 && spikes < 1, t.lastLine());
         assertEquals(2, run("train", "--preset", "mnist-fc1", "--lambda", "0.3").code);
     }
@@ -147,7 +164,7 @@ class CliTest {
                 data.toString(), "--out", dir.resolve("run").toString(), "--free-steps", "12", "--nudged-steps", "6");
         assertEquals(0, r.code, r.err);
         assertTrue(r.lastLine().contains("\"algorithm\": \"bptt\""), r.lastLine());
-        double testError = Double.parseDouble(r.lastLine().replaceAll(".*\"test_error\": ([0-9.e-]+).*", "$1"));
+        double testError = number(r.lastLine(), "test_error");
         assertTrue(testError < 0.3, "BPTT should learn the toy set too: " + testError);
     }
 
@@ -209,9 +226,8 @@ class CliTest {
         Result o = run("oscillation", "--sizes", "8,10,4", "--classes", "3", "--batch", "3", "--values-per-turn",
                 "16", "--out", dir.resolve("osc").toString());
         assertEquals(0, o.code, o.err);
-        double online = Double.parseDouble(o.lastLine().replaceAll(".*\"relative_error\": ([0-9.e-]+).*", "$1"));
-        double symmetric = Double.parseDouble(o.lastLine().replaceAll(
-                ".*\"symmetric_relative_error\": ([0-9.e-]+).*", "$1"));
+        double online = number(o.lastLine(), "relative_error");
+        double symmetric = number(o.lastLine(), "symmetric_relative_error");
         assertTrue(online < symmetric, o.lastLine());
         assertTrue(Files.size(dir.resolve("osc").resolve("oscillation.png")) > 1000);
         assertTrue(Files.size(dir.resolve("osc").resolve("running-gradient.png")) > 1000);
@@ -223,9 +239,8 @@ class CliTest {
         Result l = run("langevin", "--temperatures", "0,1e-2", "--betas", "0.2", "--samples", "5", "--repetitions",
                 "3", "--burn-in", "30", "--free-steps", "40", "--out", dir.resolve("lv").toString());
         assertEquals(0, l.code, l.err);
-        double cold = Double.parseDouble(l.lastLine().replaceAll(
-                ".*\"spread\": \\{\"0.0\": \\[([0-9.e-]+)\\].*", "$1"));
-        double hot = Double.parseDouble(l.lastLine().replaceAll(".*\"0.01\": \\[([0-9.e-]+)\\]}.*", "$1"));
+        double cold = number(l.lastLine(), "spread", "0.0", 0);
+        double hot = number(l.lastLine(), "spread", "0.01", 0);
         assertTrue(cold < 1e-12 && hot > 0.05, "no spread without noise, some with: " + l.lastLine());
         assertTrue(Files.readString(dir.resolve("lv").resolve("bias-variance.md")).contains("| 1e-02 |"));
         Path data = writeData(dir.resolve("data"), 100, 50);
@@ -251,7 +266,7 @@ class CliTest {
         Result sparse = run("deep", "--task", "and", "--runs", "1", "--epochs", "1500", "--sparsity",
                 "--out", dir.toString());
         assertEquals(0, sparse.code, sparse.err);
-        double sparsity = Double.parseDouble(sparse.lastLine().replaceAll(".*\"sparsity\": ([0-9.e-]+).*", "$1"));
+        double sparsity = number(sparse.lastLine(), "sparsity");
         assertTrue(sparsity > 0.5, "pruning removed connections: " + sparsity);
         assertTrue(sparse.lastLine().contains("\"solved\": 1"), "the pruned gate still computes AND: " + sparse.lastLine());
         assertEquals(2, run("deep", "--task", "nand").code);
@@ -265,8 +280,8 @@ class CliTest {
         assertEquals(0, r.code, r.err);
         String json = r.lastLine();
         assertTrue(json.contains("\"task\": \"mnist\""), json);
-        double test = Double.parseDouble(json.replaceAll(".*\"test_error\": ([0-9.e-]+).*", "$1"));
-        double sparsity = Double.parseDouble(json.replaceAll(".*\"sparsity\": ([0-9.e-]+).*", "$1"));
+        double test = number(json, "test_error");
+        double sparsity = number(json, "sparsity");
         assertTrue(test >= 0 && test <= 1, json);
         assertTrue(sparsity > 0.3 && sparsity < 0.7, "density 0.5 keeps about half the connections: " + json);
         assertEquals(2, run("deep", "--task", "mnist", "--density", "0").code, "density must be positive");
@@ -279,7 +294,7 @@ class CliTest {
                 "--out", dir.resolve("gdd").toString(), "--continual-rate", "1e-9");
         assertEquals(0, r.code, r.err);
         assertTrue(r.lastLine().contains("\"pass\": true"), r.lastLine());
-        double cep = Double.parseDouble(r.lastLine().replaceAll(".*\"weights_rmse_continual\": ([0-9.e-]+).*", "$1"));
+        double cep = number(r.lastLine(), "layers", 1, "weights_rmse_continual");
         assertTrue(cep < 0.05, "C-EP with a tiny rate follows BPTT: " + cep);
         assertTrue(Files.size(dir.resolve("gdd").resolve("gdd-layer2-weights.png")) > 1000);
         Result unconverged = run("gdd", "--data-dir", data.toString(), "--examples", "4", "--max-free-steps", "2",
@@ -374,8 +389,8 @@ class CliTest {
         Npz.write(dir.resolve("b.npz"), batch);
         Result g = run("gradient", "--preset", "mnist-fc1", "--params", dir.resolve("p.npz").toString(), "--batch",
                 dir.resolve("b.npz").toString(), "--out", dir.resolve("g.npz").toString());
-        assertEquals(1, g.code);
-        assertTrue(g.lastLine().contains("features"), g.lastLine());
+        assertEquals(2, g.code, "a shape that does not fit is a usage error");
+        assertTrue(g.lastLine().contains("x must be [n, 6] (W1 takes 6 features), got [2, 5]"), g.lastLine());
         // NaN in the batch
         INDArray nan = Nd4j.rand(DataType.FLOAT, 2, 6);
         nan.putScalar(1, 1, Float.NaN);
@@ -401,7 +416,7 @@ class CliTest {
                 "--no-reference", "--update-order", "alternating", "--free-steps", "20", "--nudged-steps", "8",
                 "--agreement", "60,16");
         assertEquals(0, alt.code, alt.err);
-        double cosine = Double.parseDouble(alt.lastLine().replaceAll(".*\"gradient_cosine\": ([0-9.e-]+).*", "$1"));
+        double cosine = number(alt.lastLine(), "gradient_cosine");
         assertTrue(cosine > 0.99, "alternating 20/8 vs synchronous 60/16: cosine " + cosine);
         Result conv = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0",
                 "--free-steps", "3", "--nudged-steps", "2", "--doubled-batch");
@@ -412,10 +427,9 @@ class CliTest {
                 "--no-reference", "--update-order", "synchronous", "--tolerance", "1e-4", "--free-steps", "200",
                 "--nudged-steps", "100", "--agreement", "200,100;60,20,alternating,0,1.3");
         assertEquals(0, tol.code, tol.err);
-        double free = Double.parseDouble(tol.lastLine().replaceAll(".*\"mean_free_steps\": ([0-9.e-]+).*", "$1"));
+        double free = number(tol.lastLine(), "mean_free_steps");
         assertTrue(free > 1 && free < 200, "free steps " + free);
-        double tolCosine = Double.parseDouble(tol.lastLine().replaceAll(".*\"gradient_cosine\": ([0-9.e-]+).*",
-                "$1"));
+        double tolCosine = number(tol.lastLine(), "gradient_cosine");
         assertTrue(tolCosine > 0.99, "tolerance 1e-4 vs synchronous 200/100: cosine " + tolCosine);
         assertTrue(tol.lastLine().contains("omega 1.3"), tol.lastLine());
         Result bad = run("bench", "--preset", "cifar10-small", "--batch", "4", "--agreement", "20");

@@ -338,7 +338,7 @@ class RunSafetyTest {
         org.eqprop.io.Npz.write(transposed, p);
         CliTest.Result t = run("train", "--preset", "mnist-fc1", "--data-dir", data.toString(), "--out",
                 dir.resolve("t").toString(), "--init-params", transposed.toString(), "--epochs", "1");
-        assertEquals(1, t.code());
+        assertEquals(2, t.code(), "a parameter file of the wrong shape is a usage error");
         assertTrue(t.lastLine().contains("W1 must be [500, 784]") && t.lastLine().contains("transposed"),
                 t.lastLine());
         p.put("W1", p.get("W1").transpose().dup('c'));
