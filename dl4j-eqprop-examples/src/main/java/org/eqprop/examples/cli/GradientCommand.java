@@ -16,6 +16,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import picocli.CommandLine.Model.CommandSpec;
+
 /**
  * {@code eqprop gradient}: the EqProp gradient estimate for one batch and given parameters, both as NumPy files in
  * PyTorch conventions (W_k [out, in], b_k [out], x [n, features], y [n] labels), so that it can be compared with
@@ -26,13 +28,32 @@ final class GradientCommand {
     private GradientCommand() {
     }
 
+    static CommandSpec spec() {
+        CommandSpec spec = Cli.command("gradient", "The EqProp gradient of one batch, NumPy in and out.",
+                "Reads parameters W1, b1, W2, b2, ... (Wk [out, in], bk [out], float32 or float64) and a batch x "
+                        + "[n, features], y [n] integer labels, as NumPy .npz in the PyTorch research code's "
+                        + "conventions, and writes dW1, db1, ... (the estimate of dL/dtheta for L the batch mean of "
+                        + "the cost) and s1, s2, ... (the free fixed point, [n, width]), so that it can be compared "
+                        + "with other implementations. With --cost cross-entropy the last W, b pair is the softmax "
+                        + "readout. float64 parameters run in double precision on the reference engine. --out may "
+                        + "not be one of the inputs.");
+        spec.addOption(PresetOptions.preset().required(true).build());
+        spec.addOption(Options.path("--params", "IN.npz", "the parameters").required(true).build());
+        spec.addOption(Options.path("--batch", "BATCH.npz", "the batch: x and y").required(true).build());
+        spec.addOption(Options.path("--out", "OUT.npz", "the gradient and the free fixed point").required(true)
+                .build());
+        PresetOptions.groups().forEach(spec::addArgGroup);
+        return spec;
+    }
+
+
     static Json run(Args a, PrintStream out) throws IOException {
         Preset p = Preset.named(a.required("preset"));
-        Path paramsPath = Path.of(a.required("params"));
-        Path batchPath = Path.of(a.required("batch"));
-        Path outPath = Path.of(a.required("out"));
+        Path paramsPath = a.path("params");
+        Path batchPath = a.path("batch");
+        Path outPath = a.path("out");
         p.override(a);
-        a.rejectUnknown();
+        a.rejectUnused();
         Args.requireDistinct(outPath, "--out", paramsPath, "--params");
         Args.requireDistinct(outPath, "--out", batchPath, "--batch");
 
