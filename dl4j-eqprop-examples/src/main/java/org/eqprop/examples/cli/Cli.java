@@ -134,7 +134,8 @@ final class Cli {
         spec.usageMessage().description(lines.stream().map(Cli::literal).toArray(String[]::new))
                 .width(WIDTH).sortOptions(false)
                 .abbreviateSynopsis(true).synopsisHeading("Usage: ").descriptionHeading("%n")
-                .optionListHeading("%nOptions:%n").commandListHeading("%nCommands:%n");
+                .parameterListHeading("%nArguments:%n").optionListHeading("%nOptions:%n")
+                .commandListHeading("%nCommands:%n");
         spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("show this help").build());
         HelpText.install(spec);
         return spec;

@@ -4,6 +4,7 @@ import picocli.CommandLine.Model.ArgGroupSpec;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.Model.UsageMessageSpec;
 
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The description, option list and footer of a command's help, laid out from its picocli model. picocli's own layout
+ * The description, arguments, option list and footer of a command's help, laid out from its picocli model. picocli's own layout
  * breaks lines inside words that contain a dot or a slash ({@code model.} / {@code zip}, {@code docs/} /
  * {@code cuda.md}); this one breaks at spaces only. It also shows an option's declared default.
  */
@@ -24,10 +25,11 @@ final class HelpText {
     private HelpText() {
     }
 
-    /** Lays out the description, options and footer of this command (read when its help is shown). */
+    /** Lays out the description, arguments, options and footer of this command (read when its help is shown). */
     static void install(CommandSpec spec) {
         UsageMessageSpec u = spec.usageMessage();
         u.sectionMap().put(UsageMessageSpec.SECTION_KEY_DESCRIPTION, help -> paragraphs(u.description(), u.width()));
+        u.sectionMap().put(UsageMessageSpec.SECTION_KEY_PARAMETER_LIST, help -> arguments(spec, u.width()));
         u.sectionMap().put(UsageMessageSpec.SECTION_KEY_OPTION_LIST, help -> options(spec, u.width()));
         u.sectionMap().put(UsageMessageSpec.SECTION_KEY_FOOTER, help -> paragraphs(u.footer(), u.width()));
     }
@@ -72,6 +74,16 @@ final class HelpText {
         return b.toString();
     }
 
+    /** The positional arguments, as {@code [NAME]} when optional. */
+    static String arguments(CommandSpec spec, int width) {
+        StringBuilder b = new StringBuilder();
+        for (PositionalParamSpec p : spec.positionalParameters()) {
+            String label = p.arity().min() == 0 ? "[" + p.paramLabel() + "]" : p.paramLabel();
+            row(b, "      " + label, plain(String.join(" ", p.description())), width);
+        }
+        return b.toString();
+    }
+
     private static void option(StringBuilder b, OptionSpec o, int width) {
         String[] names = o.names();
         String shortName = names.length > 1 ? names[0] : null;
@@ -81,8 +93,12 @@ final class HelpText {
         if (o.defaultValue() != null && o.arity().max() != 0) {
             description += "; default " + o.defaultValue();
         }
+        row(b, "  " + names0, description, width);
+    }
+
+    /** One entry: its names, then its description from {@link #COLUMN} on (on the next line if the names are long). */
+    private static void row(StringBuilder b, String head, String description, int width) {
         List<String> lines = wrap(description, width - COLUMN - 2);
-        String head = "  " + names0;
         if (head.length() < COLUMN - 1) {
             b.append(head).append(" ".repeat(COLUMN - head.length()));
         } else {
@@ -93,9 +109,6 @@ final class HelpText {
                 b.append(" ".repeat(COLUMN + 2));
             }
             b.append(lines.get(i)).append('\n');
-        }
-        if (lines.isEmpty()) {
-            b.append('\n');
         }
     }
 

@@ -50,8 +50,7 @@ final class LangevinCommand {
                         + "of each nudged phase after its burn-in; R repetitions with different noise give the mean "
                         + "and the spread. The reference is the symmetric estimate at beta = 1e-4 with converged "
                         + "noise-free phases.");
-        spec.addOption(Options.text("--sizes", "W,W[,W...]", "widths: the input, then each layer")
-                .defaultValue("6,8,3").build());
+        spec.addOption(Options.sizes().defaultValue("6,8,3").build());
         spec.addOption(Options.integer("--batch", "B", 1, "random examples").defaultValue("8").build());
         spec.addOption(Options.text("--temperatures", "T[,T...]", "the temperatures (>= 0)")
                 .defaultValue("0,1e-4,1e-3,1e-2").build());

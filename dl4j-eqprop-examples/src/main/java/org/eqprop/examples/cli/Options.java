@@ -70,6 +70,11 @@ final class Options {
                 + "$EQPROP_DATA_DIR, else ~/.deeplearning4j, else a download");
     }
 
+    /** {@code --sizes W,W,...}: the widths of a random network (the command parses the list). */
+    static OptionSpec.Builder sizes() {
+        return text("--sizes", "W,W[,W...]", "widths: the input, then each layer");
+    }
+
     /** {@code --train-limit N}: the first N training examples. */
     static OptionSpec.Builder trainLimit() {
         return integer("--train-limit", "N", 1, "train on the first N training examples; default all");
@@ -91,16 +96,14 @@ final class Options {
     }
 
     static int parseInt(String name, String v, int min) {
-        int x;
-        try {
-            x = Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new Args.UsageException(name + " expects an integer, got '" + v + "'");
+        long x = parseLong(name, v);
+        if (x != (int) x) {
+            throw new Args.UsageException(name + " is out of range, got " + v.trim());
         }
         if (x < min) {
             throw new Args.UsageException(name + " must be >= " + min + ", got " + x);
         }
-        return x;
+        return (int) x;
     }
 
     static long parseLong(String name, String v) {

@@ -54,8 +54,7 @@ final class OscillationCommand {
                         + "and the running estimate of the gradient over the last full turn against the exact "
                         + "gradient (the contour average with 16 relaxed points), next to the symmetric estimator "
                         + "at the same beta (Laborieux and Zenke 2022).");
-        spec.addOption(Options.text("--sizes", "W,W[,W...]", "widths: the input, then each layer")
-                .defaultValue("20,30,10").build());
+        spec.addOption(Options.sizes().defaultValue("20,30,10").build());
         spec.addOption(Options.integer("--classes", "N", 2, "classes of the softmax readout").defaultValue("5")
                 .build());
         spec.addOption(Options.integer("--batch", "B", 1, "random examples").defaultValue("8").build());

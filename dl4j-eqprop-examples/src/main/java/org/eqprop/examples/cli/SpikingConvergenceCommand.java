@@ -42,8 +42,7 @@ final class SpikingConvergenceCommand {
         spec.addOption(Options.integer("--steps", "N", 2, "steps in all").defaultValue("200").build());
         spec.addOption(Options.integer("--perturb-at", "N", 1, "the step the nudge starts at (< --steps)")
                 .defaultValue("100").build());
-        spec.addOption(Options.text("--sizes", "W,W[,W...]", "widths: the input, then each layer")
-                .defaultValue("500,500,10").build());
+        spec.addOption(Options.sizes().defaultValue("500,500,10").build());
         spec.addOption(Options.integer("--batch", "B", 1, "inputs per network").defaultValue("20").build());
         spec.addOption(Options.number("--beta", "B", Options.Range.ANY, "the nudge").defaultValue("1").build());
         spec.addOption(Options.longInteger("--seed", "S", "seed of the networks and inputs").defaultValue("1")
