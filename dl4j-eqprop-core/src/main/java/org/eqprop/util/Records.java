@@ -156,7 +156,7 @@ public final class Records {
             if (type.isInstance(value)) {
                 return value;
             }
-            return Named.parse((Class) type, value.toString(), where);
+            return Named.parse((Class) type, value.toString(), where.substring(where.lastIndexOf('.') + 1));
         }
         if (type.isInstance(value)) {
             return value;

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
+import picocli.CommandLine.Model.CommandSpec;
+
 /**
  * {@code eqprop bench}: times full training iterations (free phase, nudged phases, weight update) of a preset on
  * random data after a warm-up, and measures in the same run a matrix-product peak, the reference (one ND4J op per
@@ -24,16 +26,44 @@ final class BenchCommand {
     private BenchCommand() {
     }
 
+    static CommandSpec spec() {
+        CommandSpec spec = Cli.command("bench", "Time training iterations of a preset.",
+                "Times full training iterations (free phase, nudged phases, weight update) the way DL4J trains, "
+                        + "fit over an iterator, one batch per iteration, after a warm-up, and prints "
+                        + "seconds_per_iteration, steps_per_second, useful gflops against a 1024^3 matrix-product "
+                        + "peak_gflops measured in the same run, the reference engine's time (unless "
+                        + "--no-reference) and the peak resident memory. With a --tolerance the phases stop early "
+                        + "and bench counts the steps they took (mean_free_steps, mean_nudged_steps) in its "
+                        + "GFLOP/s. With --engine cuda its JSON line says where the block ran and what crossed the "
+                        + "bus.");
+        spec.addOption(PresetOptions.preset().required(true).build());
+        Cli.addGroup(spec, "Benchmark:",
+                Options.integer("--batch", "B", 1, "examples per iteration").defaultValue("128"),
+                Options.integer("--iterations", "N", 1, "timed iterations").defaultValue("50"),
+                Options.integer("--warmup", "N", 0, "untimed iterations first").defaultValue("10"),
+                Options.flag("--no-reference", "skip timing the reference engine (one ND4J op per step)"),
+                Options.text("--agreement", "T,K[,order[,tol[,omega]]];...", "print the cosine similarity of the "
+                        + "configured gradient with each listed reference on the same weights and batch (T free "
+                        + "and K nudged steps, synchronous or alternating updates, a tolerance, an over-relaxation "
+                        + "omega), the references' pairwise cosines and the steps each took"),
+                Options.choice("--data", List.of("random", "real"), "the batch: uniform random inputs with random "
+                        + "labels, or the preset's first test images (--data-dir)").defaultValue("random"),
+                Options.dataDir());
+        PresetOptions.groups().forEach(spec::addArgGroup);
+        return spec;
+    }
+
+
     static Json run(Args a, PrintStream out) throws java.io.IOException {
         Preset p = Preset.named(a.required("preset")).override(a);
-        int batch = a.integer("batch", 128, 1);
-        int iterations = a.integer("iterations", 50, 1);
-        int warmup = a.integer("warmup", 10, 0);
+        int batch = a.integer("batch");
+        int iterations = a.integer("iterations");
+        int warmup = a.integer("warmup");
         boolean compare = !a.flag("no-reference");
-        String agreement = a.string("agreement", null);
-        String data = a.string("data", "random");
+        String agreement = a.string("agreement");
+        String data = a.string("data");
         java.nio.file.Path dataDir = a.path("data-dir");
-        a.rejectUnknown();
+        a.rejectUnused();
         p.batchSize = batch;
         List<Preset> against = agreement == null ? List.of() : references(p, agreement);
         DataSet ds = batch(p, data, dataDir, batch);

@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import picocli.CommandLine.Model.ArgGroupSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
 /**
  * {@code eqprop compare}: trains a preset by EqProp and by BPTT from the same initial weights and data order, for
  * each number of free steps T, and writes a Markdown report (test and train error, seconds per iteration, peak
@@ -48,29 +52,61 @@ final class CompareCommand {
     private CompareCommand() {
     }
 
+    static CommandSpec spec() {
+        CommandSpec spec = Cli.command("compare", "EqProp versus BPTT (and the other algorithms) per number of free "
+                        + "steps T.",
+                "Trains the preset by each algorithm for each T from the same initial weights and data order, "
+                        + "each run a separate JVM running 'eqprop train' so that its peak resident memory is its "
+                        + "own, and writes DIR/report.md (test and train error, seconds per iteration, peak memory) "
+                        + "with PNG learning curves and memory-versus-T plots.");
+        spec.addOption(PresetOptions.preset().required(true).build());
+        spec.addOption(Options.integer("--epochs", "N", 1, "epochs of each run").defaultValue("1").build());
+        spec.addOption(Options.text("--steps", "T[,T...]", "the free steps T compared").defaultValue("30,100,250")
+                .build());
+        spec.addOption(Options.text("--algorithms", "A[,A...]", "the algorithms compared: eqprop, bptt, rbp, c-ep, "
+                + "c-vf").defaultValue("eqprop,bptt").build());
+        spec.addOption(Options.integer("--bptt-steps", "K", 0, "bptt: steps backpropagated; 0 = all T")
+                .defaultValue("0").build());
+        spec.addOption(Options.path("--out", "DIR", "the report's folder; default runs/compare-PRESET").build());
+        ArgGroupSpec.Builder passed = Cli.group("Passed on to each training run (see 'eqprop train --help'):");
+        passedOn().forEach(passed::addArg);
+        spec.addArgGroup(passed.build());
+        return spec;
+    }
+
+    /** The options compare hands on, as given, to each of its training runs. */
+    private static List<OptionSpec> passedOn() {
+        List<OptionSpec> options = new ArrayList<>(List.of(Options.trainLimit().build(), Options.testLimit().build(),
+                Options.longInteger("--seed", "S", "seed of the weights and the data order; default train's")
+                        .build(), Options.dataDir().build()));
+        options.addAll(PresetOptions.only("--batch-size", "--nudged-steps", "--beta", "--lr-scale", "--schedule"));
+        return options;
+    }
+
+
     static Json run(Args a, PrintStream out, PrintStream err) throws IOException, InterruptedException {
         String preset = a.required("preset");
         Preset.named(preset);
-        int epochs = a.integer("epochs", 1, 1);
-        List<Integer> steps = integers(a.string("steps", "30,100,250"), "--steps");
-        List<String> algorithms = Arrays.asList(a.string("algorithms", "eqprop,bptt").split(","));
+        int epochs = a.integer("epochs");
+        List<Integer> steps = integers(a.string("steps"), "--steps");
+        List<String> algorithms = Arrays.asList(a.string("algorithms").split(","));
         for (String alg : algorithms) {
             if (!List.of("eqprop", "bptt", "rbp", "c-ep", "c-vf").contains(alg)) {
                 throw new Args.UsageException("--algorithms lists eqprop, bptt, rbp, c-ep or c-vf, got " + alg);
             }
         }
-        int bpttSteps = a.integer("bptt-steps", 0, 0);
+        int bpttSteps = a.integer("bptt-steps");
         Path outDir = a.path("out") == null ? Paths.get("runs", "compare-" + preset) : a.path("out");
         List<String> passThrough = new ArrayList<>();
-        for (String option : List.of("train-limit", "test-limit", "seed", "data-dir", "batch-size", "nudged-steps",
-                "beta", "lr-scale", "schedule")) {
-            String v = a.string(option, null);
+        for (OptionSpec passed : passedOn()) {
+            String option = Options.key(passed);
+            String v = a.string(option);
             if (v != null) {
                 passThrough.add("--" + option);
                 passThrough.add(v);
             }
         }
-        a.rejectUnknown();
+        a.rejectUnused();
 
         List<Run> runs = new ArrayList<>();
         for (int t : steps) {

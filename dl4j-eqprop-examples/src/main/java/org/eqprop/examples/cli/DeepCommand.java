@@ -14,6 +14,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
+import picocli.CommandLine.Model.CommandSpec;
+
 /**
  * {@code eqprop deep}: the logic-gate experiments of DirEcted Equilibrium Propagation (Farinha et al. 2020, §4):
  * independently trained complete directed graphs (2 inputs, some hidden neurons, 1 output) on AND, OR or XOR, the
@@ -25,6 +27,59 @@ final class DeepCommand {
     private DeepCommand() {
     }
 
+    static CommandSpec spec() {
+        CommandSpec spec = Cli.command("deep", "DirEcted EqProp (Farinha et al. 2020): logic gates, or MNIST.",
+                "--task and|or|xor trains the paper's 8-neuron directed graph (2 inputs, --hidden 5, 1 output) "
+                        + "--runs times, draws the free-phase MSE bands over the runs and the first solved run's "
+                        + "learned graph, and prints the JSON summary (task, runs, solved, sparsity). --sparsity "
+                        + "adds an l1 penalty and Boltzmann pruning of weak connections (eq. 3); its defaults: "
+                        + "5000 epochs; AND and OR start nearly empty (init scale 0.01, eta 0.2, l1 3e-4, pruning "
+                        + "from E/10 to 4E/5); XOR starts at 0.3 with eta 0.4, no l1, pruning from 2E/5 to 9E/10.",
+                "--task mnist trains a random directed graph over the 784 clamped pixels, --hidden neurons and 10 "
+                        + "outputs on MNIST minibatches; the prediction is the most active output at the free fixed "
+                        + "point.");
+        spec.addOption(Options.choice("--task", List.of("and", "or", "xor", "mnist"), "the task").required(true)
+                .build());
+        spec.addOption(Options.integer("--hidden", "N", 0, "hidden neurons; default 5, mnist 300").build());
+        spec.addOption(Options.integer("--epochs", "N", 1, "training epochs; default 2000 (5000 with --sparsity), "
+                + "mnist 1").build());
+        spec.addOption(Options.number("--init-scale", "S", Options.Range.NON_NEGATIVE, "scale of the initial "
+                + "weights; default 0.3 (see the sparsity defaults), mnist 1").build());
+        spec.addOption(Options.number("--learning-rate", "ETA", Options.Range.POSITIVE, "eta of the rule (eq. 2); "
+                + "default 0.2 (0.4 for xor with --sparsity), mnist 0.5").build());
+        spec.addOption(Options.longInteger("--seed", "S", "seed of the graphs and the data order")
+                .defaultValue("0").build());
+        spec.addOption(Options.path("--out", "DIR", "where the plots go; default runs/deep-TASK").build());
+        Cli.addGroup(spec, "Logic gates:",
+                Options.integer("--runs", "N", 1, "independent runs").defaultValue("10"),
+                Options.choice("--rule", List.of("deep", "asymmetric-ep"), "the learning rule: eq. 2 along the "
+                        + "nudged trajectory, or the one-step asymmetric-EP baseline").defaultValue("deep"),
+                Options.flag("--sparsity", "l1 penalty and Boltzmann pruning"),
+                Options.number("--l1", "L1", Options.Range.NON_NEGATIVE, "--sparsity: the l1 penalty; default 3e-4, "
+                        + "xor 0"),
+                Options.number("--prune-threshold", "LAMBDA", Options.Range.NON_NEGATIVE, "--sparsity: connections "
+                        + "weaker than this may be pruned").defaultValue("1.0"),
+                Options.number("--temperature", "T", Options.Range.POSITIVE, "--sparsity: temperature of the "
+                        + "Boltzmann pruning").defaultValue("0.5"),
+                Options.integer("--prune-from", "E", 0, "--sparsity: first epoch of pruning; see the defaults "
+                        + "above"),
+                Options.integer("--prune-until", "E", 0, "--sparsity: last epoch of pruning (>= --prune-from); see "
+                        + "the defaults above"));
+        Cli.addGroup(spec, "MNIST (--task mnist):",
+                Options.integer("--batch", "B", 1, "examples per minibatch").defaultValue("50"),
+                Options.integer("--free-steps", "M0", 1, "steps of the free phase").defaultValue("100"),
+                Options.integer("--nudged-steps", "MB", 1, "steps of the nudged phase").defaultValue("20"),
+                Options.number("--dt", "DT", Options.Range.POSITIVE, "integration step").defaultValue("0.2"),
+                Options.number("--beta", "B", Options.Range.POSITIVE, "the nudge").defaultValue("1.0"),
+                Options.number("--density", "P", Options.Range.openClosed(0, 1), "probability of each connection")
+                        .defaultValue("1.0"),
+                Options.trainLimit(),
+                Options.testLimit(),
+                Options.dataDir());
+        return spec;
+    }
+
+
     static Json run(Args a, PrintStream out) throws IOException {
         String task = a.required("task").toLowerCase(Locale.ROOT);
         if (task.equals("mnist")) {
@@ -34,7 +89,7 @@ final class DeepCommand {
             throw new Args.UsageException("--task must be and, or, xor or mnist, got " + task);
         }
         int hidden = a.integer("hidden", 5, 0);
-        int runs = a.integer("runs", 10, 1);
+        int runs = a.integer("runs");
         boolean sparsity = a.flag("sparsity");
         // Defaults with --sparsity (measured, 10 runs each: see the README). AND and OR start nearly empty (±0.01):
         // learning grows the few connections the gate needs while l1 keeps the rest near 0. XOR learns nothing from
@@ -44,20 +99,20 @@ final class DeepCommand {
         int epochs = a.integer("epochs", sparsity ? 5000 : 2000, 1);
         double initScale = a.positiveDouble("init-scale", sparsity && !xor ? 0.01 : 0.3);
         double eta = a.positiveDouble("learning-rate", sparsity && xor ? 0.4 : 0.2);
-        String ruleName = a.string("rule", "deep");
+        String ruleName = a.string("rule");
         DeepTrainer.Rule rule = switch (ruleName) {
             case "deep" -> DeepTrainer.Rule.DEEP;
             case "asymmetric-ep" -> DeepTrainer.Rule.ASYMMETRIC_EP;
             default -> throw new Args.UsageException("--rule must be deep or asymmetric-ep, got " + ruleName);
         };
         double l1 = a.nonNegativeDouble("l1", xor ? 0 : 3e-4);
-        double threshold = a.nonNegativeDouble("prune-threshold", 1.0);
-        double temperature = a.positiveDouble("temperature", 0.5);
+        double threshold = a.number("prune-threshold");
+        double temperature = a.number("temperature");
         int from = a.integer("prune-from", xor ? 2 * epochs / 5 : epochs / 10, 0);
         int until = a.integer("prune-until", xor ? 9 * epochs / 10 : 4 * epochs / 5, from);
-        long seed = a.longValue("seed", 0);
+        long seed = a.longValue("seed");
         Path outDir = a.path("out") == null ? Paths.get("runs", "deep-" + task) : a.path("out");
-        a.rejectUnknown();
+        a.rejectUnused();
 
         DeepTrainer.Settings settings = DeepTrainer.Settings.logicGates(rule).withLearningRate(eta);
         if (sparsity) {

@@ -26,22 +26,19 @@ final class DeepMnistCommand {
     static Json run(Args a, PrintStream out) throws IOException {
         int hidden = a.integer("hidden", 300, 1);
         int epochs = a.integer("epochs", 1, 1);
-        int batch = a.integer("batch", 50, 1);
-        int freeSteps = a.integer("free-steps", 100, 1);
-        int nudgedSteps = a.integer("nudged-steps", 20, 1);
-        double dt = a.positiveDouble("dt", 0.2);
-        double beta = a.positiveDouble("beta", 1.0);
+        int batch = a.integer("batch");
+        int freeSteps = a.integer("free-steps");
+        int nudgedSteps = a.integer("nudged-steps");
+        double dt = a.number("dt");
+        double beta = a.number("beta");
         double eta = a.positiveDouble("learning-rate", 0.5);
         double initScale = a.nonNegativeDouble("init-scale", 1.0);
-        double density = a.positiveDouble("density", 1.0);
+        double density = a.number("density");
         int trainLimit = a.integer("train-limit", 60000, 1);
         int testLimit = a.integer("test-limit", 10000, 1);
-        long seed = a.longValue("seed", 0);
+        long seed = a.longValue("seed");
         Path dataDir = a.path("data-dir");
-        a.rejectUnknown();
-        if (density > 1) {
-            throw new Args.UsageException("--density must be in (0, 1], got " + density);
-        }
+        a.rejectUnused();
         Datasets.Data data = Datasets.load("mnist", dataDir, trainLimit, testLimit, false, seed);
         int n = 784 + hidden + 10;
         BatchedDirectedGraph g = new BatchedDirectedGraph(n, 784, 10, initScale, density, seed);

@@ -11,6 +11,8 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
 
+import picocli.CommandLine.Model.CommandSpec;
+
 /**
  * {@code eqprop export --model FILE --out PARAMS.npz}: a saved model's parameters as NumPy, PyTorch layout
  * ({@link NumpyParams}: dense nets and conv nets); {@link #load} is the way back ({@code --init-params}, {@code
@@ -21,10 +23,23 @@ final class ExportCommand {
     private ExportCommand() {
     }
 
+    static CommandSpec spec() {
+        CommandSpec spec = Cli.command("export", "A saved model's parameters as NumPy, in PyTorch's layout.",
+                "Writes W1, b1, W2, b2, ... (a dense or readout Wk [out, in], a convolution's Wk [out, in, kH, kW], bk "
+                        + "[out]; docs/data.md) as NumPy .npz, the layout of the PyTorch "
+                        + "research code, so that runs can be compared with PyTorch weights or started from them "
+                        + "(train --init-params reads the same layout; org.eqprop.io.NumpyParams does it from "
+                        + "Java). --out may not be the model itself.");
+        spec.addOption(Options.path("--model", "FILE", "the model zip").required(true).build());
+        spec.addOption(Options.path("--out", "PARAMS.npz", "the NumPy file to write").required(true).build());
+        return spec;
+    }
+
+
     static Json run(Args a, PrintStream out) throws IOException {
-        Path model = Path.of(a.required("model"));
-        Path target = Path.of(a.required("out"));
-        a.rejectUnknown();
+        Path model = a.path("model");
+        Path target = a.path("out");
+        a.rejectUnused();
         Args.requireDistinct(target, "--out", model, "--model");
         MultiLayerNetwork net = ModelFiles.load(model);
         Map<String, INDArray> params = NumpyParams.export(net);

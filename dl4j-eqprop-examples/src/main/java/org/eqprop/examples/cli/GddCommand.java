@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import picocli.CommandLine.Model.CommandSpec;
+
 /**
  * {@code eqprop gdd}: the step-by-step EqProp-vs-BPTT check (Ernoult et al. 2019, Theorem 1) on a preset's network
  * and a batch of MNIST test images, in double precision: relative RMSE and sign disagreement per layer, and PNGs of a
@@ -33,22 +35,48 @@ final class GddCommand {
     private GddCommand() {
     }
 
+    static CommandSpec spec() {
+        CommandSpec spec = Cli.command("gdd", "Step-by-step EqProp versus BPTT (Ernoult et al. 2019, Theorem 1).",
+                "From a converged free phase on a batch of MNIST test images, in double precision: the nudged "
+                        + "phase's increments Delta s(t) = (s_{t+1} - s_t)/beta and Delta theta(t) against BPTT's "
+                        + "-dL/ds_{T-t} (times sigma'(u*): clipped units move in neither) and -dL/dtheta_{T-t}. "
+                        + "Prints the relative RMSE and the sign agreement per layer (symmetric and one-sided), "
+                        + "writes one PNG per layer and kind (EqProp dashed, BPTT solid) and refuses an unconverged "
+                        + "free phase. Squared-error presets only.");
+        spec.addOption(PresetOptions.preset().defaultValue("mnist-fc1").build());
+        spec.addOption(Options.path("--params", "IN.npz", "start from these NumPy parameters (PyTorch layout); "
+                + "default the preset's initial weights").build());
+        spec.addOption(Options.number("--beta", "B", Options.Range.ANY, "the nudge").defaultValue("1e-3").build());
+        spec.addOption(Options.integer("--steps", "K", 1, "nudged steps compared; default the preset's").build());
+        spec.addOption(Options.integer("--examples", "N", 1, "MNIST test images in the batch").defaultValue("20")
+                .build());
+        spec.addOption(Options.number("--tolerance", "TOL", Options.Range.NON_NEGATIVE, "the free phase must "
+                + "converge below this residual").defaultValue("1e-11").build());
+        spec.addOption(Options.integer("--max-free-steps", "N", 1, "most free steps to converge")
+                .defaultValue("20000").build());
+        spec.addOption(Options.number("--continual-rate", "ETA", Options.Range.NON_NEGATIVE, "also compare C-EP's "
+                + "updates at this learning rate (eta << beta); 0: no").defaultValue("0").build());
+        spec.addOption(Options.longInteger("--seed", "S", "seed of the initial weights").defaultValue("1234")
+                .build());
+        spec.addOption(Options.dataDir().build());
+        spec.addOption(Options.path("--out", "DIR", "where the PNGs go; default runs/gdd-PRESET").build());
+        return spec;
+    }
+
+
     static Json run(Args a, PrintStream out) throws IOException {
-        Preset p = Preset.named(a.string("preset", "mnist-fc1"));
+        Preset p = Preset.named(a.string("preset"));
         Path params = a.path("params");
-        double beta = a.optionalDouble("beta") == null ? 1e-3 : a.optionalDouble("beta");
+        double beta = a.number("beta");
         Integer k = a.optionalInteger("steps", 1);
-        int examples = a.integer("examples", 20, 1);
-        long seed = a.longValue("seed", 1234);
-        double tolerance = a.optionalDouble("tolerance") == null ? 1e-11 : a.optionalDouble("tolerance");
-        int maxFree = a.integer("max-free-steps", 20000, 1);
-        double continualRate = a.optionalDouble("continual-rate") == null ? 0 : a.optionalDouble("continual-rate");
-        if (!(continualRate >= 0)) {
-            throw new Args.UsageException("--continual-rate must be >= 0, got " + continualRate);
-        }
+        int examples = a.integer("examples");
+        long seed = a.longValue("seed");
+        double tolerance = a.number("tolerance");
+        int maxFree = a.integer("max-free-steps");
+        double continualRate = a.number("continual-rate");
         Path dataDir = a.path("data-dir");
         Path outDir = a.path("out") == null ? Paths.get("runs", "gdd-" + p.name) : a.path("out");
-        a.rejectUnknown();
+        a.rejectUnused();
         if (!p.cost.equals("squared")) {
             throw new Args.UsageException("gdd supports the squared-error presets");
         }

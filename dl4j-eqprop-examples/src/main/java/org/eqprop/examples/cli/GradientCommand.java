@@ -19,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.LongStream;
 
+import picocli.CommandLine.Model.CommandSpec;
+
 /**
  * {@code eqprop gradient}: the EqProp gradient estimate for one batch and given parameters, both as NumPy files in
  * PyTorch conventions ({@link NumpyParams}: W_k [out, in] or a convolution's [out, in, kH, kW], b_k [out]; x [n, c, h,
@@ -33,13 +35,34 @@ final class GradientCommand {
     private GradientCommand() {
     }
 
+    static CommandSpec spec() {
+        CommandSpec spec = Cli.command("gradient", "The EqProp gradient of one batch, NumPy in and out.",
+                "Reads parameters W1, b1, W2, b2, ... (a dense or readout Wk [out, in], a convolution's Wk [out, in, "
+                        + "kH, kW], bk [out]; float32 or float64) and a batch x [n, features] or [n, c, h, w], y [n] "
+                        + "integer labels or [n, classes] one-hot, as NumPy .npz in the PyTorch research code's "
+                        + "conventions, and writes dW1, db1, ... (the estimate of dL/dtheta for L the batch mean of "
+                        + "the cost) and s1, s2, ... (the free fixed point, [n, width] or [n, c, h, w]), so that it "
+                        + "can be compared "
+                        + "with other implementations. With --cost cross-entropy the last W, b pair is the softmax "
+                        + "readout. float64 parameters run in double precision on the reference engine. --out may "
+                        + "not be one of the inputs.");
+        spec.addOption(PresetOptions.preset().required(true).build());
+        spec.addOption(Options.path("--params", "IN.npz", "the parameters").required(true).build());
+        spec.addOption(Options.path("--batch", "BATCH.npz", "the batch: x and y").required(true).build());
+        spec.addOption(Options.path("--out", "OUT.npz", "the gradient and the free fixed point").required(true)
+                .build());
+        PresetOptions.groups().forEach(spec::addArgGroup);
+        return spec;
+    }
+
+
     static Json run(Args a, PrintStream out) throws IOException {
         Preset p = Preset.named(a.required("preset"));
-        Path paramsPath = Path.of(a.required("params"));
-        Path batchPath = Path.of(a.required("batch"));
-        Path outPath = Path.of(a.required("out"));
+        Path paramsPath = a.path("params");
+        Path batchPath = a.path("batch");
+        Path outPath = a.path("out");
         p.override(a);
-        a.rejectUnknown();
+        a.rejectUnused();
         Args.requireDistinct(outPath, "--out", paramsPath, "--params");
         Args.requireDistinct(outPath, "--out", batchPath, "--batch");
 

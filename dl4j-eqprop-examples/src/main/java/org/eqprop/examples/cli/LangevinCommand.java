@@ -27,6 +27,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
+import picocli.CommandLine.Model.CommandSpec;
+
 /**
  * {@code eqprop langevin}: the bias and spread of Langevin EqProp against the noise-free gradient, for a grid of
  * temperatures T and nudges β. A random hard-sigmoid network with the squared error on its output, in double precision,
@@ -39,24 +41,53 @@ final class LangevinCommand {
     private LangevinCommand() {
     }
 
+    static CommandSpec spec() {
+        CommandSpec spec = Cli.command("langevin", "Langevin EqProp's bias and spread against the noise-free "
+                        + "gradient.",
+                "For a grid of temperatures T and nudges beta: a random hard-sigmoid network with the squared "
+                        + "error on its output, in double precision, runs the projected Langevin dynamics s <- "
+                        + "clip(s + eps (dPhi/ds - s) + sqrt(2 eps T) xi, 0, 1). Each estimate averages S samples "
+                        + "of each nudged phase after its burn-in; R repetitions with different noise give the mean "
+                        + "and the spread. The reference is the symmetric estimate at beta = 1e-4 with converged "
+                        + "noise-free phases.");
+        spec.addOption(Options.sizes().defaultValue("6,8,3").build());
+        spec.addOption(Options.integer("--batch", "B", 1, "random examples").defaultValue("8").build());
+        spec.addOption(Options.text("--temperatures", "T[,T...]", "the temperatures (>= 0)")
+                .defaultValue("0,1e-4,1e-3,1e-2").build());
+        spec.addOption(Options.text("--betas", "B[,B...]", "the nudges (> 0)").defaultValue("0.05,0.1,0.2,0.5")
+                .build());
+        spec.addOption(Options.integer("--samples", "S", 1, "samples per nudged phase").defaultValue("20").build());
+        spec.addOption(Options.integer("--repetitions", "R", 2, "repetitions with other noise").defaultValue("8")
+                .build());
+        spec.addOption(Options.integer("--burn-in", "N", 1, "noisy steps before the samples").defaultValue("60")
+                .build());
+        spec.addOption(Options.integer("--free-steps", "T", 1, "steps of the free phase").defaultValue("100")
+                .build());
+        spec.addOption(Options.number("--euler-step", "EPS", Options.Range.openClosed(0, 1), "Euler step size")
+                .defaultValue("0.5").build());
+        spec.addOption(Options.longInteger("--seed", "S", "seed of the network, the data and the noise")
+                .defaultValue("1").build());
+        spec.addOption(Options.path("--out", "DIR", "where the table and plots go; default runs/langevin")
+                .build());
+        return spec;
+    }
+
+
     static Json run(Args a, PrintStream out) throws IOException {
-        int[] sizes = ints(a.string("sizes", "6,8,3"), "--sizes");
-        int batch = a.integer("batch", 8, 1);
-        double[] temperatures = doubles(a.string("temperatures", "0,1e-4,1e-3,1e-2"), "--temperatures");
-        double[] betas = doubles(a.string("betas", "0.05,0.1,0.2,0.5"), "--betas");
-        int samples = a.integer("samples", 20, 1);
-        int repetitions = a.integer("repetitions", 8, 2);
-        int burnIn = a.integer("burn-in", 60, 1);
-        int freeSteps = a.integer("free-steps", 100, 1);
-        double epsilon = a.positiveDouble("euler-step", 0.5);
-        long seed = a.longValue("seed", 1);
+        int[] sizes = ints(a.string("sizes"), "--sizes");
+        int batch = a.integer("batch");
+        double[] temperatures = doubles(a.string("temperatures"), "--temperatures");
+        double[] betas = doubles(a.string("betas"), "--betas");
+        int samples = a.integer("samples");
+        int repetitions = a.integer("repetitions");
+        int burnIn = a.integer("burn-in");
+        int freeSteps = a.integer("free-steps");
+        double epsilon = a.number("euler-step");
+        long seed = a.longValue("seed");
         Path outDir = a.path("out") == null ? Paths.get("runs", "langevin") : a.path("out");
-        a.rejectUnknown();
+        a.rejectUnused();
         if (sizes.length < 2 || Arrays.stream(sizes).anyMatch(w -> w < 1)) {
             throw new Args.UsageException("--sizes needs an input width and at least one layer width >= 1");
-        }
-        if (epsilon > 1) {
-            throw new Args.UsageException("--euler-step must be in (0, 1], got " + epsilon);
         }
         if (Arrays.stream(temperatures).anyMatch(t -> t < 0) || Arrays.stream(betas).anyMatch(b -> b <= 0)) {
             throw new Args.UsageException("--temperatures must be >= 0 and --betas > 0");

@@ -32,6 +32,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
+import picocli.CommandLine.Model.CommandSpec;
+
 /**
  * {@code eqprop oscillation}: the online form of holomorphic EqProp on a random dense network with a softmax readout,
  * in double precision. One phase whose nudge turns around the circle, β(t) = |β| e^{2πit/M} (each value held for K
@@ -44,18 +46,46 @@ final class OscillationCommand {
     private OscillationCommand() {
     }
 
+    static CommandSpec spec() {
+        CommandSpec spec = Cli.command("oscillation", "Online holomorphic EqProp: a nudge turning around |beta|.",
+                "On a random dense network with a softmax readout, in double precision: after the free phase, "
+                        + "one phase whose nudge turns around the circle, beta(t) = |beta| e^(2 pi i t/M), each value "
+                        + "held for K steps. Plots the output states' oscillation in the complex plane over time, "
+                        + "and the running estimate of the gradient over the last full turn against the exact "
+                        + "gradient (the contour average with 16 relaxed points), next to the symmetric estimator "
+                        + "at the same beta (Laborieux and Zenke 2022).");
+        spec.addOption(Options.sizes().defaultValue("20,30,10").build());
+        spec.addOption(Options.integer("--classes", "N", 2, "classes of the softmax readout").defaultValue("5")
+                .build());
+        spec.addOption(Options.integer("--batch", "B", 1, "random examples").defaultValue("8").build());
+        spec.addOption(Options.number("--beta", "B", Options.Range.POSITIVE, "|beta|, the radius of the turning "
+                + "nudge").defaultValue("0.5").build());
+        spec.addOption(Options.integer("--values-per-turn", "M", 3, "values of beta per turn").defaultValue("32")
+                .build());
+        spec.addOption(Options.integer("--steps-per-value", "K", 1, "relaxation steps per value of beta")
+                .defaultValue("4").build());
+        spec.addOption(Options.integer("--turns", "N", 2, "turns of the nudge").defaultValue("3").build());
+        spec.addOption(Options.choice("--activation", List.of("logistic", "sigmoid", "tanh"), "activation of the "
+                + "states (holomorphic ones only)").defaultValue("logistic").build());
+        spec.addOption(Options.longInteger("--seed", "S", "seed of the network and the data").defaultValue("1")
+                .build());
+        spec.addOption(Options.path("--out", "DIR", "where the plots go; default runs/oscillation").build());
+        return spec;
+    }
+
+
     static Json run(Args a, PrintStream out) throws IOException {
-        String sizeList = a.string("sizes", "20,30,10");
-        int classes = a.integer("classes", 5, 2);
-        int batch = a.integer("batch", 8, 1);
-        double radius = a.positiveDouble("beta", 0.5);
-        int valuesPerTurn = a.integer("values-per-turn", 32, 3);
-        int stepsPerValue = a.integer("steps-per-value", 4, 1);
-        int turns = a.integer("turns", 3, 2);
-        String activationName = a.string("activation", "logistic");
-        long seed = a.longValue("seed", 1);
+        String sizeList = a.string("sizes");
+        int classes = a.integer("classes");
+        int batch = a.integer("batch");
+        double radius = a.number("beta");
+        int valuesPerTurn = a.integer("values-per-turn");
+        int stepsPerValue = a.integer("steps-per-value");
+        int turns = a.integer("turns");
+        String activationName = a.string("activation");
+        long seed = a.longValue("seed");
         Path outDir = a.path("out") == null ? Paths.get("runs", "oscillation") : a.path("out");
-        a.rejectUnknown();
+        a.rejectUnused();
         int[] sizes;
         try {
             sizes = Arrays.stream(sizeList.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();

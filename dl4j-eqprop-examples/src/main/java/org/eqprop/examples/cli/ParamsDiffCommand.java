@@ -14,6 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 
+import picocli.CommandLine.Model.CommandSpec;
+
 /**
  * {@code eqprop params-diff --a A --b B [--tolerance T]}: how far two sets of parameters are apart, each a DL4J model
  * zip or a NumPy {@code .npz} in the PyTorch layout (so a run compares with another, or with PyTorch code). Prints,
@@ -25,14 +27,25 @@ final class ParamsDiffCommand {
     private ParamsDiffCommand() {
     }
 
+    static CommandSpec spec() {
+        CommandSpec spec = Cli.command("params-diff", "How far two parameter sets are apart.",
+                "Each of --a and --b is a DL4J model zip or a NumPy .npz in the PyTorch layout. Prints, per array, "
+                        + "the relative difference ||a - b|| / ||a|| and max |a - b|, and the relative difference "
+                        + "over all arrays; with --tolerance, whether it is within.");
+        spec.addOption(Options.path("--a", "A", "the first parameter set (model zip or .npz)").required(true)
+                .build());
+        spec.addOption(Options.path("--b", "B", "the second parameter set").required(true).build());
+        spec.addOption(Options.number("--tolerance", "T", Options.Range.NON_NEGATIVE, "report whether the overall "
+                + "relative difference is at most T").build());
+        return spec;
+    }
+
+
     static Json run(Args a, PrintStream out) throws IOException {
-        Path pa = Path.of(a.required("a"));
-        Path pb = Path.of(a.required("b"));
+        Path pa = a.path("a");
+        Path pb = a.path("b");
         Double tolerance = a.optionalDouble("tolerance");
-        a.rejectUnknown();
-        if (tolerance != null && !(tolerance >= 0)) {
-            throw new Args.UsageException("--tolerance must be >= 0, got " + tolerance);
-        }
+        a.rejectUnused();
         Map<String, INDArray> x = load(pa);
         Map<String, INDArray> y = load(pb);
         if (!x.keySet().equals(y.keySet())) {

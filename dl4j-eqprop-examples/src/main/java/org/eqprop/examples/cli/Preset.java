@@ -280,6 +280,10 @@ final class Preset implements Cloneable {
         if (a.wasGiven("temperature") && !resistive && !a.wasGiven("dynamics")) {
             relaxation = relaxation.withDynamics(Dynamics.Kind.LANGEVIN);
         }
+        if (estimation.readoutGradient() == org.eqprop.nn.conf.ReadoutGradient.NUDGED && !cost.equals("cross-entropy")) {
+            throw new Args.UsageException("--readout-gradient nudged moves the softmax readout's gradient: it needs "
+                    + "--cost cross-entropy");
+        }
         if (a.wasGiven("holomorphic-points") && estimation.estimator() != GradientEstimator.Kind.HOLOMORPHIC) {
             throw new Args.UsageException("--holomorphic-points needs --estimator holomorphic");
         }

@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import picocli.CommandLine.Model.CommandSpec;
+
 /**
  * {@code eqprop spiking-convergence}: Fig. 2 of O'Connor et al. 2019. Random networks (default 500-500-10, the first
  * layer clamped to a random input, batch 20) run a negative phase, then their output is nudged from step
@@ -27,6 +29,29 @@ final class SpikingConvergenceCommand {
 
     private SpikingConvergenceCommand() {
     }
+
+    static CommandSpec spec() {
+        CommandSpec spec = Cli.command("spiking-convergence", "Spiking versus continuous fixed points (O'Connor et "
+                        + "al. 2019, Fig. 2).",
+                "Random networks, the first layer clamped to a random input, run a negative phase, then their "
+                        + "output is nudged from step --perturb-at on; prints and plots the mean distance of the "
+                        + "spiking states to the continuous network's fixed points, averaged over the networks, for "
+                        + "scheduled and OSA step sizes with and without predictive coding (the hyperparameters the "
+                        + "authors found for this experiment).");
+        spec.addOption(Options.integer("--networks", "N", 1, "random networks averaged").defaultValue("20").build());
+        spec.addOption(Options.integer("--steps", "N", 2, "steps in all").defaultValue("200").build());
+        spec.addOption(Options.integer("--perturb-at", "N", 1, "the step the nudge starts at (< --steps)")
+                .defaultValue("100").build());
+        spec.addOption(Options.sizes().defaultValue("500,500,10").build());
+        spec.addOption(Options.integer("--batch", "B", 1, "inputs per network").defaultValue("20").build());
+        spec.addOption(Options.number("--beta", "B", Options.Range.ANY, "the nudge").defaultValue("1").build());
+        spec.addOption(Options.longInteger("--seed", "S", "seed of the networks and inputs").defaultValue("1")
+                .build());
+        spec.addOption(Options.path("--out", "DIR", "where the plot goes; default runs/spiking-convergence")
+                .build());
+        return spec;
+    }
+
 
     /**
      * The compared schemes, with the hyperparameters the authors found for this experiment: ε = 1/√t; scheduled
@@ -45,15 +70,15 @@ final class SpikingConvergenceCommand {
     }
 
     static Json run(Args a, PrintStream out) throws IOException {
-        int networks = a.integer("networks", 20, 1);
-        int steps = a.integer("steps", 200, 2);
-        int perturbAt = a.integer("perturb-at", 100, 1);
-        int batch = a.integer("batch", 20, 1);
-        String sizeList = a.string("sizes", "500,500,10");
-        double beta = a.optionalDouble("beta") == null ? 1.0 : a.optionalDouble("beta");
-        long seed = a.longValue("seed", 1);
+        int networks = a.integer("networks");
+        int steps = a.integer("steps");
+        int perturbAt = a.integer("perturb-at");
+        int batch = a.integer("batch");
+        String sizeList = a.string("sizes");
+        double beta = a.number("beta");
+        long seed = a.longValue("seed");
         Path outDir = a.path("out") == null ? Paths.get("runs", "spiking-convergence") : a.path("out");
-        a.rejectUnknown();
+        a.rejectUnused();
         if (perturbAt >= steps) {
             throw new Args.UsageException("--perturb-at (" + perturbAt + ") must be below --steps (" + steps + ")");
         }

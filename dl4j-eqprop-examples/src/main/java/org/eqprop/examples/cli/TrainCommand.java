@@ -31,6 +31,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import picocli.CommandLine.Model.CommandSpec;
+
 /**
  * {@code eqprop train}: trains a preset on MNIST or CIFAR-10, evaluating after each epoch. The output folder is held
  * for the run ({@link RunDirectory}: locked, checked writable, never taken over silently) and gets, atomically:
@@ -52,6 +54,54 @@ final class TrainCommand {
             "divergence-factor", "divergence-window", "no-divergence-check");
 
     private TrainCommand() {
+    }
+
+    static CommandSpec spec() {
+        CommandSpec spec = Cli.command("train", "Train a preset, evaluating after each epoch.",
+                "Trains a preset, with any of its settings overridden by options, and writes the run folder "
+                        + "(--out, default runs/PRESET): model.zip (the last epoch), model-best.zip (the lowest test "
+                        + "error), history.tsv and checkpoint.zip, each written atomically. A folder that holds a run "
+                        + "is refused unless --resume (continue it exactly) or --overwrite (start again). Prints a "
+                        + "progress bar with the running training accuracy on stderr, one line per epoch with the "
+                        + "train and test error, and as its last stdout line the JSON summary: preset, epochs, "
+                        + "train_error, test_error, seconds_per_iteration, batch_size, the per-epoch curves, the "
+                        + "model path, the process's peak resident memory (peak_rss_mb) and the relaxation state the "
+                        + "block held at once (relaxation_state_mb).",
+                "--algorithm bptt and rbp train the same network by the backpropagation baselines, c-ep and c-vf "
+                        + "by continual EqProp. --spark MASTER trains on Spark. A run that diverges stops with "
+                        + "reason \"diverged\" and keeps its last good checkpoint.");
+        spec.addOption(PresetOptions.preset().required(true).build());
+        Cli.addGroup(spec, "Run:",
+                Options.path("--out", "DIR", "the run folder; default runs/PRESET"),
+                Options.flag("--resume", "continue the run in --out exactly, with the command line stored in its "
+                        + "checkpoint; only " + RESUMABLE.stream().filter(k -> !k.equals("resume")).sorted()
+                        .map(k -> "--" + k).collect(java.util.stream.Collectors.joining(", ")) + " may change"),
+                Options.flag("--overwrite", "delete the run in --out and start again"),
+                Options.integer("--checkpoint-every", "N", 0, "also checkpoint every N iterations (a checkpoint "
+                        + "ends every epoch); 0: at epoch ends only").defaultValue("0"),
+                Options.dataDir(),
+                Options.trainLimit(),
+                Options.testLimit(),
+                Options.longInteger("--seed", "S", "seed of the weights and the data order").defaultValue("1234"),
+                Options.path("--init-params", "PARAMS.npz", "start from NumPy parameters in PyTorch's layout (Wk "
+                        + "[out, in] or a convolution's [out, in, kH, kW], bk [out]; docs/data.md), as export writes them"));
+        PresetOptions.groups().forEach(spec::addArgGroup);
+        Cli.addGroup(spec, "Divergence check:",
+                Options.number("--divergence-factor", "F", Options.Range.ANY, "stop when the loss's running mean "
+                        + "stays above F times its best; default " + DivergenceSettings.DEFAULT.factor()),
+                Options.integer("--divergence-window", "N", 1, "iterations per running mean of the loss; default "
+                        + DivergenceSettings.DEFAULT.window()),
+                Options.flag("--no-divergence-check", "stop on non-finite values only"));
+        Cli.addGroup(spec, "Spark (docs/spark.md):",
+                Options.text("--spark", "MASTER", "train on Spark: local[2], spark://host:7077, yarn; "
+                        + "checkpoints model.zip after every epoch, --resume continues from it"),
+                Options.choice("--spark-mode", List.of("sync", "averaging"), "synchronous gradient averaging (the "
+                        + "single-machine steps) or DL4J parameter averaging").defaultValue("sync"),
+                Options.integer("--partitions", "N", 1, "partitions of the training set; default the master's "
+                        + "parallelism"),
+                Options.integer("--averaging-frequency", "F", 1, "averaging: minibatches between parameter "
+                        + "averages").defaultValue("5"));
+        return spec;
     }
 
     static Json run(Args given, PrintStream out, PrintStream err) throws IOException {
@@ -100,7 +150,7 @@ final class TrainCommand {
             }
         }
         merged.put("resume", "true");
-        return new Args(merged);
+        return given.withOptions(merged);
     }
 
     private static Json train(Args a, Path outDir, boolean resume, boolean overwrite, String spark, PrintStream out,
@@ -112,13 +162,13 @@ final class TrainCommand {
         int epochs = p.epochs;
         int trainLimit = a.integer("train-limit", 0, 1);
         int testLimit = a.integer("test-limit", 0, 1);
-        long seed = a.longValue("seed", 1234);
+        long seed = a.longValue("seed");
         Path dataDir = a.path("data-dir");
         Path initParams = a.path("init-params");
-        int checkpointEvery = a.integer("checkpoint-every", 0, 0);
+        int checkpointEvery = a.integer("checkpoint-every");
         DivergenceSettings divergence = divergence(a);
-        SparkTrainCommand.Options sparkOptions = new SparkTrainCommand.Options(spark, a.string("spark-mode", "sync"),
-                a.integer("partitions", 0, 1), a.integer("averaging-frequency", 5, 1), resume, seed,
+        SparkTrainCommand.Options sparkOptions = new SparkTrainCommand.Options(spark, a.string("spark-mode"),
+                a.integer("partitions", 0, 1), a.integer("averaging-frequency"), resume, seed,
                 outDir, initParams);
         if (spark == null && (a.wasGiven("spark-mode") || a.wasGiven("partitions")
                 || a.wasGiven("averaging-frequency"))) {
@@ -132,7 +182,7 @@ final class TrainCommand {
             throw new Args.UsageException("--checkpoint-every: --algorithm " + p.algorithm + " updates the weights "
                     + "inside its phases; it checkpoints after every epoch only");
         }
-        a.rejectUnknown();
+        a.rejectUnused();
         Map<String, String> arguments = new LinkedHashMap<>(a.given());
         arguments.remove("resume");
         arguments.remove("overwrite");
