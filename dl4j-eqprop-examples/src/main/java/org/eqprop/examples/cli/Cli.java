@@ -133,7 +133,7 @@ final class Cli {
         }
         spec.usageMessage().description(lines.stream().map(Cli::literal).toArray(String[]::new))
                 .width(WIDTH).sortOptions(false)
-                .abbreviateSynopsis(true).synopsisHeading("Usage: ").descriptionHeading("%n")
+                .abbreviateSynopsis(true).synopsisHeading("usage: ").descriptionHeading("%n")
                 .parameterListHeading("%nArguments:%n").optionListHeading("%nOptions:%n")
                 .commandListHeading("%nCommands:%n");
         spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("show this help").build());

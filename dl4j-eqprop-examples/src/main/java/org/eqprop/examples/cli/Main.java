@@ -62,7 +62,7 @@ public final class Main {
             if (context.parent() == null) {
                 err.print(Cli.usage(context));
             } else {
-                err.println("Usage: eqprop " + context.name() + " [OPTIONS]; 'eqprop " + context.name()
+                err.println("usage: eqprop " + context.name() + " [OPTIONS]; 'eqprop " + context.name()
                         + " --help' lists them");
             }
             out.println(new Json().put("command", command).put("status", "error").put("error", e.getMessage()));

@@ -74,7 +74,7 @@ class CliParsingTest {
         assertEquals(2, r.code());
         assertTrue(r.lastLine().startsWith("{\"command\": \"\", \"status\": \"error\""), r.lastLine());
         assertTrue(r.lastLine().contains("no command given"), r.lastLine());
-        assertTrue(r.err().contains("Usage: eqprop COMMAND") && r.err().contains("train"), r.err());
+        assertTrue(r.err().contains("usage: eqprop COMMAND") && r.err().contains("train"), r.err());
     }
 
     @Test
