@@ -70,23 +70,39 @@ final class Options {
      * org.eqprop.util.Setting} text, then {@code note} (what the command line adds, or null). The record checks the
      * value when {@link Preset#override} applies it.
      */
-    static OptionSpec.Builder setting(org.eqprop.util.Records.Component c, String note) {
+    static OptionSpec.Builder setting(Record defaults, org.eqprop.util.Records.Component c, String note) {
         String name = "--" + c.kebabName();
         String help = c.doc().value() + (note == null ? "" : "; " + note);
         String label = c.doc().label().isEmpty() ? "V" : c.doc().label();
         if (c.isFlag()) {
             return flag(name, help);
         }
+        // each value is checked at parse time by the record itself, applied to its defaults
+        picocli.CommandLine.ITypeConverter<String> check = v -> {
+            applySetting(defaults, c, v);
+            return v;
+        };
         if (c.choices() != null) {
             List<String> names = java.util.Arrays.stream(c.type().getEnumConstants())
                     .map(e -> ((org.eqprop.util.Named) e).cliName()).toList();
-            return choice(name, names, help);
+            return choice(name, names, help).converters(check);
         }
-        if (c.type() == int.class || c.type() == long.class) {
-            return OptionSpec.builder(name).paramLabel(label).type(Long.class).converters(v -> parseLong(name, v))
-                    .description(Cli.literal(help));
+        return OptionSpec.builder(name).paramLabel(label).type(String.class).converters(check)
+                .description(Cli.literal(help));
+    }
+
+    /**
+     * {@code settings} with component {@code c} set to {@code value}; a value the record refuses is a usage error
+     * that names the option: "--free-steps must be >= 1, got 0".
+     */
+    static <R extends Record> R applySetting(R settings, org.eqprop.util.Records.Component c, Object value) {
+        try {
+            return org.eqprop.util.Records.with(settings, c.name(), value);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage().replaceFirst("^[A-Za-z]+: ", "")
+                    .replaceFirst("^([A-Za-z]+Settings\\.)?" + c.name() + "\\b", "--" + c.kebabName());
+            throw new Args.UsageException(m.startsWith("--") ? m : "--" + c.kebabName() + ": " + m);
         }
-        return number(name, label, Range.ANY, help);
     }
 
     /** {@code --data-dir DIR}, where the data set is read from ({@link org.eqprop.data.DataLocator}). */

@@ -253,12 +253,7 @@ final class Preset implements Cloneable {
             String option = c.kebabName();
             Object value = c.isFlag() ? (a.flag(option) ? Boolean.TRUE : null) : a.string(option, null);
             if (value != null) {
-                try {
-                    settings = Records.with(settings, c.name(), value);
-                } catch (IllegalArgumentException e) {
-                    throw new Args.UsageException("--" + option + ": " + e.getMessage().replaceFirst("^[A-Za-z]+: ",
-                            ""));
-                }
+                settings = Options.applySetting(settings, c, value);
             }
         }
         return settings;

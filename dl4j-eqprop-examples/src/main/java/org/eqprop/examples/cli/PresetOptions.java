@@ -80,9 +80,9 @@ final class PresetOptions {
                 Options.choice("--cost", List.of("squared", "cross-entropy"), "squared error on the output "
                         + "states, or a softmax readout with cross-entropy")));
         d.put("Relaxation (org.eqprop.nn.conf.RelaxationSettings; docs/dense-and-conv-blocks.md):",
-                settings(org.eqprop.nn.conf.RelaxationSettings.class));
+                settings(org.eqprop.nn.conf.RelaxationSettings.DEFAULTS));
         d.put("Gradient estimation (org.eqprop.nn.conf.EstimationSettings):",
-                settings(org.eqprop.nn.conf.EstimationSettings.class));
+                settings(org.eqprop.nn.conf.EstimationSettings.DEFAULTS));
         d.put("Engine:", List.of(
                 Options.choice("--precision", lowerCase(Precision.values()), "operands of the CUDA kernels' "
                         + "matrix products; default fp32"),
@@ -151,11 +151,11 @@ final class PresetOptions {
                     + "else reference; docs/cuda.md");
 
     /** The options of a settings record's documented components, in declaration order. */
-    private static List<OptionSpec.Builder> settings(Class<? extends Record> type) {
+    private static List<OptionSpec.Builder> settings(Record defaults) {
         List<OptionSpec.Builder> out = new ArrayList<>();
-        for (org.eqprop.util.Records.Component c : org.eqprop.util.Records.components(type)) {
+        for (org.eqprop.util.Records.Component c : org.eqprop.util.Records.components(defaults.getClass())) {
             if (c.doc() != null && c.doc().cli()) {
-                out.add(Options.setting(c, NOTES.get("--" + c.kebabName())));
+                out.add(Options.setting(defaults, c, NOTES.get("--" + c.kebabName())));
             }
         }
         return out;

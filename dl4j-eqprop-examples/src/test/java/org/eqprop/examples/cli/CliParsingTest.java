@@ -63,8 +63,8 @@ class CliParsingTest {
 
     @Test
     void negativeNumbersAreValues() {
-        Args a = parse("train", "--preset", "mnist-fc1", "--leak", "-0.5", "--diode-low=-2");
-        assertEquals(-0.5, a.optionalDouble("leak"));
+        Args a = parse("train", "--preset", "mnist-fc1", "--bias-voltage", "-0.5", "--diode-low=-2");
+        assertEquals(-0.5, a.optionalDouble("bias-voltage"));
         assertEquals(-2.0, a.optionalDouble("diode-low"));
     }
 
@@ -118,7 +118,7 @@ class CliParsingTest {
         }
         assertFalse(Files.exists(out), "a refused command line creates no run folder");
         assertTrue(CliTest.run("train", "--preset", "mnist-fc1", "--beta", "-1").lastLine()
-                .contains("\"error\": \"--beta must be > 0, got -1\""));
+                .contains("\"error\": \"--beta must be finite and > 0 for the nudged phases, got -1.0\""));
         assertTrue(CliTest.run("train", "--preset", "mnist-fc1", "--free-steps", "zero").lastLine()
                 .contains("\"error\": \"--free-steps expects an integer, got 'zero'\""));
         assertTrue(CliTest.run("train", "--preset", "mnist-fc1", "--momentum", "1").lastLine()
@@ -144,14 +144,14 @@ class CliParsingTest {
 
         CliTest.Result train = CliTest.run("train", "--help");
         assertEquals(0, train.code(), train.err());
-        for (String option : List.of("--preset=PRESET", "--beta=B", "--resume", "--checkpoint-every=N",
+        for (String option : List.of("--preset=PRESET", "--beta=BETA", "--resume", "--checkpoint-every=N",
                 "--spark=MASTER", "--estimator=symmetric|one-sided", "--sign-only", "--lambda-decay=ETA",
                 "--no-divergence-check")) {
             assertTrue(train.out().contains(option), option + " in\n" + train.out());
         }
         assertTrue(train.out().contains("--seed=S               seed of the weights and the data order; default 1234"),
                 train.out());
-        assertTrue(train.out().contains("--beta=B               the nudge"), train.out());
+        assertTrue(train.out().contains("--beta=BETA            nudging strength beta > 0"), train.out());
         assertEquals("{\"command\": \"help\", \"topic\": \"train\", \"status\": \"ok\"}", train.lastLine());
         assertEquals(train.out(), CliTest.run("help", "train").out());
         assertEquals(train.out().split("\n").length, CliTest.run("train", "-h").out().split("\n").length);
@@ -228,7 +228,7 @@ class CliParsingTest {
         assertTrue(again.flag("resume"));
         Args.UsageException bad = assertThrows(Args.UsageException.class,
                 () -> a.withOptions(Map.of("preset", "mnist-fc1", "beta", "0")));
-        assertEquals("--beta must be > 0, got 0", bad.getMessage());
+        assertEquals("--beta must be finite and > 0 for the nudged phases, got 0.0", bad.getMessage());
     }
 
     @Test
