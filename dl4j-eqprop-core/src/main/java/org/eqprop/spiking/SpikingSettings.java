@@ -14,7 +14,7 @@ import java.util.Objects;
  *
  * <p>A bean, so that it serialises with the block's JSON configuration.
  */
-public class SpikingSettings {
+public class SpikingSettings implements java.io.Serializable {
 
     private String encoder = "sigma-delta";
     private double lambda = 0;

@@ -12,7 +12,7 @@ import java.util.Objects;
  * {@link ConvPoolInteraction}), computed by the convolution {@code algorithm} ({@code auto}, {@code im2col} or
  * {@code winograd}: {@link ConvPoolInteraction.Algorithm}). A bean, so that it serialises with the block's JSON.
  */
-public class ConvSpec {
+public class ConvSpec implements java.io.Serializable {
 
     private int channels;
     private int kernel = 3;

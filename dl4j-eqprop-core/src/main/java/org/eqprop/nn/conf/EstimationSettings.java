@@ -35,7 +35,8 @@ public record EstimationSettings(
         @Setting(value = "bptt: backpropagate through the last K free steps only (0: all T)", label = "K")
         int bpttSteps,
         @Setting(value = "readout layer gradient at the free state (free, exact) or over the two nudged states "
-                + "(nudged, the published code's convention)", label = "WHERE") ReadoutGradient readoutGradient) {
+                + "(nudged, the published code's convention)", label = "WHERE") ReadoutGradient readoutGradient)
+        implements java.io.Serializable {
 
     /** Every default: EqProp with the symmetric estimator at β = 0.5 and the recomputed force. */
     public static final EstimationSettings DEFAULTS = new EstimationSettings(GradientMethod.EQPROP,

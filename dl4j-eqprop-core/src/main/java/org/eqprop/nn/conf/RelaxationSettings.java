@@ -39,7 +39,8 @@ public record RelaxationSettings(
         @Setting("start each example's free phase from its last free fixed point (thesis 3.3.2)")
         boolean persistentStates,
         @Setting("relax the symmetric estimator's +beta and -beta phases together, as one doubled batch")
-        boolean doubledBatch) {
+        boolean doubledBatch)
+        implements java.io.Serializable {
 
     /** Every default: the hard sigmoid, fixed-point steps, T = 30, K = 10, no early stop, synchronous, auto. */
     public static final RelaxationSettings DEFAULTS = new RelaxationSettings(StateActivation.Kind.HARD_SIGMOID, 0,

@@ -68,6 +68,25 @@ class BlockSettingsTest {
     }
 
     @Test
+    void configurationsSurviveJavaSerializationAsSparkShipsThem() throws Exception {
+        EqPropBlock b = new EqPropBlock.Builder().convLayers(new ConvSpec(2, 3, 1, "avg", 2)).layerSizes(4)
+                .inputShape(1, 6, 6).stateActivation("logistic").estimator("one-sided").beta(0.2)
+                .spiking(null).build();
+        EqPropBlock s = new EqPropBlock.Builder().nIn(6).layerSizes(5, 3)
+                .spiking(org.eqprop.spiking.SpikingSettings.osa(0.05)).freeSteps(4).nudgedSteps(2).build();
+        for (EqPropBlock block : List.of(b, s)) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+                out.writeObject(block);
+            }
+            try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                    new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+                assertEquals(block, in.readObject());
+            }
+        }
+    }
+
+    @Test
     void configurationsOfTheFirstFormatStillLoad() throws IOException {
         EqPropBlock dense = block(MultiLayerConfiguration.fromJson(resource("eqprop-block-0.1-dense.json")));
         RelaxationSettings r = dense.relaxation();
