@@ -16,14 +16,16 @@ import java.util.Locale;
 
 /**
  * A minimal line chart written as PNG with Java2D (no plotting dependency): solid or dashed series over x = 0..n−1, or
- * over the x values given to {@link #xValues}.
+ * over the x values given to {@link #xValues}, or each over its own x values ({@link #add(String, double[], double[],
+ * boolean, int)}: e.g. runs whose epochs end at different times), on linear axes.
  */
 public final class LinePlot {
 
     private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(214, 39, 40),
             new Color(44, 160, 44), new Color(148, 103, 189), new Color(255, 127, 14), new Color(23, 190, 207)};
 
-    private record Series(String label, double[] y, boolean dashed, int color) {
+    /** A series; {@code x} null: the shared x values (or 0..n−1). */
+    private record Series(String label, double[] x, double[] y, boolean dashed, int color) {
     }
 
     private final String title;
@@ -31,6 +33,7 @@ public final class LinePlot {
     private final List<Series> series = new ArrayList<>();
     private double[] xs;
     private String legend = "dashed: EqProp (symmetric)   solid: BPTT";
+    private boolean xFromZero;
 
     public LinePlot(String title, String xLabel) {
         this.title = title;
@@ -39,7 +42,26 @@ public final class LinePlot {
 
     /** Adds a series; series sharing a color index share a color (e.g. EP dashed and BPTT solid of one unit). */
     public LinePlot add(String label, double[] y, boolean dashed, int color) {
-        series.add(new Series(label, y.clone(), dashed, color));
+        series.add(new Series(label, null, y.clone(), dashed, color));
+        return this;
+    }
+
+    /**
+     * Adds a series with its own x values (one per y value; the x axis then spans every series' values and gets
+     * evenly spaced ticks instead of one per point).
+     */
+    public LinePlot add(String label, double[] x, double[] y, boolean dashed, int color) {
+        if (x.length != y.length) {
+            throw new IllegalArgumentException("series " + label + ": " + x.length + " x values for " + y.length
+                    + " y values");
+        }
+        series.add(new Series(label, x.clone(), y.clone(), dashed, color));
+        return this;
+    }
+
+    /** The x axis starts at 0 (or below, for negative x values), with evenly spaced ticks. */
+    public LinePlot xFromZero() {
+        this.xFromZero = true;
         return this;
     }
 
@@ -102,12 +124,27 @@ public final class LinePlot {
         for (int i = 0; i < n; i++) {
             at[i] = xs != null && i < xs.length ? xs[i] : i;
         }
+        boolean ownX = xFromZero || series.stream().anyMatch(s -> s.x != null);
         double x0v = at[0];
-        double spanX = Math.max(1e-12, at[n - 1] - at[0]);
+        double x1v = at[n - 1];
+        if (ownX) {
+            x0v = xFromZero ? 0 : Double.POSITIVE_INFINITY;
+            x1v = Double.NEGATIVE_INFINITY;
+            for (Series s : series) {
+                for (int i = 0; i < s.y.length; i++) {
+                    x0v = Math.min(x0v, xOf(s, i, at));
+                    x1v = Math.max(x1v, xOf(s, i, at));
+                }
+            }
+            if (!(x1v > x0v)) {
+                x1v = x0v + 1;
+            }
+        }
+        double spanX = Math.max(1e-12, x1v - x0v);
         int[] px = new int[n];
         for (int i = 0; i < n; i++) {
-            px[i] = left + (n == 1 ? 0 : (int) Math.round(pw * (at[i] - x0v) / spanX));
-            if (n > 12 && i % ((n + 9) / 10) != 0 && i != n - 1) {
+            px[i] = left + (n == 1 && !ownX ? 0 : (int) Math.round(pw * (at[i] - x0v) / spanX));
+            if (ownX || n > 12 && i % ((n + 9) / 10) != 0 && i != n - 1) {
                 continue; // about ten labelled ticks on long series
             }
             g.drawLine(px[i], top + ph, px[i], top + ph + 4);
@@ -115,18 +152,36 @@ public final class LinePlot {
                     : String.format(Locale.ROOT, "%.3g", at[i]);
             g.drawString(label, px[i] - 3, top + ph + 18);
         }
+        if (ownX) {
+            double step = niceStep(spanX / 6);
+            int decimals = (int) Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+            for (double t = Math.ceil(x0v / step - 1e-9) * step; t <= x1v + 1e-9 * step; t += step) {
+                int x = left + (int) Math.round(pw * (t - x0v) / spanX);
+                g.setColor(new Color(230, 230, 230));
+                g.drawLine(x, top + 1, x, top + ph - 1);
+                g.setColor(Color.BLACK);
+                g.drawLine(x, top + ph, x, top + ph + 4);
+                double v = Math.abs(t) < 1e-9 * step ? 0 : t;
+                String label = String.format(Locale.ROOT, "%." + decimals + "f", v);
+                g.drawString(label, x - 3, top + ph + 18);
+            }
+        }
         g.drawString(xLabel, left + pw / 2 - 20, h - 20);
         for (Series s : series) {
             g.setColor(PALETTE[s.color % PALETTE.length]);
             g.setStroke(s.dashed ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f,
                     new float[]{6f, 5f}, 0f) : new BasicStroke(1.5f));
+            int[] sx = new int[s.y.length];
+            for (int i = 0; i < s.y.length; i++) {
+                sx[i] = s.x == null ? px[i] : left + (int) Math.round(pw * (s.x[i] - x0v) / spanX);
+            }
             for (int i = 0; i < s.y.length && s.y.length <= 50; i++) {
                 int y = top + ph - (int) Math.round(ph * (s.y[i] - min) / (max - min));
-                g.fillOval(px[i] - 3, y - 3, 6, 6);
+                g.fillOval(sx[i] - 3, y - 3, 6, 6);
             }
             for (int i = 1; i < s.y.length; i++) {
-                int x0 = px[i - 1];
-                int x1 = px[i];
+                int x0 = sx[i - 1];
+                int x1 = sx[i];
                 int y0 = top + ph - (int) Math.round(ph * (s.y[i - 1] - min) / (max - min));
                 int y1 = top + ph - (int) Math.round(ph * (s.y[i] - min) / (max - min));
                 g.drawLine(x0, y0, x1, y1);
@@ -148,5 +203,20 @@ public final class LinePlot {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ImageIO.write(img, "png", bytes);
         org.eqprop.io.AtomicFiles.write(file, bytes.toByteArray());
+    }
+
+    private static double xOf(Series s, int i, double[] shared) {
+        return s.x != null ? s.x[i] : shared[i];
+    }
+
+    /** 1, 2 or 5 times a power of ten, at least {@code raw}. */
+    static double niceStep(double raw) {
+        double p = Math.pow(10, Math.floor(Math.log10(raw)));
+        for (double m : new double[]{1, 2, 5, 10}) {
+            if (m * p >= raw * (1 - 1e-9)) {
+                return m * p;
+            }
+        }
+        return 10 * p;
     }
 }
