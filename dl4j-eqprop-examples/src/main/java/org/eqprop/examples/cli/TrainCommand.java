@@ -48,7 +48,8 @@ final class TrainCommand {
     static final String CHECKPOINT = "checkpoint.zip";
     static final String HISTORY = "history.tsv";
     /** The files that make a run: a folder holding one is not reused without --resume or --overwrite. */
-    static final List<String> RUN_FILES = List.of(MODEL, BEST_MODEL, CHECKPOINT, HISTORY);
+    static final List<String> RUN_FILES = List.of(MODEL, BEST_MODEL, CHECKPOINT, HISTORY, TimeToAccuracy.TSV,
+            TimeToAccuracy.PNG);
     /** The options a resumed run may give anew; any other must be as the run was started (or left out). */
     static final Set<String> RESUMABLE = Set.of("out", "resume", "data-dir", "epochs", "checkpoint-every",
             "divergence-factor", "divergence-window", "no-divergence-check");
@@ -143,7 +144,8 @@ final class TrainCommand {
                 : RunDirectory.Mode.NEW;
         RunDirectory dir;
         try {
-            dir = RunDirectory.open(outDir, mode, spark != null ? List.of(MODEL, HISTORY) : RUN_FILES,
+            dir = RunDirectory.open(outDir, mode, spark != null ? List.of(MODEL, HISTORY, TimeToAccuracy.TSV,
+                    TimeToAccuracy.PNG) : RUN_FILES,
                     spark != null ? MODEL : CHECKPOINT);
         } catch (RunDirectory.Refused e) {
             if (e.isUsageError()) {
@@ -334,6 +336,8 @@ final class TrainCommand {
                 ModelFiles.save(net, outDir.resolve(BEST_MODEL));
             }
             AtomicFiles.write(outDir.resolve(HISTORY), run.historyTsv());
+            // time-to-accuracy report: test error against the training seconds summed over epochs (and resumes)
+            TimeToAccuracy.write(outDir, p.name, epochSeconds, testErrors, trainErrors);
             Checkpoint.write(checkpointPath, net, run.state(e, 0, null, 0));
             out.printf(Locale.ROOT, "epoch %d: train error %.2f%%, test error %.2f%%, %.1f s (%.2f ms/iteration)%n",
                     e, 100 * progress.trainError(), 100 * testError, sec, 1000 * sec / it.batchesPerEpoch());

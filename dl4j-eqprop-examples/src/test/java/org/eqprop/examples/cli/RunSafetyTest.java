@@ -61,6 +61,10 @@ class RunSafetyTest {
                     Checkpoint.read(f);
                 } else if (name.endsWith(".zip")) {
                     ModelFiles.load(f);
+                } else if (name.equals(TimeToAccuracy.TSV)) {
+                    assertTrue(Files.readString(f).startsWith(TimeToAccuracy.HEADER + "\n"));
+                } else if (name.equals(TimeToAccuracy.PNG)) {
+                    assertTrue(javax.imageio.ImageIO.read(f.toFile()) != null, "the PNG decodes");
                 } else {
                     assertEquals(TrainCommand.HISTORY, name);
                     assertTrue(Files.readString(f).startsWith("epoch\ttrain_error"));
