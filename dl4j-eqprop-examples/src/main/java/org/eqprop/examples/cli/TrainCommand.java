@@ -249,8 +249,10 @@ final class TrainCommand {
         List<Double> testErrors = numbers(state.get("test_errors"));
         List<Double> trainErrors = numbers(state.get("train_errors"));
         List<Double> epochSeconds = numbers(state.get("epoch_seconds"));
-        long[] iterations = {((Number) state.getOrDefault("iterations", 0)).longValue()};
-        double[] trainSeconds = {((Number) state.getOrDefault("train_seconds", 0.0)).doubleValue()};
+        // the finished epochs' iterations and seconds (a checkpoint's iterations and train_seconds also hold its partial
+        // epoch's, which the epoch's end counts anew: counting them twice inflated a run resumed twice in one epoch)
+        long[] iterations = {((Number) state.getOrDefault("iterations", 0)).longValue() - batchesDone};
+        double[] trainSeconds = {epochSeconds.stream().mapToDouble(Double::doubleValue).sum()};
         double[] best = {state.get("best_test_error") instanceof Number n ? n.doubleValue()
                 : Double.POSITIVE_INFINITY};
         RunState run = new RunState(arguments, testErrors, trainErrors, epochSeconds, iterations, trainSeconds, best);
@@ -319,8 +321,8 @@ final class TrainCommand {
                 throw diverged(d, e, checkpointPath);
             }
             double sec = before + (System.nanoTime() - t0) / 1e9;
-            trainSeconds[0] += (System.nanoTime() - t0) / 1e9;
-            iterations[0] += it.batchesPerEpoch() - (resumedEpoch ? batchesDone : 0);
+            trainSeconds[0] += sec;
+            iterations[0] += it.batchesPerEpoch();
             trainSpikes = spikes.spikesPerNeuronPerStep();
             inputSpikes = spikes.inputSpikesPerNeuronPerStep();
             spikes.reset();
