@@ -89,6 +89,31 @@ class TimeToAccuracyTest {
     }
 
     @Test
+    void aSparkRunWritesTheReportFromItsHistoryAcrossAResume(@TempDir Path dir) throws Exception {
+        Path data = CliTest.writeData(dir.resolve("data"), 120, 40);
+        Path out = dir.resolve("spark");
+        String[] first = {"train", "--preset", "mnist-fc1", "--epochs", "1", "--data-dir", data.toString(), "--out",
+                out.toString(), "--free-steps", "6", "--nudged-steps", "2", "--spark", "local[2]"};
+        CliTest.Result r = run(first);
+        assertEquals(0, r.code(), r.err());
+        List<String> one = Files.readAllLines(out.resolve(TimeToAccuracy.TSV));
+        assertEquals(2, one.size(), "" + one);
+        String[] resume = java.util.Arrays.copyOf(first, first.length + 1);
+        resume[first.length] = "--resume";
+        resume[4] = "2";
+        CliTest.Result again = run(resume);
+        assertEquals(0, again.code(), again.err());
+        List<String> two = Files.readAllLines(out.resolve(TimeToAccuracy.TSV));
+        assertEquals(3, two.size(), "" + two);
+        assertEquals(one.get(1), two.get(1), "the first epoch's line is kept");
+        List<String> history = Files.readAllLines(out.resolve(TrainCommand.HISTORY));
+        double sum = Double.parseDouble(history.get(0).split("\t")[3]) + Double.parseDouble(history.get(1).split(
+                "\t")[3]);
+        assertEquals(sum, Double.parseDouble(two.get(2).split("\t")[1]), 2e-3, two + " vs " + history);
+        png(out.resolve(TimeToAccuracy.PNG));
+    }
+
+    @Test
     void runsCompareOnOneFigureWithTheTimeEachReachedTheTarget(@TempDir Path dir) throws IOException {
         // a run as train writes it, and an older one with only a history (Spark's, without a header line)
         Path a = Files.createDirectories(dir.resolve("fast"));
