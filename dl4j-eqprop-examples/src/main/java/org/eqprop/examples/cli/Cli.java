@@ -62,6 +62,8 @@ final class Cli {
                     List.of("holomorphic-eqprop.md")),
             new Entry(LangevinCommand::spec, (a, out, err) -> LangevinCommand.run(a, out), true,
                     List.of("langevin-eqprop.md")),
+            new Entry(TimeToAccuracyCommand::spec, (a, out, err) -> TimeToAccuracyCommand.run(a, out), true,
+                    List.of("runs-and-checkpoints.md")),
             new Entry(InfoCommand::spec, (a, out, err) -> InfoCommand.run(a, out), false,
                     List.of("data.md", "cuda.md", "performance.md")),
             new Entry(CompletionCommand::spec, (a, out, err) -> CompletionCommand.run(a, out), false, List.of()),

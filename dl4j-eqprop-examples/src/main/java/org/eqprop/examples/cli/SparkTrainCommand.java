@@ -227,10 +227,20 @@ final class SparkTrainCommand {
             history.add(String.format(Locale.ROOT, "%d\t%.6f\t%.6f\t%.3f", net.getEpochCount(), progress.trainError(),
                     testError, sec));
             AtomicFiles.write(historyPath, (String.join("\n", history) + "\n").getBytes(StandardCharsets.UTF_8));
+            // time-to-accuracy report from the history's per-epoch seconds (kept across --resume)
+            TimeToAccuracy.write(historyPath.getParent(), p.name + " (Spark)", column(3), column(2), column(1));
             double trainError = progress.trainError();
             out.printf(Locale.ROOT, "epoch %d: train error %s, test error %.2f%%, %.1f s (%.1f examples/s)%n",
                     net.getEpochCount(), Double.isNaN(trainError) ? "n/a (parameter averaging)"
                             : String.format(Locale.ROOT, "%.2f%%", 100 * trainError), 100 * testError, sec, n / sec);
+        }
+
+        private List<Double> column(int k) {
+            List<Double> values = new ArrayList<>();
+            for (String line : history) {
+                values.add(Double.parseDouble(line.split("\t")[k]));
+            }
+            return values;
         }
 
         Json summary() {

@@ -48,7 +48,8 @@ final class TrainCommand {
     static final String CHECKPOINT = "checkpoint.zip";
     static final String HISTORY = "history.tsv";
     /** The files that make a run: a folder holding one is not reused without --resume or --overwrite. */
-    static final List<String> RUN_FILES = List.of(MODEL, BEST_MODEL, CHECKPOINT, HISTORY);
+    static final List<String> RUN_FILES = List.of(MODEL, BEST_MODEL, CHECKPOINT, HISTORY, TimeToAccuracy.TSV,
+            TimeToAccuracy.PNG);
     /** The options a resumed run may give anew; any other must be as the run was started (or left out). */
     static final Set<String> RESUMABLE = Set.of("out", "resume", "data-dir", "epochs", "checkpoint-every",
             "divergence-factor", "divergence-window", "no-divergence-check");
@@ -60,7 +61,8 @@ final class TrainCommand {
         CommandSpec spec = Cli.command("train", "Train a preset, evaluating after each epoch.",
                 "Trains a preset, with any of its settings overridden by options, and writes the run folder "
                         + "(--out, default runs/PRESET): model.zip (the last epoch), model-best.zip (the lowest test "
-                        + "error), history.tsv and checkpoint.zip, each written atomically. A folder that holds a run "
+                        + "error), history.tsv, checkpoint.zip and time-to-accuracy.tsv/.png (test error against "
+                        + "training time), each written atomically. A folder that holds a run "
                         + "is refused unless --resume (continue it exactly) or --overwrite (start again). Prints a "
                         + "progress bar with the running training accuracy on stderr, one line per epoch with the "
                         + "train and test error, and as its last stdout line the JSON summary: preset, epochs, "
@@ -191,7 +193,8 @@ final class TrainCommand {
                 : RunDirectory.Mode.NEW;
         RunDirectory dir;
         try {
-            dir = RunDirectory.open(outDir, mode, spark != null ? List.of(MODEL, HISTORY) : RUN_FILES,
+            dir = RunDirectory.open(outDir, mode, spark != null ? List.of(MODEL, HISTORY, TimeToAccuracy.TSV,
+                    TimeToAccuracy.PNG) : RUN_FILES,
                     spark != null ? MODEL : CHECKPOINT);
         } catch (RunDirectory.Refused e) {
             if (e.isUsageError()) {
@@ -295,8 +298,10 @@ final class TrainCommand {
         List<Double> testErrors = numbers(state.get("test_errors"));
         List<Double> trainErrors = numbers(state.get("train_errors"));
         List<Double> epochSeconds = numbers(state.get("epoch_seconds"));
-        long[] iterations = {((Number) state.getOrDefault("iterations", 0)).longValue()};
-        double[] trainSeconds = {((Number) state.getOrDefault("train_seconds", 0.0)).doubleValue()};
+        // the finished epochs' iterations and seconds (a checkpoint's iterations and train_seconds also hold its partial
+        // epoch's, which the epoch's end counts anew: counting them twice inflated a run resumed twice in one epoch)
+        long[] iterations = {((Number) state.getOrDefault("iterations", 0)).longValue() - batchesDone};
+        double[] trainSeconds = {epochSeconds.stream().mapToDouble(Double::doubleValue).sum()};
         double[] best = {state.get("best_test_error") instanceof Number n ? n.doubleValue()
                 : Double.POSITIVE_INFINITY};
         RunState run = new RunState(arguments, testErrors, trainErrors, epochSeconds, iterations, trainSeconds, best);
@@ -365,8 +370,8 @@ final class TrainCommand {
                 throw diverged(d, e, checkpointPath);
             }
             double sec = before + (System.nanoTime() - t0) / 1e9;
-            trainSeconds[0] += (System.nanoTime() - t0) / 1e9;
-            iterations[0] += it.batchesPerEpoch() - (resumedEpoch ? batchesDone : 0);
+            trainSeconds[0] += sec;
+            iterations[0] += it.batchesPerEpoch();
             trainSpikes = spikes.spikesPerNeuronPerStep();
             inputSpikes = spikes.inputSpikesPerNeuronPerStep();
             spikes.reset();
@@ -382,6 +387,8 @@ final class TrainCommand {
                 ModelFiles.save(net, outDir.resolve(BEST_MODEL));
             }
             AtomicFiles.write(outDir.resolve(HISTORY), run.historyTsv());
+            // time-to-accuracy report: test error against the training seconds summed over epochs (and resumes)
+            TimeToAccuracy.write(outDir, p.name, epochSeconds, testErrors, trainErrors);
             Checkpoint.write(checkpointPath, net, run.state(e, 0, null, 0));
             out.printf(Locale.ROOT, "epoch %d: train error %.2f%%, test error %.2f%%, %.1f s (%.2f ms/iteration)%n",
                     e, 100 * progress.trainError(), 100 * testError, sec, 1000 * sec / it.batchesPerEpoch());

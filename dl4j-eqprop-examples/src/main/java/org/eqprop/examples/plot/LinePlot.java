@@ -23,8 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A line chart written as PNG (760×460) with JFreeChart: solid or dashed series over x = 0..n−1, or over the x values
- * given to {@link #xValues}; a legend names the series and a subtitle explains the line styles. Non-finite values are
+ * A line chart written as PNG (760×460) with JFreeChart: solid or dashed series over x = 0..n−1, over the x values
+ * given to {@link #xValues}, or each over its own x values ({@link #add(String, double[], double[], boolean, int)}:
+ * e.g. runs whose epochs end at different times); a legend names the series and a subtitle explains the line styles. Non-finite values are
  * left out (a gap in the line). Rendering needs no display ({@code java.awt.headless} is set when unset).
  */
 public final class LinePlot {
@@ -35,7 +36,8 @@ public final class LinePlot {
     private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(214, 39, 40),
             new Color(44, 160, 44), new Color(148, 103, 189), new Color(255, 127, 14), new Color(23, 190, 207)};
 
-    private record Series(String label, double[] y, boolean dashed, int color) {
+    /** A series; {@code x} null: the shared x values (or 0..n−1). */
+    private record Series(String label, double[] x, double[] y, boolean dashed, int color) {
     }
 
     private final String title;
@@ -43,6 +45,7 @@ public final class LinePlot {
     private final List<Series> series = new ArrayList<>();
     private double[] xs;
     private String legend = "dashed: EqProp (symmetric)   solid: BPTT";
+    private boolean xFromZero;
 
     public LinePlot(String title, String xLabel) {
         this.title = title;
@@ -51,7 +54,23 @@ public final class LinePlot {
 
     /** Adds a series; series sharing a color index share a color (e.g. EP dashed and BPTT solid of one unit). */
     public LinePlot add(String label, double[] y, boolean dashed, int color) {
-        series.add(new Series(label, y.clone(), dashed, color));
+        series.add(new Series(label, null, y.clone(), dashed, color));
+        return this;
+    }
+
+    /** Adds a series with its own x values (one per y value). */
+    public LinePlot add(String label, double[] x, double[] y, boolean dashed, int color) {
+        if (x.length != y.length) {
+            throw new IllegalArgumentException("series " + label + ": " + x.length + " x values for " + y.length
+                    + " y values");
+        }
+        series.add(new Series(label, x.clone(), y.clone(), dashed, color));
+        return this;
+    }
+
+    /** The x axis starts at 0 (or below, for negative x values). */
+    public LinePlot xFromZero() {
+        this.xFromZero = true;
         return this;
     }
 
@@ -68,6 +87,13 @@ public final class LinePlot {
     }
 
     public void write(Path file) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ChartUtils.writeChartAsPNG(bytes, chart(), WIDTH, HEIGHT);
+        org.eqprop.io.AtomicFiles.write(file, bytes.toByteArray());
+    }
+
+    /** The chart {@link #write} draws. */
+    JFreeChart chart() {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");
         }
@@ -80,7 +106,7 @@ public final class LinePlot {
             Series s = series.get(k);
             XYSeries points = new XYSeries(k + ": " + s.label, false, true); // keys unique even if labels repeat
             for (int i = 0; i < s.y.length; i++) {
-                double x = xs != null && i < xs.length ? xs[i] : i;
+                double x = s.x != null ? s.x[i] : xs != null && i < xs.length ? xs[i] : i;
                 integerX &= x == Math.rint(x);
                 points.add(x, Double.isFinite(s.y[i]) ? s.y[i] : Double.NaN);
             }
@@ -103,13 +129,11 @@ public final class LinePlot {
         plot.setDomainGridlinePaint(new Color(230, 230, 230));
         plot.setRangeGridlinePaint(new Color(230, 230, 230));
         NumberAxis x = (NumberAxis) plot.getDomainAxis();
-        x.setAutoRangeIncludesZero(false);
+        x.setAutoRangeIncludesZero(xFromZero);
         if (integerX) {
             x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         }
         ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ChartUtils.writeChartAsPNG(bytes, chart, WIDTH, HEIGHT);
-        org.eqprop.io.AtomicFiles.write(file, bytes.toByteArray());
+        return chart;
     }
 }

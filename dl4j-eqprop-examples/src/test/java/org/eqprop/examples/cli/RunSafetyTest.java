@@ -61,6 +61,10 @@ class RunSafetyTest {
                     Checkpoint.read(f);
                 } else if (name.endsWith(".zip")) {
                     ModelFiles.load(f);
+                } else if (name.equals(TimeToAccuracy.TSV)) {
+                    assertTrue(Files.readString(f).startsWith(TimeToAccuracy.HEADER + "\n"));
+                } else if (name.equals(TimeToAccuracy.PNG)) {
+                    assertTrue(javax.imageio.ImageIO.read(f.toFile()) != null, "the PNG decodes");
                 } else {
                     assertEquals(TrainCommand.HISTORY, name);
                     assertTrue(Files.readString(f).startsWith("epoch\ttrain_error"));
@@ -95,8 +99,15 @@ class RunSafetyTest {
         int kills = 0;
         int insideSave = 0;
         List<String> resumedAt = new ArrayList<>();
+        double[] recordedSeconds = new double[5]; // epochs done -> the most training seconds a checkpoint recorded
         while (kills < 5) {
             boolean resume = Files.exists(out.resolve(TrainCommand.CHECKPOINT));
+            if (resume) {
+                java.util.Map<String, Object> state = Checkpoint.readState(out.resolve(TrainCommand.CHECKPOINT));
+                int done = ((Number) state.get("epochs_done")).intValue();
+                recordedSeconds[done] = Math.max(recordedSeconds[done],
+                        ((Number) state.get("train_seconds")).doubleValue());
+            }
             long startedFrom = modified(out);
             boolean duringSave = kills == 2;
             String[] args = resume ? trainArgs(data, out, "--resume") : trainArgs(data, out);
@@ -151,6 +162,22 @@ class RunSafetyTest {
         assertTrue(rel < 1e-6, "relative difference " + rel);
         List<String> history = Files.readAllLines(out.resolve(TrainCommand.HISTORY));
         assertEquals(Files.readAllLines(dir.resolve("straight").resolve(TrainCommand.HISTORY)).size(), history.size());
+
+        // the training clock went on from each checkpoint: the killed runs' time before their checkpoints counts
+        List<TimeToAccuracy.Point> clock = TimeToAccuracy.read(out);
+        assertEquals(history.size() - 1, clock.size());
+        for (int e = 0; e < clock.size(); e++) {
+            assertTrue(clock.get(e).trainSeconds() > (e == 0 ? 0 : clock.get(e - 1).trainSeconds()), "" + clock);
+            // a checkpoint inside epoch e + 1 (e epochs done) recorded less than that epoch's end
+            assertTrue(clock.get(e).trainSeconds() >= recordedSeconds[e] - 1e-3, e + ": " + clock + " vs "
+                    + Arrays.toString(recordedSeconds));
+        }
+        assertTrue(Arrays.stream(recordedSeconds).anyMatch(t -> t > 0), Arrays.toString(recordedSeconds));
+        // the summary's time per iteration: the same clock over the run's 4 x 20 iterations, each counted once
+        double perIteration = Double.parseDouble(last.lastLine().replaceAll(".*\"seconds_per_iteration\": ([0-9.e-]+).*",
+                "$1"));
+        double end = clock.get(clock.size() - 1).trainSeconds();
+        assertEquals(end / 80, perIteration, 1e-3 * end / 80, last.lastLine());
     }
 
     /** CIFAR-10 with its random crops and flips: a run killed mid-epoch resumes to the same parameters. */
