@@ -8,7 +8,7 @@ import org.eqprop.dynamics.AcceleratedEngine;
 import org.eqprop.dynamics.EnergyChain;
 import org.eqprop.dynamics.Equilibrium;
 import org.eqprop.dynamics.EulerDynamics;
-import org.eqprop.dynamics.FixedPointDynamics;
+import org.eqprop.dynamics.Dynamics;
 import org.eqprop.dynamics.RelaxationControl;
 import org.eqprop.dynamics.RelaxationException;
 import org.eqprop.kernels.FusedKernels;
@@ -57,7 +57,7 @@ public final class CudaRelaxationEngine implements AcceleratedEngine {
     public boolean supports(EnergyChain chain, NudgingForce force, DataType dataType) {
         if (!(dataType == DataType.FLOAT && chain.isDense() && chain.isFlat() && chain.depth() <= 8
                 && CudaKernels.knows(chain.activation())
-                && (chain.dynamics() instanceof FixedPointDynamics || chain.dynamics() instanceof EulerDynamics)
+                && (chain.dynamics().kind() == Dynamics.Kind.FIXED_POINT || chain.dynamics().kind() == Dynamics.Kind.EULER)
                 && (force == null || force instanceof SquaredErrorForce || force instanceof SoftmaxReadoutForce
                 || force instanceof HeldForce))) {
             return false;
@@ -170,7 +170,7 @@ public final class CudaRelaxationEngine implements AcceleratedEngine {
             kind = DenseProblem.Force.HELD;
             labels = FusedKernels.floats(f.epsilon());
         }
-        boolean euler = chain.dynamics() instanceof EulerDynamics;
+        boolean euler = chain.dynamics().kind() == Dynamics.Kind.EULER;
         float eps = euler ? (float) ((EulerDynamics) chain.dynamics()).epsilon() : 1f;
         return new DenseProblem(widths, weights, biases, FusedKernels.floats(inputDrive), startPacked, batch, kind,
                 scale, labels, readoutW, readoutB, chain.activation().kind().ordinal(), euler,
