@@ -182,8 +182,8 @@ final class Preset implements Cloneable {
                         new double[]{0.256, 0.064, 0.016, 0.004});
                 return p;
             default:
-                throw new Args.UsageException("unknown preset '" + name + "'; available: mnist-fc1, mnist-fc2, "
-                        + "mnist-conv, cifar10-small, cifar10-laborieux, mnist-spiking, mnist-spiking-3h, mnist-resistive");
+                throw new Args.UsageException("unknown preset '" + name + "'; available: "
+                        + String.join(", ", PresetOptions.PRESETS));
         }
     }
 
