@@ -230,16 +230,17 @@ public final class ConvPoolInteraction implements Interaction {
     @Override
     public void addDownwardDrive(INDArray lower, INDArray upper, INDArray lowerDrive) {
         Pooled switches = switches(lower);
-        addTransposeConvolution(geometry(lower), routed(upper, switches), lowerDrive);
+        addTransposeConvolution(geometry(lower), routed(upper, switches), lowerDrive, kernels());
     }
 
     /** Both drives from one convolution of the lower state (its max-pooling switches serve the feedback too). */
     @Override
     public void addDrives(INDArray lower, INDArray upper, INDArray lowerDrive, INDArray upperDrive) {
-        Pooled p = pooledConvolution(lower);
+        OnednnConvolution.Kernels k = kernels(); // one fingerprint of the kernels for both directions
+        Pooled p = pooledConvolution(lower, k);
         upperDrive.addi(p.pooled());
         addBias(upperDrive);
-        addTransposeConvolution(geometry(lower), routed(upper, p), lowerDrive);
+        addTransposeConvolution(geometry(lower), routed(upper, p), lowerDrive, k);
     }
 
     private void addBias(INDArray drive) {
@@ -319,7 +320,11 @@ public final class ConvPoolInteraction implements Interaction {
 
     /** P(w ⋆ lower), remembering its switches for a feedback on the same lower state. */
     private Pooled pooledConvolution(INDArray lower) {
-        Pooled p = pool(convolve(lower));
+        return pooledConvolution(lower, kernels());
+    }
+
+    private Pooled pooledConvolution(INDArray lower, OnednnConvolution.Kernels kernels) {
+        Pooled p = pool(convolve(lower, kernels));
         if (pooling == Pooling.MAX) {
             lastSwitches = new Switches(lower, fingerprint(lower), p);
         }
@@ -379,9 +384,12 @@ public final class ConvPoolInteraction implements Interaction {
                 (int) weights.size(0), (int) weights.size(2), (int) weights.size(3), stride, padding, bf16);
     }
 
-    /** The kernels for oneDNN: a fingerprint of their values, and a dense float32 copy when it must reorder them. */
+    /**
+     * The kernels for oneDNN: a fingerprint of their values (computed when oneDNN first asks), and a dense float32
+     * copy when it must reorder them.
+     */
     private OnednnConvolution.Kernels kernels() {
-        return new OnednnConvolution.Kernels(fingerprint(weights), () -> {
+        return new OnednnConvolution.Kernels(() -> fingerprint(weights), () -> {
             if (weights.dataType() == DataType.FLOAT && OnednnConvolution.dense(weights)) {
                 return weights;
             }
@@ -408,11 +416,15 @@ public final class ConvPoolInteraction implements Interaction {
      * or adds it at once).
      */
     INDArray convolve(INDArray h) {
+        return convolve(h, kernels());
+    }
+
+    private INDArray convolve(INDArray h, OnednnConvolution.Kernels kernels) {
         OnednnConvolution.Key onednn = onednn(h);
         if (onednn != null) {
             INDArray z = ScratchArrays.get("convolution", DataType.FLOAT, h.size(0), weights.size(0),
                     onednn.outHeight(), onednn.outWidth());
-            boolean bf16 = OnednnConvolution.forward(onednn, OnednnConvolution.dense(h) ? h : h.dup('c'), kernels(), z);
+            boolean bf16 = OnednnConvolution.forward(onednn, OnednnConvolution.dense(h) ? h : h.dup('c'), kernels, z);
             count(bf16 ? "onednn-bf16" : "onednn-fp32");
             return z;
         }
@@ -436,16 +448,17 @@ public final class ConvPoolInteraction implements Interaction {
     }
 
     /** target += w ⋆ᵀ g for g [batch, out, oH, oW] and a lower-shaped target [batch, in, height, width]. */
-    private void addTransposeConvolution(ConvGeometry geo, INDArray g, INDArray target) {
+    private void addTransposeConvolution(ConvGeometry geo, INDArray g, INDArray target,
+                                         OnednnConvolution.Kernels kernels) {
         OnednnConvolution.Key onednn = g.dataType() == DataType.FLOAT ? onednn(target) : null;
         if (onednn != null) {
             INDArray gd = OnednnConvolution.dense(g) ? g : g.dup('c');
             boolean bf16;
             if (OnednnConvolution.dense(target)) {
-                bf16 = OnednnConvolution.addTranspose(onednn, gd, kernels(), target);
+                bf16 = OnednnConvolution.addTranspose(onednn, gd, kernels, target);
             } else {
                 INDArray sum = ScratchArrays.get("transpose", DataType.FLOAT, target.shape()).assign(0);
-                bf16 = OnednnConvolution.addTranspose(onednn, gd, kernels(), sum);
+                bf16 = OnednnConvolution.addTranspose(onednn, gd, kernels, sum);
                 target.addi(sum);
             }
             count(bf16 ? "onednn-bf16" : "onednn-fp32");

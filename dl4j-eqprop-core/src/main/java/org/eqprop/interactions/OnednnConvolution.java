@@ -80,8 +80,31 @@ final class OnednnConvolution {
         }
     }
 
-    /** The kernels w [out, in, kH, kW] as a fingerprint of their values and a dense float32 copy made on demand. */
-    record Kernels(double fingerprint, Supplier<INDArray> dense) {
+    /**
+     * The kernels w [out, in, kH, kW]: a fingerprint of their values (computed on first use, then kept: one object
+     * serves the calls that see the same values, such as the two directions of one step) and a dense float32 copy
+     * made on demand.
+     */
+    static final class Kernels {
+        private final java.util.function.DoubleSupplier values;
+        private final Supplier<INDArray> dense;
+        private double fingerprint = Double.NaN;
+
+        Kernels(java.util.function.DoubleSupplier fingerprint, Supplier<INDArray> dense) {
+            this.values = fingerprint;
+            this.dense = dense;
+        }
+
+        double fingerprint() {
+            if (Double.isNaN(fingerprint)) {
+                fingerprint = values.getAsDouble();
+            }
+            return fingerprint;
+        }
+
+        Supplier<INDArray> dense() {
+            return dense;
+        }
     }
 
     // ---- the library --------------------------------------------------------------------------------------------
