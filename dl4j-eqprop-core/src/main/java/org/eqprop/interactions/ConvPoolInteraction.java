@@ -24,7 +24,8 @@ import java.util.List;
  * convolutions w ⋆ h and w ⋆ᵀ g run through oneDNN where it loads ({@link OnednnConvolution}, optionally with bf16
  * operands: {@link ConvolutionPrecision}), and a float32 3×3 stride-1 convolution (and its transpose) can instead run
  * as Winograd's F(2×2, 3×3) ({@link WinogradConvolution}, 2.25x fewer multiplies): see {@link Algorithm}. The weight
- * gradient h ⋆ g always runs as im2col products.
+ * gradient h ⋆ g runs through oneDNN in float32 (whatever the operand precision) where the convolutions do, else as
+ * im2col products.
  */
 public final class ConvPoolInteraction implements Interaction {
 
@@ -170,8 +171,9 @@ public final class ConvPoolInteraction implements Interaction {
     }
 
     /**
-     * The convolutions (forward and transpose) run in this process since the last reset, by what ran them:
-     * {@code onednn-fp32}, {@code onednn-bf16}, {@code im2col}, {@code winograd} (float32) or {@code im2col-fp64}.
+     * The convolutions run in this process since the last reset, by what ran them: forward and transpose ones as
+     * {@code onednn-fp32}, {@code onednn-bf16}, {@code im2col}, {@code winograd} (float32) or {@code im2col-fp64},
+     * weight gradients as {@code onednn-fp32-weights}, {@code im2col-weights} or {@code im2col-fp64-weights}.
      */
     public static java.util.Map<String, Long> convolutionCounts() {
         java.util.Map<String, Long> m = new java.util.TreeMap<>();
@@ -482,6 +484,15 @@ public final class ConvPoolInteraction implements Interaction {
 
     /** ∂(g • (w ⋆ h))/∂w = h ⋆ g for a pre-pooling map g: [out, in, kH, kW] (a new array). */
     private INDArray weightProduct(INDArray lower, INDArray routed) {
+        OnednnConvolution.Key onednn = routed.dataType() == DataType.FLOAT ? onednn(lower) : null;
+        if (onednn != null) {
+            INDArray gw = Nd4j.createUninitialized(DataType.FLOAT, weights.shape(), 'c');
+            OnednnConvolution.weightGradient(onednn, OnednnConvolution.dense(lower) ? lower : lower.dup('c'),
+                    OnednnConvolution.dense(routed) ? routed : routed.dup('c'), gw);
+            count("onednn-fp32-weights");
+            return gw;
+        }
+        count(lower.dataType() == DataType.FLOAT ? "im2col-weights" : "im2col-fp64-weights");
         ConvGeometry geo = geometry(lower);
         INDArray gm = geo.fromMaps(routed, "maps");
         INDArray cols = geo.columns(lower, "columns");

@@ -305,6 +305,14 @@ final class OnednnConvolution {
     private final dnnl_primitive addDiffSrc;
     private double forwardKernels = Double.NaN;
     private double transposeKernels = Double.NaN;
+    /** The weight gradient's primitive and memories, made on its first use (float32 entries only). */
+    private WeightGradient weightGradient;
+
+    /** oneDNN's backward-weights convolution: dw = h ⋆ g, from NCHW h and g into OIHW dw. */
+    private record WeightGradient(dnnl_primitive primitive, String impl, dnnl_memory src, dnnl_memory diffDst,
+                                  dnnl_memory diffWei, dnnl_primitive toSrc, dnnl_primitive toDiffDst,
+                                  dnnl_primitive fromDiffWei) {
+    }
 
     private OnednnConvolution(Key key) {
         if (loadProblem() != null) {
@@ -400,6 +408,67 @@ final class OnednnConvolution {
             check(dnnl_stream_wait(STREAMS.get()), "wait");
             return null;
         });
+    }
+
+    /**
+     * dw = ∂(g • (w ⋆ h))/∂w = h ⋆ g for dense row-major float32 h [batch, in, height, width] and g [batch, out, oH,
+     * oW], written into the dense float32 dw [out, in, kH, kW] (oneDNN's backward-weights convolution; float32
+     * operands whatever the entry's precision: the gradient is a difference of two such products).
+     */
+    static void weightGradient(Key key, INDArray h, INDArray g, INDArray dw) {
+        of(key.withBf16(false)).weightGradient(h, g, dw);
+    }
+
+    private synchronized void weightGradient(INDArray h, INDArray g, INDArray dw) {
+        onCores(() -> {
+            if (weightGradient == null) {
+                weightGradient = makeWeightGradient();
+            }
+            WeightGradient wg = weightGradient;
+            setHandle(userSrc, h);
+            setHandle(userDiffDst, g);
+            setHandle(userWei, dw);
+            run(wg.toSrc(), DNNL_ARG_FROM, userSrc, DNNL_ARG_TO, wg.src());
+            run(wg.toDiffDst(), DNNL_ARG_FROM, userDiffDst, DNNL_ARG_TO, wg.diffDst());
+            run(wg.primitive(), DNNL_ARG_SRC, wg.src(), DNNL_ARG_DIFF_DST, wg.diffDst(), DNNL_ARG_DIFF_WEIGHTS,
+                    wg.diffWei());
+            run(wg.fromDiffWei(), DNNL_ARG_FROM, wg.diffWei(), DNNL_ARG_TO, userWei);
+            check(dnnl_stream_wait(STREAMS.get()), "wait");
+            return null;
+        });
+    }
+
+    /** The float32 backward-weights primitive of this shape (called on the cores it will run on). */
+    private WeightGradient makeWeightGradient() {
+        long[] srcDims = {key.batch(), key.in(), key.height(), key.width()};
+        long[] weiDims = {key.out(), key.in(), key.kh(), key.kw()};
+        long[] dstDims = {key.batch(), key.out(), key.outHeight(), key.outWidth()};
+        long[] strides = {key.stride(), key.stride()};
+        long[] padding = {key.padding(), key.padding()};
+        dnnl_convolution_desc_t hd = new dnnl_convolution_desc_t();
+        check(dnnl_convolution_forward_desc_init(hd, dnnl_forward_training, dnnl_convolution_direct,
+                md(srcDims, dnnl_f32, dnnl_format_tag_any), md(weiDims, dnnl_f32, dnnl_format_tag_any), null,
+                md(dstDims, dnnl_f32, dnnl_format_tag_any), strides, padding, padding), "hint descriptor");
+        dnnl_primitive_desc hint = primitiveDesc(hd, null);
+        dnnl_convolution_desc_t wd = new dnnl_convolution_desc_t();
+        check(dnnl_convolution_backward_weights_desc_init(wd, dnnl_convolution_direct,
+                md(srcDims, dnnl_f32, dnnl_format_tag_any), md(weiDims, dnnl_f32, dnnl_format_tag_any), null,
+                md(dstDims, dnnl_f32, dnnl_format_tag_any), strides, padding, padding),
+                "backward-weights descriptor");
+        dnnl_primitive_desc pd = primitiveDesc(wd, hint);
+        dnnl_memory s = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), true);
+        dnnl_memory d = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0), true);
+        dnnl_memory w = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0), true);
+        return new WeightGradient(primitive(pd), impl(pd), s, d, w, reorder(userSrc, s, false),
+                reorder(userDiffDst, d, false), reorder(w, userWei, false));
+    }
+
+    /** oneDNN's implementation of the weight gradient, made if need be ("brgconv_bwd_w:avx512_core"). */
+    synchronized String weightGradientImpl() {
+        if (weightGradient == null) {
+            weightGradient = onCores(this::makeWeightGradient);
+        }
+        return weightGradient.impl();
     }
 
     /** Frees the native objects (idempotent; the entry must not be used afterwards). */

@@ -171,6 +171,50 @@ class OnednnConvolutionTest {
         assertEquals(Map.of("im2col-fp64", 1L), ConvPoolInteraction.convolutionCounts());
     }
 
+    /** The contrast's weight gradient h_a ⋆ g_a − h_b ⋆ g_b (oneDNN's backward weights) against im2col's. */
+    @Test
+    void weightGradientsMatchIm2col() {
+        int[][] shapes = { // batch, in, size, out, kernel, stride, padding, pooling (0 none, 1 max, 2 avg)
+            {3, 5, 8, 6, 3, 1, 1, 1},
+            {2, 3, 9, 4, 3, 2, 0, 0},
+            {2, 4, 6, 3, 5, 1, 2, 2},
+            {4, 32, 8, 64, 3, 1, 1, 1},
+            {4, 512, 4, 512, 3, 1, 0, 0},
+        };
+        for (int[] s : shapes) {
+            Random r = new Random(s[1] * 13L + s[3]);
+            int n = s[0];
+            int k = s[4];
+            INDArray w = random(r, -0.2, 0.2, s[3], s[1], k, k);
+            INDArray b = Nd4j.zeros(DataType.FLOAT, 1, s[3]);
+            ConvPoolInteraction.Pooling pooling = ConvPoolInteraction.Pooling.values()[new int[]{2, 0, 1}[s[7]]];
+            int pool = s[7] == 0 ? 1 : 2;
+            long o = ConvPoolInteraction.convolvedSize(s[2], k, s[5], s[6]) / pool;
+            INDArray lowerA = random(r, 0, 1, n, s[1], s[2], s[2]);
+            INDArray lowerB = random(r, 0, 1, n, s[1], s[2], s[2]);
+            INDArray upperA = random(r, 0, 1, n, s[3], o, o);
+            INDArray upperB = random(r, 0, 1, n, s[3], o, o);
+            INDArray[] ref = {Nd4j.zeros(DataType.FLOAT, w.shape()), Nd4j.zeros(DataType.FLOAT, 1, s[3])};
+            INDArray[] got = {Nd4j.zeros(DataType.FLOAT, w.shape()), Nd4j.zeros(DataType.FLOAT, 1, s[3])};
+            ConvPoolInteraction.resetConvolutionCounts();
+            new ConvPoolInteraction(w, b, s[5], s[6], pooling, pool, ConvPoolInteraction.Algorithm.IM2COL)
+                    .writeContrastGradient(lowerA, upperA, lowerB, upperB, 0.5, ref);
+            // the weight gradient runs in float32 even for a bf16 layer; but a bf16 forward convolution may move
+            // max-pooling switches (near ties), so max-pooled layers are compared in float32
+            ConvolutionPrecision precision = pooling == ConvPoolInteraction.Pooling.MAX ? ConvolutionPrecision.FP32
+                    : ConvolutionPrecision.BF16;
+            new ConvPoolInteraction(w, b, s[5], s[6], pooling, pool, ConvPoolInteraction.Algorithm.ONEDNN, precision)
+                    .writeContrastGradient(lowerA, upperA, lowerB, upperB, 0.5, got);
+            Map<String, Long> runs = ConvPoolInteraction.convolutionCounts();
+            assertEquals(2L, runs.get("im2col-weights"), runs.toString());
+            assertEquals(2L, runs.get("onednn-fp32-weights"), runs.toString());
+            double e = relativeError(got[0], ref[0]);
+            assertTrue(e < 1e-5 && ref[0].norm2Number().doubleValue() > 0, java.util.Arrays.toString(s)
+                    + ": relative error " + e);
+            assertEquals(0, relativeError(got[1], ref[1]), 1e-6);
+        }
+    }
+
     @Test
     void kernelsAreReorderedWhenTheirValuesChange() {
         Random r = new Random(9);
@@ -192,7 +236,8 @@ class OnednnConvolutionTest {
         for (int n = 1; n <= 30; n++) {
             OnednnConvolution.Key key = new OnednnConvolution.Key(n, 2, 5, 5, 3, 3, 3, 1, 1, false);
             OnednnConvolution c = OnednnConvolution.of(key);
-            assertTrue(c.forwardImpl.length() > 0 && c.transposeImpl.length() > 0);
+            assertTrue(c.forwardImpl.length() > 0 && c.transposeImpl.length() > 0
+                    && c.weightGradientImpl().length() > 0);
         }
         assertEquals(24, OnednnConvolution.cached());
         OnednnConvolution.clearCache();

@@ -284,8 +284,9 @@ final class BenchCommand {
 
     /**
      * What ran the CPU convolutions of the timed iterations ({@link ConvPoolInteraction#convolutionCounts()}): the
-     * libraries ("onednn", "im2col", "winograd", joined by '+' when several ran) and the operand precisions ("fp32",
-     * "bf16", "fp64"; "bf16+fp32" when bf16 ran some layers and float32 others), or null when none ran on the CPU.
+     * libraries ("onednn", "im2col", "winograd", joined by '+' when several ran) and the operand precisions of the
+     * forward and transpose convolutions ("fp32", "bf16", "fp64"; "bf16+fp32" when bf16 ran some layers and float32
+     * others; the weight gradients always run in float32 or float64), or null when none ran on the CPU.
      */
     static String[] convolutionBackends(java.util.Map<String, Long> runs) {
         if (runs.isEmpty()) {
@@ -295,7 +296,9 @@ final class BenchCommand {
         java.util.Set<String> precisions = new java.util.TreeSet<>();
         for (String k : runs.keySet()) {
             libraries.add(k.startsWith("onednn") ? "onednn" : k.startsWith("im2col") ? "im2col" : k);
-            precisions.add(k.endsWith("bf16") ? "bf16" : k.endsWith("fp64") ? "fp64" : "fp32");
+            if (!k.endsWith("-weights")) { // the weight gradients run in the states' type, float32 for bf16 too
+                precisions.add(k.contains("bf16") ? "bf16" : k.contains("fp64") ? "fp64" : "fp32");
+            }
         }
         return new String[]{String.join("+", libraries), String.join("+", precisions)};
     }
