@@ -382,8 +382,10 @@ public final class ConvPoolInteraction implements Interaction {
             }
             bf16 = false;
         }
-        return new OnednnConvolution.Key((int) h.size(0), (int) h.size(1), (int) h.size(2), (int) h.size(3),
-                (int) weights.size(0), (int) weights.size(2), (int) weights.size(3), stride, padding, bf16);
+        OnednnConvolution.Key key = new OnednnConvolution.Key((int) h.size(0), (int) h.size(1), (int) h.size(2),
+                (int) h.size(3), (int) weights.size(0), (int) weights.size(2), (int) weights.size(3), stride, padding,
+                bf16);
+        return OnednnConvolution.supports(key) ? key : null;
     }
 
     /**

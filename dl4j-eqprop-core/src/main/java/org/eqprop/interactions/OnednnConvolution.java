@@ -162,8 +162,18 @@ final class OnednnConvolution {
         return s;
     });
 
+    /** ND4J's native operations (its backend loaded first: the holder reads the backend's properties). */
+    private static final class Ops {
+        static final NativeOps OPS;
+
+        static {
+            Nd4j.getBackend();
+            OPS = NativeOpsHolder.getInstance().getDeviceNativeOps();
+        }
+    }
+
     private static NativeOps ops() {
-        return NativeOpsHolder.getInstance().getDeviceNativeOps();
+        return Ops.OPS;
     }
 
     /** Runs {@code work} with this thread's OpenMP thread count at {@link #THREADS}, then restores it. */
@@ -237,6 +247,31 @@ final class OnednnConvolution {
             BF16_WINS.put(which, wins);
         }
         return of(key.withBf16(wins));
+    }
+
+    /** Shapes whose primitives oneDNN would not create (their convolutions run as im2col products). */
+    private static final Map<Key, String> UNSUPPORTED = new ConcurrentHashMap<>();
+
+    /**
+     * Whether oneDNN makes this shape's primitives (and, for bf16, the float32 ones it is timed against): made and
+     * cached here on first use; a shape it refuses is remembered, logged once, and left to im2col.
+     */
+    static boolean supports(Key key) {
+        if (UNSUPPORTED.containsKey(key)) {
+            return false;
+        }
+        try {
+            of(key);
+            if (key.bf16()) {
+                of(key.withBf16(false));
+            }
+            return true;
+        } catch (IllegalStateException e) {
+            UNSUPPORTED.put(key, e.getMessage());
+            org.slf4j.LoggerFactory.getLogger(OnednnConvolution.class).warn("oneDNN refused the convolution {} ({}): "
+                    + "it runs as im2col products", key, e.getMessage());
+            return false;
+        }
     }
 
     /** The cached convolution of this shape and operand type, made on first use (the least recently used evicted). */

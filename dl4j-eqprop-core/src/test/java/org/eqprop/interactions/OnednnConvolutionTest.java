@@ -105,6 +105,8 @@ class OnednnConvolutionTest {
             {2, 4, 10, 7, 5, 3, 3, 2, 1},
             {5, 1, 6, 6, 2, 1, 1, 1, 0},
             {2, 6, 5, 8, 7, 2, 3, 1, 0},
+            {2, 3, 5, 5, 4, 1, 1, 1, 2}, // padding wider than the kernel: border outputs see only zeros
+            {2, 3, 5, 5, 4, 2, 2, 2, 3},
         };
         for (int[] s : shapes) {
             double[] e = errors(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], ConvolutionPrecision.FP32,
