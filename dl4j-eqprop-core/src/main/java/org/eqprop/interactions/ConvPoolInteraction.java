@@ -20,9 +20,12 @@ import java.util.List;
  * a non-overlapping max or average pooling (or none). P⁻¹ is P's transpose: max-pooling sends each h_k value back to
  * the position that won its window in w_k ⋆ h_{k−1} (the first one on ties), average pooling spreads it evenly.
  * Feature maps are NCHW, weights [out, in, kH, kW] and bias [1, out] as in DL4J's ConvolutionLayer. A convolution is
- * an im2col gather ({@link ConvGeometry}) and one matrix product over the whole batch, in float or double; a float32
- * 3×3 stride-1 convolution (and its transpose) can instead run as Winograd's F(2×2, 3×3)
- * ({@link WinogradConvolution}, 2.25x fewer multiplies): see {@link Algorithm}.
+ * an im2col gather ({@link ConvGeometry}) and one matrix product over the whole batch, in float or double; float32
+ * convolutions w ⋆ h and w ⋆ᵀ g run through oneDNN where it loads ({@link OnednnConvolution}, optionally with bf16
+ * operands: {@link ConvolutionPrecision}), and a float32 3×3 stride-1 convolution (and its transpose) can instead run
+ * as Winograd's F(2×2, 3×3) ({@link WinogradConvolution}, 2.25x fewer multiplies): see {@link Algorithm}. The weight
+ * gradient h ⋆ g runs through oneDNN in float32 (whatever the operand precision) where the convolutions do, else as
+ * im2col products.
  */
 public final class ConvPoolInteraction implements Interaction {
 
@@ -31,14 +34,17 @@ public final class ConvPoolInteraction implements Interaction {
 
     /**
      * How the convolutions w ⋆ h and w ⋆ᵀ g run: {@code IM2COL} (gather + one product, any type and shape),
-     * {@code WINOGRAD} (F(2×2, 3×3): float32 3×3 kernels, stride 1, padding ≤ 2; float64 states still use im2col) or
-     * {@code AUTO} (im2col: on the 2-core development machine Winograd's transforms cost about what it saves in the
-     * products, see the README; it is opt-in until it measures faster).
+     * {@code WINOGRAD} (F(2×2, 3×3): float32 3×3 kernels, stride 1, padding ≤ 2; float64 states still use im2col),
+     * {@code ONEDNN} (oneDNN's convolutions, float32 states; float64 states use im2col, and so does every state, with
+     * one log line, where oneDNN does not load or {@code -Deqprop.onednn=false}) or {@code AUTO} (oneDNN where it
+     * loads and the states are float32, else im2col: 0.58-0.60x of im2col's convolution time on the 2-core
+     * development machine, docs/performance.md; Winograd's transforms cost about what it saves there, so it is
+     * opt-in).
      */
     public enum Algorithm {
-        AUTO, IM2COL, WINOGRAD;
+        AUTO, IM2COL, WINOGRAD, ONEDNN;
 
-        /** auto, im2col or winograd (case-insensitive). */
+        /** auto, im2col, winograd or onednn (case-insensitive). */
         public static Algorithm parse(String name) {
             String n = name == null ? "" : name.trim().toUpperCase(java.util.Locale.ROOT);
             for (Algorithm a : values()) {
@@ -46,8 +52,8 @@ public final class ConvPoolInteraction implements Interaction {
                     return a;
                 }
             }
-            throw new IllegalArgumentException("convolution algorithm must be auto, im2col or winograd, got '" + name
-                    + "'");
+            throw new IllegalArgumentException("convolution algorithm must be auto, im2col, winograd or onednn, got '"
+                    + name + "'");
         }
     }
 
@@ -78,6 +84,17 @@ public final class ConvPoolInteraction implements Interaction {
 
     private volatile Transformed transformed;
 
+    private final ConvolutionPrecision precision;
+
+    /** The convolutions run so far in this process, by library and operand type ({@link #convolutionCounts()}). */
+    private static final java.util.Map<String, java.util.concurrent.atomic.LongAdder> RUNS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED_ONEDNN =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED_BF16 =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConvPoolInteraction.class);
+
     /**
      * @param weights w [out, in, kH, kW]
      * @param bias    b [1, out]
@@ -93,6 +110,15 @@ public final class ConvPoolInteraction implements Interaction {
     /** As above, with the convolution {@link Algorithm}. */
     public ConvPoolInteraction(INDArray weights, INDArray bias, int stride, int padding, Pooling pooling, int pool,
                                Algorithm algorithm) {
+        this(weights, bias, stride, padding, pooling, pool, algorithm, ConvolutionPrecision.FP32);
+    }
+
+    /**
+     * As above, with the operand precision of the oneDNN convolutions ({@code BF16}: bf16 operands where oneDNN runs
+     * with AMX, else float32 with one warning).
+     */
+    public ConvPoolInteraction(INDArray weights, INDArray bias, int stride, int padding, Pooling pooling, int pool,
+                               Algorithm algorithm, ConvolutionPrecision precision) {
         if (weights.rank() != 4) {
             throw new IllegalArgumentException("conv weights must be [out, in, kH, kW], got rank " + weights.rank());
         }
@@ -107,6 +133,7 @@ public final class ConvPoolInteraction implements Interaction {
         this.pooling = pooling;
         this.pool = pooling == Pooling.NONE ? 1 : pool;
         this.algorithm = java.util.Objects.requireNonNull(algorithm, "algorithm");
+        this.precision = java.util.Objects.requireNonNull(precision, "precision");
         if (algorithm == Algorithm.WINOGRAD && !WinogradConvolution.applies(DataType.FLOAT, weights.size(2),
                 weights.size(3), stride, padding)) {
             throw new IllegalArgumentException("the winograd convolution needs a 3x3 kernel, stride 1 and padding <= 2;"
@@ -117,6 +144,51 @@ public final class ConvPoolInteraction implements Interaction {
 
     public Algorithm algorithm() {
         return algorithm;
+    }
+
+    public ConvolutionPrecision precision() {
+        return precision;
+    }
+
+    /**
+     * True when oneDNN loaded here and is not turned off ({@code -Deqprop.onednn=false}): {@code AUTO} and
+     * {@code ONEDNN} then run float32 convolutions through it. A library that does not load is logged once.
+     */
+    public static boolean onednnAvailable() {
+        if (!Boolean.parseBoolean(System.getProperty("eqprop.onednn", "true"))) {
+            return false;
+        }
+        String problem = OnednnConvolution.loadProblem();
+        if (problem != null && WARNED_ONEDNN.compareAndSet(false, true)) {
+            LOG.warn("oneDNN did not load ({}): convolutions run as im2col products", problem);
+        }
+        return problem == null;
+    }
+
+    /** True when bf16 convolution operands can run here: oneDNN available and its effective CPU ISA has AMX. */
+    public static boolean bf16Available() {
+        return onednnAvailable() && OnednnConvolution.amx();
+    }
+
+    /**
+     * The convolutions run in this process since the last reset, by what ran them: forward and transpose ones as
+     * {@code onednn-fp32}, {@code onednn-bf16}, {@code im2col}, {@code winograd} (float32) or {@code im2col-fp64},
+     * weight gradients as {@code onednn-fp32-weights}, {@code im2col-weights} or {@code im2col-fp64-weights}.
+     */
+    public static java.util.Map<String, Long> convolutionCounts() {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        RUNS.forEach((k, v) -> m.put(k, v.sum()));
+        m.values().removeIf(v -> v == 0);
+        return m;
+    }
+
+    /** Starts {@link #convolutionCounts()} over. */
+    public static void resetConvolutionCounts() {
+        RUNS.values().forEach(java.util.concurrent.atomic.LongAdder::reset);
+    }
+
+    private static void count(String what) {
+        RUNS.computeIfAbsent(what, k -> new java.util.concurrent.atomic.LongAdder()).increment();
     }
 
     public INDArray weights() {
@@ -160,16 +232,17 @@ public final class ConvPoolInteraction implements Interaction {
     @Override
     public void addDownwardDrive(INDArray lower, INDArray upper, INDArray lowerDrive) {
         Pooled switches = switches(lower);
-        addTransposeConvolution(geometry(lower), routed(upper, switches), lowerDrive);
+        addTransposeConvolution(geometry(lower), routed(upper, switches), lowerDrive, kernels());
     }
 
     /** Both drives from one convolution of the lower state (its max-pooling switches serve the feedback too). */
     @Override
     public void addDrives(INDArray lower, INDArray upper, INDArray lowerDrive, INDArray upperDrive) {
-        Pooled p = pooledConvolution(lower);
+        OnednnConvolution.Kernels k = kernels(); // one fingerprint of the kernels for both directions
+        Pooled p = pooledConvolution(lower, k);
         upperDrive.addi(p.pooled());
         addBias(upperDrive);
-        addTransposeConvolution(geometry(lower), routed(upper, p), lowerDrive);
+        addTransposeConvolution(geometry(lower), routed(upper, p), lowerDrive, k);
     }
 
     private void addBias(INDArray drive) {
@@ -230,7 +303,8 @@ public final class ConvPoolInteraction implements Interaction {
 
     @Override
     public ConvPoolInteraction copy() {
-        return new ConvPoolInteraction(weights.dup(), bias.dup(), stride, padding, pooling, pool, algorithm);
+        return new ConvPoolInteraction(weights.dup(), bias.dup(), stride, padding, pooling, pool, algorithm,
+                precision);
     }
 
     // ---- convolution ----------------------------------------------------------------------------------------
@@ -248,7 +322,11 @@ public final class ConvPoolInteraction implements Interaction {
 
     /** P(w ⋆ lower), remembering its switches for a feedback on the same lower state. */
     private Pooled pooledConvolution(INDArray lower) {
-        Pooled p = pool(convolve(lower));
+        return pooledConvolution(lower, kernels());
+    }
+
+    private Pooled pooledConvolution(INDArray lower, OnednnConvolution.Kernels kernels) {
+        Pooled p = pool(convolve(lower, kernels));
         if (pooling == Pooling.MAX) {
             lastSwitches = new Switches(lower, fingerprint(lower), p);
         }
@@ -287,6 +365,42 @@ public final class ConvPoolInteraction implements Interaction {
         return t.convolution();
     }
 
+    /**
+     * The oneDNN convolution for the lower-shaped map h when the algorithm, h's type (float32) and the library call
+     * for it, else null; its operands in bf16 when asked for and oneDNN runs with AMX here.
+     */
+    private OnednnConvolution.Key onednn(INDArray h) {
+        if ((algorithm != Algorithm.AUTO && algorithm != Algorithm.ONEDNN) || h.dataType() != DataType.FLOAT
+                || h.size(1) != weights.size(1) || !onednnAvailable()) {
+            return null;
+        }
+        boolean bf16 = precision == ConvolutionPrecision.BF16;
+        if (bf16 && !OnednnConvolution.amx()) {
+            if (WARNED_BF16.compareAndSet(false, true)) {
+                LOG.warn("bf16 convolution operands need a CPU with AMX (oneDNN's effective ISA here has none): the "
+                        + "convolutions run in float32");
+            }
+            bf16 = false;
+        }
+        OnednnConvolution.Key key = new OnednnConvolution.Key((int) h.size(0), (int) h.size(1), (int) h.size(2),
+                (int) h.size(3), (int) weights.size(0), (int) weights.size(2), (int) weights.size(3), stride, padding,
+                bf16);
+        return OnednnConvolution.supports(key) ? key : null;
+    }
+
+    /**
+     * The kernels for oneDNN: a fingerprint of their values (computed when oneDNN first asks), and a dense float32
+     * copy when it must reorder them.
+     */
+    private OnednnConvolution.Kernels kernels() {
+        return new OnednnConvolution.Kernels(() -> fingerprint(weights), () -> {
+            if (weights.dataType() == DataType.FLOAT && OnednnConvolution.dense(weights)) {
+                return weights;
+            }
+            return ScratchArrays.get("kernel4", DataType.FLOAT, weights.shape()).assign(weights);
+        });
+    }
+
     private static double fingerprint(INDArray a) {
         return a.sumNumber().doubleValue() + 31 * a.norm2Number().doubleValue();
     }
@@ -306,8 +420,21 @@ public final class ConvPoolInteraction implements Interaction {
      * or adds it at once).
      */
     INDArray convolve(INDArray h) {
+        return convolve(h, kernels());
+    }
+
+    private INDArray convolve(INDArray h, OnednnConvolution.Kernels kernels) {
+        OnednnConvolution.Key onednn = onednn(h);
+        if (onednn != null) {
+            INDArray z = ScratchArrays.get("convolution", DataType.FLOAT, h.size(0), weights.size(0),
+                    onednn.outHeight(), onednn.outWidth());
+            boolean bf16 = OnednnConvolution.forward(onednn, OnednnConvolution.dense(h) ? h : h.dup('c'), kernels, z);
+            count(bf16 ? "onednn-bf16" : "onednn-fp32");
+            return z;
+        }
         WinogradConvolution winograd = winograd(h);
         if (winograd != null) {
+            count("winograd");
             int n = (int) h.size(0);
             int oh = (int) h.size(2) + 2 * padding - 2;
             int ow = (int) h.size(3) + 2 * padding - 2;
@@ -316,6 +443,7 @@ public final class ConvPoolInteraction implements Interaction {
                     (int) h.size(3), padding));
             return z;
         }
+        count(h.dataType() == DataType.FLOAT ? "im2col" : "im2col-fp64");
         ConvGeometry g = geometry(h);
         INDArray cols = g.columns(h, "columns");
         INDArray z = ScratchArrays.get("maps", h.dataType(), weights.size(0), cols.size(1));
@@ -324,15 +452,32 @@ public final class ConvPoolInteraction implements Interaction {
     }
 
     /** target += w ⋆ᵀ g for g [batch, out, oH, oW] and a lower-shaped target [batch, in, height, width]. */
-    private void addTransposeConvolution(ConvGeometry geo, INDArray g, INDArray target) {
+    private void addTransposeConvolution(ConvGeometry geo, INDArray g, INDArray target,
+                                         OnednnConvolution.Kernels kernels) {
+        OnednnConvolution.Key onednn = g.dataType() == DataType.FLOAT ? onednn(target) : null;
+        if (onednn != null) {
+            INDArray gd = OnednnConvolution.dense(g) ? g : g.dup('c');
+            boolean bf16;
+            if (OnednnConvolution.dense(target)) {
+                bf16 = OnednnConvolution.addTranspose(onednn, gd, kernels, target);
+            } else {
+                INDArray sum = ScratchArrays.get("transpose", DataType.FLOAT, target.shape()).assign(0);
+                bf16 = OnednnConvolution.addTranspose(onednn, gd, kernels, sum);
+                target.addi(sum);
+            }
+            count(bf16 ? "onednn-bf16" : "onednn-fp32");
+            return;
+        }
         WinogradConvolution winograd = winograd(target);
         if (winograd != null && g.dataType() == DataType.FLOAT && ConvGeometry.isDense(target)) {
+            count("winograd");
             float[] sum = FusedKernels.floats(target);
             winograd.addTranspose(FusedKernels.floats(g), (int) g.size(0), (int) g.size(2), (int) g.size(3), padding,
                     sum);
             target.data().asNioFloat().put(0, sum);
             return;
         }
+        count(g.dataType() == DataType.FLOAT ? "im2col" : "im2col-fp64");
         INDArray gm = geo.fromMaps(g, "maps");
         INDArray cols = ScratchArrays.get("columns", g.dataType(), geo.rows, gm.size(1));
         ParallelGemm.gemm(kernelMatrix(g.dataType()), gm, cols, true, false, 1.0, 0.0);
@@ -341,6 +486,15 @@ public final class ConvPoolInteraction implements Interaction {
 
     /** ∂(g • (w ⋆ h))/∂w = h ⋆ g for a pre-pooling map g: [out, in, kH, kW] (a new array). */
     private INDArray weightProduct(INDArray lower, INDArray routed) {
+        OnednnConvolution.Key onednn = routed.dataType() == DataType.FLOAT ? onednn(lower) : null;
+        if (onednn != null) {
+            INDArray gw = Nd4j.createUninitialized(DataType.FLOAT, weights.shape(), 'c');
+            OnednnConvolution.weightGradient(onednn, OnednnConvolution.dense(lower) ? lower : lower.dup('c'),
+                    OnednnConvolution.dense(routed) ? routed : routed.dup('c'), gw);
+            count("onednn-fp32-weights");
+            return gw;
+        }
+        count(lower.dataType() == DataType.FLOAT ? "im2col-weights" : "im2col-fp64-weights");
         ConvGeometry geo = geometry(lower);
         INDArray gm = geo.fromMaps(routed, "maps");
         INDArray cols = geo.columns(lower, "columns");

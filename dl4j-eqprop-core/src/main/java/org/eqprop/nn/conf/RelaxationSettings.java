@@ -4,6 +4,7 @@ import org.eqprop.dynamics.Dynamics;
 import org.eqprop.dynamics.RelaxationControl;
 import org.eqprop.dynamics.UpdateOrder;
 import org.eqprop.engines.EngineKind;
+import org.eqprop.interactions.ConvolutionPrecision;
 import org.eqprop.layers.StateActivation;
 import org.eqprop.util.Records;
 import org.eqprop.util.Setting;
@@ -15,7 +16,8 @@ import java.util.Map;
 /**
  * How a block relaxes to its fixed point s* = σ(∂Φ/∂s(θ, x, s*)): the activation σ (with leak λ: σ(u) + λu), the step
  * rule and its parameters, the step budgets T (free phase) and K (each nudged phase), the early stop
- * ‖s_{t+1} − s_t‖∞ ≤ tolerance, the update order and the engine. Immutable; {@link #DEFAULTS} holds every default, and
+ * ‖s_{t+1} − s_t‖∞ ≤ tolerance, the update order, the engine and the convolutions' operand precision. Immutable;
+ * {@link #DEFAULTS} holds every default, and
  * each {@code withX} returns a copy. Its JSON is an object of its components (missing ones take the defaults, unknown
  * ones are refused).
  */
@@ -39,18 +41,22 @@ public record RelaxationSettings(
         @Setting("start each example's free phase from its last free fixed point (thesis 3.3.2)")
         boolean persistentStates,
         @Setting("relax the symmetric estimator's +beta and -beta phases together, as one doubled batch")
-        boolean doubledBatch)
+        boolean doubledBatch,
+        @Setting(value = "operands of the CPU convolutions (oneDNN): fp32, or bf16 with float32 accumulation and "
+                + "states, on CPUs with AMX only (elsewhere float32, with a warning)", label = "PRECISION")
+        ConvolutionPrecision convolutionPrecision)
         implements java.io.Serializable {
 
     /** Every default: the hard sigmoid, fixed-point steps, T = 30, K = 10, no early stop, synchronous, auto. */
     public static final RelaxationSettings DEFAULTS = new RelaxationSettings(StateActivation.Kind.HARD_SIGMOID, 0,
             Dynamics.Kind.FIXED_POINT, 0.5, 1.0, 0, 30, 10, 0, UpdateOrder.SYNCHRONOUS, EngineKind.AUTO, false,
-            false);
+            false, ConvolutionPrecision.FP32);
 
     /** Checks each value on its own; {@link #validate()} checks how they combine. */
     public RelaxationSettings {
-        require(activation != null && dynamics != null && updateOrder != null && engine != null,
-                "activation, dynamics, updateOrder and engine must be set");
+        require(activation != null && dynamics != null && updateOrder != null && engine != null
+                && convolutionPrecision != null, "activation, dynamics, updateOrder, engine and "
+                + "convolutionPrecision must be set");
         require(leak >= 0 && Double.isFinite(leak), "leak must be finite and >= 0, got " + leak);
         require(eulerStep > 0 && eulerStep <= 1, "eulerStep must be in (0, 1], got " + eulerStep);
         require(overRelaxation > 0 && overRelaxation < 2, "overRelaxation must be in (0, 2), got " + overRelaxation);
@@ -160,6 +166,10 @@ public record RelaxationSettings(
 
     public RelaxationSettings withDoubledBatch(boolean v) {
         return Records.with(this, "doubledBatch", v);
+    }
+
+    public RelaxationSettings withConvolutionPrecision(ConvolutionPrecision v) {
+        return Records.with(this, "convolutionPrecision", v);
     }
 
     /** A copy with the named components replaced (values as their type, numbers or names): JSON and the CLI. */

@@ -120,7 +120,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             if (c.isConv(k)) {
                 ConvSpec spec = c.convSpec(k);
                 interactions.add(new ConvPoolInteraction(w, b, spec.getStride(), spec.getPadding(),
-                        spec.poolingKind(), spec.getPool(), spec.algorithmKind()));
+                        spec.poolingKind(), spec.getPool(), spec.algorithmKind(),
+                        c.relaxation().convolutionPrecision()));
             } else if (c.hasFeedback(k)) {
                 interactions.add(new VectorFieldInteraction(w, b, getParam(EqPropBlockParamInitializer.feedbackKey(k))));
             } else {

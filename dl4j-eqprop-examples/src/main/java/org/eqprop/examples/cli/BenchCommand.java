@@ -1,5 +1,6 @@
 package org.eqprop.examples.cli;
 
+import org.eqprop.interactions.ConvPoolInteraction;
 import org.eqprop.kernels.ParallelGemm;
 import org.eqprop.training.EqPropNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -43,7 +44,8 @@ final class BenchCommand {
                 Options.integer("--warmup", "N", 0, "untimed iterations first").defaultValue("10"),
                 Options.flag("--no-reference", "skip timing the reference engine (one ND4J op per step)"),
                 Options.text("--agreement", "T,K[,order[,tol[,omega]]];...", "print the cosine similarity of the "
-                        + "configured gradient with each listed reference on the same weights and batch (T free "
+                        + "configured gradient with each listed (float32 convolution) reference on the same weights "
+                        + "and batch (T free "
                         + "and K nudged steps, synchronous or alternating updates, a tolerance, an over-relaxation "
                         + "omega), the references' pairwise cosines and the steps each took"),
                 Options.choice("--data", List.of("random", "real"), "the batch: uniform random inputs with random "
@@ -92,13 +94,23 @@ final class BenchCommand {
             out.printf(Locale.ROOT, "tolerance %.1e: %.1f free steps, %.1f steps per nudged phase (means)%n",
                     p.relaxation.tolerance(), free, nudged);
         }
+        String[] cpuConv = timing.convolutionLibrary() != null ? null : convolutionBackends(timing.convolutions());
+        if (cpuConv != null) {
+            out.printf(Locale.ROOT, "convolutions: %s, %s operands (%s)%n", cpuConv[0], cpuConv[1],
+                    timing.convolutions());
+        }
         Json j = new Json().put("command", "bench").put("preset", p.name).put("algorithm", method)
                 .put("batch_size", batch).put("data", data)
                 .put("engine", engineName(p)).put("engine_used", used)
                 .put("precision", System.getProperty(org.eqprop.cuda.CudaEngineProvider.PRECISION_PROPERTY, "fp32"))
                 .put("convolution", p.conv == null ? "none" : p.conv[0].getAlgorithm())
                 .put("conv_library", p.conv == null ? "none" : timing.convolutionLibrary() != null
-                        ? timing.convolutionLibrary() : "cpu-" + p.conv[0].getAlgorithm())
+                        ? timing.convolutionLibrary() : cpuConv != null ? cpuConv[0] : "cpu-" + p.conv[0].getAlgorithm())
+                .put("conv_precision", p.conv == null ? "none" : cpuConv != null ? cpuConv[1]
+                        : p.relaxation.convolutionPrecision().cliName())
+                .put("conv_precision_requested", p.conv == null ? "none"
+                        : p.relaxation.convolutionPrecision().cliName())
+                .put("conv_runs", timing.convolutions().toString())
                 .put("device_products", timing.device() == null ? "none" : timing.device())
                 .put("cuda_available", org.eqprop.engines.EngineChoice.accelerated() != null)
                 .put("accelerator_status", accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath"
@@ -237,7 +249,9 @@ final class BenchCommand {
                 r.relaxation = r.relaxation.with(java.util.Map.of("freeSteps", f[0], "nudgedSteps", f[1],
                         "updateOrder", f.length > 2 ? f[2] : "synchronous", "tolerance", f.length > 3 ? f[3] : "0",
                         "dynamics", f.length > 4 ? "over-relaxation" : "fixed-point",
-                        "overRelaxation", f.length > 4 ? f[4] : "1", "doubledBatch", false));
+                        "overRelaxation", f.length > 4 ? f[4] : "1", "doubledBatch", false,
+                        // the references are float32: a bf16 configuration is measured against them
+                        "convolutionPrecision", "fp32"));
                 refs.add(r);
             } catch (RuntimeException e) {
                 throw new Args.UsageException("--agreement takes T,K[,synchronous|alternating[,tolerance[,omega]]]"
@@ -265,7 +279,28 @@ final class BenchCommand {
      */
     record Timing(double[] seconds, double freeSteps, double nudgedSteps, String residentEngine,
                   org.eqprop.dynamics.ResidentIteration.Traffic perIteration, String convolutionLibrary,
-                  String device) {
+                  String device, java.util.Map<String, Long> convolutions) {
+    }
+
+    /**
+     * What ran the CPU convolutions of the timed iterations ({@link ConvPoolInteraction#convolutionCounts()}): the
+     * libraries ("onednn", "im2col", "winograd", joined by '+' when several ran) and the operand precisions of the
+     * forward and transpose convolutions ("fp32", "bf16", "fp64"; "bf16+fp32" when bf16 ran some layers and float32
+     * others; the weight gradients always run in float32 or float64), or null when none ran on the CPU.
+     */
+    static String[] convolutionBackends(java.util.Map<String, Long> runs) {
+        if (runs.isEmpty()) {
+            return null;
+        }
+        java.util.Set<String> libraries = new java.util.TreeSet<>();
+        java.util.Set<String> precisions = new java.util.TreeSet<>();
+        for (String k : runs.keySet()) {
+            libraries.add(k.startsWith("onednn") ? "onednn" : k.startsWith("im2col") ? "im2col" : k);
+            if (!k.endsWith("-weights")) { // the weight gradients run in the states' type, float32 for bf16 too
+                precisions.add(k.contains("bf16") ? "bf16" : k.contains("fp64") ? "fp64" : "fp32");
+            }
+        }
+        return new String[]{String.join("+", libraries), String.join("+", precisions)};
     }
 
     /**
@@ -287,6 +322,7 @@ final class BenchCommand {
         org.eqprop.dynamics.ResidentIteration.Traffic before = eqp == null
                 ? org.eqprop.dynamics.ResidentIteration.Traffic.NONE : eqp.deviceTraffic();
         double[] t = new double[Math.max(1, iterations / block)];
+        ConvPoolInteraction.resetConvolutionCounts();
         for (int i = 0; i < t.length; i++) {
             long t0 = System.nanoTime();
             net.fit(new ListDataSetIterator<>(batches, 1));
@@ -301,10 +337,10 @@ final class BenchCommand {
             org.eqprop.dynamics.ResidentIteration r = eqp.residentIteration();
             return new Timing(t, eqp.relaxationStats().meanFreeSteps(), eqp.relaxationStats().meanNudgedSteps(),
                     eqp.residentEngine(), per, r == null ? null : r.convolutionLibrary(),
-                    r == null ? null : r.describe());
+                    r == null ? null : r.describe(), ConvPoolInteraction.convolutionCounts());
         }
         return new Timing(t, p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), null, org.eqprop.dynamics.ResidentIteration.Traffic.NONE,
-                null, null);
+                null, null, ConvPoolInteraction.convolutionCounts());
     }
 
     /** An EqProp gradient and the steps its phases took ("free F, nudged N" means). */

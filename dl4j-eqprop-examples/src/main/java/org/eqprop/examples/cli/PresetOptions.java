@@ -87,8 +87,9 @@ final class PresetOptions {
                 Options.choice("--precision", lowerCase(Precision.values()), "operands of the CUDA kernels' "
                         + "matrix products; default fp32"),
                 Options.choice("--convolution", lowerCase(ConvPoolInteraction.Algorithm.values()),
-                        "convolution algorithm of the convolutional presets (winograd: 3x3 kernels, stride 1, "
-                                + "float32)")));
+                        "convolution algorithm of the convolutional presets: auto (onednn for float32 where "
+                                + "oneDNN loads, else im2col), im2col, winograd (3x3 kernels, stride 1, float32) or "
+                                + "onednn")));
         d.put("Optimisation:", List.of(
                 Options.text("--learning-rates", "LR[,LR...]", "learning rates, one per layer (mnist-resistive: "
                         + "one, or one per crossbar), each > 0"),

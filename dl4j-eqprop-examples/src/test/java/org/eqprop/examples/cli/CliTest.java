@@ -444,6 +444,29 @@ class CliTest {
                 "--agreement", "3,2");
         assertEquals(0, wino.code, wino.err);
         assertTrue(wino.lastLine().contains("\"convolution\": \"winograd\""), wino.lastLine());
+        // Winograd convolves both ways; the weight gradients stay im2col products
+        assertTrue(wino.lastLine().contains("\"conv_library\": \"im2col+winograd\""), wino.lastLine());
+        // auto: oneDNN where it loads (the pom bundles it for linux-x86_64), im2col otherwise; the JSON says which
+        // ran and with which operands
+        Result auto = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0",
+                "--no-reference", "--free-steps", "3", "--nudged-steps", "2");
+        assertEquals(0, auto.code, auto.err);
+        boolean bundled = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")
+                && System.getProperty("os.arch").equals("amd64");
+        assertTrue(auto.lastLine().contains("\"conv_library\": \"" + (bundled ? "onednn" : "im2col") + "\""),
+                auto.lastLine());
+        assertTrue(auto.lastLine().contains("\"conv_precision\": \"fp32\""), auto.lastLine());
+        Result im2col = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup",
+                "0", "--no-reference", "--free-steps", "3", "--nudged-steps", "2", "--convolution", "im2col");
+        assertEquals(0, im2col.code, im2col.err);
+        assertTrue(im2col.lastLine().contains("\"conv_library\": \"im2col\""), im2col.lastLine());
+        // bf16 operands: bf16 where oneDNN runs on AMX (each layer and direction keeping the faster of bf16 and
+        // fp32), else float32 with a warning; the requested precision is reported too
+        Result bf16 = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0",
+                "--no-reference", "--free-steps", "3", "--nudged-steps", "2", "--convolution-precision", "bf16");
+        assertEquals(0, bf16.code, bf16.err);
+        assertTrue(bf16.lastLine().contains("\"conv_precision_requested\": \"bf16\""), bf16.lastLine());
+        assertTrue(bf16.lastLine().matches(".*\"conv_precision\": \"(bf16|bf16\\+fp32|fp32)\".*"), bf16.lastLine());
         Result fiveByFive = run("bench", "--preset", "mnist-conv", "--convolution", "winograd");
         assertEquals(2, fiveByFive.code, fiveByFive.lastLine());
         assertTrue(fiveByFive.lastLine().contains("3x3"), fiveByFive.lastLine());

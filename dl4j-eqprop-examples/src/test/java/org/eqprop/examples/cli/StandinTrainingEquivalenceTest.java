@@ -76,7 +76,11 @@ class StandinTrainingEquivalenceTest {
     void mnistConvOnTheCudaPathEqualsTheCpuRun(@TempDir Path dir) throws IOException {
         Path data = dir.resolve("mnist");
         SyntheticImages.writeMnistLike(data, 1000, 200);
-        sameRun(dir, data, "mnist-conv", 1e-2, "--free-steps", "12", "--nudged-steps", "4");
+        // the CPU run's convolutions as im2col products, the order of operations the stand-in's CPU convolutions
+        // follow: with oneDNN's (the CPU default) the rounding moves other max-pooling near-ties, and after the epoch
+        // one of the 200 test examples came out differently (test error 0.27 against the stand-in's 0.26)
+        sameRun(dir, data, "mnist-conv", 1e-2, "--free-steps", "12", "--nudged-steps", "4", "--convolution",
+                "im2col");
     }
 
     @Test

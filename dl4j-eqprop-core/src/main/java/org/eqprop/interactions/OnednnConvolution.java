@@ -1,0 +1,644 @@
+package org.eqprop.interactions;
+
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_convolution_desc_t;
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_post_ops;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOps;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+/**
+ * Convolutions of one shape run by oneDNN (2.5, JavaCPP's {@code dnnl} preset): the forward convolution w ⋆ h and
+ * the transpose convolution target += w ⋆ᵀ g (oneDNN's backward-data convolution) of float32 NCHW maps, with float32
+ * or bf16 operands (bf16: maps and kernels rounded to bf16, products accumulated and written in float32).
+ * <p>
+ * oneDNN picks its own (blocked) layouts ({@code format_tag any}); each call reorders the NCHW operand into the
+ * primitive's layout, runs it and reorders the result back to NCHW (the transpose's with a sum post-op, so that it
+ * adds into the target). The kernels are reordered only when their values change (a fingerprint, as the Winograd
+ * path does). Primitives, their memories and reordered kernels live in a bounded process-wide cache keyed by shape
+ * and precision ({@link #of}); an evicted entry frees its native objects. Calls on one entry are serialised.
+ * <p>
+ * With bf16 operands each direction of each shape is timed once against float32 on its first call (three rounds,
+ * best of each) and the faster kept: bf16 gains 3-5x on AMX for wide layers but loses on some small ones (the 4×4,
+ * padding-0 512→512 transpose of cifar10-laborieux).
+ * <p>
+ * Threads: this preset's oneDNN runs on OpenMP, on the libgomp that ND4J loads, whose {@code OMP_NUM_THREADS} the
+ * {@code eqprop} launcher sets to 1 for ND4J's small ops. Each oneDNN call raises the calling thread's OpenMP thread
+ * count to {@link #THREADS} (every core, or {@code -Deqprop.onednn.threads=N}) through ND4J's
+ * {@code setOmpNumThreads} (libgomp keeps that setting per calling thread) and restores it afterwards.
+ */
+final class OnednnConvolution {
+
+    /** The OpenMP threads of oneDNN's calls. */
+    static final int THREADS = Math.max(1, Integer.getInteger("eqprop.onednn.threads",
+            Runtime.getRuntime().availableProcessors()));
+
+    /** Entries kept (a conv net has a few layers; another batch size or network adds its own). */
+    private static final int CACHE_SIZE = 24;
+
+    private static final Map<Key, OnednnConvolution> CACHE = new LinkedHashMap<>(16, 0.75f, true);
+
+    /** For bf16 shapes: per (shape, direction), whether bf16 beat float32 when timed (absent: not yet timed). */
+    private static final Map<List<Object>, Boolean> BF16_WINS = new ConcurrentHashMap<>();
+
+    /** Shape and operand type of one cached convolution (square padding, the same stride both ways). */
+    record Key(int batch, int in, int height, int width, int out, int kh, int kw, int stride, int padding,
+               boolean bf16) {
+
+        int outHeight() {
+            return (height + 2 * padding - kh) / stride + 1;
+        }
+
+        int outWidth() {
+            return (width + 2 * padding - kw) / stride + 1;
+        }
+
+        Key withBf16(boolean b) {
+            return new Key(batch, in, height, width, out, kh, kw, stride, padding, b);
+        }
+    }
+
+    /**
+     * The kernels w [out, in, kH, kW]: a fingerprint of their values (computed on first use, then kept: one object
+     * serves the calls that see the same values, such as the two directions of one step) and a dense float32 copy
+     * made on demand.
+     */
+    static final class Kernels {
+        private final java.util.function.DoubleSupplier values;
+        private final Supplier<INDArray> dense;
+        private double fingerprint = Double.NaN;
+
+        Kernels(java.util.function.DoubleSupplier fingerprint, Supplier<INDArray> dense) {
+            this.values = fingerprint;
+            this.dense = dense;
+        }
+
+        double fingerprint() {
+            if (Double.isNaN(fingerprint)) {
+                fingerprint = values.getAsDouble();
+            }
+            return fingerprint;
+        }
+
+        Supplier<INDArray> dense() {
+            return dense;
+        }
+    }
+
+    // ---- the library --------------------------------------------------------------------------------------------
+
+    /** The library once loaded, with its CPU engine, or why it could not be. */
+    private static final class Library {
+        static final dnnl_engine ENGINE;
+        static final String PROBLEM;
+        static final int ISA;
+        static final String VERSION;
+
+        static {
+            dnnl_engine e = new dnnl_engine();
+            String problem = null;
+            int isa = 0;
+            String version = "";
+            try {
+                check(dnnl_engine_create(e, dnnl_cpu, 0), "engine");
+                isa = dnnl_get_effective_cpu_isa();
+                org.bytedeco.dnnl.dnnl_version_t v = dnnl_version();
+                version = v.major() + "." + v.minor() + "." + v.patch();
+            } catch (Throwable t) {
+                problem = t.getClass().getSimpleName() + ": " + t.getMessage();
+            }
+            ENGINE = e;
+            PROBLEM = problem;
+            ISA = isa;
+            VERSION = version;
+        }
+    }
+
+    /** Null when oneDNN loaded and made its CPU engine, else why not. */
+    static String loadProblem() {
+        try {
+            return Library.PROBLEM;
+        } catch (Throwable t) { // the preset's classes missing from the classpath
+            return t.getClass().getSimpleName() + ": " + t.getMessage();
+        }
+    }
+
+    /** oneDNN's version ("2.5.2"). */
+    static String version() {
+        return Library.VERSION;
+    }
+
+    /** True when oneDNN's effective CPU ISA includes AMX (bf16 tiles): only there do bf16 operands pay. */
+    static boolean amx() {
+        return loadProblem() == null
+                && (Library.ISA & dnnl_cpu_isa_avx512_core_amx) == dnnl_cpu_isa_avx512_core_amx;
+    }
+
+    private static final ThreadLocal<dnnl_stream> STREAMS = ThreadLocal.withInitial(() -> {
+        dnnl_stream s = new dnnl_stream();
+        check(dnnl_stream_create(s, Library.ENGINE, dnnl_stream_default_flags), "stream");
+        return s;
+    });
+
+    /** ND4J's native operations (its backend loaded first: the holder reads the backend's properties). */
+    private static final class Ops {
+        static final NativeOps OPS;
+
+        static {
+            Nd4j.getBackend();
+            OPS = NativeOpsHolder.getInstance().getDeviceNativeOps();
+        }
+    }
+
+    private static NativeOps ops() {
+        return Ops.OPS;
+    }
+
+    /** Runs {@code work} with this thread's OpenMP thread count at {@link #THREADS}, then restores it. */
+    private static <T> T onCores(Supplier<T> work) {
+        NativeOps ops = ops();
+        int before = ops.ompGetMaxThreads();
+        if (before != THREADS) {
+            ops.setOmpNumThreads(THREADS);
+        }
+        try {
+            return work.get();
+        } finally {
+            if (before != THREADS) {
+                ops.setOmpNumThreads(before);
+            }
+        }
+    }
+
+    // ---- entry points -------------------------------------------------------------------------------------------
+
+    /**
+     * out = w ⋆ h for dense row-major float32 h [batch, in, height, width] and out [batch, out, oH, oW]. Returns
+     * whether bf16 operands ran (false: float32).
+     */
+    static boolean forward(Key key, INDArray h, Kernels w, INDArray out) {
+        OnednnConvolution c = choose(key, true, h, w);
+        c.forward(h, w, out);
+        return c.key.bf16();
+    }
+
+    /** target += w ⋆ᵀ g for dense row-major float32 g and target; returns whether bf16 operands ran. */
+    static boolean addTranspose(Key key, INDArray g, Kernels w, INDArray target) {
+        OnednnConvolution c = choose(key, false, g, w);
+        c.addTranspose(g, w, target);
+        return c.key.bf16();
+    }
+
+    /** The entry that runs this direction: for bf16, the faster of bf16 and float32, timed on the first call. */
+    private static OnednnConvolution choose(Key key, boolean forward, INDArray operand, Kernels w) {
+        if (!key.bf16()) {
+            return of(key);
+        }
+        List<Object> which = List.of(key, forward);
+        Boolean wins = BF16_WINS.get(which);
+        if (wins == null) {
+            OnednnConvolution bf = of(key);
+            OnednnConvolution fp = of(key.withBf16(false));
+            long[] shape = forward ? new long[]{key.batch(), key.out(), key.outHeight(), key.outWidth()}
+                    : new long[]{key.batch(), key.in(), key.height(), key.width()};
+            INDArray scratch = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c').assign(0);
+            long bestBf = Long.MAX_VALUE;
+            long bestFp = Long.MAX_VALUE;
+            for (int round = 0; round < 3; round++) { // the first round includes oneDNN's kernel generation
+                for (OnednnConvolution c : new OnednnConvolution[]{bf, fp}) {
+                    long t0 = System.nanoTime();
+                    if (forward) {
+                        c.forward(operand, w, scratch);
+                    } else {
+                        c.addTranspose(operand, w, scratch);
+                    }
+                    long t = System.nanoTime() - t0;
+                    if (c == bf) {
+                        bestBf = Math.min(bestBf, t);
+                    } else {
+                        bestFp = Math.min(bestFp, t);
+                    }
+                }
+            }
+            scratch.close();
+            wins = bestBf <= bestFp;
+            BF16_WINS.put(which, wins);
+        }
+        return of(key.withBf16(wins));
+    }
+
+    /** Shapes whose primitives oneDNN would not create (their convolutions run as im2col products). */
+    private static final Map<Key, String> UNSUPPORTED = new ConcurrentHashMap<>();
+
+    /**
+     * Whether oneDNN makes this shape's primitives (and, for bf16, the float32 ones it is timed against): made and
+     * cached here on first use; a shape it refuses is remembered, logged once, and left to im2col.
+     */
+    static boolean supports(Key key) {
+        if (UNSUPPORTED.containsKey(key)) {
+            return false;
+        }
+        try {
+            of(key);
+            if (key.bf16()) {
+                of(key.withBf16(false));
+            }
+            return true;
+        } catch (IllegalStateException e) {
+            UNSUPPORTED.put(key, e.getMessage());
+            org.slf4j.LoggerFactory.getLogger(OnednnConvolution.class).warn("oneDNN refused the convolution {} ({}): "
+                    + "it runs as im2col products", key, e.getMessage());
+            return false;
+        }
+    }
+
+    /** The cached convolution of this shape and operand type, made on first use (the least recently used evicted). */
+    static OnednnConvolution of(Key key) {
+        synchronized (CACHE) {
+            OnednnConvolution c = CACHE.get(key);
+            if (c == null) {
+                // oneDNN sizes a primitive's per-thread buffers by the thread count at its creation: create it at
+                // the count it runs with (AMX kernels crash otherwise)
+                c = onCores(() -> new OnednnConvolution(key));
+                CACHE.put(key, c);
+                if (CACHE.size() > CACHE_SIZE) {
+                    var eldest = CACHE.entrySet().iterator().next();
+                    CACHE.remove(eldest.getKey());
+                    eldest.getValue().close();
+                }
+            }
+            return c;
+        }
+    }
+
+    /** Frees every cached entry (tests; a later call makes them again). */
+    static void clearCache() {
+        synchronized (CACHE) {
+            CACHE.values().forEach(OnednnConvolution::close);
+            CACHE.clear();
+            BF16_WINS.clear();
+        }
+    }
+
+    /** Cached entries (tests). */
+    static int cached() {
+        synchronized (CACHE) {
+            return CACHE.size();
+        }
+    }
+
+    // ---- one shape ----------------------------------------------------------------------------------------------
+
+    final Key key;
+    /** oneDNN's implementation names, forward and backward-data ("brgconv:avx512_core_amx_bf16"). */
+    final String forwardImpl;
+    final String transposeImpl;
+    private final List<Runnable> release = new ArrayList<>();
+    private boolean closed;
+    private final dnnl_primitive fwd;
+    private final dnnl_primitive bwd;
+    // NCHW / OIHW float32 memories without buffers: each call points them at the ND4J arrays
+    private final dnnl_memory userSrc;
+    private final dnnl_memory userDst;
+    private final dnnl_memory userWei;
+    private final dnnl_memory userDiffDst;
+    private final dnnl_memory userDiffSrc;
+    // the primitives' own memories
+    private final dnnl_memory src;
+    private final dnnl_memory wei;
+    private final dnnl_memory dst;
+    private final dnnl_memory diffDst;
+    private final dnnl_memory weiB;
+    private final dnnl_memory diffSrc;
+    private final dnnl_primitive toSrc;
+    private final dnnl_primitive fromDst;
+    private final dnnl_primitive toWei;
+    private final dnnl_primitive toDiffDst;
+    private final dnnl_primitive toWeiB;
+    private final dnnl_primitive addDiffSrc;
+    private double forwardKernels = Double.NaN;
+    private double transposeKernels = Double.NaN;
+    /** The weight gradient's primitive and memories, made on its first use (float32 entries only). */
+    private WeightGradient weightGradient;
+
+    /** oneDNN's backward-weights convolution: dw = h ⋆ g, from NCHW h and g into OIHW dw. */
+    private record WeightGradient(dnnl_primitive primitive, String impl, dnnl_memory src, dnnl_memory diffDst,
+                                  dnnl_memory diffWei, dnnl_primitive toSrc, dnnl_primitive toDiffDst,
+                                  dnnl_primitive fromDiffWei) {
+    }
+
+    private OnednnConvolution(Key key) {
+        if (loadProblem() != null) {
+            throw new IllegalStateException("oneDNN is not available: " + loadProblem());
+        }
+        this.key = key;
+        int dt = key.bf16() ? dnnl_bf16 : dnnl_f32;
+        long[] srcDims = {key.batch(), key.in(), key.height(), key.width()};
+        long[] weiDims = {key.out(), key.in(), key.kh(), key.kw()};
+        long[] dstDims = {key.batch(), key.out(), key.outHeight(), key.outWidth()};
+        long[] strides = {key.stride(), key.stride()};
+        long[] padding = {key.padding(), key.padding()};
+        boolean done = false;
+        try {
+            dnnl_convolution_desc_t fd = new dnnl_convolution_desc_t();
+            check(dnnl_convolution_forward_desc_init(fd, dnnl_forward_inference, dnnl_convolution_direct,
+                    md(srcDims, dt, dnnl_format_tag_any), md(weiDims, dt, dnnl_format_tag_any), null,
+                    md(dstDims, dnnl_f32, dnnl_format_tag_any), strides, padding, padding),
+                    "forward convolution descriptor");
+            dnnl_primitive_desc fpd = primitiveDesc(fd, null);
+            forwardImpl = impl(fpd);
+            // backward data: float32 diff_src from diff_dst and kernels in dt, a training forward as its hint
+            dnnl_convolution_desc_t hd = new dnnl_convolution_desc_t();
+            check(dnnl_convolution_forward_desc_init(hd, dnnl_forward_training, dnnl_convolution_direct,
+                    md(srcDims, dt, dnnl_format_tag_any), md(weiDims, dt, dnnl_format_tag_any), null,
+                    md(dstDims, dt, dnnl_format_tag_any), strides, padding, padding), "hint descriptor");
+            dnnl_primitive_desc hint = primitiveDesc(hd, null);
+            dnnl_convolution_desc_t bd = new dnnl_convolution_desc_t();
+            check(dnnl_convolution_backward_data_desc_init(bd, dnnl_convolution_direct,
+                    md(srcDims, dnnl_f32, dnnl_format_tag_any), md(weiDims, dt, dnnl_format_tag_any),
+                    md(dstDims, dt, dnnl_format_tag_any), strides, padding, padding), "backward-data descriptor");
+            dnnl_primitive_desc bpd = primitiveDesc(bd, hint);
+            transposeImpl = impl(bpd);
+
+            userSrc = memory(md(srcDims, dnnl_f32, dnnl_nchw), false);
+            userDst = memory(md(dstDims, dnnl_f32, dnnl_nchw), false);
+            userWei = memory(md(weiDims, dnnl_f32, dnnl_oihw), false);
+            userDiffDst = memory(md(dstDims, dnnl_f32, dnnl_nchw), false);
+            userDiffSrc = memory(md(srcDims, dnnl_f32, dnnl_nchw), false);
+            src = memory(dnnl_primitive_desc_query_md(fpd, dnnl_query_src_md, 0), true);
+            wei = memory(dnnl_primitive_desc_query_md(fpd, dnnl_query_weights_md, 0), true);
+            dst = memory(dnnl_primitive_desc_query_md(fpd, dnnl_query_dst_md, 0), true);
+            diffDst = memory(dnnl_primitive_desc_query_md(bpd, dnnl_query_diff_dst_md, 0), true);
+            weiB = memory(dnnl_primitive_desc_query_md(bpd, dnnl_query_weights_md, 0), true);
+            diffSrc = memory(dnnl_primitive_desc_query_md(bpd, dnnl_query_diff_src_md, 0), true);
+            toSrc = reorder(userSrc, src, false);
+            fromDst = reorder(dst, userDst, false);
+            toWei = reorder(userWei, wei, false);
+            toDiffDst = reorder(userDiffDst, diffDst, false);
+            toWeiB = reorder(userWei, weiB, false);
+            addDiffSrc = reorder(diffSrc, userDiffSrc, true);
+            fwd = primitive(fpd);
+            bwd = primitive(bpd);
+            done = true;
+        } finally {
+            if (!done) {
+                close();
+            }
+        }
+    }
+
+    /** out = w ⋆ h (dense row-major float32 arrays). */
+    synchronized void forward(INDArray h, Kernels w, INDArray out) {
+        onCores(() -> {
+            if (w.fingerprint() != forwardKernels) {
+                setHandle(userWei, w.dense().get());
+                run(toWei, DNNL_ARG_FROM, userWei, DNNL_ARG_TO, wei);
+                forwardKernels = w.fingerprint();
+            }
+            setHandle(userSrc, h);
+            setHandle(userDst, out);
+            run(toSrc, DNNL_ARG_FROM, userSrc, DNNL_ARG_TO, src);
+            run(fwd, DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, wei, DNNL_ARG_DST, dst);
+            run(fromDst, DNNL_ARG_FROM, dst, DNNL_ARG_TO, userDst);
+            check(dnnl_stream_wait(STREAMS.get()), "wait");
+            return null;
+        });
+    }
+
+    /** target += w ⋆ᵀ g (dense row-major float32 arrays). */
+    synchronized void addTranspose(INDArray g, Kernels w, INDArray target) {
+        onCores(() -> {
+            if (w.fingerprint() != transposeKernels) {
+                setHandle(userWei, w.dense().get());
+                run(toWeiB, DNNL_ARG_FROM, userWei, DNNL_ARG_TO, weiB);
+                transposeKernels = w.fingerprint();
+            }
+            setHandle(userDiffDst, g);
+            setHandle(userDiffSrc, target);
+            run(toDiffDst, DNNL_ARG_FROM, userDiffDst, DNNL_ARG_TO, diffDst);
+            run(bwd, DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_WEIGHTS, weiB, DNNL_ARG_DIFF_SRC, diffSrc);
+            run(addDiffSrc, DNNL_ARG_FROM, diffSrc, DNNL_ARG_TO, userDiffSrc);
+            check(dnnl_stream_wait(STREAMS.get()), "wait");
+            return null;
+        });
+    }
+
+    /**
+     * dw = ∂(g • (w ⋆ h))/∂w = h ⋆ g for dense row-major float32 h [batch, in, height, width] and g [batch, out, oH,
+     * oW], written into the dense float32 dw [out, in, kH, kW] (oneDNN's backward-weights convolution; float32
+     * operands whatever the entry's precision: the gradient is a difference of two such products).
+     */
+    static void weightGradient(Key key, INDArray h, INDArray g, INDArray dw) {
+        of(key.withBf16(false)).weightGradient(h, g, dw);
+    }
+
+    private synchronized void weightGradient(INDArray h, INDArray g, INDArray dw) {
+        onCores(() -> {
+            if (weightGradient == null) {
+                weightGradient = makeWeightGradient();
+            }
+            WeightGradient wg = weightGradient;
+            setHandle(userSrc, h);
+            setHandle(userDiffDst, g);
+            setHandle(userWei, dw);
+            run(wg.toSrc(), DNNL_ARG_FROM, userSrc, DNNL_ARG_TO, wg.src());
+            run(wg.toDiffDst(), DNNL_ARG_FROM, userDiffDst, DNNL_ARG_TO, wg.diffDst());
+            run(wg.primitive(), DNNL_ARG_SRC, wg.src(), DNNL_ARG_DIFF_DST, wg.diffDst(), DNNL_ARG_DIFF_WEIGHTS,
+                    wg.diffWei());
+            run(wg.fromDiffWei(), DNNL_ARG_FROM, wg.diffWei(), DNNL_ARG_TO, userWei);
+            check(dnnl_stream_wait(STREAMS.get()), "wait");
+            return null;
+        });
+    }
+
+    /** The float32 backward-weights primitive of this shape (called on the cores it will run on). */
+    private WeightGradient makeWeightGradient() {
+        long[] srcDims = {key.batch(), key.in(), key.height(), key.width()};
+        long[] weiDims = {key.out(), key.in(), key.kh(), key.kw()};
+        long[] dstDims = {key.batch(), key.out(), key.outHeight(), key.outWidth()};
+        long[] strides = {key.stride(), key.stride()};
+        long[] padding = {key.padding(), key.padding()};
+        dnnl_convolution_desc_t hd = new dnnl_convolution_desc_t();
+        check(dnnl_convolution_forward_desc_init(hd, dnnl_forward_training, dnnl_convolution_direct,
+                md(srcDims, dnnl_f32, dnnl_format_tag_any), md(weiDims, dnnl_f32, dnnl_format_tag_any), null,
+                md(dstDims, dnnl_f32, dnnl_format_tag_any), strides, padding, padding), "hint descriptor");
+        dnnl_primitive_desc hint = primitiveDesc(hd, null);
+        dnnl_convolution_desc_t wd = new dnnl_convolution_desc_t();
+        check(dnnl_convolution_backward_weights_desc_init(wd, dnnl_convolution_direct,
+                md(srcDims, dnnl_f32, dnnl_format_tag_any), md(weiDims, dnnl_f32, dnnl_format_tag_any), null,
+                md(dstDims, dnnl_f32, dnnl_format_tag_any), strides, padding, padding),
+                "backward-weights descriptor");
+        dnnl_primitive_desc pd = primitiveDesc(wd, hint);
+        dnnl_memory s = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), true);
+        dnnl_memory d = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0), true);
+        dnnl_memory w = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0), true);
+        return new WeightGradient(primitive(pd), impl(pd), s, d, w, reorder(userSrc, s, false),
+                reorder(userDiffDst, d, false), reorder(w, userWei, false));
+    }
+
+    /** oneDNN's implementation of the weight gradient, made if need be ("brgconv_bwd_w:avx512_core"). */
+    synchronized String weightGradientImpl() {
+        if (weightGradient == null) {
+            weightGradient = onCores(this::makeWeightGradient);
+        }
+        return weightGradient.impl();
+    }
+
+    /** Frees the native objects (idempotent; the entry must not be used afterwards). */
+    synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int i = release.size() - 1; i >= 0; i--) {
+            release.get(i).run();
+        }
+        release.clear();
+    }
+
+    // ---- oneDNN helpers -----------------------------------------------------------------------------------------
+
+    private static void check(int status, String what) {
+        if (status != dnnl_success) {
+            throw new IllegalStateException("oneDNN: " + what + " failed with status " + status);
+        }
+    }
+
+    private static dnnl_memory_desc_t md(long[] dims, int dataType, int tag) {
+        dnnl_memory_desc_t d = new dnnl_memory_desc_t();
+        check(dnnl_memory_desc_init_by_tag(d, dims.length, dims, dataType, tag), "memory descriptor");
+        return d;
+    }
+
+    private dnnl_primitive_desc primitiveDesc(dnnl_convolution_desc_t d, dnnl_primitive_desc hint) {
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(d), null, Library.ENGINE, hint),
+                "convolution primitive descriptor");
+        release.add(() -> dnnl_primitive_desc_destroy(pd));
+        return pd;
+    }
+
+    private dnnl_primitive primitive(dnnl_primitive_desc pd) {
+        dnnl_primitive p = new dnnl_primitive();
+        check(dnnl_primitive_create(p, pd), "primitive");
+        release.add(() -> dnnl_primitive_destroy(p));
+        return p;
+    }
+
+    /** A memory of this descriptor, with a buffer of oneDNN's ({@code allocate}) or none (set per call). */
+    private dnnl_memory memory(dnnl_memory_desc_t d, boolean allocate) {
+        dnnl_memory m = new dnnl_memory();
+        Pointer handle = allocate ? new Pointer() {
+            {
+                address = -1L; // DNNL_MEMORY_ALLOCATE
+            }
+        } : null; // DNNL_MEMORY_NONE
+        check(dnnl_memory_create(m, d, Library.ENGINE, handle), "memory");
+        release.add(() -> dnnl_memory_destroy(m));
+        return m;
+    }
+
+    /** A reorder between two memories' layouts; with {@code add}, a sum post-op: to += from. */
+    private dnnl_primitive reorder(dnnl_memory from, dnnl_memory to, boolean add) {
+        dnnl_primitive_attr attr = null;
+        if (add) {
+            attr = new dnnl_primitive_attr();
+            check(dnnl_primitive_attr_create(attr), "attribute");
+            dnnl_post_ops po = new dnnl_post_ops();
+            check(dnnl_post_ops_create(po), "post-ops");
+            check(dnnl_post_ops_append_sum(po, 1f), "sum post-op");
+            check(dnnl_primitive_attr_set_post_ops(attr, po), "attribute post-ops");
+            dnnl_post_ops_destroy(po);
+        }
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        try {
+            check(dnnl_reorder_primitive_desc_create(pd, desc(from), Library.ENGINE, desc(to), Library.ENGINE, attr),
+                    "reorder");
+        } finally {
+            if (attr != null) {
+                dnnl_primitive_attr_destroy(attr);
+            }
+        }
+        release.add(() -> dnnl_primitive_desc_destroy(pd));
+        return primitive(pd);
+    }
+
+    private static dnnl_memory_desc_t desc(dnnl_memory m) {
+        PointerPointer<dnnl_memory_desc_t> p = new PointerPointer<>(1);
+        check(dnnl_memory_get_memory_desc(m, p), "memory descriptor query");
+        return new dnnl_memory_desc_t(p.get(0));
+    }
+
+    /** Points a buffer-less memory at a dense row-major float32 array's data. */
+    private static void setHandle(dnnl_memory m, INDArray a) {
+        if (a.dataType() != DataType.FLOAT || !dense(a)) {
+            throw new IllegalArgumentException("oneDNN operands must be dense row-major float32 arrays");
+        }
+        check(dnnl_memory_set_data_handle(m, a.data().addressPointer()), "data handle");
+    }
+
+    /**
+     * True when a's elements lie row-major from the start of its buffer (strides of unit dimensions do not matter:
+     * ND4J gives them various values).
+     */
+    static boolean dense(INDArray a) {
+        if (a.ordering() != 'c' || a.offset() != 0 || a.data().length() != a.length()) {
+            return false;
+        }
+        long expected = 1;
+        for (int d = a.rank() - 1; d >= 0; d--) {
+            if (a.size(d) != 1 && a.stride(d) != expected) {
+                return false;
+            }
+            expected *= a.size(d);
+        }
+        return true;
+    }
+
+    private static void run(dnnl_primitive p, int a0, dnnl_memory m0, int a1, dnnl_memory m1) {
+        execute(p, new int[]{a0, a1}, new dnnl_memory[]{m0, m1});
+    }
+
+    private static void run(dnnl_primitive p, int a0, dnnl_memory m0, int a1, dnnl_memory m1, int a2,
+                            dnnl_memory m2) {
+        execute(p, new int[]{a0, a1, a2}, new dnnl_memory[]{m0, m1, m2});
+    }
+
+    private static void execute(dnnl_primitive p, int[] kinds, dnnl_memory[] memories) {
+        try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(kinds.length)) {
+            for (int i = 0; i < kinds.length; i++) {
+                args.position(i).arg(kinds[i]).memory(memories[i]);
+            }
+            args.position(0);
+            check(dnnl_primitive_execute(p, STREAMS.get(), kinds.length, args), "execute");
+        }
+    }
+
+    private static String impl(dnnl_primitive_desc pd) {
+        PointerPointer<BytePointer> p = new PointerPointer<>(1);
+        check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, p), "implementation");
+        return new BytePointer(p.get(0)).getString();
+    }
+}

@@ -1,0 +1,298 @@
+package org.eqprop.interactions;
+
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.eqprop.nn.conf.ConvSpec;
+import org.eqprop.nn.conf.EqPropBlock;
+import org.eqprop.nn.conf.RelaxationSettings;
+import org.eqprop.training.EqPropNetwork;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * oneDNN's forward and transpose convolutions ({@link OnednnConvolution} through {@link ConvPoolInteraction}) against
+ * im2col's: odd sizes, strides and kernels, the cifar10-small and cifar10-laborieux layer shapes, bf16 operands on AMX,
+ * a conv block's EqProp gradient, the float64 and {@code -Deqprop.onednn=false} fallbacks.
+ */
+class OnednnConvolutionTest {
+
+    @BeforeAll
+    static void oneDnnLoadsOnThisPlatform() {
+        // the pom brings the natives for the build platform; the tests run where they exist
+        assumeTrue(System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")
+                && System.getProperty("os.arch").equals("amd64"), "oneDNN natives are bundled for linux-x86_64");
+        assertNull(OnednnConvolution.loadProblem());
+    }
+
+    @AfterEach
+    void restore() {
+        System.clearProperty("eqprop.onednn");
+    }
+
+    private static INDArray random(Random r, double lo, double hi, long... shape) {
+        INDArray a = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
+        float[] v = new float[(int) a.length()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (lo + (hi - lo) * r.nextDouble());
+        }
+        a.data().asNioFloat().put(v);
+        return a;
+    }
+
+    private static double relativeError(INDArray x, INDArray ref) {
+        return x.sub(ref).norm2Number().doubleValue() / ref.norm2Number().doubleValue();
+    }
+
+    /** {forward error, transpose error} of oneDNN at this precision against float32 im2col for one layer shape. */
+    private static double[] errors(int batch, int in, int height, int width, int out, int kh, int kw, int stride,
+                                   int padding, ConvolutionPrecision precision, long seed) {
+        Random r = new Random(seed);
+        INDArray w = random(r, -1 / Math.sqrt(in * kh * kw), 1 / Math.sqrt(in * kh * kw), out, in, kh, kw);
+        INDArray b = Nd4j.zeros(DataType.FLOAT, 1, out);
+        ConvPoolInteraction im2col = new ConvPoolInteraction(w, b, stride, padding, ConvPoolInteraction.Pooling.NONE,
+                1, ConvPoolInteraction.Algorithm.IM2COL);
+        ConvPoolInteraction onednn = new ConvPoolInteraction(w, b, stride, padding, ConvPoolInteraction.Pooling.NONE,
+                1, ConvPoolInteraction.Algorithm.ONEDNN, precision);
+        INDArray h = random(r, 0, 1, batch, in, height, width);
+        long oh = ConvPoolInteraction.convolvedSize(height, kh, stride, padding);
+        long ow = ConvPoolInteraction.convolvedSize(width, kw, stride, padding);
+        INDArray g = random(r, 0, 1, batch, out, oh, ow);
+        ConvPoolInteraction.resetConvolutionCounts();
+        INDArray ref = im2col.convolve(h).dup();
+        INDArray got = onednn.convolve(h).dup();
+        // the transpose adds into a drive that already holds something
+        INDArray start = random(r, -1, 1, batch, in, height, width);
+        INDArray refDrive = start.dup();
+        im2col.addDownwardDrive(h, g, refDrive);
+        INDArray drive = start.dup();
+        onednn.addDownwardDrive(h, g, drive);
+        Map<String, Long> runs = ConvPoolInteraction.convolutionCounts();
+        assertEquals(2L, runs.get("im2col"), runs.toString());
+        String lib = precision == ConvolutionPrecision.BF16 ? "onednn-bf16" : "onednn-fp32";
+        long onednnRuns = runs.getOrDefault("onednn-fp32", 0L) + runs.getOrDefault("onednn-bf16", 0L);
+        assertEquals(2L, onednnRuns, runs.toString());
+        if (precision == ConvolutionPrecision.FP32) {
+            assertEquals(2L, runs.get(lib), runs.toString());
+        }
+        return new double[]{relativeError(got, ref), relativeError(drive.sub(start), refDrive.sub(start))};
+    }
+
+    @Test
+    void float32MatchesIm2colAtOddSizesStridesAndKernels() {
+        int[][] shapes = { // batch, in, height, width, out, kh, kw, stride, padding
+            {3, 5, 7, 9, 6, 3, 3, 1, 1},
+            {2, 3, 11, 6, 4, 5, 5, 1, 2},
+            {1, 7, 9, 9, 3, 3, 3, 2, 0},
+            {2, 4, 10, 7, 5, 3, 3, 2, 1},
+            {5, 1, 6, 6, 2, 1, 1, 1, 0},
+            {2, 6, 5, 8, 7, 2, 3, 1, 0},
+            {2, 3, 5, 5, 4, 1, 1, 1, 2}, // padding wider than the kernel: border outputs see only zeros
+            {2, 3, 5, 5, 4, 2, 2, 2, 3},
+        };
+        for (int[] s : shapes) {
+            double[] e = errors(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], ConvolutionPrecision.FP32,
+                    s[1] * 7L + s[4]);
+            assertTrue(e[0] < 1e-5 && e[1] < 1e-5, java.util.Arrays.toString(s) + ": relative errors forward "
+                    + e[0] + ", transpose " + e[1]);
+        }
+    }
+
+    /** cifar10-small's and cifar10-laborieux's layers (3×3 kernels, stride 1), at batch 4. */
+    static final int[][] PRESET_LAYERS = { // in, size, out, padding
+        {3, 32, 16, 1}, {16, 16, 32, 1}, {32, 8, 64, 1},
+        {3, 32, 128, 1}, {128, 16, 256, 1}, {256, 8, 512, 1}, {512, 4, 512, 0},
+    };
+
+    @Test
+    void float32MatchesIm2colAtThePresetLayerShapes() {
+        for (int[] l : PRESET_LAYERS) {
+            double[] e = errors(4, l[0], l[1], l[1], l[2], 3, 3, 1, l[3], ConvolutionPrecision.FP32, l[0] + l[2]);
+            assertTrue(e[0] < 1e-5 && e[1] < 1e-5, java.util.Arrays.toString(l) + ": relative errors forward "
+                    + e[0] + ", transpose " + e[1]);
+        }
+    }
+
+    @Test
+    void bf16OperandsStayWithinOnePercentOfFloat32() {
+        assumeTrue(OnednnConvolution.amx(), "bf16 operands run on CPUs with AMX only");
+        double worst = 0;
+        for (int[] l : PRESET_LAYERS) {
+            double[] e = errors(4, l[0], l[1], l[1], l[2], 3, 3, 1, l[3], ConvolutionPrecision.BF16, l[0] + l[2]);
+            System.out.printf(Locale.ROOT, "bf16 %d->%d %dx%d p%d: relative error forward %.2e, transpose %.2e%n",
+                    l[0], l[2], l[1], l[1], l[3], e[0], e[1]);
+            worst = Math.max(worst, Math.max(e[0], e[1]));
+            assertTrue(e[0] < 1e-2 && e[1] < 1e-2, java.util.Arrays.toString(l) + ": relative errors forward "
+                    + e[0] + ", transpose " + e[1]);
+        }
+        assertTrue(worst > 1e-5, "bf16 operands should round: worst relative error " + worst);
+    }
+
+    @Test
+    void autoPicksOnednnAndTurnedOffOrFloat64RunsIm2col() {
+        Random r = new Random(4);
+        INDArray w = random(r, -0.3, 0.3, 4, 3, 3, 3);
+        INDArray b = Nd4j.zeros(DataType.FLOAT, 1, 4);
+        INDArray h = random(r, 0, 1, 2, 3, 6, 6);
+        ConvPoolInteraction auto = new ConvPoolInteraction(w, b, 1, 1, ConvPoolInteraction.Pooling.MAX, 2);
+        ConvPoolInteraction.resetConvolutionCounts();
+        INDArray fast = auto.convolve(h).dup();
+        assertEquals(Map.of("onednn-fp32", 1L), ConvPoolInteraction.convolutionCounts());
+
+        System.setProperty("eqprop.onednn", "false");
+        assertTrue(!ConvPoolInteraction.onednnAvailable());
+        ConvPoolInteraction.resetConvolutionCounts();
+        INDArray slow = new ConvPoolInteraction(w, b, 1, 1, ConvPoolInteraction.Pooling.MAX, 2,
+                ConvPoolInteraction.Algorithm.ONEDNN).convolve(h).dup();
+        assertEquals(Map.of("im2col", 1L), ConvPoolInteraction.convolutionCounts());
+        assertTrue(relativeError(fast, slow) < 1e-6);
+        System.clearProperty("eqprop.onednn");
+
+        ConvPoolInteraction.resetConvolutionCounts();
+        INDArray wd = w.castTo(DataType.DOUBLE);
+        new ConvPoolInteraction(wd, b.castTo(DataType.DOUBLE), 1, 1, ConvPoolInteraction.Pooling.MAX, 2,
+                ConvPoolInteraction.Algorithm.ONEDNN).convolve(h.castTo(DataType.DOUBLE));
+        assertEquals(Map.of("im2col-fp64", 1L), ConvPoolInteraction.convolutionCounts());
+    }
+
+    /** The contrast's weight gradient h_a ⋆ g_a − h_b ⋆ g_b (oneDNN's backward weights) against im2col's. */
+    @Test
+    void weightGradientsMatchIm2col() {
+        int[][] shapes = { // batch, in, size, out, kernel, stride, padding, pooling (0 none, 1 max, 2 avg)
+            {3, 5, 8, 6, 3, 1, 1, 1},
+            {2, 3, 9, 4, 3, 2, 0, 0},
+            {2, 4, 6, 3, 5, 1, 2, 2},
+            {4, 32, 8, 64, 3, 1, 1, 1},
+            {4, 512, 4, 512, 3, 1, 0, 0},
+        };
+        for (int[] s : shapes) {
+            Random r = new Random(s[1] * 13L + s[3]);
+            int n = s[0];
+            int k = s[4];
+            INDArray w = random(r, -0.2, 0.2, s[3], s[1], k, k);
+            INDArray b = Nd4j.zeros(DataType.FLOAT, 1, s[3]);
+            ConvPoolInteraction.Pooling pooling = ConvPoolInteraction.Pooling.values()[new int[]{2, 0, 1}[s[7]]];
+            int pool = s[7] == 0 ? 1 : 2;
+            long o = ConvPoolInteraction.convolvedSize(s[2], k, s[5], s[6]) / pool;
+            INDArray lowerA = random(r, 0, 1, n, s[1], s[2], s[2]);
+            INDArray lowerB = random(r, 0, 1, n, s[1], s[2], s[2]);
+            INDArray upperA = random(r, 0, 1, n, s[3], o, o);
+            INDArray upperB = random(r, 0, 1, n, s[3], o, o);
+            INDArray[] ref = {Nd4j.zeros(DataType.FLOAT, w.shape()), Nd4j.zeros(DataType.FLOAT, 1, s[3])};
+            INDArray[] got = {Nd4j.zeros(DataType.FLOAT, w.shape()), Nd4j.zeros(DataType.FLOAT, 1, s[3])};
+            ConvPoolInteraction.resetConvolutionCounts();
+            new ConvPoolInteraction(w, b, s[5], s[6], pooling, pool, ConvPoolInteraction.Algorithm.IM2COL)
+                    .writeContrastGradient(lowerA, upperA, lowerB, upperB, 0.5, ref);
+            // the weight gradient runs in float32 even for a bf16 layer; but a bf16 forward convolution may move
+            // max-pooling switches (near ties), so max-pooled layers are compared in float32
+            ConvolutionPrecision precision = pooling == ConvPoolInteraction.Pooling.MAX ? ConvolutionPrecision.FP32
+                    : ConvolutionPrecision.BF16;
+            new ConvPoolInteraction(w, b, s[5], s[6], pooling, pool, ConvPoolInteraction.Algorithm.ONEDNN, precision)
+                    .writeContrastGradient(lowerA, upperA, lowerB, upperB, 0.5, got);
+            Map<String, Long> runs = ConvPoolInteraction.convolutionCounts();
+            assertEquals(2L, runs.get("im2col-weights"), runs.toString());
+            assertEquals(2L, runs.get("onednn-fp32-weights"), runs.toString());
+            double e = relativeError(got[0], ref[0]);
+            assertTrue(e < 1e-5 && ref[0].norm2Number().doubleValue() > 0, java.util.Arrays.toString(s)
+                    + ": relative error " + e);
+            assertEquals(0, relativeError(got[1], ref[1]), 1e-6);
+        }
+    }
+
+    @Test
+    void kernelsAreReorderedWhenTheirValuesChange() {
+        Random r = new Random(9);
+        INDArray w = random(r, -0.3, 0.3, 5, 2, 3, 3);
+        INDArray b = Nd4j.zeros(DataType.FLOAT, 1, 5);
+        INDArray h = random(r, 0, 1, 2, 2, 7, 7);
+        ConvPoolInteraction onednn = new ConvPoolInteraction(w, b, 1, 1, ConvPoolInteraction.Pooling.NONE, 1,
+                ConvPoolInteraction.Algorithm.ONEDNN);
+        ConvPoolInteraction im2col = new ConvPoolInteraction(w, b, 1, 1, ConvPoolInteraction.Pooling.NONE, 1,
+                ConvPoolInteraction.Algorithm.IM2COL);
+        onednn.convolve(h);
+        w.muli(-0.5).addi(0.01); // in place, as an updater does
+        assertTrue(relativeError(onednn.convolve(h).dup(), im2col.convolve(h).dup()) < 1e-6);
+    }
+
+    @Test
+    void theCacheStaysBoundedAndFreesWhatItEvicts() {
+        OnednnConvolution.clearCache();
+        for (int n = 1; n <= 30; n++) {
+            OnednnConvolution.Key key = new OnednnConvolution.Key(n, 2, 5, 5, 3, 3, 3, 1, 1, false);
+            OnednnConvolution c = OnednnConvolution.of(key);
+            assertTrue(c.forwardImpl.length() > 0 && c.transposeImpl.length() > 0
+                    && c.weightGradientImpl().length() > 0);
+        }
+        assertEquals(24, OnednnConvolution.cached());
+        OnednnConvolution.clearCache();
+        assertEquals(0, OnednnConvolution.cached());
+    }
+
+    // ---- a conv block's EqProp gradient ------------------------------------------------------------------------
+
+    private static INDArray gradient(String algorithm, ConvolutionPrecision precision) {
+        EqPropBlock block = new EqPropBlock.Builder()
+                .convLayers(ConvSpec.maxPooled(8, 3, 1).algorithm(algorithm), ConvSpec.maxPooled(16, 3, 1)
+                        .algorithm(algorithm))
+                .relaxation(RelaxationSettings.DEFAULTS.withFreeSteps(40).withNudgedSteps(15)
+                        .withConvolutionPrecision(precision))
+                .beta(0.5).build();
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(11).dataType(DataType.FLOAT)
+                .weightInit(WeightInit.XAVIER).updater(new Sgd(0.1)).list().layer(block)
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
+                        .nOut(4).build())
+                .setInputType(InputType.convolutional(8, 8, 3)).build();
+        EqPropNetwork net = new EqPropNetwork(conf);
+        net.init();
+        Random r = new Random(2);
+        INDArray x = random(r, 0, 1, 6, 3, 8, 8);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 6, 4);
+        for (int i = 0; i < 6; i++) {
+            y.putScalar(i, r.nextInt(4), 1.0);
+        }
+        net.setInput(x);
+        net.setLabels(y);
+        net.computeGradientAndScore();
+        return net.getLayer(0).getGradientsViewArray().dup();
+    }
+
+    private static double cosine(INDArray a, INDArray b) {
+        return a.mul(b).sumNumber().doubleValue() / (a.norm2Number().doubleValue() * b.norm2Number().doubleValue());
+    }
+
+    @Test
+    void aConvBlocksEqPropGradientIsIm2colsGradient() {
+        INDArray ref = gradient("im2col", ConvolutionPrecision.FP32);
+        ConvPoolInteraction.resetConvolutionCounts();
+        INDArray fast = gradient("onednn", ConvolutionPrecision.FP32);
+        assertTrue(ConvPoolInteraction.convolutionCounts().getOrDefault("onednn-fp32", 0L) > 50,
+                ConvPoolInteraction.convolutionCounts().toString());
+        double c = cosine(fast, ref);
+        System.out.printf(Locale.ROOT, "block gradient, oneDNN fp32 vs im2col: cosine %.8f%n", c);
+        assertTrue(ref.norm2Number().doubleValue() > 1e-4 && c > 0.9999, "cosine " + c);
+        if (OnednnConvolution.amx()) {
+            double cb = cosine(gradient("onednn", ConvolutionPrecision.BF16), ref);
+            System.out.printf(Locale.ROOT, "block gradient, oneDNN bf16 vs im2col fp32: cosine %.6f%n", cb);
+            // the gradient is a difference of two fixed points, each relaxed with bf16 products (measured 0.987 here)
+            assertTrue(cb > 0.97, "bf16 cosine " + cb);
+        }
+    }
+}
