@@ -12,20 +12,9 @@ public interface NudgingForce {
     /** Which force a block's nudged phases use, by the names of the command line and the JSON configuration. */
     enum Mode implements org.eqprop.util.Named {
         /** −β ∂C/∂s_N at the current state, as the papers do (needs a trainer that knows the labels). */
-        RECOMPUTED("recomputed"),
+        RECOMPUTED,
         /** −β ∂C/∂s_N held at the free fixed point (thesis ch. 2, fn. 1): what a plain DL4J network gives. */
-        HELD("held");
-
-        private final String cliName;
-
-        Mode(String cliName) {
-            this.cliName = cliName;
-        }
-
-        @Override
-        public String cliName() {
-            return cliName;
-        }
+        HELD;
     }
 
     /** drive += −β ∂C/∂s_N(output), where output and drive are [batch, width]. */

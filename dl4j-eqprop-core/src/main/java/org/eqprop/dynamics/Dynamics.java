@@ -27,24 +27,13 @@ public interface Dynamics extends org.eqprop.util.RandomState {
     /** The step rules, by the names of the command line and the JSON configuration. */
     enum Kind implements org.eqprop.util.Named {
         /** s ← σ(∂Φ/∂s) (Ernoult et al. 2019). */
-        FIXED_POINT("fixed-point"),
+        FIXED_POINT,
         /** s ← s + ε(σ(∂Φ/∂s) − s), thesis eq. 3.25. */
-        EULER("euler"),
+        EULER,
         /** projected successive over-relaxation with factor ω. */
-        OVER_RELAXATION("over-relaxation"),
+        OVER_RELAXATION,
         /** Euler steps plus state noise √(2εT) ξ (Scellier thesis ch. 6). */
-        LANGEVIN("langevin");
-
-        private final String cliName;
-
-        Kind(String cliName) {
-            this.cliName = cliName;
-        }
-
-        @Override
-        public String cliName() {
-            return cliName;
-        }
+        LANGEVIN;
 
         /** The name, or "synchronous" for the fixed-point rule (the spelling of early configurations). */
         public static Kind parse(String name) {

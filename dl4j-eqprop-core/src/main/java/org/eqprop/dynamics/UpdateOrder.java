@@ -6,16 +6,5 @@ package org.eqprop.dynamics;
  * reach the same accuracy with 60/20 instead of 250/30 steps).
  */
 public enum UpdateOrder implements org.eqprop.util.Named {
-    SYNCHRONOUS("synchronous"), ALTERNATING("alternating");
-
-    private final String cliName;
-
-    UpdateOrder(String cliName) {
-        this.cliName = cliName;
-    }
-
-    @Override
-    public String cliName() {
-        return cliName;
-    }
+    SYNCHRONOUS, ALTERNATING;
 }

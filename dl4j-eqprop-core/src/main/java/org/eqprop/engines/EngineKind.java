@@ -6,18 +6,7 @@ package org.eqprop.engines;
  * (the GPU engine when usable, else the CPU engine with a warning) and {@code auto} (cuda when usable, else cpu).
  */
 public enum EngineKind implements org.eqprop.util.Named {
-    AUTO("auto"), CPU("cpu"), CUDA("cuda"), FUSED("fused"), REFERENCE("reference");
-
-    private final String cliName;
-
-    EngineKind(String cliName) {
-        this.cliName = cliName;
-    }
-
-    @Override
-    public String cliName() {
-        return cliName;
-    }
+    AUTO, CPU, CUDA, FUSED, REFERENCE;
 
     /** The kind named {@code name} (any case), or an exception listing the choices. */
     public static EngineKind parse(String name) {

@@ -51,28 +51,17 @@ public interface GradientEstimator extends org.eqprop.util.RandomState {
     /** The estimators by the names of the command line and the JSON configuration. */
     enum Kind implements org.eqprop.util.Named {
         /** (∂Φ/∂θ(s^{+β}) − ∂Φ/∂θ(s^{−β})) / 2β, bias O(β²) (Laborieux et al. 2021). */
-        SYMMETRIC("symmetric"),
+        SYMMETRIC,
         /** (∂Φ/∂θ(s^{β}) − ∂Φ/∂θ(s^0)) / β, bias O(β) (Scellier &amp; Bengio 2017). */
-        ONE_SIDED("one-sided"),
+        ONE_SIDED,
         /** one-sided with the sign of β drawn per iteration (Laborieux et al. 2021). */
-        RANDOM_SIGN("random-sign"),
+        RANDOM_SIGN,
         /** the contour average over N complex nudges β e^{2πik/N} (Laborieux &amp; Zenke 2022). */
-        HOLOMORPHIC("holomorphic"),
+        HOLOMORPHIC,
         /** one complex phase whose nudge turns around the circle (online holomorphic EqProp). */
-        OSCILLATING("oscillating"),
+        OSCILLATING,
         /** the symmetric contrast of sample averages of noisy nudged phases (Scellier thesis ch. 6). */
-        LANGEVIN("langevin");
-
-        private final String cliName;
-
-        Kind(String cliName) {
-            this.cliName = cliName;
-        }
-
-        @Override
-        public String cliName() {
-            return cliName;
-        }
+        LANGEVIN;
 
         /** The kind named {@code name} (any case), or an exception listing the choices. */
         public static Kind parse(String name) {

@@ -7,18 +7,7 @@ package org.eqprop.interactions;
  * float32); elsewhere, in float64 and off oneDNN, the convolutions run in the state's own type, with one warning.
  */
 public enum ConvolutionPrecision implements org.eqprop.util.Named {
-    FP32("fp32"), BF16("bf16");
-
-    private final String cliName;
-
-    ConvolutionPrecision(String cliName) {
-        this.cliName = cliName;
-    }
-
-    @Override
-    public String cliName() {
-        return cliName;
-    }
+    FP32, BF16;
 
     /** The precision named {@code name} (any case), or an exception listing the choices. */
     public static ConvolutionPrecision parse(String name) {

@@ -10,8 +10,10 @@ import java.util.stream.Collectors;
  */
 public interface Named {
 
-    /** The name on the command line and in JSON, lower case with dashes. */
-    String cliName();
+    /** The name on the command line and in JSON: the enum constant's name in lower case with dashes. */
+    default String cliName() {
+        return ((Enum<?>) this).name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
 
     /**
      * The constant of {@code type} named {@code name} (its {@link #cliName()} or its Java name, any case, '_' for

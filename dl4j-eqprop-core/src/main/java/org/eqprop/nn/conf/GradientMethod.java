@@ -7,18 +7,7 @@ package org.eqprop.nn.conf;
  * (Almeida–Pineda) at the free fixed point, whose adjoint relaxation runs nudgedSteps iterations.
  */
 public enum GradientMethod implements org.eqprop.util.Named {
-    EQPROP("eqprop"), BPTT("bptt"), RBP("rbp");
-
-    private final String cliName;
-
-    GradientMethod(String cliName) {
-        this.cliName = cliName;
-    }
-
-    @Override
-    public String cliName() {
-        return cliName;
-    }
+    EQPROP, BPTT, RBP;
 
     /** True for the two backpropagation baselines, which differentiate the synchronous fixed-point dynamics. */
     public boolean backpropagates() {

@@ -10,16 +10,5 @@ package org.eqprop.nn.conf;
  * a run with that code step for step.
  */
 public enum ReadoutGradient implements org.eqprop.util.Named {
-    FREE("free"), NUDGED("nudged");
-
-    private final String cliName;
-
-    ReadoutGradient(String cliName) {
-        this.cliName = cliName;
-    }
-
-    @Override
-    public String cliName() {
-        return cliName;
-    }
+    FREE, NUDGED;
 }
