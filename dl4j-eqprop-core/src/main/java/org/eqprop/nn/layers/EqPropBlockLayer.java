@@ -481,7 +481,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
      */
     private INDArray backpropagate(INDArray epsilon, Gradient gradient, boolean bptt) {
         if (epsilon == null) {
-            throw new IllegalStateException("estimator " + layerConf().estimation().estimator().cliName() + " needs a following output "
+            throw new IllegalStateException("method " + layerConf().estimation().method().cliName()
+                    + " needs a following output "
                     + "layer (its ε = ∂L/∂s_N) - " + layerId());
         }
         EnergyChain chain = chain();
