@@ -26,7 +26,7 @@ final class PresetOptions {
 
     /** The named experiments ({@link Preset#named}). */
     static final List<String> PRESETS = List.of("mnist-fc1", "mnist-fc2", "mnist-conv", "cifar10-laborieux",
-            "cifar10-small", "mnist-resistive", "mnist-spiking", "mnist-spiking-3h");
+            "cifar10-small", "cifar10-fast", "mnist-resistive", "mnist-spiking", "mnist-spiking-3h");
 
     private PresetOptions() {
     }
