@@ -48,22 +48,37 @@ public final class FusedKernels {
         return PRODUCT.clampStep(s, u, len, slope, eps, leak);
     }
 
+    /** The side of the square tiles that the layout changes copy, so that reads and writes both stay in cache lines. */
+    private static final int TILE = 16;
+
     /** dst[j][b] = src[offset + b][j] for b &lt; nb: rows of an example-major [n][width] array into a slice. */
     public static void toFeatureMajor(float[] src, int width, int offset, int nb, float[] dst, int stride) {
-        for (int b = 0; b < nb; b++) {
-            int row = (offset + b) * width;
-            for (int j = 0; j < width; j++) {
-                dst[j * stride + b] = src[row + j];
+        for (int b0 = 0; b0 < nb; b0 += TILE) {
+            int b1 = Math.min(nb, b0 + TILE);
+            for (int j0 = 0; j0 < width; j0 += TILE) {
+                int j1 = Math.min(width, j0 + TILE);
+                for (int b = b0; b < b1; b++) {
+                    int row = (offset + b) * width;
+                    for (int j = j0; j < j1; j++) {
+                        dst[j * stride + b] = src[row + j];
+                    }
+                }
             }
         }
     }
 
     /** dst[offset + b][j] = src[j][b]: the inverse of {@link #toFeatureMajor}. */
     public static void fromFeatureMajor(float[] src, int width, int offset, int nb, float[] dst, int stride) {
-        for (int b = 0; b < nb; b++) {
-            int row = (offset + b) * width;
-            for (int j = 0; j < width; j++) {
-                dst[row + j] = src[j * stride + b];
+        for (int j0 = 0; j0 < width; j0 += TILE) {
+            int j1 = Math.min(width, j0 + TILE);
+            for (int b0 = 0; b0 < nb; b0 += TILE) {
+                int b1 = Math.min(nb, b0 + TILE);
+                for (int j = j0; j < j1; j++) {
+                    int col = j * stride;
+                    for (int b = b0; b < b1; b++) {
+                        dst[(offset + b) * width + j] = src[col + b];
+                    }
+                }
             }
         }
     }

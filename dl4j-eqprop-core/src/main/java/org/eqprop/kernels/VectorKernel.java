@@ -5,8 +5,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The product loop with the JDK Vector API: for each output row, blocks of four SIMD accumulators over the batch
- * stay in registers while the inner sum runs (fused multiply-adds). Loaded only when jdk.incubator.vector is present.
+ * The product loop with the JDK Vector API: for each pair of output rows, blocks of four SIMD accumulators per row
+ * over the batch stay in registers while the inner sum runs (fused multiply-adds, each input vector loaded once for
+ * both rows). Loaded only when jdk.incubator.vector is present.
  */
 final class VectorKernel implements SimdKernel {
 
@@ -14,48 +15,118 @@ final class VectorKernel implements SimdKernel {
 
     @Override
     public void accumulate(float[] out, float[] init, float[] m, float[] in, int rows, int inner, int stride) {
+        final int wide = stride / (4 * S.length()) * (4 * S.length());
+        int r = 0;
+        for (; r + 1 < rows; r += 2) {
+            rowPair(out, init, m, in, r, inner, stride, wide);
+            narrow(out, init, m, in, r, inner, stride, wide);
+            narrow(out, init, m, in, r + 1, inner, stride, wide);
+        }
+        for (; r < rows; r++) {
+            row(out, init, m, in, r, inner, stride, wide);
+            narrow(out, init, m, in, r, inner, stride, wide);
+        }
+    }
+
+    /**
+     * Rows r and r + 1 over the columns [0, wide): eight accumulators share each loaded input vector, so the loads
+     * are halved and eight independent fused multiply-adds are in flight. Each sum runs in the same order as
+     * {@link #row}, so the results are the same bits.
+     */
+    private static void rowPair(float[] out, float[] init, float[] m, float[] in, int r, int inner, int stride,
+                                int wide) {
         final int l = S.length();
-        for (int r = 0; r < rows; r++) {
-            int o = r * stride;
-            int mr = r * inner;
-            int b = 0;
-            for (; b + 4 * l <= stride; b += 4 * l) {
-                FloatVector a0 = FloatVector.fromArray(S, init, o + b);
-                FloatVector a1 = FloatVector.fromArray(S, init, o + b + l);
-                FloatVector a2 = FloatVector.fromArray(S, init, o + b + 2 * l);
-                FloatVector a3 = FloatVector.fromArray(S, init, o + b + 3 * l);
-                for (int c = 0, i = b; c < inner; c++, i += stride) {
-                    FloatVector w = FloatVector.broadcast(S, m[mr + c]);
-                    a0 = FloatVector.fromArray(S, in, i).fma(w, a0);
-                    a1 = FloatVector.fromArray(S, in, i + l).fma(w, a1);
-                    a2 = FloatVector.fromArray(S, in, i + 2 * l).fma(w, a2);
-                    a3 = FloatVector.fromArray(S, in, i + 3 * l).fma(w, a3);
-                }
-                a0.intoArray(out, o + b);
-                a1.intoArray(out, o + b + l);
-                a2.intoArray(out, o + b + 2 * l);
-                a3.intoArray(out, o + b + 3 * l);
+        int o = r * stride;
+        int p = o + stride;
+        int mr = r * inner;
+        int mp = mr + inner;
+        for (int b = 0; b < wide; b += 4 * l) {
+            FloatVector a0 = FloatVector.fromArray(S, init, o + b);
+            FloatVector a1 = FloatVector.fromArray(S, init, o + b + l);
+            FloatVector a2 = FloatVector.fromArray(S, init, o + b + 2 * l);
+            FloatVector a3 = FloatVector.fromArray(S, init, o + b + 3 * l);
+            FloatVector c0 = FloatVector.fromArray(S, init, p + b);
+            FloatVector c1 = FloatVector.fromArray(S, init, p + b + l);
+            FloatVector c2 = FloatVector.fromArray(S, init, p + b + 2 * l);
+            FloatVector c3 = FloatVector.fromArray(S, init, p + b + 3 * l);
+            for (int c = 0, i = b; c < inner; c++, i += stride) {
+                FloatVector w = FloatVector.broadcast(S, m[mr + c]);
+                FloatVector v = FloatVector.broadcast(S, m[mp + c]);
+                FloatVector x0 = FloatVector.fromArray(S, in, i);
+                FloatVector x1 = FloatVector.fromArray(S, in, i + l);
+                FloatVector x2 = FloatVector.fromArray(S, in, i + 2 * l);
+                FloatVector x3 = FloatVector.fromArray(S, in, i + 3 * l);
+                a0 = x0.fma(w, a0);
+                a1 = x1.fma(w, a1);
+                a2 = x2.fma(w, a2);
+                a3 = x3.fma(w, a3);
+                c0 = x0.fma(v, c0);
+                c1 = x1.fma(v, c1);
+                c2 = x2.fma(v, c2);
+                c3 = x3.fma(v, c3);
             }
-            // narrow slices: one vector column at a time, with four partial sums over the inner index so that
-            // the fused multiply-adds do not wait on each other
-            for (; b < stride; b += l) {
-                FloatVector a0 = FloatVector.fromArray(S, init, o + b);
-                FloatVector a1 = FloatVector.zero(S);
-                FloatVector a2 = FloatVector.zero(S);
-                FloatVector a3 = FloatVector.zero(S);
-                int c = 0;
-                int i = b;
-                for (; c + 3 < inner; c += 4, i += 4 * stride) {
-                    a0 = FloatVector.fromArray(S, in, i).fma(FloatVector.broadcast(S, m[mr + c]), a0);
-                    a1 = FloatVector.fromArray(S, in, i + stride).fma(FloatVector.broadcast(S, m[mr + c + 1]), a1);
-                    a2 = FloatVector.fromArray(S, in, i + 2 * stride).fma(FloatVector.broadcast(S, m[mr + c + 2]), a2);
-                    a3 = FloatVector.fromArray(S, in, i + 3 * stride).fma(FloatVector.broadcast(S, m[mr + c + 3]), a3);
-                }
-                for (; c < inner; c++, i += stride) {
-                    a0 = FloatVector.fromArray(S, in, i).fma(FloatVector.broadcast(S, m[mr + c]), a0);
-                }
-                a0.add(a1).add(a2.add(a3)).intoArray(out, o + b);
+            a0.intoArray(out, o + b);
+            a1.intoArray(out, o + b + l);
+            a2.intoArray(out, o + b + 2 * l);
+            a3.intoArray(out, o + b + 3 * l);
+            c0.intoArray(out, p + b);
+            c1.intoArray(out, p + b + l);
+            c2.intoArray(out, p + b + 2 * l);
+            c3.intoArray(out, p + b + 3 * l);
+        }
+    }
+
+    /** Row r over the columns [0, wide): blocks of four SIMD accumulators stay in registers over the inner sum. */
+    private static void row(float[] out, float[] init, float[] m, float[] in, int r, int inner, int stride,
+                            int wide) {
+        final int l = S.length();
+        int o = r * stride;
+        int mr = r * inner;
+        for (int b = 0; b < wide; b += 4 * l) {
+            FloatVector a0 = FloatVector.fromArray(S, init, o + b);
+            FloatVector a1 = FloatVector.fromArray(S, init, o + b + l);
+            FloatVector a2 = FloatVector.fromArray(S, init, o + b + 2 * l);
+            FloatVector a3 = FloatVector.fromArray(S, init, o + b + 3 * l);
+            for (int c = 0, i = b; c < inner; c++, i += stride) {
+                FloatVector w = FloatVector.broadcast(S, m[mr + c]);
+                a0 = FloatVector.fromArray(S, in, i).fma(w, a0);
+                a1 = FloatVector.fromArray(S, in, i + l).fma(w, a1);
+                a2 = FloatVector.fromArray(S, in, i + 2 * l).fma(w, a2);
+                a3 = FloatVector.fromArray(S, in, i + 3 * l).fma(w, a3);
             }
+            a0.intoArray(out, o + b);
+            a1.intoArray(out, o + b + l);
+            a2.intoArray(out, o + b + 2 * l);
+            a3.intoArray(out, o + b + 3 * l);
+        }
+    }
+
+    /**
+     * Row r over the columns [from, stride) of narrow slices: one vector column at a time, with four partial sums
+     * over the inner index so that the fused multiply-adds do not wait on each other.
+     */
+    private static void narrow(float[] out, float[] init, float[] m, float[] in, int r, int inner, int stride,
+                               int from) {
+        final int l = S.length();
+        int o = r * stride;
+        int mr = r * inner;
+        for (int b = from; b < stride; b += l) {
+            FloatVector a0 = FloatVector.fromArray(S, init, o + b);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            int c = 0;
+            int i = b;
+            for (; c + 3 < inner; c += 4, i += 4 * stride) {
+                a0 = FloatVector.fromArray(S, in, i).fma(FloatVector.broadcast(S, m[mr + c]), a0);
+                a1 = FloatVector.fromArray(S, in, i + stride).fma(FloatVector.broadcast(S, m[mr + c + 1]), a1);
+                a2 = FloatVector.fromArray(S, in, i + 2 * stride).fma(FloatVector.broadcast(S, m[mr + c + 2]), a2);
+                a3 = FloatVector.fromArray(S, in, i + 3 * stride).fma(FloatVector.broadcast(S, m[mr + c + 3]), a3);
+            }
+            for (; c < inner; c++, i += stride) {
+                a0 = FloatVector.fromArray(S, in, i).fma(FloatVector.broadcast(S, m[mr + c]), a0);
+            }
+            a0.add(a1).add(a2.add(a3)).intoArray(out, o + b);
         }
     }
 
