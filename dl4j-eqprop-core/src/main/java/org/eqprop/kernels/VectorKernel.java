@@ -130,6 +130,12 @@ final class VectorKernel implements SimdKernel {
         }
     }
 
+    /**
+     * The clipped step two vectors at a time. The clip is a compare and a blend, not Math.max/min (whose NaN and −0
+     * rules cost a sequence of instructions per call; a NaN still passes through, and −0 stays −0 where Math.max
+     * would give +0, the same value); the residual keeps two running maxima, so that no chain of dependent maxima
+     * sets the pace.
+     */
     @Override
     public float clampStep(float[] s, float[] u, int len, float slope, float eps, float leak) {
         final int l = S.length();
@@ -138,19 +144,37 @@ final class VectorKernel implements SimdKernel {
         FloatVector lk = FloatVector.broadcast(S, leak);
         FloatVector zero = FloatVector.zero(S);
         FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector res = zero;
+        FloatVector res0 = zero;
+        FloatVector res1 = zero;
+        boolean leaky = leak != 0f;
         int i = 0;
+        for (; i + 2 * l <= len; i += 2 * l) {
+            FloatVector s0 = FloatVector.fromArray(S, s, i);
+            FloatVector s1 = FloatVector.fromArray(S, s, i + l);
+            FloatVector u0 = FloatVector.fromArray(S, u, i);
+            FloatVector u1 = FloatVector.fromArray(S, u, i + l);
+            FloatVector n0 = clip(s0.mul(keep).add(u0.mul(gain)), zero, one);
+            FloatVector n1 = clip(s1.mul(keep).add(u1.mul(gain)), zero, one);
+            if (leaky) {
+                n0 = u0.fma(lk, n0);
+                n1 = u1.fma(lk, n1);
+            }
+            res0 = res0.max(n0.sub(s0).abs());
+            res1 = res1.max(n1.sub(s1).abs());
+            n0.intoArray(u, i);
+            n1.intoArray(u, i + l);
+        }
         for (; i + l <= len; i += l) {
             FloatVector sv = FloatVector.fromArray(S, s, i);
             FloatVector uv = FloatVector.fromArray(S, u, i);
-            FloatVector next = sv.mul(keep).add(uv.mul(gain)).max(zero).min(one);
-            if (leak != 0f) {
+            FloatVector next = clip(sv.mul(keep).add(uv.mul(gain)), zero, one);
+            if (leaky) {
                 next = uv.fma(lk, next);
             }
-            res = res.max(next.sub(sv).abs());
+            res0 = res0.max(next.sub(sv).abs());
             next.intoArray(u, i);
         }
-        float residual = res.reduceLanes(VectorOperators.MAX);
+        float residual = res0.max(res1).reduceLanes(VectorOperators.MAX);
         for (; i < len; i++) {
             float v = u[i];
             float next = Math.min(Math.max((1f - eps) * s[i] + eps * slope * v, 0f), 1f) + leak * v;
@@ -158,6 +182,11 @@ final class VectorKernel implements SimdKernel {
             u[i] = next;
         }
         return residual;
+    }
+
+    /** clip(v, 0, 1) lane by lane: lanes below 0 become 0, lanes above 1 become 1, the rest (NaN too) stay. */
+    private static FloatVector clip(FloatVector v, FloatVector zero, FloatVector one) {
+        return v.blend(zero, v.compare(VectorOperators.LT, zero)).blend(one, v.compare(VectorOperators.GT, one));
     }
 
     @Override

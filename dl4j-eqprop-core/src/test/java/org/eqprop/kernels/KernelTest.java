@@ -36,6 +36,19 @@ class KernelTest {
         }
     }
 
+    /** A diverging state shows in the residual: a NaN drive passes the vector kernel's clip and its residual. */
+    @Test
+    void aNanDriveGivesANanResidual() {
+        SimdKernel vector = new VectorKernel();
+        for (int at : new int[]{0, 5 * vector.lanes() + 1}) {
+            float[] s = new float[8 * vector.lanes()];
+            float[] u = new float[s.length];
+            u[at] = Float.NaN;
+            assertTrue(Float.isNaN(vector.clampStep(s, u, s.length, 1f, 1f, 0f)));
+            assertTrue(Float.isNaN(u[at]));
+        }
+    }
+
     static float[] random(int n, Random r) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
