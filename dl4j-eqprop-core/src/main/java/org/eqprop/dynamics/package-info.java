@@ -24,6 +24,8 @@
  *       at a complex β for holomorphic EqProp (Laborieux &amp; Zenke 2022);</li>
  *   <li>{@link org.eqprop.dynamics.DoubledNudgedPhases}: the ±β phases as one relaxation of the batch stacked
  *       twice;</li>
+ *   <li>{@link org.eqprop.dynamics.MirroredNudgedPhases}: the −β phase started from 2 s^0 − s^{+β}, first-order
+ *       exact in β;</li>
  *   <li>{@link org.eqprop.dynamics.PersistentStates}: free phases restarted from each example's last fixed point
  *       (thesis §3.3.2);</li>
  *   <li>{@link org.eqprop.dynamics.ResidentIteration}: a block's iteration kept in accelerator memory;</li>

@@ -162,6 +162,12 @@ public class EqPropBlock extends FeedForwardLayer {
             throw new IllegalArgumentException("EqPropBlock: doubledBatch runs the +beta and -beta phases of the "
                     + "symmetric estimator together; the gradient is formed by " + describeMethod());
         }
+        if (relaxation.mirroredStart() && (method.backpropagates()
+                || estimation.estimator() != GradientEstimator.Kind.SYMMETRIC || relaxation.doubledBatch())) {
+            throw new IllegalArgumentException("EqPropBlock: mirroredStart starts the symmetric estimator's -beta "
+                    + "phase from its +beta phase; " + (relaxation.doubledBatch() ? "doubledBatch runs the two "
+                    + "phases together" : "the gradient is formed by " + describeMethod()));
+        }
         if (estimation.holomorphic()) {
             validateHolomorphic();
         }
@@ -212,6 +218,7 @@ public class EqPropBlock extends FeedForwardLayer {
                 : !relaxation.stateActivation().isHardSigmoid() ? "activation " + relaxation.stateActivation()
                 : estimation.method().backpropagates() ? "method " + estimation.method().cliName()
                 : relaxation.alternating() ? "updateOrder alternating" : relaxation.doubledBatch() ? "doubledBatch"
+                : relaxation.mirroredStart() ? "mirroredStart"
                 : relaxation.persistentStates() ? "persistentStates"
                 : relaxation.tolerance() > 0 ? "tolerance " + relaxation.tolerance() : null;
         if (why != null) {
@@ -651,6 +658,12 @@ public class EqPropBlock extends FeedForwardLayer {
         /** Runs the symmetric estimator's +β and −β phases together, as one relaxation of a doubled batch. */
         public Builder doubledBatch(boolean doubled) {
             relaxation = relaxation.withDoubledBatch(doubled);
+            return this;
+        }
+
+        /** Starts the symmetric estimator's −β phase from 2 s^0 − s^{+β} ({@link RelaxationSettings#mirroredStart}). */
+        public Builder mirroredStart(boolean mirrored) {
+            relaxation = relaxation.withMirroredStart(mirrored);
             return this;
         }
 

@@ -42,6 +42,9 @@ public record RelaxationSettings(
         boolean persistentStates,
         @Setting("relax the symmetric estimator's +beta and -beta phases together, as one doubled batch")
         boolean doubledBatch,
+        @Setting("start the symmetric estimator's -beta phase from the reflection 2 s^0 - s^{+beta} of the +beta "
+                + "fixed point (first-order exact in beta) instead of from s^0: the same fixed point in fewer steps")
+        boolean mirroredStart,
         @Setting(value = "operands of the CPU convolutions (oneDNN): fp32, or bf16 with float32 accumulation and "
                 + "states, on CPUs with AMX only (elsewhere float32, with a warning)", label = "PRECISION")
         ConvolutionPrecision convolutionPrecision)
@@ -50,7 +53,7 @@ public record RelaxationSettings(
     /** Every default: the hard sigmoid, fixed-point steps, T = 30, K = 10, no early stop, synchronous, auto. */
     public static final RelaxationSettings DEFAULTS = new RelaxationSettings(StateActivation.Kind.HARD_SIGMOID, 0,
             Dynamics.Kind.FIXED_POINT, 0.5, 1.0, 0, 30, 10, 0, UpdateOrder.SYNCHRONOUS, EngineKind.AUTO, false,
-            false, ConvolutionPrecision.FP32);
+            false, false, ConvolutionPrecision.FP32);
 
     /** Checks each value on its own; {@link #validate()} checks how they combine. */
     public RelaxationSettings {
@@ -166,6 +169,10 @@ public record RelaxationSettings(
 
     public RelaxationSettings withDoubledBatch(boolean v) {
         return Records.with(this, "doubledBatch", v);
+    }
+
+    public RelaxationSettings withMirroredStart(boolean v) {
+        return Records.with(this, "mirroredStart", v);
     }
 
     public RelaxationSettings withConvolutionPrecision(ConvolutionPrecision v) {

@@ -18,6 +18,7 @@ import org.eqprop.dynamics.AcceleratorFailure;
 import org.eqprop.dynamics.ComplexEquilibrium;
 import org.eqprop.dynamics.ComplexRelaxation;
 import org.eqprop.dynamics.DoubledNudgedPhases;
+import org.eqprop.dynamics.MirroredNudgedPhases;
 import org.eqprop.dynamics.ResidentIteration;
 import org.eqprop.dynamics.EnergyChain;
 import org.eqprop.dynamics.Equilibrium;
@@ -353,7 +354,9 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
                 return contourGradient(chain, force, gradient);
             }
         }
-        if (resident != null && free.location() != null && resident.accepts(force)) {
+        // the device's nudged phases start from its free states: a mirrored start runs them on the host engine
+        if (resident != null && free.location() != null && resident.accepts(force)
+                && !c.relaxation().mirroredStart()) {
             try {
                 return residentGradient(chain, force, gradient);
             } catch (AcceleratorFailure f) {
@@ -449,6 +452,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         java.util.function.DoubleFunction<Equilibrium> relax = c.relaxation().doubledBatch()
                 ? new DoubledNudgedPhases(chain, engineFor(chain, new DoubledForce(force, freeInput.size(0))),
                 inputDrive, free, force, control)
+                : c.relaxation().mirroredStart() ? new MirroredNudgedPhases(chain, engine, inputDrive, free, force,
+                control)
                 : signedBeta -> engine.relax(chain, inputDrive, free.states(), force, signedBeta, control);
         java.util.Map<Equilibrium, Double> betas = new java.util.IdentityHashMap<>();
         Contrast contrast = estimator().contrast(free, signedBeta -> {
