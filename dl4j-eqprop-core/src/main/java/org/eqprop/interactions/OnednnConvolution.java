@@ -36,9 +36,10 @@ import static org.bytedeco.dnnl.global.dnnl.*;
  * <p>
  * oneDNN picks its own (blocked) layouts ({@code format_tag any}); each call reorders the NCHW operand into the
  * primitive's layout, runs it and reorders the result back to NCHW (the transpose's with a sum post-op, so that it
- * adds into the target). The kernels are reordered only when their values change (a fingerprint, as the Winograd
- * path does). Primitives, their memories and reordered kernels live in a bounded process-wide cache keyed by shape
- * and precision ({@link #of}); an evicted entry frees its native objects. Calls on one entry are serialised.
+ * adds into the target). The kernels are reordered when the caller hands another {@link Kernels} (a new one per
+ * call, or one per relaxation phase while the parameters are held), never on a fingerprint of their values.
+ * Primitives, their memories and reordered kernels live in a bounded process-wide cache keyed by shape and precision
+ * ({@link #of}); an evicted entry frees its native objects. Calls on one entry are serialised.
  * <p>
  * With bf16 operands each direction of each shape is timed once against float32 on its first call (three rounds,
  * best of each) and the faster kept: bf16 gains 3-5x on AMX for wide layers but loses on some small ones (the 4×4,
@@ -81,25 +82,17 @@ final class OnednnConvolution {
     }
 
     /**
-     * The kernels w [out, in, kH, kW]: a fingerprint of their values (computed on first use, then kept: one object
-     * serves the calls that see the same values, such as the two directions of one step) and a dense float32 copy
-     * made on demand.
+     * The kernels w [out, in, kH, kW] at one set of values, as an identity: an entry reorders the kernels when it is
+     * handed another {@code Kernels} object than the one it last reordered, never otherwise. One object therefore
+     * stands for values that cannot change while it is in use: the two directions of one step, or every step of a
+     * relaxation phase while the interaction's parameters are held ({@link Interaction#holdParameters()}). A dense
+     * float32 copy is made on demand.
      */
     static final class Kernels {
-        private final java.util.function.DoubleSupplier values;
         private final Supplier<INDArray> dense;
-        private double fingerprint = Double.NaN;
 
-        Kernels(java.util.function.DoubleSupplier fingerprint, Supplier<INDArray> dense) {
-            this.values = fingerprint;
+        Kernels(Supplier<INDArray> dense) {
             this.dense = dense;
-        }
-
-        double fingerprint() {
-            if (Double.isNaN(fingerprint)) {
-                fingerprint = values.getAsDouble();
-            }
-            return fingerprint;
         }
 
         Supplier<INDArray> dense() {
@@ -302,6 +295,14 @@ final class OnednnConvolution {
         }
     }
 
+    /** Reorders of kernels into an entry's layout so far, both directions (tests). */
+    static long kernelReorders() {
+        return KERNEL_REORDERS.sum();
+    }
+
+    private static final java.util.concurrent.atomic.LongAdder KERNEL_REORDERS =
+            new java.util.concurrent.atomic.LongAdder();
+
     /** Cached entries (tests). */
     static int cached() {
         synchronized (CACHE) {
@@ -338,8 +339,9 @@ final class OnednnConvolution {
     private final dnnl_primitive toDiffDst;
     private final dnnl_primitive toWeiB;
     private final dnnl_primitive addDiffSrc;
-    private double forwardKernels = Double.NaN;
-    private double transposeKernels = Double.NaN;
+    /** The kernels last reordered for each direction (by identity: {@link Kernels}). */
+    private Kernels forwardKernels;
+    private Kernels transposeKernels;
     /** The weight gradient's primitive and memories, made on its first use (float32 entries only). */
     private WeightGradient weightGradient;
 
@@ -412,10 +414,11 @@ final class OnednnConvolution {
     /** out = w ⋆ h (dense row-major float32 arrays). */
     synchronized void forward(INDArray h, Kernels w, INDArray out) {
         onCores(() -> {
-            if (w.fingerprint() != forwardKernels) {
+            if (w != forwardKernels) {
                 setHandle(userWei, w.dense().get());
                 run(toWei, DNNL_ARG_FROM, userWei, DNNL_ARG_TO, wei);
-                forwardKernels = w.fingerprint();
+                forwardKernels = w;
+                KERNEL_REORDERS.increment();
             }
             setHandle(userSrc, h);
             setHandle(userDst, out);
@@ -430,10 +433,11 @@ final class OnednnConvolution {
     /** target += w ⋆ᵀ g (dense row-major float32 arrays). */
     synchronized void addTranspose(INDArray g, Kernels w, INDArray target) {
         onCores(() -> {
-            if (w.fingerprint() != transposeKernels) {
+            if (w != transposeKernels) {
                 setHandle(userWei, w.dense().get());
                 run(toWeiB, DNNL_ARG_FROM, userWei, DNNL_ARG_TO, weiB);
-                transposeKernels = w.fingerprint();
+                transposeKernels = w;
+                KERNEL_REORDERS.increment();
             }
             setHandle(userDiffDst, g);
             setHandle(userDiffSrc, target);
