@@ -171,6 +171,15 @@ public final class ConvPoolInteraction implements Interaction {
     }
 
     /**
+     * Best GFLOP/s of an n×n×n oneDNN matrix product with bf16 operands and float32 accumulation and output, measured
+     * now on every core (AMX here): the peak of the products that {@code BF16} convolutions run in. NaN where bf16
+     * operands cannot run ({@link #bf16Available()} false).
+     */
+    public static double bf16PeakGflops(int n) {
+        return bf16Available() ? OnednnConvolution.bf16MatmulGflops(n, 5) : Double.NaN;
+    }
+
+    /**
      * The convolutions run in this process since the last reset, by what ran them: forward and transpose ones as
      * {@code onednn-fp32}, {@code onednn-bf16}, {@code im2col}, {@code winograd} (float32) or {@code im2col-fp64},
      * weight gradients as {@code onednn-fp32-weights}, {@code im2col-weights} or {@code im2col-fp64-weights}.

@@ -4,6 +4,7 @@ import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_matmul_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_post_ops;
@@ -510,6 +511,55 @@ final class OnednnConvolution {
         return weightGradient.impl();
     }
 
+    /**
+     * Best GFLOP/s of {@code repeats} n×n×n oneDNN matrix products C = A B with bf16 operands (A and B rounded from
+     * uniform [0, 1) float32 values) and float32 accumulation and output, on {@link #THREADS} cores: the product peak
+     * that bf16 convolutions are measured against (AMX where {@link #amx()}). The primitive is made and freed here.
+     */
+    static double bf16MatmulGflops(int n, int repeats) {
+        if (loadProblem() != null) {
+            throw new IllegalStateException("oneDNN is not available: " + loadProblem());
+        }
+        return onCores(() -> {
+            List<Runnable> free = new ArrayList<>();
+            INDArray values = Nd4j.rand(DataType.FLOAT, n, n);
+            try {
+                long[] dims = {n, n};
+                dnnl_matmul_desc_t d = new dnnl_matmul_desc_t();
+                check(dnnl_matmul_desc_init(d, md(dims, dnnl_bf16, dnnl_ab), md(dims, dnnl_bf16, dnnl_format_tag_any),
+                        null, md(dims, dnnl_f32, dnnl_ab)), "matmul descriptor");
+                dnnl_primitive_desc pd = new dnnl_primitive_desc();
+                check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(d), null, Library.ENGINE, null),
+                        "matmul primitive descriptor");
+                free.add(() -> dnnl_primitive_desc_destroy(pd));
+                dnnl_memory a = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), true, free);
+                dnnl_memory b = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), true, free);
+                dnnl_memory c = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), true, free);
+                dnnl_memory user = memory(md(dims, dnnl_f32, dnnl_ab), false, free);
+                setHandle(user, values);
+                run(reorder(user, a, false, free), DNNL_ARG_FROM, user, DNNL_ARG_TO, a);
+                run(reorder(user, b, false, free), DNNL_ARG_FROM, user, DNNL_ARG_TO, b);
+                dnnl_primitive product = primitive(pd, free);
+                check(dnnl_stream_wait(STREAMS.get()), "wait");
+                long best = Long.MAX_VALUE;
+                for (int i = 0; i < repeats + 1; i++) { // the first run includes oneDNN's kernel generation
+                    long t0 = System.nanoTime();
+                    run(product, DNNL_ARG_SRC, a, DNNL_ARG_WEIGHTS, b, DNNL_ARG_DST, c);
+                    check(dnnl_stream_wait(STREAMS.get()), "wait");
+                    if (i > 0) {
+                        best = Math.min(best, System.nanoTime() - t0);
+                    }
+                }
+                return 2.0 * n * n * n / (best / 1e9) / 1e9;
+            } finally {
+                for (int i = free.size() - 1; i >= 0; i--) {
+                    free.get(i).run();
+                }
+                values.close();
+            }
+        });
+    }
+
     /** Frees the native objects (idempotent; the entry must not be used afterwards). */
     synchronized void close() {
         if (closed) {
@@ -545,6 +595,10 @@ final class OnednnConvolution {
     }
 
     private dnnl_primitive primitive(dnnl_primitive_desc pd) {
+        return primitive(pd, release);
+    }
+
+    private static dnnl_primitive primitive(dnnl_primitive_desc pd, List<Runnable> release) {
         dnnl_primitive p = new dnnl_primitive();
         check(dnnl_primitive_create(p, pd), "primitive");
         release.add(() -> dnnl_primitive_destroy(p));
@@ -553,6 +607,10 @@ final class OnednnConvolution {
 
     /** A memory of this descriptor, with a buffer of oneDNN's ({@code allocate}) or none (set per call). */
     private dnnl_memory memory(dnnl_memory_desc_t d, boolean allocate) {
+        return memory(d, allocate, release);
+    }
+
+    private static dnnl_memory memory(dnnl_memory_desc_t d, boolean allocate, List<Runnable> release) {
         dnnl_memory m = new dnnl_memory();
         Pointer handle = allocate ? new Pointer() {
             {
@@ -566,6 +624,10 @@ final class OnednnConvolution {
 
     /** A reorder between two memories' layouts; with {@code add}, a sum post-op: to += from. */
     private dnnl_primitive reorder(dnnl_memory from, dnnl_memory to, boolean add) {
+        return reorder(from, to, add, release);
+    }
+
+    private static dnnl_primitive reorder(dnnl_memory from, dnnl_memory to, boolean add, List<Runnable> release) {
         dnnl_primitive_attr attr = null;
         if (add) {
             attr = new dnnl_primitive_attr();
@@ -586,7 +648,7 @@ final class OnednnConvolution {
             }
         }
         release.add(() -> dnnl_primitive_desc_destroy(pd));
-        return primitive(pd);
+        return primitive(pd, release);
     }
 
     private static dnnl_memory_desc_t desc(dnnl_memory m) {

@@ -287,6 +287,17 @@ class OnednnConvolutionTest {
         assertTrue(relativeError(low, lowRef) < 1e-6, what + ": feedback " + relativeError(low, lowRef));
     }
 
+    /** The bf16 product peak that bench divides bf16 runs by: positive where bf16 operands run, else NaN. */
+    @Test
+    void theBf16ProductPeakIsMeasuredWhereBf16Runs() {
+        double peak = ConvPoolInteraction.bf16PeakGflops(256);
+        if (ConvPoolInteraction.bf16Available()) {
+            assertTrue(peak > 0 && Double.isFinite(peak), "bf16 peak " + peak);
+        } else {
+            assertTrue(Double.isNaN(peak), "bf16 peak " + peak);
+        }
+    }
+
     @Test
     void theCacheStaysBoundedAndFreesWhatItEvicts() {
         OnednnConvolution.clearCache();
