@@ -697,7 +697,9 @@ public final class ConvPoolInteraction implements Interaction {
     /**
      * Pᵀ(h) for max pooling: each value of the float map h [batch, C, H/p, W/p] at its window's winner (an offset
      * into the pre-pooling map of shape {@code pre}), zero elsewhere, written window by window into this thread's
-     * work array in one parallel pass (the windows tile the map, so every element is written once).
+     * work array (the windows tile the map, so every element is written once). Each core takes a range of maps: one
+     * bulk copy of its part of h out of native memory, Java arrays in between, one bulk copy of its part of the
+     * result back.
      */
     private INDArray routed(INDArray h, int[] winners, long[] pre) {
         INDArray out = ScratchArrays.get("unpooled", DataType.FLOAT, pre[0], pre[1], pre[2], pre[3]);
@@ -707,21 +709,19 @@ public final class ConvPoolInteraction implements Interaction {
         int width = (int) pre[3];
         int hp = height / pool;
         int wp = width / pool;
-        CorePool.parallelFor((int) (pre[0] * pre[1]), 1, (from, to) -> {
+        int maps = (int) (pre[0] * pre[1]);
+        float[] hf = floatScratch(H_SCRATCH, maps * hp * wp);
+        float[] of = floatScratch(MAP_SCRATCH, maps * height * width);
+        CorePool.parallelFor(maps, 1, (from, to) -> {
+            int mapSize = height * width;
+            hv.get(from * hp * wp, hf, from * hp * wp, (to - from) * hp * wp);
             for (int m = from; m < to; m++) {
-                for (int y = 0; y < hp; y++) {
-                    for (int x = 0; x < wp; x++) {
-                        int o = (m * hp + y) * wp + x;
-                        int first = (m * height + y * pool) * width + x * pool;
-                        for (int i = 0; i < pool; i++) {
-                            for (int j = 0; j < pool; j++) {
-                                ov.put(first + i * width + j, 0f);
-                            }
-                        }
-                        ov.put(winners[o], hv.get(o));
-                    }
+                java.util.Arrays.fill(of, m * mapSize, (m + 1) * mapSize, 0f);
+                for (int o = m * hp * wp; o < (m + 1) * hp * wp; o++) {
+                    of[winners[o]] = hf[o];
                 }
             }
+            ov.put(from * mapSize, of, from * mapSize, (to - from) * mapSize);
         });
         return out;
     }
@@ -729,8 +729,9 @@ public final class ConvPoolInteraction implements Interaction {
     /**
      * drive += P(z) + b for max pooling of the float map z [batch, C, H, W] (the first maximum of each window wins,
      * as in {@link #pool}; the sums in the order of adding the pooled map, then the bias), writing each window's
-     * winner into {@code winners} as an offset into z: one parallel pass over native memory, in place of pooling into
-     * a new array, adding it and broadcasting the bias as three operations.
+     * winner into {@code winners} as an offset into z: one parallel pass, in place of pooling into a new array,
+     * adding it and broadcasting the bias as three operations. Each core takes a range of maps, copied in bulk out
+     * of native memory (its part of z and of the drive) and the drive's part back.
      */
     private void addMaxPooled(INDArray z, INDArray drive, int[] winners) {
         int channels = (int) z.size(1);
@@ -742,10 +743,15 @@ public final class ConvPoolInteraction implements Interaction {
         }
         int hp = h / pool;
         int wp = w / pool;
+        int maps = (int) (z.size(0) * channels);
         float[] b = FusedKernels.floats(bias);
         java.nio.FloatBuffer zv = (OnednnConvolution.dense(z) ? z : z.dup('c')).data().asNioFloat();
         java.nio.FloatBuffer dv = drive.data().asNioFloat();
-        CorePool.parallelFor((int) (z.size(0) * channels), 1, (from, to) -> {
+        float[] zf = floatScratch(MAP_SCRATCH, maps * h * w);
+        float[] df = floatScratch(H_SCRATCH, maps * hp * wp);
+        CorePool.parallelFor(maps, 1, (from, to) -> {
+            zv.get(from * h * w, zf, from * h * w, (to - from) * h * w);
+            dv.get(from * hp * wp, df, from * hp * wp, (to - from) * hp * wp);
             for (int m = from; m < to; m++) {
                 float bm = b[m % channels];
                 for (int y = 0; y < hp; y++) {
@@ -753,23 +759,36 @@ public final class ConvPoolInteraction implements Interaction {
                         int o = (m * hp + y) * wp + x;
                         int first = (m * h + y * pool) * w + x * pool;
                         int win = first;
-                        float best = zv.get(first);
+                        float best = zf[first];
                         for (int i = 0; i < pool; i++) {
                             for (int j = 0; j < pool; j++) {
                                 int at = first + i * w + j;
-                                float e = zv.get(at);
-                                if (e > best) {
-                                    best = e;
+                                if (zf[at] > best) {
+                                    best = zf[at];
                                     win = at;
                                 }
                             }
                         }
                         winners[o] = win;
-                        dv.put(o, (dv.get(o) + best) + bm);
+                        df[o] = (df[o] + best) + bm;
                     }
                 }
             }
+            dv.put(from * hp * wp, df, from * hp * wp, (to - from) * hp * wp);
         });
+    }
+
+    /** This thread's work arrays of floats: a pre-pooling map, and a pooled one. */
+    private static final ThreadLocal<float[][]> MAP_SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<float[][]> H_SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** The calling thread's work array of at least n floats in {@code which} (consumed within the call). */
+    private static float[] floatScratch(ThreadLocal<float[][]> which, int n) {
+        float[][] holder = which.get();
+        if (holder[0].length < n) {
+            holder[0] = new float[n];
+        }
+        return holder[0];
     }
 
     /** This thread's work array of at least n winners (consumed within the call that asks). */
