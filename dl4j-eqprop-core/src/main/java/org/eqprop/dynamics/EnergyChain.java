@@ -102,6 +102,28 @@ public final class EnergyChain {
         return interactions.stream().allMatch(Interaction::isDense);
     }
 
+    /**
+     * Holds every interaction's parameters fixed until the handle is closed ({@link Interaction#holdParameters()}):
+     * a relaxation phase, during which θ does not change.
+     */
+    public Interaction.Held holdParameters() {
+        List<Interaction.Held> held = new java.util.ArrayList<>();
+        for (Interaction i : interactions) {
+            held.add(i.holdParameters());
+        }
+        return new Interaction.Held() {
+            private boolean closed;
+
+            @Override
+            public void close() {
+                if (!closed) {
+                    closed = true;
+                    held.forEach(Interaction.Held::close);
+                }
+            }
+        };
+    }
+
     /** ∂Φ_1/∂s_1(x): the constant part of the first layer's drive. */
     public INDArray inputDrive(INDArray x) {
         INDArray drive = Nd4j.zeros(x.dataType(), shape(0, x.size(0)));

@@ -1,6 +1,7 @@
 package org.eqprop.dynamics;
 
 import org.eqprop.costs.NudgingForce;
+import org.eqprop.interactions.Interaction;
 import org.eqprop.layers.States;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -26,39 +27,42 @@ public final class ReferenceRelaxation implements RelaxationEngine {
         double residual = Double.NaN;
         int t = 0;
         boolean converged = !control.stopsEarly();
-        while (t < control.maxSteps()) {
-            t++;
-            boolean measure = control.stopsEarly() || t == control.maxSteps();
-            residual = 0;
-            for (int parity : control.alternating() ? new int[]{0, 1} : new int[]{-1}) {
-                if (parity < 0) {
-                    chain.drives(inputDrive, s, u);
-                } else {
-                    chain.drives(inputDrive, s, u, parity);
-                }
-                if (force != null && u[n - 1] != null) {
-                    force.addTo(States.rows(u[n - 1]), States.rows(s[n - 1]), beta);
-                }
-                for (int k = 0; k < n; k++) {
-                    if (u[k] == null) {
-                        continue;
+        try (Interaction.Held held = chain.holdParameters()) { // θ is fixed while the states relax
+            while (t < control.maxSteps()) {
+                t++;
+                boolean measure = control.stopsEarly() || t == control.maxSteps();
+                residual = 0;
+                for (int parity : control.alternating() ? new int[]{0, 1} : new int[]{-1}) {
+                    if (parity < 0) {
+                        chain.drives(inputDrive, s, u);
+                    } else {
+                        chain.drives(inputDrive, s, u, parity);
                     }
-                    INDArray next = chain.dynamics().step(s[k], u[k], chain.activation());
-                    if (measure) {
-                        residual = Math.max(residual, Transforms.abs(next.sub(s[k]), false).maxNumber().doubleValue());
+                    if (force != null && u[n - 1] != null) {
+                        force.addTo(States.rows(u[n - 1]), States.rows(s[n - 1]), beta);
                     }
-                    // s_t and a drive not reused as s_{t+1} are ours: free them now rather than at the next GC
-                    release(s[k], next);
-                    release(u[k], next);
-                    s[k] = next;
+                    for (int k = 0; k < n; k++) {
+                        if (u[k] == null) {
+                            continue;
+                        }
+                        INDArray next = chain.dynamics().step(s[k], u[k], chain.activation());
+                        if (measure) {
+                            residual = Math.max(residual,
+                                    Transforms.abs(next.sub(s[k]), false).maxNumber().doubleValue());
+                        }
+                        // s_t and a drive not reused as s_{t+1} are ours: free them now rather than at the next GC
+                        release(s[k], next);
+                        release(u[k], next);
+                        s[k] = next;
+                    }
                 }
-            }
-            if (Double.isNaN(residual)) {
-                break;
-            }
-            if (control.stopsEarly() && residual <= control.tolerance()) {
-                converged = true;
-                break;
+                if (Double.isNaN(residual)) {
+                    break;
+                }
+                if (control.stopsEarly() && residual <= control.tolerance()) {
+                    converged = true;
+                    break;
+                }
             }
         }
         return Phases.checked(new Equilibrium(s, t, residual, converged), chain);

@@ -171,6 +171,15 @@ public final class ConvPoolInteraction implements Interaction {
     }
 
     /**
+     * Best GFLOP/s of an n×n×n oneDNN matrix product with bf16 operands and float32 accumulation and output, measured
+     * now on every core (AMX here): the peak of the products that {@code BF16} convolutions run in. NaN where bf16
+     * operands cannot run ({@link #bf16Available()} false).
+     */
+    public static double bf16PeakGflops(int n) {
+        return bf16Available() ? OnednnConvolution.bf16MatmulGflops(n, 5) : Double.NaN;
+    }
+
+    /**
      * The convolutions run in this process since the last reset, by what ran them: forward and transpose ones as
      * {@code onednn-fp32}, {@code onednn-bf16}, {@code im2col}, {@code winograd} (float32) or {@code im2col-fp64},
      * weight gradients as {@code onednn-fp32-weights}, {@code im2col-weights} or {@code im2col-fp64-weights}.
@@ -235,10 +244,23 @@ public final class ConvPoolInteraction implements Interaction {
         addTransposeConvolution(geometry(lower), routed(upper, switches), lowerDrive, kernels());
     }
 
-    /** Both drives from one convolution of the lower state (its max-pooling switches serve the feedback too). */
+    /**
+     * Both drives from one convolution of the lower state (its max-pooling switches serve the feedback too). For
+     * float32 max pooling, P(w ⋆ h) + b is added into the upper drive and Pᵀ(s_upper) formed in one parallel pass
+     * each over native memory ({@link #addMaxPooled}, {@link #routed(INDArray, int[], long[])}); the switches are
+     * not remembered for a later call (in the synchronous order none reads this lower state again).
+     */
     @Override
     public void addDrives(INDArray lower, INDArray upper, INDArray lowerDrive, INDArray upperDrive) {
-        OnednnConvolution.Kernels k = kernels(); // one fingerprint of the kernels for both directions
+        OnednnConvolution.Kernels k = kernels(); // one identity of the kernels for both directions
+        if (pooling == Pooling.MAX && lower.dataType() == DataType.FLOAT && upper.dataType() == DataType.FLOAT
+                && upperDrive.dataType() == DataType.FLOAT && OnednnConvolution.dense(upperDrive)) {
+            INDArray z = convolve(lower, k);
+            int[] winners = winnerScratch((int) upperDrive.length());
+            addMaxPooled(z, upperDrive, winners);
+            addTransposeConvolution(geometry(lower), routed(upper, winners, z.shape()), lowerDrive, k);
+            return;
+        }
         Pooled p = pooledConvolution(lower, k);
         upperDrive.addi(p.pooled());
         addBias(upperDrive);
@@ -389,16 +411,51 @@ public final class ConvPoolInteraction implements Interaction {
     }
 
     /**
-     * The kernels for oneDNN: a fingerprint of their values (computed when oneDNN first asks), and a dense float32
-     * copy when it must reorder them.
+     * The kernels for oneDNN ({@link OnednnConvolution.Kernels}: an identity standing for their current values, and a
+     * dense float32 copy made when oneDNN must reorder them): the one made when the parameters were held, while they
+     * are, else a new one for each call.
      */
     private OnednnConvolution.Kernels kernels() {
-        return new OnednnConvolution.Kernels(() -> fingerprint(weights), () -> {
+        OnednnConvolution.Kernels held = heldKernels;
+        return held != null ? held : newKernels();
+    }
+
+    private OnednnConvolution.Kernels newKernels() {
+        return new OnednnConvolution.Kernels(() -> {
             if (weights.dataType() == DataType.FLOAT && OnednnConvolution.dense(weights)) {
                 return weights;
             }
             return ScratchArrays.get("kernel4", DataType.FLOAT, weights.shape()).assign(weights);
         });
+    }
+
+    /** Open {@link #holdParameters()} handles, and the kernels' identity while there are some. */
+    private int holds;
+    private volatile OnednnConvolution.Kernels heldKernels;
+
+    /**
+     * θ fixed until the handle is closed: every convolution meanwhile uses one {@link OnednnConvolution.Kernels}, so
+     * that oneDNN reorders the kernels once per direction and phase rather than once per step (and never fingerprints
+     * them). Closing the last handle drops it: later calls make a new one each, so a change to the weights between
+     * phases is always seen.
+     */
+    @Override
+    public synchronized Held holdParameters() {
+        if (holds++ == 0) {
+            heldKernels = newKernels();
+        }
+        java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+        return () -> {
+            if (open.compareAndSet(true, false)) {
+                release();
+            }
+        };
+    }
+
+    private synchronized void release() {
+        if (--holds == 0) {
+            heldKernels = null;
+        }
     }
 
     private static double fingerprint(INDArray a) {
@@ -634,16 +691,115 @@ public final class ConvPoolInteraction implements Interaction {
         if (pooling != Pooling.MAX || h.dataType() != DataType.FLOAT) {
             return unpool(h, switches);
         }
-        long[] pre = switches.preShape();
-        INDArray out = ScratchArrays.get("unpooled", DataType.FLOAT, pre[0], pre[1], pre[2], pre[3]).assign(0);
-        float[] v = FusedKernels.floats(h);
-        int[] winners = switches.winners();
-        java.nio.FloatBuffer o = out.data().asNioFloat();
-        for (int i = 0; i < v.length; i++) {
-            o.put(winners[i], v[i]);
-        }
+        return routed(h, switches.winners(), switches.preShape());
+    }
+
+    /**
+     * Pᵀ(h) for max pooling: each value of the float map h [batch, C, H/p, W/p] at its window's winner (an offset
+     * into the pre-pooling map of shape {@code pre}), zero elsewhere, written window by window into this thread's
+     * work array (the windows tile the map, so every element is written once). Each core takes a range of maps: one
+     * bulk copy of its part of h out of native memory, Java arrays in between, one bulk copy of its part of the
+     * result back.
+     */
+    private INDArray routed(INDArray h, int[] winners, long[] pre) {
+        INDArray out = ScratchArrays.get("unpooled", DataType.FLOAT, pre[0], pre[1], pre[2], pre[3]);
+        java.nio.FloatBuffer hv = (OnednnConvolution.dense(h) ? h : h.dup('c')).data().asNioFloat();
+        java.nio.FloatBuffer ov = out.data().asNioFloat();
+        int height = (int) pre[2];
+        int width = (int) pre[3];
+        int hp = height / pool;
+        int wp = width / pool;
+        int maps = (int) (pre[0] * pre[1]);
+        float[] hf = floatScratch(H_SCRATCH, maps * hp * wp);
+        float[] of = floatScratch(MAP_SCRATCH, maps * height * width);
+        CorePool.parallelFor(maps, 1, (from, to) -> {
+            int mapSize = height * width;
+            hv.get(from * hp * wp, hf, from * hp * wp, (to - from) * hp * wp);
+            for (int m = from; m < to; m++) {
+                java.util.Arrays.fill(of, m * mapSize, (m + 1) * mapSize, 0f);
+                for (int o = m * hp * wp; o < (m + 1) * hp * wp; o++) {
+                    of[winners[o]] = hf[o];
+                }
+            }
+            ov.put(from * mapSize, of, from * mapSize, (to - from) * mapSize);
+        });
         return out;
     }
+
+    /**
+     * drive += P(z) + b for max pooling of the float map z [batch, C, H, W] (the first maximum of each window wins,
+     * as in {@link #pool}; the sums in the order of adding the pooled map, then the bias), writing each window's
+     * winner into {@code winners} as an offset into z: one parallel pass, in place of pooling into a new array,
+     * adding it and broadcasting the bias as three operations. Each core takes a range of maps, copied in bulk out
+     * of native memory (its part of z and of the drive) and the drive's part back.
+     */
+    private void addMaxPooled(INDArray z, INDArray drive, int[] winners) {
+        int channels = (int) z.size(1);
+        int h = (int) z.size(2);
+        int w = (int) z.size(3);
+        if (h % pool != 0 || w % pool != 0) {
+            throw new IllegalArgumentException("a " + h + "x" + w + " feature map does not split into " + pool + "x"
+                    + pool + " pooling windows");
+        }
+        int hp = h / pool;
+        int wp = w / pool;
+        int maps = (int) (z.size(0) * channels);
+        float[] b = FusedKernels.floats(bias);
+        java.nio.FloatBuffer zv = (OnednnConvolution.dense(z) ? z : z.dup('c')).data().asNioFloat();
+        java.nio.FloatBuffer dv = drive.data().asNioFloat();
+        float[] zf = floatScratch(MAP_SCRATCH, maps * h * w);
+        float[] df = floatScratch(H_SCRATCH, maps * hp * wp);
+        CorePool.parallelFor(maps, 1, (from, to) -> {
+            zv.get(from * h * w, zf, from * h * w, (to - from) * h * w);
+            dv.get(from * hp * wp, df, from * hp * wp, (to - from) * hp * wp);
+            for (int m = from; m < to; m++) {
+                float bm = b[m % channels];
+                for (int y = 0; y < hp; y++) {
+                    for (int x = 0; x < wp; x++) {
+                        int o = (m * hp + y) * wp + x;
+                        int first = (m * h + y * pool) * w + x * pool;
+                        int win = first;
+                        for (int i = 0; i < pool; i++) {
+                            for (int j = 0; j < pool; j++) {
+                                int at = first + i * w + j;
+                                // one variable moves: a conditional move rather than a branch that random maps
+                                // mispredict half the time
+                                win = zf[at] > zf[win] ? at : win;
+                            }
+                        }
+                        winners[o] = win;
+                        df[o] = (df[o] + zf[win]) + bm;
+                    }
+                }
+            }
+            dv.put(from * hp * wp, df, from * hp * wp, (to - from) * hp * wp);
+        });
+    }
+
+    /** This thread's work arrays of floats: a pre-pooling map, and a pooled one. */
+    private static final ThreadLocal<float[][]> MAP_SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<float[][]> H_SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** The calling thread's work array of at least n floats in {@code which} (consumed within the call). */
+    private static float[] floatScratch(ThreadLocal<float[][]> which, int n) {
+        float[][] holder = which.get();
+        if (holder[0].length < n) {
+            holder[0] = new float[n];
+        }
+        return holder[0];
+    }
+
+    /** This thread's work array of at least n winners (consumed within the call that asks). */
+    private static int[] winnerScratch(int n) {
+        int[] a = WINNERS.get();
+        if (a.length < n) {
+            a = new int[n];
+            WINNERS.set(a);
+        }
+        return a;
+    }
+
+    private static final ThreadLocal<int[]> WINNERS = ThreadLocal.withInitial(() -> new int[0]);
 
     /**
      * Pᵀ(h) for h [batch, C, H/p, W/p]: max-pooling routes each value to its window's winner in {@code switches},

@@ -32,6 +32,25 @@ public interface Interaction {
     }
 
     /**
+     * Declares θ_k fixed until the returned handle is closed (one relaxation phase: θ does not move while the states
+     * relax, eq. 4 of Scellier and Bengio 2017), so that the interaction may prepare its parameters once (oneDNN's
+     * reordered kernels) instead of checking them on every step. Nothing may change the parameters while a handle is
+     * open; after it is closed they are checked (or prepared) again on every call. Handles nest.
+     */
+    default Held holdParameters() {
+        return Held.NONE;
+    }
+
+    /** An open {@link #holdParameters()} declaration; {@link #close()} ends it (once). */
+    interface Held extends AutoCloseable {
+        Held NONE = () -> {
+        };
+
+        @Override
+        void close();
+    }
+
+    /**
      * Writes scale · (∂Φ_k/∂θ(a) − ∂Φ_k/∂θ(b)), summed over the batch, into the gradient views
      * (the EqProp contrast of two equilibria a and b).
      */

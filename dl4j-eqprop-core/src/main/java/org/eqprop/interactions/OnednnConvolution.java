@@ -4,6 +4,7 @@ import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_matmul_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_post_ops;
@@ -36,9 +37,10 @@ import static org.bytedeco.dnnl.global.dnnl.*;
  * <p>
  * oneDNN picks its own (blocked) layouts ({@code format_tag any}); each call reorders the NCHW operand into the
  * primitive's layout, runs it and reorders the result back to NCHW (the transpose's with a sum post-op, so that it
- * adds into the target). The kernels are reordered only when their values change (a fingerprint, as the Winograd
- * path does). Primitives, their memories and reordered kernels live in a bounded process-wide cache keyed by shape
- * and precision ({@link #of}); an evicted entry frees its native objects. Calls on one entry are serialised.
+ * adds into the target). The kernels are reordered when the caller hands another {@link Kernels} (a new one per
+ * call, or one per relaxation phase while the parameters are held), never on a fingerprint of their values.
+ * Primitives, their memories and reordered kernels live in a bounded process-wide cache keyed by shape and precision
+ * ({@link #of}); an evicted entry frees its native objects. Calls on one entry are serialised.
  * <p>
  * With bf16 operands each direction of each shape is timed once against float32 on its first call (three rounds,
  * best of each) and the faster kept: bf16 gains 3-5x on AMX for wide layers but loses on some small ones (the 4×4,
@@ -81,25 +83,17 @@ final class OnednnConvolution {
     }
 
     /**
-     * The kernels w [out, in, kH, kW]: a fingerprint of their values (computed on first use, then kept: one object
-     * serves the calls that see the same values, such as the two directions of one step) and a dense float32 copy
-     * made on demand.
+     * The kernels w [out, in, kH, kW] at one set of values, as an identity: an entry reorders the kernels when it is
+     * handed another {@code Kernels} object than the one it last reordered, never otherwise. One object therefore
+     * stands for values that cannot change while it is in use: the two directions of one step, or every step of a
+     * relaxation phase while the interaction's parameters are held ({@link Interaction#holdParameters()}). A dense
+     * float32 copy is made on demand.
      */
     static final class Kernels {
-        private final java.util.function.DoubleSupplier values;
         private final Supplier<INDArray> dense;
-        private double fingerprint = Double.NaN;
 
-        Kernels(java.util.function.DoubleSupplier fingerprint, Supplier<INDArray> dense) {
-            this.values = fingerprint;
+        Kernels(Supplier<INDArray> dense) {
             this.dense = dense;
-        }
-
-        double fingerprint() {
-            if (Double.isNaN(fingerprint)) {
-                fingerprint = values.getAsDouble();
-            }
-            return fingerprint;
         }
 
         Supplier<INDArray> dense() {
@@ -302,6 +296,14 @@ final class OnednnConvolution {
         }
     }
 
+    /** Reorders of kernels into an entry's layout so far, both directions (tests). */
+    static long kernelReorders() {
+        return KERNEL_REORDERS.sum();
+    }
+
+    private static final java.util.concurrent.atomic.LongAdder KERNEL_REORDERS =
+            new java.util.concurrent.atomic.LongAdder();
+
     /** Cached entries (tests). */
     static int cached() {
         synchronized (CACHE) {
@@ -338,8 +340,9 @@ final class OnednnConvolution {
     private final dnnl_primitive toDiffDst;
     private final dnnl_primitive toWeiB;
     private final dnnl_primitive addDiffSrc;
-    private double forwardKernels = Double.NaN;
-    private double transposeKernels = Double.NaN;
+    /** The kernels last reordered for each direction (by identity: {@link Kernels}). */
+    private Kernels forwardKernels;
+    private Kernels transposeKernels;
     /** The weight gradient's primitive and memories, made on its first use (float32 entries only). */
     private WeightGradient weightGradient;
 
@@ -412,10 +415,11 @@ final class OnednnConvolution {
     /** out = w ⋆ h (dense row-major float32 arrays). */
     synchronized void forward(INDArray h, Kernels w, INDArray out) {
         onCores(() -> {
-            if (w.fingerprint() != forwardKernels) {
+            if (w != forwardKernels) {
                 setHandle(userWei, w.dense().get());
                 run(toWei, DNNL_ARG_FROM, userWei, DNNL_ARG_TO, wei);
-                forwardKernels = w.fingerprint();
+                forwardKernels = w;
+                KERNEL_REORDERS.increment();
             }
             setHandle(userSrc, h);
             setHandle(userDst, out);
@@ -430,10 +434,11 @@ final class OnednnConvolution {
     /** target += w ⋆ᵀ g (dense row-major float32 arrays). */
     synchronized void addTranspose(INDArray g, Kernels w, INDArray target) {
         onCores(() -> {
-            if (w.fingerprint() != transposeKernels) {
+            if (w != transposeKernels) {
                 setHandle(userWei, w.dense().get());
                 run(toWeiB, DNNL_ARG_FROM, userWei, DNNL_ARG_TO, weiB);
-                transposeKernels = w.fingerprint();
+                transposeKernels = w;
+                KERNEL_REORDERS.increment();
             }
             setHandle(userDiffDst, g);
             setHandle(userDiffSrc, target);
@@ -506,6 +511,55 @@ final class OnednnConvolution {
         return weightGradient.impl();
     }
 
+    /**
+     * Best GFLOP/s of {@code repeats} n×n×n oneDNN matrix products C = A B with bf16 operands (A and B rounded from
+     * uniform [0, 1) float32 values) and float32 accumulation and output, on {@link #THREADS} cores: the product peak
+     * that bf16 convolutions are measured against (AMX where {@link #amx()}). The primitive is made and freed here.
+     */
+    static double bf16MatmulGflops(int n, int repeats) {
+        if (loadProblem() != null) {
+            throw new IllegalStateException("oneDNN is not available: " + loadProblem());
+        }
+        return onCores(() -> {
+            List<Runnable> free = new ArrayList<>();
+            INDArray values = Nd4j.rand(DataType.FLOAT, n, n);
+            try {
+                long[] dims = {n, n};
+                dnnl_matmul_desc_t d = new dnnl_matmul_desc_t();
+                check(dnnl_matmul_desc_init(d, md(dims, dnnl_bf16, dnnl_ab), md(dims, dnnl_bf16, dnnl_format_tag_any),
+                        null, md(dims, dnnl_f32, dnnl_ab)), "matmul descriptor");
+                dnnl_primitive_desc pd = new dnnl_primitive_desc();
+                check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(d), null, Library.ENGINE, null),
+                        "matmul primitive descriptor");
+                free.add(() -> dnnl_primitive_desc_destroy(pd));
+                dnnl_memory a = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), true, free);
+                dnnl_memory b = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), true, free);
+                dnnl_memory c = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), true, free);
+                dnnl_memory user = memory(md(dims, dnnl_f32, dnnl_ab), false, free);
+                setHandle(user, values);
+                run(reorder(user, a, false, free), DNNL_ARG_FROM, user, DNNL_ARG_TO, a);
+                run(reorder(user, b, false, free), DNNL_ARG_FROM, user, DNNL_ARG_TO, b);
+                dnnl_primitive product = primitive(pd, free);
+                check(dnnl_stream_wait(STREAMS.get()), "wait");
+                long best = Long.MAX_VALUE;
+                for (int i = 0; i < repeats + 1; i++) { // the first run includes oneDNN's kernel generation
+                    long t0 = System.nanoTime();
+                    run(product, DNNL_ARG_SRC, a, DNNL_ARG_WEIGHTS, b, DNNL_ARG_DST, c);
+                    check(dnnl_stream_wait(STREAMS.get()), "wait");
+                    if (i > 0) {
+                        best = Math.min(best, System.nanoTime() - t0);
+                    }
+                }
+                return 2.0 * n * n * n / (best / 1e9) / 1e9;
+            } finally {
+                for (int i = free.size() - 1; i >= 0; i--) {
+                    free.get(i).run();
+                }
+                values.close();
+            }
+        });
+    }
+
     /** Frees the native objects (idempotent; the entry must not be used afterwards). */
     synchronized void close() {
         if (closed) {
@@ -541,6 +595,10 @@ final class OnednnConvolution {
     }
 
     private dnnl_primitive primitive(dnnl_primitive_desc pd) {
+        return primitive(pd, release);
+    }
+
+    private static dnnl_primitive primitive(dnnl_primitive_desc pd, List<Runnable> release) {
         dnnl_primitive p = new dnnl_primitive();
         check(dnnl_primitive_create(p, pd), "primitive");
         release.add(() -> dnnl_primitive_destroy(p));
@@ -549,6 +607,10 @@ final class OnednnConvolution {
 
     /** A memory of this descriptor, with a buffer of oneDNN's ({@code allocate}) or none (set per call). */
     private dnnl_memory memory(dnnl_memory_desc_t d, boolean allocate) {
+        return memory(d, allocate, release);
+    }
+
+    private static dnnl_memory memory(dnnl_memory_desc_t d, boolean allocate, List<Runnable> release) {
         dnnl_memory m = new dnnl_memory();
         Pointer handle = allocate ? new Pointer() {
             {
@@ -562,6 +624,10 @@ final class OnednnConvolution {
 
     /** A reorder between two memories' layouts; with {@code add}, a sum post-op: to += from. */
     private dnnl_primitive reorder(dnnl_memory from, dnnl_memory to, boolean add) {
+        return reorder(from, to, add, release);
+    }
+
+    private static dnnl_primitive reorder(dnnl_memory from, dnnl_memory to, boolean add, List<Runnable> release) {
         dnnl_primitive_attr attr = null;
         if (add) {
             attr = new dnnl_primitive_attr();
@@ -582,7 +648,7 @@ final class OnednnConvolution {
             }
         }
         release.add(() -> dnnl_primitive_desc_destroy(pd));
-        return primitive(pd);
+        return primitive(pd, release);
     }
 
     private static dnnl_memory_desc_t desc(dnnl_memory m) {

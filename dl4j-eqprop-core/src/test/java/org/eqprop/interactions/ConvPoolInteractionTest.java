@@ -92,6 +92,52 @@ class ConvPoolInteractionTest {
         }
     }
 
+    /**
+     * The fused float32 max-pooled drives of {@code addDrives} (pooling, bias and Pᵀ in one pass each) against the
+     * definition: the separate upward drive and feedback, and the float64 loops, to 1e-5; for every convolution
+     * algorithm, a strided upper state, and a lower state of zeros (every window a tie: the first position wins).
+     */
+    @Test
+    void fusedFloatDrivesMatchTheSeparateDrivesAndDouble() {
+        for (ConvPoolInteraction.Algorithm a : ConvPoolInteraction.Algorithm.values()) {
+            for (int[] sp : new int[][]{{1, 1}, {1, 0}, {2, 1}}) {
+                ConvPoolInteraction d = conv(ConvPoolInteraction.Pooling.MAX, sp[0], sp[1]);
+                if (a == ConvPoolInteraction.Algorithm.WINOGRAD && sp[0] != 1) {
+                    continue;
+                }
+                ConvPoolInteraction f = new ConvPoolInteraction(d.weights().castTo(DataType.FLOAT),
+                        d.bias().castTo(DataType.FLOAT), sp[0], sp[1], ConvPoolInteraction.Pooling.MAX, 2, a);
+                for (boolean zeros : new boolean[]{false, true}) {
+                    INDArray h = zeros ? Nd4j.zeros(DT, 3, 2, 8, 8) : Nd4j.rand(DT, 3, 2, 8, 8);
+                    long[] up = d.pool(d.convolve(h).dup()).pooled().shape();
+                    // a strided view as the upper state: the fused pass reads it through a dense copy
+                    INDArray upperD = Nd4j.rand(DT, up[0], up[1] + 1, up[2], up[3])
+                            .get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                                    org.nd4j.linalg.indexing.NDArrayIndex.interval(1, up[1] + 1));
+                    INDArray upperF = upperD.castTo(DataType.FLOAT);
+                    INDArray hf = h.castTo(DataType.FLOAT);
+                    // the definition in float64 and in float32, drives starting from nonzero values
+                    INDArray lowD = Nd4j.zeros(DT, h.shape()).addi(0.5);
+                    INDArray upD = Nd4j.zeros(DT, up).addi(-0.25);
+                    d.addDrives(h, upperD, lowD, upD);
+                    INDArray lowS = Nd4j.zeros(DataType.FLOAT, h.shape()).addi(0.5);
+                    INDArray upS = Nd4j.zeros(DataType.FLOAT, up).addi(-0.25);
+                    f.addUpwardDrive(hf, upS);
+                    f.addDownwardDrive(hf, upperF, lowS);
+                    INDArray lowF = Nd4j.zeros(DataType.FLOAT, h.shape()).addi(0.5);
+                    INDArray upF = Nd4j.zeros(DataType.FLOAT, up).addi(-0.25);
+                    f.addDrives(hf, upperF, lowF, upF);
+                    String what = a + ", stride " + sp[0] + " padding " + sp[1] + (zeros ? ", ties" : "");
+                    assertTrue(upF.equalsWithEps(upS, 1e-5), "upward drive vs separate, " + what);
+                    assertTrue(lowF.equalsWithEps(lowS, 1e-5), "feedback vs separate, " + what);
+                    assertTrue(upF.castTo(DT).equalsWithEps(upD, 1e-5), "upward drive vs double, " + what);
+                    assertTrue(lowF.castTo(DT).equalsWithEps(lowD, 1e-5), "feedback vs double, " + what);
+                    assertTrue(lowD.subi(0.5).norm2Number().doubleValue() > 0.1, what);
+                }
+            }
+        }
+    }
+
     @Test
     void maxPoolingRoutesBackToTheWinnerAndAveragePoolingSpreads() {
         ConvPoolInteraction max = conv(ConvPoolInteraction.Pooling.MAX, 1, 1);

@@ -232,6 +232,72 @@ class OnednnConvolutionTest {
         assertTrue(relativeError(onednn.convolve(h).dup(), im2col.convolve(h).dup()) < 1e-6);
     }
 
+    /**
+     * While the parameters are held the kernels are reordered once per direction, whatever the number of steps; a
+     * change between two holds, or with none, is always seen; two interactions of one shape (one cache entry) never
+     * see each other's kernels, held or not.
+     */
+    @Test
+    void heldKernelsAreReorderedOncePerPhaseAndNeverStale() {
+        Random r = new Random(11);
+        INDArray w = random(r, -0.3, 0.3, 6, 4, 3, 3);
+        INDArray w2 = random(r, -0.3, 0.3, 6, 4, 3, 3);
+        INDArray b = Nd4j.zeros(DataType.FLOAT, 1, 6);
+        INDArray h = random(r, 0, 1, 2, 4, 8, 8);
+        INDArray upper = random(r, 0, 1, 2, 6, 4, 4);
+        ConvPoolInteraction onednn = new ConvPoolInteraction(w, b, 1, 1, ConvPoolInteraction.Pooling.MAX, 2,
+                ConvPoolInteraction.Algorithm.ONEDNN);
+        ConvPoolInteraction other = new ConvPoolInteraction(w2, b, 1, 1, ConvPoolInteraction.Pooling.MAX, 2,
+                ConvPoolInteraction.Algorithm.ONEDNN);
+        ConvPoolInteraction im2col = new ConvPoolInteraction(w, b, 1, 1, ConvPoolInteraction.Pooling.MAX, 2,
+                ConvPoolInteraction.Algorithm.IM2COL);
+        ConvPoolInteraction otherIm2col = new ConvPoolInteraction(w2, b, 1, 1, ConvPoolInteraction.Pooling.MAX, 2,
+                ConvPoolInteraction.Algorithm.IM2COL);
+        for (int phase = 0; phase < 3; phase++) {
+            long before = OnednnConvolution.kernelReorders();
+            try (Interaction.Held held = onednn.holdParameters()) {
+                for (int step = 0; step < 4; step++) {
+                    assertDrivesEqual(onednn, im2col, h, upper, "phase " + phase + " step " + step);
+                }
+            }
+            assertEquals(2, OnednnConvolution.kernelReorders() - before, "one reorder per direction and phase");
+            w.muli(-0.5).addi(0.01); // in place, as an updater does between phases
+            assertDrivesEqual(onednn, im2col, h, upper, "after the change, not held");
+        }
+        // the same shape's entry shared by two interactions, alternating inside their holds and outside them
+        try (Interaction.Held a = onednn.holdParameters(); Interaction.Held c = other.holdParameters()) {
+            for (int step = 0; step < 3; step++) {
+                assertDrivesEqual(onednn, im2col, h, upper, "shared entry, first, step " + step);
+                assertDrivesEqual(other, otherIm2col, h, upper, "shared entry, second, step " + step);
+            }
+        }
+        assertDrivesEqual(other, otherIm2col, h, upper, "second, not held");
+        assertDrivesEqual(onednn, im2col, h, upper, "first, not held");
+    }
+
+    private static void assertDrivesEqual(ConvPoolInteraction got, ConvPoolInteraction ref, INDArray h,
+                                          INDArray upper, String what) {
+        INDArray low = Nd4j.zeros(DataType.FLOAT, h.shape());
+        INDArray up = Nd4j.zeros(DataType.FLOAT, upper.shape());
+        got.addDrives(h, upper, low, up);
+        INDArray lowRef = Nd4j.zeros(DataType.FLOAT, h.shape());
+        INDArray upRef = Nd4j.zeros(DataType.FLOAT, upper.shape());
+        ref.addDrives(h, upper, lowRef, upRef);
+        assertTrue(relativeError(up, upRef) < 1e-6, what + ": upward " + relativeError(up, upRef));
+        assertTrue(relativeError(low, lowRef) < 1e-6, what + ": feedback " + relativeError(low, lowRef));
+    }
+
+    /** The bf16 product peak that bench divides bf16 runs by: positive where bf16 operands run, else NaN. */
+    @Test
+    void theBf16ProductPeakIsMeasuredWhereBf16Runs() {
+        double peak = ConvPoolInteraction.bf16PeakGflops(256);
+        if (ConvPoolInteraction.bf16Available()) {
+            assertTrue(peak > 0 && Double.isFinite(peak), "bf16 peak " + peak);
+        } else {
+            assertTrue(Double.isNaN(peak), "bf16 peak " + peak);
+        }
+    }
+
     @Test
     void theCacheStaysBoundedAndFreesWhatItEvicts() {
         OnednnConvolution.clearCache();

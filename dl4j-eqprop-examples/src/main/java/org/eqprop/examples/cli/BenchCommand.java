@@ -32,7 +32,9 @@ final class BenchCommand {
                 "Times full training iterations (free phase, nudged phases, weight update) the way DL4J trains, "
                         + "fit over an iterator, one batch per iteration, after a warm-up, and prints "
                         + "seconds_per_iteration, steps_per_second, useful gflops against a 1024^3 matrix-product "
-                        + "peak_gflops measured in the same run, the reference engine's time (unless "
+                        + "peak_gflops measured in the same run (with bf16 convolutions also a 1024^3 oneDNN "
+                        + "bf16 x bf16 -> fp32 product peak, peak_gflops_bf16; fraction_of_peak divides by the "
+                        + "peak named in peak_precision), the reference engine's time (unless "
                         + "--no-reference) and the peak resident memory. With a --tolerance the phases stop early "
                         + "and bench counts the steps they took (mean_free_steps, mean_nudged_steps) in its "
                         + "GFLOP/s. With --engine cuda its JSON line says where the block ran and what crossed the "
@@ -77,7 +79,14 @@ final class BenchCommand {
                     accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath" : accelerator);
         }
         double[] times = timing.seconds();
-        double peak = peakGflops();
+        String[] cpuConv = timing.convolutionLibrary() != null ? null : convolutionBackends(timing.convolutions());
+        double peakFp32 = peakGflops();
+        // bf16 convolutions are measured against a bf16 product of the same size (oneDNN, AMX), float32 ones and
+        // everything else against the float32 product
+        boolean bf16 = cpuConv != null && cpuConv[1].contains("bf16");
+        double peakBf16 = bf16 ? org.eqprop.interactions.ConvPoolInteraction.bf16PeakGflops(1024) : Double.NaN;
+        String peakPrecision = bf16 && !Double.isNaN(peakBf16) ? "bf16" : "fp32";
+        double peak = peakPrecision.equals("bf16") ? peakBf16 : peakFp32;
         double spi = mean(times);
         // with a tolerance the phases stop early: count the steps they took
         double free = p.relaxation.tolerance() > 0 ? timing.freeSteps() : p.relaxation.freeSteps();
@@ -87,14 +96,13 @@ final class BenchCommand {
         double gflops = flops / spi / 1e9;
         String method = p.algorithm.equals("eqprop") ? p.estimation.estimator().cliName() : p.algorithm;
         out.printf(Locale.ROOT, "%s batch %d (%s, T=%d, K=%d, %s): %.2f ms/iteration (median %.2f), %.0f relaxation "
-                        + "steps/s, %.2f GFLOP/s useful work; matrix-product peak %.1f GFLOP/s (%.1f%%)%n", p.name,
-                batch, engineName(p), p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), method, 1e3 * spi, 1e3 * median(times),
-                steps / spi, gflops, peak, 100 * gflops / peak);
+                        + "steps/s, %.2f GFLOP/s useful work; %s matrix-product peak %.1f GFLOP/s (%.1f%%)%n", p.name,
+                batch, engineName(p), p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), method, 1e3 * spi,
+                1e3 * median(times), steps / spi, gflops, peakPrecision, peak, 100 * gflops / peak);
         if (p.relaxation.tolerance() > 0) {
             out.printf(Locale.ROOT, "tolerance %.1e: %.1f free steps, %.1f steps per nudged phase (means)%n",
                     p.relaxation.tolerance(), free, nudged);
         }
-        String[] cpuConv = timing.convolutionLibrary() != null ? null : convolutionBackends(timing.convolutions());
         if (cpuConv != null) {
             out.printf(Locale.ROOT, "convolutions: %s, %s operands (%s)%n", cpuConv[0], cpuConv[1],
                     timing.convolutions());
@@ -119,7 +127,11 @@ final class BenchCommand {
                 .put("seconds_per_iteration", spi).put("median_seconds_per_iteration", median(times))
                 .put("steps_per_iteration", steps).put("mean_free_steps", free).put("mean_nudged_steps", nudged)
                 .put("steps_per_second", steps / spi).put("flops_per_iteration", flops)
-                .put("gflops", gflops).put("peak_gflops", peak).put("fraction_of_peak", gflops / peak)
+                .put("gflops", gflops).put("peak_gflops", peakFp32);
+        if (bf16) {
+            j.put("peak_gflops_bf16", peakBf16);
+        }
+        j.put("peak_precision", peakPrecision).put("fraction_of_peak", gflops / peak)
                 .put("resident_iteration", timing.residentEngine() != null)
                 .put("h2d_bytes", timing.perIteration().h2dBytes())
                 .put("d2h_bytes", timing.perIteration().d2hBytes())

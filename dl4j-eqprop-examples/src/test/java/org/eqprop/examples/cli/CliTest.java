@@ -467,6 +467,16 @@ class CliTest {
         assertEquals(0, bf16.code, bf16.err);
         assertTrue(bf16.lastLine().contains("\"conv_precision_requested\": \"bf16\""), bf16.lastLine());
         assertTrue(bf16.lastLine().matches(".*\"conv_precision\": \"(bf16|bf16\\+fp32|fp32)\".*"), bf16.lastLine());
+        // the fraction of peak divides by the peak of the products' precision: a bf16 product peak measured in the
+        // same run where bf16 convolutions ran, the float32 one otherwise
+        if (bf16.lastLine().matches(".*\"conv_precision\": \"bf16.*")) {
+            assertTrue(bf16.lastLine().matches(".*\"peak_gflops_bf16\": [0-9.e+]+,.*"), bf16.lastLine());
+            assertTrue(bf16.lastLine().contains("\"peak_precision\": \"bf16\""), bf16.lastLine());
+        } else {
+            assertTrue(bf16.lastLine().contains("\"peak_precision\": \"fp32\""), bf16.lastLine());
+        }
+        assertTrue(im2col.lastLine().contains("\"peak_precision\": \"fp32\""), im2col.lastLine());
+        assertTrue(!im2col.lastLine().contains("peak_gflops_bf16"), im2col.lastLine());
         Result fiveByFive = run("bench", "--preset", "mnist-conv", "--convolution", "winograd");
         assertEquals(2, fiveByFive.code, fiveByFive.lastLine());
         assertTrue(fiveByFive.lastLine().contains("3x3"), fiveByFive.lastLine());
