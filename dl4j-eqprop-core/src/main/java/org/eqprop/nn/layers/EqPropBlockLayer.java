@@ -48,6 +48,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.eqprop.interactions.ConvolutionPrecision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -628,9 +629,12 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         }
         if (!e.converged()) {
             if (stats.nonConverged() == 1 || stats.nonConverged() % 1000 == 0) {
+                boolean bf16 = layerConf().relaxation().convolutionPrecision() == ConvolutionPrecision.BF16;
                 log.warn("{}: {} phase did not reach tolerance {} within {} steps (residual {}); {} such phases so "
-                                + "far", layerId(), phase, layerConf().relaxation().tolerance(), e.steps(), e.residual(),
-                        stats.nonConverged());
+                                + "far{}", layerId(), phase, layerConf().relaxation().tolerance(), e.steps(), e.residual(),
+                        stats.nonConverged(), bf16 ? " (bf16 convolution operands carry a relative error of about "
+                                + "2e-3 per product, and the residual settles near it: use fp32 operands with a "
+                                + "tolerance, bf16 with fixed step budgets)" : "");
             }
             for (RelaxationListener l : relaxationListeners) {
                 l.onNonConvergence(r);
