@@ -35,6 +35,7 @@ import org.eqprop.estimators.ContourAverage;
 import org.eqprop.estimators.GradientEstimator;
 import org.eqprop.interactions.DenseInteraction;
 import org.eqprop.interactions.ConvPoolInteraction;
+import org.eqprop.interactions.ConvolutionPrecision;
 import org.eqprop.interactions.Interaction;
 import org.eqprop.interactions.VectorFieldInteraction;
 import org.eqprop.nn.conf.ConvSpec;
@@ -48,7 +49,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.eqprop.interactions.ConvolutionPrecision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
