@@ -20,6 +20,16 @@ public interface RelaxationEngine {
     Equilibrium relax(EnergyChain chain, INDArray inputDrive, INDArray[] start, NudgingForce force, double beta,
                       RelaxationControl control);
 
+    /**
+     * A phase that starts from an equilibrium this engine (or another) returned, as {@link #relax} from
+     * {@code from.states()}. An engine that left the states of {@code from} in its own layout
+     * ({@link Equilibrium#location}) starts from them there, without a round trip through host arrays.
+     */
+    default Equilibrium relax(EnergyChain chain, INDArray inputDrive, Equilibrium from, NudgingForce force,
+                              double beta, RelaxationControl control) {
+        return relax(chain, inputDrive, from.states(), force, beta, control);
+    }
+
     /** A short name for logs and benchmarks. */
     String name();
 
