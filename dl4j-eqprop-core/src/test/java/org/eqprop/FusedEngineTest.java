@@ -150,6 +150,28 @@ class FusedEngineTest {
             assertTrue(maxDiff(moved.states(), movedRef.states()) < 1e-5, "new drive");
         }
         assertTrue(maxDiff(free.states(), freeRows) == 0, "the free states are not changed");
+
+        // the contrast gradient from the held slices against the host's products on the host states
+        Equilibrium plus = FusedDenseRelaxation.INSTANCE.relax(chain, drive, free, force, 0.5, nudged);
+        Equilibrium minus = FusedDenseRelaxation.INSTANCE.relax(chain, drive, free, force, -0.5, nudged);
+        INDArray[][] fusedViews = new INDArray[3][];
+        INDArray[][] hostViews = new INDArray[3][];
+        int lower = 50;
+        for (int k = 0; k < 3; k++) {
+            int w = chain.width(k);
+            fusedViews[k] = new INDArray[]{Nd4j.zeros(DataType.FLOAT, lower, w), Nd4j.zeros(DataType.FLOAT, 1, w)};
+            hostViews[k] = new INDArray[]{Nd4j.zeros(DataType.FLOAT, lower, w), Nd4j.zeros(DataType.FLOAT, 1, w)};
+            lower = w;
+        }
+        assertTrue(FusedDenseRelaxation.INSTANCE.writeContrastGradient(chain, x, plus, minus, 1.0, fusedViews));
+        chain.writeContrastGradient(x, plus.states(), minus.states(), 1.0, hostViews);
+        for (int k = 0; k < 3; k++) {
+            for (int i = 0; i < 2; i++) {
+                double d = fusedViews[k][i].sub(hostViews[k][i]).amaxNumber().doubleValue();
+                double m = hostViews[k][i].amaxNumber().doubleValue();
+                assertTrue(m > 1e-3 && d <= 1e-5 * Math.max(1, m), "gradient " + k + "/" + i + ": " + d + " of " + m);
+            }
+        }
         // another batch size: the held slices do not fit, the phase starts from the host states of its own batch
         int other = batch == 5 ? 9 : batch - 3;
         INDArray drive2 = chain.inputDrive(Nd4j.rand(DataType.FLOAT, other, 50));

@@ -50,4 +50,15 @@ public interface RelaxationEngine {
                                           INDArray[][] views) {
         return false;
     }
+
+    /**
+     * {@link #writeContrastGradient(EnergyChain, INDArray, INDArray[], INDArray[], double, INDArray[][])} for two
+     * equilibria: an engine that holds their states in its own layout ({@link Equilibrium#location}) writes the
+     * contrast from there; by default from their host states. Returns false, writing nothing, when the host's
+     * {@link EnergyChain#writeContrastGradient} should do it.
+     */
+    default boolean writeContrastGradient(EnergyChain chain, INDArray x, Equilibrium a, Equilibrium b, double scale,
+                                          INDArray[][] views) {
+        return writeContrastGradient(chain, x, a.states(), b.states(), scale, views);
+    }
 }

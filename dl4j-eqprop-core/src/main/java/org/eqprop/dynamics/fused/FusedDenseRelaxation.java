@@ -130,6 +130,94 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
         return Equilibrium.resident(states::toRows, states.rows(n - 1), states, steps, residual, converged);
     }
 
+    /**
+     * scale · (∂Φ/∂θ(a) − ∂Φ/∂θ(b)) (thesis eq. 5.22) straight from the feature-major slices of two equilibria this
+     * engine made for the same input: with the states S_k as [width_k, batch] arrays, ∂Φ/∂W_1 contrast = xᵀ (S_1^a −
+     * S_1^b)ᵀ, ∂Φ/∂W_k contrast = [S_{k−1}^a | S_{k−1}^b] [S_k^a | −S_k^b]ᵀ (one product over both batches) and
+     * ∂Φ/∂b_k contrast = Σ_batch (S_k^a − S_k^b). Other equilibria go through their host states.
+     */
+    @Override
+    public boolean writeContrastGradient(EnergyChain chain, INDArray x, Equilibrium a, Equilibrium b, double scale,
+                                         INDArray[][] views) {
+        if (!(a.location() instanceof SliceStates sa) || !(b.location() instanceof SliceStates sb)
+                || x.rank() != 2 || !sa.fits(chain, (int) x.size(0)) || !sb.fits(chain, (int) x.size(0))
+                || !java.util.Arrays.equals(sa.bounds(), sb.bounds()) || x.dataType() != DataType.FLOAT
+                || !twoFloatViews(views)) {
+            return writeContrastGradient(chain, x, a.states(), b.states(), scale, views);
+        }
+        int n = chain.depth();
+        int batch = sa.batch();
+        int[] widths = sa.widths();
+        for (int k = 0; k < n; k++) {
+            INDArray gW = views[k][0];
+            INDArray gb = views[k][1];
+            float[] bSum = new float[widths[k]];
+            if (k == 0) {
+                float[] diff = new float[widths[0] * batch];
+                for (int i = 0; i < sa.slices().length; i++) {
+                    Slice pa = sa.slices()[i];
+                    Slice pb = sb.slices()[i];
+                    for (int j = 0; j < widths[0]; j++) {
+                        int src = j * pa.stride();
+                        int dst = j * batch + pa.offset();
+                        float sum = 0f;
+                        for (int e = 0; e < pa.nb(); e++) {
+                            float d = pa.s()[0][src + e] - pb.s()[0][src + e];
+                            diff[dst + e] = d;
+                            sum += d;
+                        }
+                        bSum[j] += sum;
+                    }
+                }
+                org.eqprop.kernels.ParallelGemm.gemm(x, FusedKernels.array(diff, widths[0], batch), gW, true, true,
+                        scale, 0.0);
+            } else {
+                int wl = widths[k - 1];
+                int wu = widths[k];
+                float[] lower = new float[wl * 2 * batch];
+                float[] upper = new float[wu * 2 * batch];
+                for (int i = 0; i < sa.slices().length; i++) {
+                    Slice pa = sa.slices()[i];
+                    Slice pb = sb.slices()[i];
+                    for (int j = 0; j < wl; j++) {
+                        System.arraycopy(pa.s()[k - 1], j * pa.stride(), lower, j * 2 * batch + pa.offset(), pa.nb());
+                        System.arraycopy(pb.s()[k - 1], j * pb.stride(), lower, j * 2 * batch + batch + pb.offset(),
+                                pb.nb());
+                    }
+                    for (int j = 0; j < wu; j++) {
+                        int src = j * pa.stride();
+                        int dst = j * 2 * batch + pa.offset();
+                        float sum = 0f;
+                        for (int e = 0; e < pa.nb(); e++) {
+                            float va = pa.s()[k][src + e];
+                            float vb = pb.s()[k][src + e];
+                            upper[dst + e] = va;
+                            upper[dst + batch + e] = -vb;
+                            sum += va - vb;
+                        }
+                        bSum[j] += sum;
+                    }
+                }
+                org.eqprop.kernels.ParallelGemm.gemm(FusedKernels.array(lower, wl, 2L * batch),
+                        FusedKernels.array(upper, wu, 2L * batch), gW, false, true, scale, 0.0);
+            }
+            for (int j = 0; j < widths[k]; j++) {
+                bSum[j] *= (float) scale;
+            }
+            gb.assign(FusedKernels.array(bSum, 1, widths[k]).reshape(gb.shape()));
+        }
+        return true;
+    }
+
+    private static boolean twoFloatViews(INDArray[][] views) {
+        for (INDArray[] v : views) {
+            if (v.length != 2 || v[0].dataType() != DataType.FLOAT || v[1].dataType() != DataType.FLOAT) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public String name() {
         return "fused-cpu";

@@ -472,8 +472,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         }
         stats.recordStateBytes(bytes(inputDrive) + 3 * stateBytes);
         INDArray[][] views = interactionGradientViews();
-        if (!engine.writeContrastGradient(chain, freeInput, contrast.plus().states(), contrast.minus().states(),
-                contrast.scale(), views)) {
+        if (!engine.writeContrastGradient(chain, freeInput, contrast.plus(), contrast.minus(), contrast.scale(),
+                views)) {
             chain.writeContrastGradient(freeInput, contrast.plus().states(), contrast.minus().states(),
                     contrast.scale(), views);
         }
