@@ -111,4 +111,74 @@ class FusedEngineTest {
         assertTrue(f.residual() <= 1e-6);
         assertTrue(maxDiff(f.states(), r.states()) < 1e-5);
     }
+
+    /**
+     * Nudged phases that start from the fused free equilibrium itself (its feature-major slices and input drive,
+     * no round trip through host arrays) give the same bits as from its host states, leave the free states as they
+     * were, and fall back to the host states for a new input drive or another batch.
+     */
+    @ParameterizedTest
+    @CsvSource({"37,false", "37,true", "5,false", "128,false"})
+    void nudgedFromHeldSlicesEqualsFromHostStates(int batch, boolean alternating) {
+        EnergyChain chain = chain(new int[]{40, 30, 10}, 50, "hard-sigmoid", Dynamics.of("fixed-point", 0), 11);
+        INDArray x = Nd4j.rand(DataType.FLOAT, batch, 50);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 10);
+        for (int i = 0; i < batch; i++) {
+            y.putScalar(i, i % 10, 1f);
+        }
+        NudgingForce force = new SquaredErrorForce(y, 1.0);
+        INDArray drive = chain.inputDrive(x);
+        Equilibrium free = FusedDenseRelaxation.INSTANCE.relax(chain, drive, chain.zeroStates(batch, DataType.FLOAT),
+                null, 0, new RelaxationControl(20, 0, alternating));
+        assertTrue(free.location() != null, "the fused engine keeps its slices");
+        assertTrue(free.output().equals(free.states()[2]), "s_N given eagerly equals the states' s_N");
+        INDArray[] freeRows = new INDArray[3];
+        for (int k = 0; k < 3; k++) {
+            freeRows[k] = free.states()[k].dup();
+        }
+        RelaxationControl nudged = new RelaxationControl(8, 0, alternating);
+        for (double beta : new double[]{0.5, -0.5}) {
+            Equilibrium held = FusedDenseRelaxation.INSTANCE.relax(chain, drive, free, force, beta, nudged);
+            Equilibrium host = FusedDenseRelaxation.INSTANCE.relax(chain, drive, freeRows, force, beta, nudged);
+            Equilibrium ref = ReferenceRelaxation.INSTANCE.relax(chain, drive, freeRows, force, beta, nudged);
+            assertTrue(maxDiff(held.states(), host.states()) == 0, "held slices vs host states");
+            assertTrue(maxDiff(held.states(), ref.states()) < 1e-5, "held slices vs reference");
+            // a new input-drive array (here another drive) is copied again, not taken from the slices
+            INDArray other = drive.mul(0.5);
+            Equilibrium moved = FusedDenseRelaxation.INSTANCE.relax(chain, other, free, force, beta, nudged);
+            Equilibrium movedRef = ReferenceRelaxation.INSTANCE.relax(chain, other, freeRows, force, beta, nudged);
+            assertTrue(maxDiff(moved.states(), movedRef.states()) < 1e-5, "new drive");
+        }
+        assertTrue(maxDiff(free.states(), freeRows) == 0, "the free states are not changed");
+
+        // the contrast gradient from the held slices against the host's products on the host states
+        Equilibrium plus = FusedDenseRelaxation.INSTANCE.relax(chain, drive, free, force, 0.5, nudged);
+        Equilibrium minus = FusedDenseRelaxation.INSTANCE.relax(chain, drive, free, force, -0.5, nudged);
+        INDArray[][] fusedViews = new INDArray[3][];
+        INDArray[][] hostViews = new INDArray[3][];
+        int lower = 50;
+        for (int k = 0; k < 3; k++) {
+            int w = chain.width(k);
+            fusedViews[k] = new INDArray[]{Nd4j.zeros(DataType.FLOAT, lower, w), Nd4j.zeros(DataType.FLOAT, 1, w)};
+            hostViews[k] = new INDArray[]{Nd4j.zeros(DataType.FLOAT, lower, w), Nd4j.zeros(DataType.FLOAT, 1, w)};
+            lower = w;
+        }
+        assertTrue(FusedDenseRelaxation.INSTANCE.writeContrastGradient(chain, x, plus, minus, 1.0, fusedViews));
+        chain.writeContrastGradient(x, plus.states(), minus.states(), 1.0, hostViews);
+        for (int k = 0; k < 3; k++) {
+            for (int i = 0; i < 2; i++) {
+                double d = fusedViews[k][i].sub(hostViews[k][i]).amaxNumber().doubleValue();
+                double m = hostViews[k][i].amaxNumber().doubleValue();
+                assertTrue(m > 1e-3 && d <= 1e-5 * Math.max(1, m), "gradient " + k + "/" + i + ": " + d + " of " + m);
+            }
+        }
+        // another batch size: the held slices do not fit, the phase starts from the host states of its own batch
+        int other = batch == 5 ? 9 : batch - 3;
+        INDArray drive2 = chain.inputDrive(Nd4j.rand(DataType.FLOAT, other, 50));
+        Equilibrium free2 = ReferenceRelaxation.INSTANCE.relax(chain, drive2, chain.zeroStates(other, DataType.FLOAT),
+                null, 0, new RelaxationControl(20, 0, alternating));
+        Equilibrium f2 = FusedDenseRelaxation.INSTANCE.relax(chain, drive2, free2, null, 0, nudged);
+        Equilibrium r2 = ReferenceRelaxation.INSTANCE.relax(chain, drive2, free2.states(), null, 0, nudged);
+        assertTrue(maxDiff(f2.states(), r2.states()) < 1e-5, "another batch");
+    }
 }

@@ -20,6 +20,16 @@ public interface RelaxationEngine {
     Equilibrium relax(EnergyChain chain, INDArray inputDrive, INDArray[] start, NudgingForce force, double beta,
                       RelaxationControl control);
 
+    /**
+     * A phase that starts from an equilibrium this engine (or another) returned, as {@link #relax} from
+     * {@code from.states()}. An engine that left the states of {@code from} in its own layout
+     * ({@link Equilibrium#location}) starts from them there, without a round trip through host arrays.
+     */
+    default Equilibrium relax(EnergyChain chain, INDArray inputDrive, Equilibrium from, NudgingForce force,
+                              double beta, RelaxationControl control) {
+        return relax(chain, inputDrive, from.states(), force, beta, control);
+    }
+
     /** A short name for logs and benchmarks. */
     String name();
 
@@ -39,5 +49,16 @@ public interface RelaxationEngine {
     default boolean writeContrastGradient(EnergyChain chain, INDArray x, INDArray[] a, INDArray[] b, double scale,
                                           INDArray[][] views) {
         return false;
+    }
+
+    /**
+     * {@link #writeContrastGradient(EnergyChain, INDArray, INDArray[], INDArray[], double, INDArray[][])} for two
+     * equilibria: an engine that holds their states in its own layout ({@link Equilibrium#location}) writes the
+     * contrast from there; by default from their host states. Returns false, writing nothing, when the host's
+     * {@link EnergyChain#writeContrastGradient} should do it.
+     */
+    default boolean writeContrastGradient(EnergyChain chain, INDArray x, Equilibrium a, Equilibrium b, double scale,
+                                          INDArray[][] views) {
+        return writeContrastGradient(chain, x, a.states(), b.states(), scale, views);
     }
 }

@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * c := alpha·op(a)·op(b) + beta·c with the rows of c split over the cores, one BLAS call per part. Used for the large
+ * c := alpha·op(a)·op(b) + beta·c with the rows of c split over the cores (or its columns, when op(b) is the larger
+ * operand, so that each core packs half of it), one BLAS call per part. Used for the large
  * products of an iteration (the input drive W_1 x and the update of W_1) when BLAS runs single-threaded (see
  * {@code FusedDenseRelaxation.useSingleThreadedBlas()}); small products go straight to BLAS.
  */
@@ -30,16 +31,31 @@ public final class ParallelGemm {
             Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
             return;
         }
-        int[] bounds = CorePool.split((int) rows, 32);
+        // each core packs only its part of the operand it splits: the larger one (W_1 for the input drive x W_1)
+        boolean byColumns = b.length() > a.length() && c.size(1) >= 64;
+        int[] bounds = CorePool.split((int) (byColumns ? c.size(1) : rows), 32);
         List<Callable<Void>> parts = new ArrayList<>();
         for (int p = 0; p + 1 < bounds.length; p++) {
             INDArrayIndex r = NDArrayIndex.interval(bounds[p], bounds[p + 1]);
-            INDArray aPart = transA ? a.get(NDArrayIndex.all(), r) : a.get(r, NDArrayIndex.all());
-            INDArray cPart = c.get(r, NDArrayIndex.all());
-            parts.add(() -> {
-                Nd4j.gemm(aPart, b, cPart, transA, transB, alpha, beta);
-                return null;
-            });
+            if (byColumns) {
+                // BLAS takes no strided view of c: the part is made whole, then written back into its columns
+                INDArray cView = c.get(NDArrayIndex.all(), r);
+                INDArray bPart = transB ? b.get(r, NDArrayIndex.all()) : b.get(NDArrayIndex.all(), r);
+                parts.add(() -> {
+                    INDArray part = beta == 0 ? Nd4j.createUninitialized(c.dataType(), cView.shape(), 'c')
+                            : cView.dup('c');
+                    Nd4j.gemm(a, bPart, part, transA, transB, alpha, beta);
+                    cView.assign(part);
+                    return null;
+                });
+            } else {
+                INDArray aPart = transA ? a.get(NDArrayIndex.all(), r) : a.get(r, NDArrayIndex.all());
+                INDArray cPart = c.get(r, NDArrayIndex.all());
+                parts.add(() -> {
+                    Nd4j.gemm(aPart, b, cPart, transA, transB, alpha, beta);
+                    return null;
+                });
+            }
         }
         CorePool.runAll(parts);
     }

@@ -25,4 +25,24 @@ class ParallelGemmTest {
             }
         }
     }
+
+    /** The column split (op(b) the larger operand, as W_1 in x W_1), on views of a flat array as DL4J's parameters. */
+    @Test
+    void columnSplitEqualsOneBlasCall() {
+        Nd4j.getRandom().setSeed(5);
+        for (boolean transB : new boolean[]{false, true}) {
+            INDArray a = Nd4j.rand(DataType.FLOAT, 64, 250);
+            INDArray flat = Nd4j.rand(DataType.FLOAT, 1, 250 * 300 + 17);
+            INDArray b = flat.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(17, 17 + 250 * 300))
+                    .reshape('c', transB ? 300 : 250, transB ? 250 : 300);
+            INDArray c0 = Nd4j.rand(DataType.FLOAT, 64, 300);
+            INDArray expected = c0.dup();
+            Nd4j.gemm(a, b, expected, false, transB, 0.7, 0.3);
+            INDArray actual = c0.dup();
+            ParallelGemm.gemm(a, b, actual, false, transB, 0.7, 0.3);
+            assertTrue(expected.equalsWithEps(actual, 1e-4), "transB " + transB);
+            assertTrue(expected.sub(actual).amaxNumber().doubleValue() < 1e-4);
+        }
+    }
 }

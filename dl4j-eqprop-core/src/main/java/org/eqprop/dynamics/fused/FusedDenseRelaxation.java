@@ -53,6 +53,25 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
     @Override
     public Equilibrium relax(EnergyChain chain, INDArray inputDrive, INDArray[] start, NudgingForce force,
                              double beta, RelaxationControl control) {
+        return relax(chain, inputDrive, start, null, force, beta, control);
+    }
+
+    /**
+     * A phase from an equilibrium: when this engine left its states as feature-major slices of the same chain and
+     * batch ({@link SliceStates}), the phase starts from those slices, and it reuses their feature-major input drive
+     * when {@code inputDrive} is the same array; otherwise from {@code from.states()}.
+     */
+    @Override
+    public Equilibrium relax(EnergyChain chain, INDArray inputDrive, Equilibrium from, NudgingForce force,
+                             double beta, RelaxationControl control) {
+        if (from.location() instanceof SliceStates held && held.fits(chain, (int) inputDrive.size(0))) {
+            return relax(chain, inputDrive, null, held, force, beta, control);
+        }
+        return relax(chain, inputDrive, from.states(), null, force, beta, control);
+    }
+
+    private Equilibrium relax(EnergyChain chain, INDArray inputDrive, INDArray[] start, SliceStates held,
+                              NudgingForce force, double beta, RelaxationControl control) {
         if (!chain.isDense()) {
             throw new IllegalArgumentException("the fused dense engine runs chains of dense interactions only");
         }
@@ -71,27 +90,32 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 wT[k] = FusedKernels.transpose(w[k], widths[k - 1], widths[k]);
             }
         }
-        Model model = new Model(chain, widths, w, wT, bias, FusedKernels.floats(inputDrive),
+        // the feature-major drive W_1 x + b_1 of the held slices serves again when it is that of this input drive
+        boolean sameDrive = held != null && held.inputDrive() == inputDrive;
+        Model model = new Model(chain, widths, w, wT, bias, sameDrive ? null : FusedKernels.floats(inputDrive),
                 force == null ? null : force.fused(), (float) beta, control);
-        float[][] startF = new float[n][];
-        float[][] out = new float[n][];
-        for (int k = 0; k < n; k++) {
-            startF[k] = FusedKernels.floats(start[k]);
-            out[k] = new float[batch * widths[k]];
+        float[][] startF = null;
+        if (held == null) {
+            startF = new float[n][];
+            for (int k = 0; k < n; k++) {
+                startF[k] = FusedKernels.floats(start[k]);
+            }
         }
 
-        int[] bounds = CorePool.split(batch, MIN_SLICE);
-        List<Callable<SliceResult>> tasks = new ArrayList<>();
+        int[] bounds = held != null ? held.bounds() : CorePool.split(batch, MIN_SLICE);
+        List<Callable<Slice>> tasks = new ArrayList<>();
         for (int i = 0; i + 1 < bounds.length; i++) {
             final int lo = bounds[i];
             final int hi = bounds[i + 1];
-            tasks.add(() -> model.relaxSlice(startF, out, lo, hi - lo));
+            final float[][] startRows = startF;
+            final Slice prior = held == null ? null : held.slices()[i];
+            tasks.add(() -> model.relaxSlice(startRows, prior, sameDrive, lo, hi - lo));
         }
-        List<SliceResult> results = CorePool.runAll(tasks);
+        Slice[] slices = CorePool.runAll(tasks).toArray(new Slice[0]);
         int steps = 0;
         double residual = 0;
         boolean converged = true;
-        for (SliceResult r : results) {
+        for (Slice r : slices) {
             steps = Math.max(steps, r.steps);
             residual = Math.max(residual, r.residual);
             converged &= r.converged;
@@ -99,14 +123,99 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 residual = Double.NaN;
             }
         }
-        INDArray[] states = new INDArray[n];
-        for (int k = 0; k < n; k++) {
-            states[k] = FusedKernels.array(out[k], batch, widths[k]);
-        }
         if (!Double.isFinite(residual)) {
             throw new RelaxationException(org.eqprop.dynamics.Phases.nonFinite(steps, chain));
         }
-        return new Equilibrium(states, steps, residual, converged);
+        SliceStates states = new SliceStates(chain, inputDrive, batch, widths, bounds, slices);
+        return Equilibrium.resident(states::toRows, states.rows(n - 1), states, steps, residual, converged);
+    }
+
+    /**
+     * scale · (∂Φ/∂θ(a) − ∂Φ/∂θ(b)) (thesis eq. 5.22) straight from the feature-major slices of two equilibria this
+     * engine made for the same input: with the states S_k as [width_k, batch] arrays, ∂Φ/∂W_1 contrast = xᵀ (S_1^a −
+     * S_1^b)ᵀ, ∂Φ/∂W_k contrast = [S_{k−1}^a | S_{k−1}^b] [S_k^a | −S_k^b]ᵀ (one product over both batches) and
+     * ∂Φ/∂b_k contrast = Σ_batch (S_k^a − S_k^b). Other equilibria go through their host states.
+     */
+    @Override
+    public boolean writeContrastGradient(EnergyChain chain, INDArray x, Equilibrium a, Equilibrium b, double scale,
+                                         INDArray[][] views) {
+        if (!(a.location() instanceof SliceStates sa) || !(b.location() instanceof SliceStates sb)
+                || x.rank() != 2 || !sa.fits(chain, (int) x.size(0)) || !sb.fits(chain, (int) x.size(0))
+                || !java.util.Arrays.equals(sa.bounds(), sb.bounds()) || x.dataType() != DataType.FLOAT
+                || !twoFloatViews(views)) {
+            return writeContrastGradient(chain, x, a.states(), b.states(), scale, views);
+        }
+        int n = chain.depth();
+        int batch = sa.batch();
+        int[] widths = sa.widths();
+        for (int k = 0; k < n; k++) {
+            INDArray gW = views[k][0];
+            INDArray gb = views[k][1];
+            float[] bSum = new float[widths[k]];
+            if (k == 0) {
+                float[] diff = new float[widths[0] * batch];
+                for (int i = 0; i < sa.slices().length; i++) {
+                    Slice pa = sa.slices()[i];
+                    Slice pb = sb.slices()[i];
+                    for (int j = 0; j < widths[0]; j++) {
+                        int src = j * pa.stride();
+                        int dst = j * batch + pa.offset();
+                        float sum = 0f;
+                        for (int e = 0; e < pa.nb(); e++) {
+                            float d = pa.s()[0][src + e] - pb.s()[0][src + e];
+                            diff[dst + e] = d;
+                            sum += d;
+                        }
+                        bSum[j] += sum;
+                    }
+                }
+                org.eqprop.kernels.ParallelGemm.gemm(x, FusedKernels.array(diff, widths[0], batch), gW, true, true,
+                        scale, 0.0);
+            } else {
+                int wl = widths[k - 1];
+                int wu = widths[k];
+                float[] lower = new float[wl * 2 * batch];
+                float[] upper = new float[wu * 2 * batch];
+                for (int i = 0; i < sa.slices().length; i++) {
+                    Slice pa = sa.slices()[i];
+                    Slice pb = sb.slices()[i];
+                    for (int j = 0; j < wl; j++) {
+                        System.arraycopy(pa.s()[k - 1], j * pa.stride(), lower, j * 2 * batch + pa.offset(), pa.nb());
+                        System.arraycopy(pb.s()[k - 1], j * pb.stride(), lower, j * 2 * batch + batch + pb.offset(),
+                                pb.nb());
+                    }
+                    for (int j = 0; j < wu; j++) {
+                        int src = j * pa.stride();
+                        int dst = j * 2 * batch + pa.offset();
+                        float sum = 0f;
+                        for (int e = 0; e < pa.nb(); e++) {
+                            float va = pa.s()[k][src + e];
+                            float vb = pb.s()[k][src + e];
+                            upper[dst + e] = va;
+                            upper[dst + batch + e] = -vb;
+                            sum += va - vb;
+                        }
+                        bSum[j] += sum;
+                    }
+                }
+                org.eqprop.kernels.ParallelGemm.gemm(FusedKernels.array(lower, wl, 2L * batch),
+                        FusedKernels.array(upper, wu, 2L * batch), gW, false, true, scale, 0.0);
+            }
+            for (int j = 0; j < widths[k]; j++) {
+                bSum[j] *= (float) scale;
+            }
+            gb.assign(FusedKernels.array(bSum, 1, widths[k]).reshape(gb.shape()));
+        }
+        return true;
+    }
+
+    private static boolean twoFloatViews(INDArray[][] views) {
+        for (INDArray[] v : views) {
+            if (v.length != 2 || v[0].dataType() != DataType.FLOAT || v[1].dataType() != DataType.FLOAT) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -114,14 +223,66 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
         return "fused-cpu";
     }
 
-    private record SliceResult(int steps, float residual, boolean converged) {
+    /**
+     * One batch slice at the end of a phase: its states s_k as feature-major [width_k][stride] arrays (examples
+     * {@code offset .. offset + nb − 1}, zero padding up to the stride) and its input drive W_1 x + b_1 the same way.
+     */
+    private record Slice(int offset, int nb, int stride, float[][] s, float[] drive, int steps, float residual,
+                         boolean converged) {
+    }
+
+    /**
+     * The states of a phase as this engine leaves them (an {@link Equilibrium#location}): one feature-major
+     * {@link Slice} per core. A nudged phase from them starts without a copy through ND4J arrays; the host rows are
+     * made only when someone asks for the equilibrium's states.
+     */
+    private record SliceStates(EnergyChain chain, INDArray inputDrive, int batch, int[] widths, int[] bounds,
+                               Slice[] slices) {
+
+        boolean fits(EnergyChain c, int b) {
+            if (c.depth() != widths.length || b != batch) {
+                return false;
+            }
+            for (int k = 0; k < widths.length; k++) {
+                if (c.width(k) != widths[k]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** s_k as an example-major [batch, width_k] array. */
+        INDArray rows(int k) {
+            float[] out = new float[batch * widths[k]];
+            for (Slice sl : slices) {
+                FusedKernels.fromFeatureMajor(sl.s()[k], widths[k], sl.offset(), sl.nb(), out, sl.stride());
+            }
+            return FusedKernels.array(out, batch, widths[k]);
+        }
+
+        INDArray[] toRows() {
+            INDArray[] states = new INDArray[widths.length];
+            for (int k = 0; k < states.length; k++) {
+                states[k] = rows(k);
+            }
+            return states;
+        }
+
+        @Override
+        public String toString() {
+            return "fused-cpu feature-major slices";
+        }
     }
 
     /** The float copy of one phase's system, shared read-only by the slices. */
     private record Model(EnergyChain chain, int[] widths, float[][] w, float[][] wT, float[][] bias,
                          float[] inputDrive, FusedForce force, float beta, RelaxationControl control) {
 
-        SliceResult relaxSlice(float[][] start, float[][] out, int offset, int nb) {
+        /**
+         * Relaxes one slice from the example-major start rows, or from the slice {@code prior} a phase before left
+         * (its states are copied, not changed; its drive is reused when {@code sameDrive}).
+         */
+        Slice relaxSlice(float[][] start, Slice prior, boolean sameDrive, int offset, int nb) {
             int n = widths.length;
             int lanes = FusedKernels.lanes();
             int stride = (nb + lanes - 1) / lanes * lanes;
@@ -129,14 +290,23 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
             float[][] u = new float[n][];
             float[][] rowBias = new float[n][];
             for (int k = 0; k < n; k++) {
-                s[k] = new float[widths[k] * stride];
                 u[k] = new float[widths[k] * stride];
-                FusedKernels.toFeatureMajor(start[k], widths[k], offset, nb, s[k], stride);
-                // the constant part of each drive: W_1 x + b_1 for the first layer, b_k above
-                rowBias[k] = new float[widths[k] * stride];
-                if (k == 0) {
-                    FusedKernels.toFeatureMajor(inputDrive, widths[0], offset, nb, rowBias[0], stride);
+                if (prior != null) {
+                    s[k] = prior.s()[k].clone();
                 } else {
+                    s[k] = new float[widths[k] * stride];
+                    FusedKernels.toFeatureMajor(start[k], widths[k], offset, nb, s[k], stride);
+                }
+                // the constant part of each drive: W_1 x + b_1 for the first layer, b_k above
+                if (k == 0) {
+                    if (sameDrive) {
+                        rowBias[0] = prior.drive();
+                    } else {
+                        rowBias[0] = new float[widths[0] * stride];
+                        FusedKernels.toFeatureMajor(inputDrive, widths[0], offset, nb, rowBias[0], stride);
+                    }
+                } else {
+                    rowBias[k] = new float[widths[k] * stride];
                     for (int j = 0; j < widths[k]; j++) {
                         java.util.Arrays.fill(rowBias[k], j * stride, j * stride + nb, bias[k][j]);
                     }
@@ -191,10 +361,7 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                     break;
                 }
             }
-            for (int k = 0; k < n; k++) {
-                FusedKernels.fromFeatureMajor(s[k], widths[k], offset, nb, out[k], stride);
-            }
-            return new SliceResult(t, residual, converged);
+            return new Slice(offset, nb, stride, s, rowBias[0], t, residual, converged);
         }
     }
 }

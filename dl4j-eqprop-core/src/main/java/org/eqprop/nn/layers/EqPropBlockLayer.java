@@ -455,7 +455,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
                 inputDrive, free, force, control)
                 : c.relaxation().mirroredStart() ? new MirroredNudgedPhases(chain, engine, inputDrive, free, force,
                 control)
-                : signedBeta -> engine.relax(chain, inputDrive, free.states(), force, signedBeta, control);
+                : signedBeta -> engine.relax(chain, inputDrive, free, force, signedBeta, control);
         java.util.Map<Equilibrium, Double> betas = new java.util.IdentityHashMap<>();
         Contrast contrast = estimator().contrast(free, signedBeta -> {
             Equilibrium e = relax.apply(signedBeta);
@@ -467,11 +467,14 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             readoutPoints = new ReadoutPoints(contrast.plus().output().dup(), betas.getOrDefault(contrast.plus(), 0.0),
                     contrast.minus().output().dup(), betas.getOrDefault(contrast.minus(), 0.0));
         }
-        stats.recordStateBytes(bytes(inputDrive) + bytes(free.states()) + bytes(contrast.plus().states())
-                + bytes(contrast.minus().states()));
+        long stateBytes = 0;
+        for (int k = 0; k < chain.depth(); k++) {
+            stateBytes += (long) dataType.width() * chain.width(k) * freeInput.size(0);
+        }
+        stats.recordStateBytes(bytes(inputDrive) + 3 * stateBytes);
         INDArray[][] views = interactionGradientViews();
-        if (!engine.writeContrastGradient(chain, freeInput, contrast.plus().states(), contrast.minus().states(),
-                contrast.scale(), views)) {
+        if (!engine.writeContrastGradient(chain, freeInput, contrast.plus(), contrast.minus(), contrast.scale(),
+                views)) {
             chain.writeContrastGradient(freeInput, contrast.plus().states(), contrast.minus().states(),
                     contrast.scale(), views);
         }
