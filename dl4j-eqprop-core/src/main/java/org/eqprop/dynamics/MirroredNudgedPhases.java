@@ -40,9 +40,10 @@ public final class MirroredNudgedPhases implements DoubleFunction<Equilibrium> {
 
     @Override
     public Equilibrium apply(double signedBeta) {
-        INDArray[] start = first != null && firstBeta == -signedBeta ? reflection(free.states(), first.states(),
-                clipped()) : free.states();
-        Equilibrium e = engine.relax(chain, inputDrive, start, force, signedBeta, control);
+        Equilibrium e = first != null && firstBeta == -signedBeta
+                ? engine.relax(chain, inputDrive, reflection(free.states(), first.states(), clipped()), force,
+                signedBeta, control)
+                : engine.relax(chain, inputDrive, free, force, signedBeta, control);
         if (first == null) {
             first = e;
             firstBeta = signedBeta;
