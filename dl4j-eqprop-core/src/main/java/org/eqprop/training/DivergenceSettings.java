@@ -2,8 +2,8 @@ package org.eqprop.training;
 
 /**
  * When a training run counts as diverged ({@link DivergenceGuard}): a non-finite loss or parameter at once, or a
- * loss whose running mean over {@code window} iterations stays above {@code factor} times the best running mean seen
- * so far (after the first {@code window} iterations); and, with {@code chanceCheck}, an epoch whose training error is
+ * loss whose running mean over {@code window} iterations rises above {@code factor} times the best running mean seen
+ * so far while giving back {@link DivergenceGuard#GIVEN_BACK} of the gain (after the first {@code window} iterations); and, with {@code chanceCheck}, an epoch whose training error is
  * no better than guessing ({@link DivergenceGuard#checkEpoch}): a learning rate so large that the states saturate
  * leaves the loss flat while nothing is learnt.
  *

@@ -46,6 +46,36 @@ class DivergenceGuardTest {
         });
     }
 
+    /**
+     * A run trained close to zero loss (mnist-fc1 after 9 epochs: best windowed mean 0.0021, a start near 0.45) whose
+     * windows of harder examples sit at 4-5x that best has not diverged; the same run climbing back to a tenth of its
+     * start has.
+     */
+    @Test
+    void aLossNearZeroThatWobblesIsNotStoppedButOneClimbingBackIs() {
+        DivergenceGuard g = new DivergenceGuard(DivergenceSettings.DEFAULT);
+        Random r = new Random(3);
+        int i = 0;
+        for (; i < 3000; i++) {
+            g.observe(0.45 * Math.exp(-i / 400.0) + 0.002 * Math.exp(0.3 * r.nextGaussian()), i, 1);
+        }
+        double best = g.bestMeanLoss();
+        assertTrue(best < 0.003, "trained close to zero: " + best);
+        int from = i;
+        assertDoesNotThrow(() -> {
+            for (int j = from; j < from + 300; j++) {
+                g.observe(5 * best, j, 2);
+            }
+        });
+        int later = i + 300;
+        DivergenceException e = assertThrows(DivergenceException.class, () -> {
+            for (int j = later; j < later + 300; j++) {
+                g.observe(0.1, j, 3);
+            }
+        });
+        assertTrue(e.getMessage().contains("of the way to its first"), e.getMessage());
+    }
+
     @Test
     void chanceLevelEpochsStopTheRunWhenThereAreEnoughExamples() {
         DivergenceGuard g = new DivergenceGuard(DivergenceSettings.DEFAULT);

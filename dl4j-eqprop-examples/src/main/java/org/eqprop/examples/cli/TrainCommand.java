@@ -90,7 +90,7 @@ final class TrainCommand {
         PresetOptions.groups().forEach(spec::addArgGroup);
         Cli.addGroup(spec, "Divergence check:",
                 Options.number("--divergence-factor", "F", Options.Range.ANY, "stop when the loss's running mean "
-                        + "stays above F times its best; default " + DivergenceSettings.DEFAULT.factor()),
+                        + "rises above F times its best, giving back a tenth of its gain; default " + DivergenceSettings.DEFAULT.factor()),
                 Options.integer("--divergence-window", "N", 1, "iterations per running mean of the loss; default "
                         + DivergenceSettings.DEFAULT.window()),
                 Options.flag("--no-divergence-check", "stop on non-finite values only"));
