@@ -575,10 +575,7 @@ public final class ConvPoolInteraction implements Interaction {
         long c = z.size(1);
         int h = (int) z.size(2);
         int w = (int) z.size(3);
-        if (h % pool != 0 || w % pool != 0) {
-            throw new IllegalArgumentException("a " + h + "x" + w + " feature map does not split into " + pool + "x"
-                    + pool + " pooling windows");
-        }
+        checkWindows(h, w);
         int hp = h / pool;
         int wp = w / pool;
         if (pooling == Pooling.MAX && z.dataType() == DataType.FLOAT) {
@@ -633,16 +630,7 @@ public final class ConvPoolInteraction implements Interaction {
                 for (int y = 0; y < hp; y++) {
                     for (int x = 0; x < wp; x++) {
                         int o = (m * hp + y) * wp + x;
-                        int first = (m * h + y * pool) * w + x * pool;
-                        int win = first;
-                        for (int i = 0; i < pool; i++) {
-                            for (int j = 0; j < pool; j++) {
-                                int at = first + i * w + j;
-                                if (v[at] > v[win]) {
-                                    win = at;
-                                }
-                            }
-                        }
+                        int win = winner(v, (m * h + y * pool) * w + x * pool, w);
                         out[o] = v[win];
                         winners[o] = win;
                     }
@@ -737,10 +725,7 @@ public final class ConvPoolInteraction implements Interaction {
         int channels = (int) z.size(1);
         int h = (int) z.size(2);
         int w = (int) z.size(3);
-        if (h % pool != 0 || w % pool != 0) {
-            throw new IllegalArgumentException("a " + h + "x" + w + " feature map does not split into " + pool + "x"
-                    + pool + " pooling windows");
-        }
+        checkWindows(h, w);
         int hp = h / pool;
         int wp = w / pool;
         int maps = (int) (z.size(0) * channels);
@@ -757,16 +742,7 @@ public final class ConvPoolInteraction implements Interaction {
                 for (int y = 0; y < hp; y++) {
                     for (int x = 0; x < wp; x++) {
                         int o = (m * hp + y) * wp + x;
-                        int first = (m * h + y * pool) * w + x * pool;
-                        int win = first;
-                        for (int i = 0; i < pool; i++) {
-                            for (int j = 0; j < pool; j++) {
-                                int at = first + i * w + j;
-                                // one variable moves: a conditional move rather than a branch that random maps
-                                // mispredict half the time
-                                win = zf[at] > zf[win] ? at : win;
-                            }
-                        }
+                        int win = winner(zf, (m * h + y * pool) * w + x * pool, w);
                         winners[o] = win;
                         df[o] = (df[o] + zf[win]) + bm;
                     }
@@ -774,6 +750,30 @@ public final class ConvPoolInteraction implements Interaction {
             }
             dv.put(from * hp * wp, df, from * hp * wp, (to - from) * hp * wp);
         });
+    }
+
+    /** Refuses maps that do not split into whole pooling windows. */
+    private void checkWindows(int h, int w) {
+        if (h % pool != 0 || w % pool != 0) {
+            throw new IllegalArgumentException("a " + h + "x" + w + " feature map does not split into " + pool + "x"
+                    + pool + " pooling windows");
+        }
+    }
+
+    /**
+     * The offset in {@code v} of the maximum of the pool×pool window whose top-left element is at {@code first} in
+     * row-major maps of width {@code w} (the first maximum on ties). One variable moves: a conditional move rather
+     * than a branch that random maps mispredict half the time.
+     */
+    private int winner(float[] v, int first, int w) {
+        int win = first;
+        for (int i = 0; i < pool; i++) {
+            for (int j = 0; j < pool; j++) {
+                int at = first + i * w + j;
+                win = v[at] > v[win] ? at : win;
+            }
+        }
+        return win;
     }
 
     /** This thread's work arrays of floats: a pre-pooling map, and a pooled one. */
