@@ -35,11 +35,12 @@ public final class ConvPoolInteraction implements Interaction {
     /**
      * How the convolutions w ⋆ h and w ⋆ᵀ g run: {@code IM2COL} (gather + one product, any type and shape),
      * {@code WINOGRAD} (F(2×2, 3×3): float32 3×3 kernels, stride 1, padding ≤ 2; float64 states still use im2col),
-     * {@code ONEDNN} (oneDNN's convolutions, float32 states; float64 states use im2col, and so does every state, with
-     * one log line, where oneDNN does not load or {@code -Deqprop.onednn=false}) or {@code AUTO} (oneDNN where it
-     * loads and the states are float32, else im2col: 0.58-0.60x of im2col's convolution time on the 2-core
-     * development machine, docs/performance.md; Winograd's transforms cost about what it saves there, so it is
-     * opt-in).
+     * {@code ONEDNN} (oneDNN's direct convolutions, float32 states; float64 states use im2col, and so does every
+     * state, with one log line, where oneDNN does not load or {@code -Deqprop.onednn=false}) or {@code AUTO} (oneDNN
+     * where it loads and the states are float32, else im2col; for 3×3 stride-1 layers each direction also times
+     * oneDNN's own Winograd algorithm, F(4×4, 3×3), on its first call and keeps the faster: on the 2-core development
+     * machine that halves the cifar10-laborieux step, docs/performance.md. This project's F(2×2, 3×3) costs in its
+     * transforms about what it saves, so it is opt-in).
      */
     public enum Algorithm {
         AUTO, IM2COL, WINOGRAD, ONEDNN;
@@ -181,7 +182,8 @@ public final class ConvPoolInteraction implements Interaction {
 
     /**
      * The convolutions run in this process since the last reset, by what ran them: forward and transpose ones as
-     * {@code onednn-fp32}, {@code onednn-bf16}, {@code im2col}, {@code winograd} (float32) or {@code im2col-fp64},
+     * {@code onednn-fp32}, {@code onednn-fp32-winograd} (oneDNN's Winograd algorithm), {@code onednn-bf16},
+     * {@code im2col}, {@code winograd} (this project's F(2×2, 3×3), float32) or {@code im2col-fp64},
      * weight gradients as {@code onednn-fp32-weights}, {@code im2col-weights} or {@code im2col-fp64-weights}.
      */
     public static java.util.Map<String, Long> convolutionCounts() {
@@ -404,9 +406,10 @@ public final class ConvPoolInteraction implements Interaction {
             }
             bf16 = false;
         }
+        // AUTO also times oneDNN's Winograd algorithm for 3x3 stride-1 shapes (ONEDNN: its direct algorithm only)
         OnednnConvolution.Key key = new OnednnConvolution.Key((int) h.size(0), (int) h.size(1), (int) h.size(2),
                 (int) h.size(3), (int) weights.size(0), (int) weights.size(2), (int) weights.size(3), stride, padding,
-                bf16);
+                bf16, algorithm == Algorithm.AUTO);
         return OnednnConvolution.supports(key) ? key : null;
     }
 
@@ -485,8 +488,7 @@ public final class ConvPoolInteraction implements Interaction {
         if (onednn != null) {
             INDArray z = ScratchArrays.get("convolution", DataType.FLOAT, h.size(0), weights.size(0),
                     onednn.outHeight(), onednn.outWidth());
-            boolean bf16 = OnednnConvolution.forward(onednn, OnednnConvolution.dense(h) ? h : h.dup('c'), kernels, z);
-            count(bf16 ? "onednn-bf16" : "onednn-fp32");
+            count(OnednnConvolution.forward(onednn, OnednnConvolution.dense(h) ? h : h.dup('c'), kernels, z).label());
             return z;
         }
         WinogradConvolution winograd = winograd(h);
@@ -514,15 +516,15 @@ public final class ConvPoolInteraction implements Interaction {
         OnednnConvolution.Key onednn = g.dataType() == DataType.FLOAT ? onednn(target) : null;
         if (onednn != null) {
             INDArray gd = OnednnConvolution.dense(g) ? g : g.dup('c');
-            boolean bf16;
+            OnednnConvolution.Key ran;
             if (OnednnConvolution.dense(target)) {
-                bf16 = OnednnConvolution.addTranspose(onednn, gd, kernels, target);
+                ran = OnednnConvolution.addTranspose(onednn, gd, kernels, target);
             } else {
                 INDArray sum = ScratchArrays.get("transpose", DataType.FLOAT, target.shape()).assign(0);
-                bf16 = OnednnConvolution.addTranspose(onednn, gd, kernels, sum);
+                ran = OnednnConvolution.addTranspose(onednn, gd, kernels, sum);
                 target.addi(sum);
             }
-            count(bf16 ? "onednn-bf16" : "onednn-fp32");
+            count(ran.label());
             return;
         }
         WinogradConvolution winograd = winograd(target);

@@ -42,9 +42,13 @@ import static org.bytedeco.dnnl.global.dnnl.*;
  * Primitives, their memories and reordered kernels live in a bounded process-wide cache keyed by shape and precision
  * ({@link #of}); an evicted entry frees its native objects. Calls on one entry are serialised.
  * <p>
- * With bf16 operands each direction of each shape is timed once against float32 on its first call (three rounds,
- * best of each) and the faster kept: bf16 gains 3-5x on AMX for wide layers but loses on some small ones (the 4×4,
- * padding-0 512→512 transpose of cifar10-laborieux).
+ * Besides float32 operands with oneDNN's direct algorithm, a caller may allow bf16 operands and oneDNN's float32
+ * Winograd algorithm (F(4×4, 3×3), 3×3 kernels at stride 1, on AVX-512): each direction of each shape then times its
+ * candidates once on its first call (five rounds, best of each) and keeps the fastest, where a candidate other than
+ * float32 direct must be at least 5% faster. bf16 gains 3-5x on AMX for wide layers but loses on some small ones (the
+ * 4×4, padding-0 512→512 transpose of cifar10-laborieux); Winograd takes about half the time of direct on the 16×16 and
+ * 8×8 layers of cifar10-laborieux, loses on 3-channel inputs, and its kernel reorder costs 10-100x a direct one (held
+ * kernels are reordered once per training iteration: {@link ConvPoolInteraction#holdParameters()}).
  * <p>
  * Threads: this preset's oneDNN runs on OpenMP, on the libgomp that ND4J loads, whose {@code OMP_NUM_THREADS} the
  * {@code eqprop} launcher sets to 1 for ND4J's small ops. Each oneDNN call raises the calling thread's OpenMP thread
@@ -62,12 +66,26 @@ final class OnednnConvolution {
 
     private static final Map<Key, OnednnConvolution> CACHE = new LinkedHashMap<>(16, 0.75f, true);
 
-    /** For bf16 shapes: per (shape, direction), whether bf16 beat float32 when timed (absent: not yet timed). */
-    private static final Map<List<Object>, Boolean> BF16_WINS = new ConcurrentHashMap<>();
+    /**
+     * Per (asked-for key, direction) with more than one candidate: the entry's key that won when timed (absent: not
+     * yet timed).
+     */
+    private static final Map<List<Object>, Key> CHOICES = new ConcurrentHashMap<>();
 
-    /** Shape and operand type of one cached convolution (square padding, the same stride both ways). */
+    /**
+     * Shape and operands of one convolution (square padding, the same stride both ways). As an entry's key: float32
+     * direct ({@code bf16} and {@code winograd} false), bf16 operands, or oneDNN's float32 Winograd algorithm. As the
+     * key a caller asks for: the candidates besides float32 direct that may run it, each direction timed on its first
+     * call ({@link #choose}).
+     */
     record Key(int batch, int in, int height, int width, int out, int kh, int kw, int stride, int padding,
-               boolean bf16) {
+               boolean bf16, boolean winograd) {
+
+        /** A float32 direct key, or a bf16 one. */
+        Key(int batch, int in, int height, int width, int out, int kh, int kw, int stride, int padding,
+            boolean bf16) {
+            this(batch, in, height, width, out, kh, kw, stride, padding, bf16, false);
+        }
 
         int outHeight() {
             return (height + 2 * padding - kh) / stride + 1;
@@ -78,7 +96,29 @@ final class OnednnConvolution {
         }
 
         Key withBf16(boolean b) {
-            return new Key(batch, in, height, width, out, kh, kw, stride, padding, b);
+            return new Key(batch, in, height, width, out, kh, kw, stride, padding, b, winograd);
+        }
+
+        Key withWinograd(boolean w) {
+            return new Key(batch, in, height, width, out, kh, kw, stride, padding, bf16, w);
+        }
+
+        /** The float32 direct entry of this shape. */
+        Key direct() {
+            return new Key(batch, in, height, width, out, kh, kw, stride, padding, false, false);
+        }
+
+        /**
+         * Whether oneDNN's Winograd algorithm (F(4×4, 3×3) on AVX-512) can take this shape: a 3×3 kernel at stride 1;
+         * oneDNN itself may still refuse it ({@link #supports}).
+         */
+        boolean winogradShape() {
+            return kh == 3 && kw == 3 && stride == 1;
+        }
+
+        /** The name of an entry's variant in the run counts: onednn-fp32, onednn-bf16 or onednn-fp32-winograd. */
+        String label() {
+            return bf16 ? "onednn-bf16" : winograd ? "onednn-fp32-winograd" : "onednn-fp32";
         }
     }
 
@@ -190,66 +230,101 @@ final class OnednnConvolution {
 
     /**
      * out = w ⋆ h for dense row-major float32 h [batch, in, height, width] and out [batch, out, oH, oW]. Returns
-     * whether bf16 operands ran (false: float32).
+     * the key of the entry that ran it (its variant: {@link Key#label()}).
      */
-    static boolean forward(Key key, INDArray h, Kernels w, INDArray out) {
+    static Key forward(Key key, INDArray h, Kernels w, INDArray out) {
         OnednnConvolution c = choose(key, true, h, w);
         c.forward(h, w, out);
-        return c.key.bf16();
+        return c.key;
     }
 
-    /** target += w ⋆ᵀ g for dense row-major float32 g and target; returns whether bf16 operands ran. */
-    static boolean addTranspose(Key key, INDArray g, Kernels w, INDArray target) {
+    /** target += w ⋆ᵀ g for dense row-major float32 g and target; returns the key of the entry that ran it. */
+    static Key addTranspose(Key key, INDArray g, Kernels w, INDArray target) {
         OnednnConvolution c = choose(key, false, g, w);
         c.addTranspose(g, w, target);
-        return c.key.bf16();
+        return c.key;
     }
 
-    /** bf16 runs a direction only where it takes less than this fraction of float32's time. */
+    /**
+     * bf16 operands or the Winograd algorithm run a direction only where they take less than this fraction of
+     * float32 direct's time (a near tie goes to the more accurate float32 direct).
+     */
     static final double BF16_MARGIN = 0.95;
 
     /**
-     * The entry that runs this direction: for bf16, bf16 where it is at least 5% faster than float32, timed on the
-     * first call.
+     * The entries that may run the asked-for key: float32 direct first, then oneDNN's Winograd algorithm where asked
+     * for and oneDNN makes it, then bf16 operands where asked for.
+     */
+    private static List<Key> candidates(Key asked) {
+        List<Key> c = new ArrayList<>(3);
+        c.add(asked.direct());
+        if (asked.winograd() && asked.winogradShape() && makes(asked.direct().withWinograd(true))) {
+            c.add(asked.direct().withWinograd(true));
+        }
+        if (asked.bf16()) {
+            c.add(asked.direct().withBf16(true));
+        }
+        return c;
+    }
+
+    /**
+     * The entry that runs this direction: the fastest of the {@link #candidates} when each is timed on the first
+     * call (five rounds, best of each), where a candidate other than float32 direct must take less than
+     * {@link #BF16_MARGIN} of float32 direct's time.
      */
     private static OnednnConvolution choose(Key key, boolean forward, INDArray operand, Kernels w) {
-        if (!key.bf16()) {
-            return of(key);
-        }
         List<Object> which = List.of(key, forward);
-        Boolean wins = BF16_WINS.get(which);
-        if (wins == null) {
-            OnednnConvolution bf = of(key);
-            OnednnConvolution fp = of(key.withBf16(false));
+        Key chosen = CHOICES.get(which);
+        if (chosen == null) {
+            List<Key> candidates = candidates(key);
+            if (candidates.size() == 1) {
+                return of(candidates.get(0));
+            }
             long[] shape = forward ? new long[]{key.batch(), key.out(), key.outHeight(), key.outWidth()}
                     : new long[]{key.batch(), key.in(), key.height(), key.width()};
             INDArray scratch = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c').assign(0);
-            long bestBf = Long.MAX_VALUE;
-            long bestFp = Long.MAX_VALUE;
-            // five rounds, the best of each (the first includes oneDNN's kernel generation): on a loaded machine
-            // three rounds picked bf16 for a 4x4 512->512 transpose where it loses
+            long[] best = new long[candidates.size()];
+            java.util.Arrays.fill(best, Long.MAX_VALUE);
+            // five rounds, the best of each (the first includes oneDNN's kernel generation and kernel reorders): on a
+            // loaded machine three rounds picked bf16 for a 4x4 512->512 transpose where it loses
             for (int round = 0; round < 5; round++) {
-                for (OnednnConvolution c : new OnednnConvolution[]{bf, fp}) {
+                for (int i = 0; i < candidates.size(); i++) {
+                    OnednnConvolution c = of(candidates.get(i));
                     long t0 = System.nanoTime();
                     if (forward) {
                         c.forward(operand, w, scratch);
                     } else {
                         c.addTranspose(operand, w, scratch);
                     }
-                    long t = System.nanoTime() - t0;
-                    if (c == bf) {
-                        bestBf = Math.min(bestBf, t);
-                    } else {
-                        bestFp = Math.min(bestFp, t);
-                    }
+                    best[i] = Math.min(best[i], System.nanoTime() - t0);
                 }
             }
             scratch.close();
-            // a near tie goes to float32, the more accurate
-            wins = bestBf < BF16_MARGIN * bestFp;
-            BF16_WINS.put(which, wins);
+            chosen = candidates.get(0);
+            long bestTime = best[0];
+            for (int i = 1; i < candidates.size(); i++) {
+                if (best[i] < BF16_MARGIN * best[0] && best[i] < bestTime) {
+                    chosen = candidates.get(i);
+                    bestTime = best[i];
+                }
+            }
+            CHOICES.put(which, chosen);
         }
-        return of(key.withBf16(wins));
+        return of(chosen);
+    }
+
+    /** Whether oneDNN makes this entry (made and cached here); a refusal is remembered, not logged. */
+    private static boolean makes(Key entry) {
+        if (UNSUPPORTED.containsKey(entry)) {
+            return false;
+        }
+        try {
+            of(entry);
+            return true;
+        } catch (IllegalStateException e) {
+            UNSUPPORTED.put(entry, e.getMessage());
+            return false;
+        }
     }
 
     /** Shapes whose primitives oneDNN would not create (their convolutions run as im2col products). */
@@ -264,9 +339,9 @@ final class OnednnConvolution {
             return false;
         }
         try {
-            of(key);
+            of(key.direct());
             if (key.bf16()) {
-                of(key.withBf16(false));
+                of(key.direct().withBf16(true));
             }
             return true;
         } catch (IllegalStateException e) {
@@ -301,7 +376,7 @@ final class OnednnConvolution {
         synchronized (CACHE) {
             CACHE.values().forEach(OnednnConvolution::close);
             CACHE.clear();
-            BF16_WINS.clear();
+            CHOICES.clear();
         }
     }
 
@@ -352,8 +427,36 @@ final class OnednnConvolution {
     /** The kernels last reordered for each direction (by identity: {@link Kernels}). */
     private Kernels forwardKernels;
     private Kernels transposeKernels;
+    /** Copies of the values last reordered for each direction: another identity with equal values is not reordered. */
+    private final ReorderedValues forwardValues = new ReorderedValues();
+    private final ReorderedValues transposeValues = new ReorderedValues();
     /** The weight gradient's primitive and memories, made on its first use (float32 entries only). */
     private WeightGradient weightGradient;
+
+    /**
+     * A copy of the float32 kernels one direction last reordered. Each relaxation phase hands a new {@link Kernels}
+     * identity, but the phases of one training iteration (free, then nudged) share θ: comparing the values (one
+     * vectorised pass) spares their reorders, and a reorder into the Winograd layout costs 10-100x the compare.
+     */
+    private static final class ReorderedValues {
+        private java.nio.FloatBuffer copy;
+
+        /** Whether the dense float32 kernels differ from the copy (as FloatBuffer.mismatch compares: ±0 alike, NaNs alike); if so, the copy takes them. */
+        boolean changed(INDArray kernels) {
+            java.nio.FloatBuffer now = kernels.data().asNioFloat().duplicate();
+            now.limit((int) kernels.length()).position(0);
+            if (copy != null && copy.capacity() == now.remaining() && copy.duplicate().clear().mismatch(now) == -1) {
+                return false;
+            }
+            if (copy == null || copy.capacity() != now.remaining()) {
+                copy = java.nio.ByteBuffer.allocateDirect(4 * now.remaining()).order(java.nio.ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+            }
+            copy.clear();
+            copy.put(now);
+            return true;
+        }
+    }
 
     /** oneDNN's backward-weights convolution: dw = h ⋆ g, from NCHW h and g into OIHW dw. */
     private record WeightGradient(dnnl_primitive primitive, String impl, dnnl_memory src, dnnl_memory diffDst,
@@ -366,7 +469,12 @@ final class OnednnConvolution {
             throw new IllegalStateException("oneDNN is not available: " + loadProblem());
         }
         this.key = key;
+        if (key.bf16() && key.winograd()) {
+            throw new IllegalArgumentException("an entry runs bf16 operands or the Winograd algorithm, not both");
+        }
         int dt = key.bf16() ? dnnl_bf16 : dnnl_f32;
+        // oneDNN's Winograd (jit_wino_4x3, float32 only) for forward and backward data, else its direct algorithm
+        int algorithm = key.winograd() ? dnnl_convolution_winograd : dnnl_convolution_direct;
         long[] srcDims = {key.batch(), key.in(), key.height(), key.width()};
         long[] weiDims = {key.out(), key.in(), key.kh(), key.kw()};
         long[] dstDims = {key.batch(), key.out(), key.outHeight(), key.outWidth()};
@@ -375,7 +483,7 @@ final class OnednnConvolution {
         boolean done = false;
         try {
             dnnl_convolution_desc_t fd = new dnnl_convolution_desc_t();
-            check(dnnl_convolution_forward_desc_init(fd, dnnl_forward_inference, dnnl_convolution_direct,
+            check(dnnl_convolution_forward_desc_init(fd, dnnl_forward_inference, algorithm,
                     md(srcDims, dt, dnnl_format_tag_any), md(weiDims, dt, dnnl_format_tag_any), null,
                     md(dstDims, dnnl_f32, dnnl_format_tag_any), strides, padding, padding),
                     "forward convolution descriptor");
@@ -383,12 +491,12 @@ final class OnednnConvolution {
             forwardImpl = impl(fpd);
             // backward data: float32 diff_src from diff_dst and kernels in dt, a training forward as its hint
             dnnl_convolution_desc_t hd = new dnnl_convolution_desc_t();
-            check(dnnl_convolution_forward_desc_init(hd, dnnl_forward_training, dnnl_convolution_direct,
+            check(dnnl_convolution_forward_desc_init(hd, dnnl_forward_training, algorithm,
                     md(srcDims, dt, dnnl_format_tag_any), md(weiDims, dt, dnnl_format_tag_any), null,
                     md(dstDims, dt, dnnl_format_tag_any), strides, padding, padding), "hint descriptor");
             dnnl_primitive_desc hint = primitiveDesc(hd, null);
             dnnl_convolution_desc_t bd = new dnnl_convolution_desc_t();
-            check(dnnl_convolution_backward_data_desc_init(bd, dnnl_convolution_direct,
+            check(dnnl_convolution_backward_data_desc_init(bd, algorithm,
                     md(srcDims, dnnl_f32, dnnl_format_tag_any), md(weiDims, dt, dnnl_format_tag_any),
                     md(dstDims, dt, dnnl_format_tag_any), strides, padding, padding), "backward-data descriptor");
             dnnl_primitive_desc bpd = primitiveDesc(bd, hint);
@@ -425,10 +533,13 @@ final class OnednnConvolution {
     synchronized void forward(INDArray h, Kernels w, INDArray out) {
         onCores(() -> {
             if (w != forwardKernels) {
-                setHandle(userWei, w.dense().get());
-                run(toWei, DNNL_ARG_FROM, userWei, DNNL_ARG_TO, wei);
+                INDArray dense = w.dense().get();
+                if (forwardValues.changed(dense)) {
+                    setHandle(userWei, dense);
+                    run(toWei, DNNL_ARG_FROM, userWei, DNNL_ARG_TO, wei);
+                    KERNEL_REORDERS.increment();
+                }
                 forwardKernels = w;
-                KERNEL_REORDERS.increment();
             }
             setHandle(userSrc, h);
             setHandle(userDst, out);
@@ -444,10 +555,13 @@ final class OnednnConvolution {
     synchronized void addTranspose(INDArray g, Kernels w, INDArray target) {
         onCores(() -> {
             if (w != transposeKernels) {
-                setHandle(userWei, w.dense().get());
-                run(toWeiB, DNNL_ARG_FROM, userWei, DNNL_ARG_TO, weiB);
+                INDArray dense = w.dense().get();
+                if (transposeValues.changed(dense)) {
+                    setHandle(userWei, dense);
+                    run(toWeiB, DNNL_ARG_FROM, userWei, DNNL_ARG_TO, weiB);
+                    KERNEL_REORDERS.increment();
+                }
                 transposeKernels = w;
-                KERNEL_REORDERS.increment();
             }
             setHandle(userDiffDst, g);
             setHandle(userDiffSrc, target);
@@ -465,7 +579,7 @@ final class OnednnConvolution {
      * operands whatever the entry's precision: the gradient is a difference of two such products).
      */
     static void weightGradient(Key key, INDArray h, INDArray g, INDArray dw) {
-        of(key.withBf16(false)).weightGradient(h, g, dw);
+        of(key.direct()).weightGradient(h, g, dw);
     }
 
     private synchronized void weightGradient(INDArray h, INDArray g, INDArray dw) {

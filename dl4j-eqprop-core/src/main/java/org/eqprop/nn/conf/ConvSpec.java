@@ -9,8 +9,8 @@ import java.util.Objects;
  * One convolutional state layer of an {@link EqPropBlock}: h_k = σ(P(w_k ⋆ h_{k−1}) + b_k + feedback) with
  * {@code channels} feature maps, a square {@code kernel}, {@code stride}, zero {@code padding}, and pooling P
  * ({@code max}, {@code avg} or {@code none}) over non-overlapping {@code pool}×{@code pool} windows (see
- * {@link ConvPoolInteraction}), computed by the convolution {@code algorithm} ({@code auto}, {@code im2col} or
- * {@code winograd}: {@link ConvPoolInteraction.Algorithm}). A bean, so that it serialises with the block's JSON.
+ * {@link ConvPoolInteraction}), computed by the convolution {@code algorithm} ({@code auto}, {@code im2col},
+ * {@code winograd} or {@code onednn}: {@link ConvPoolInteraction.Algorithm}). A bean, so that it serialises with the block's JSON.
  */
 public class ConvSpec implements java.io.Serializable {
 
@@ -44,10 +44,15 @@ public class ConvSpec implements java.io.Serializable {
         return this;
     }
 
-    /** How the convolutions run: auto (default), im2col or winograd ({@link ConvPoolInteraction.Algorithm}). */
+    /** How the convolutions run: auto (default), im2col, winograd or onednn ({@link ConvPoolInteraction.Algorithm}). */
     public ConvSpec algorithm(String name) {
         this.algorithm = ConvPoolInteraction.Algorithm.parse(name).name().toLowerCase(Locale.ROOT);
         return this;
+    }
+
+    /** A copy of this layer computed by another convolution {@code algorithm}. */
+    public ConvSpec withAlgorithm(String name) {
+        return new ConvSpec(channels, kernel, padding, pooling, pool).stride(stride).algorithm(name);
     }
 
     public ConvPoolInteraction.Algorithm algorithmKind() {

@@ -46,7 +46,7 @@ final class BenchCommand {
                 Options.integer("--warmup", "N", 0, "untimed iterations first").defaultValue("10"),
                 Options.flag("--no-reference", "skip timing the reference engine (one ND4J op per step)"),
                 Options.text("--agreement", "T,K[,order[,tol[,omega]]];...", "print the cosine similarity of the "
-                        + "configured gradient with each listed (float32 convolution) reference on the same weights "
+                        + "configured gradient with each listed reference (float32, direct convolutions) on the same weights "
                         + "and batch (T free "
                         + "and K nudged steps, synchronous or alternating updates, a tolerance, an over-relaxation "
                         + "omega), the references' pairwise cosines and the steps each took"),
@@ -104,7 +104,7 @@ final class BenchCommand {
                     p.relaxation.tolerance(), free, nudged);
         }
         if (cpuConv != null) {
-            out.printf(Locale.ROOT, "convolutions: %s, %s operands (%s)%n", cpuConv[0], cpuConv[1],
+            out.printf(Locale.ROOT, "convolutions: %s, %s operands, %s (%s)%n", cpuConv[0], cpuConv[1], cpuConv[2],
                     timing.convolutions());
         }
         Json j = new Json().put("command", "bench").put("preset", p.name).put("algorithm", method)
@@ -118,6 +118,7 @@ final class BenchCommand {
                         : p.relaxation.convolutionPrecision().cliName())
                 .put("conv_precision_requested", p.conv == null ? "none"
                         : p.relaxation.convolutionPrecision().cliName())
+                .put("conv_algorithm", p.conv == null ? "none" : cpuConv != null ? cpuConv[2] : "direct")
                 .put("conv_runs", timing.convolutions().toString())
                 .put("device_products", timing.device() == null ? "none" : timing.device())
                 .put("cuda_available", org.eqprop.engines.EngineChoice.accelerated() != null)
@@ -239,16 +240,17 @@ final class BenchCommand {
         return new StepCost(median(complex), median(reference), median(fast), engine.name());
     }
 
-    /**
-     * The reference gradients of {@code --agreement}: specs "T,K[,order[,tolerance[,omega]]]" separated by ';' (order
-     * synchronous, no tolerance and the fixed-point iteration by default; omega selects the over-relaxation), each
-     * the configured preset with those steps.
-     */
     /** The engine the preset asks for, by name. */
     static String engineName(Preset p) {
         return p.relaxation.engine().cliName();
     }
 
+    /**
+     * The reference gradients of {@code --agreement}: specs "T,K[,order[,tolerance[,omega]]]" separated by ';' (order
+     * synchronous, no tolerance and the fixed-point iteration by default; omega selects the over-relaxation), each
+     * the configured preset with those steps, float32 operands and direct convolutions (oneDNN's direct algorithm,
+     * or im2col where configured).
+     */
     static List<Preset> references(Preset p, String agreement) {
         List<Preset> refs = new java.util.ArrayList<>();
         for (String spec : agreement.split(";")) {
@@ -264,6 +266,12 @@ final class BenchCommand {
                         "overRelaxation", f.length > 4 ? f[4] : "1", "doubledBatch", false,
                         // the references are float32: a bf16 configuration is measured against them
                         "convolutionPrecision", "fp32"));
+                if (p.conv != null) {
+                    // and direct: a Winograd configuration (auto may time oneDNN's in) is measured against them too
+                    r.conv = java.util.Arrays.stream(p.conv).map(c -> c.withAlgorithm(
+                            c.algorithmKind() == ConvPoolInteraction.Algorithm.IM2COL ? "im2col" : "onednn"))
+                            .toArray(org.eqprop.nn.conf.ConvSpec[]::new);
+                }
                 refs.add(r);
             } catch (RuntimeException e) {
                 throw new Args.UsageException("--agreement takes T,K[,synchronous|alternating[,tolerance[,omega]]]"
@@ -298,7 +306,9 @@ final class BenchCommand {
      * What ran the CPU convolutions of the timed iterations ({@link ConvPoolInteraction#convolutionCounts()}): the
      * libraries ("onednn", "im2col", "winograd", joined by '+' when several ran) and the operand precisions of the
      * forward and transpose convolutions ("fp32", "bf16", "fp64"; "bf16+fp32" when bf16 ran some layers and float32
-     * others; the weight gradients always run in float32 or float64), or null when none ran on the CPU.
+     * others; the weight gradients always run in float32 or float64), and their algorithms ("direct", "winograd" or
+     * "direct+winograd": with Winograd the useful GFLOP/s count a direct convolution's work, and may pass the peak), or
+     * null when none ran on the CPU.
      */
     static String[] convolutionBackends(java.util.Map<String, Long> runs) {
         if (runs.isEmpty()) {
@@ -306,13 +316,15 @@ final class BenchCommand {
         }
         java.util.Set<String> libraries = new java.util.TreeSet<>();
         java.util.Set<String> precisions = new java.util.TreeSet<>();
+        java.util.Set<String> algorithms = new java.util.TreeSet<>();
         for (String k : runs.keySet()) {
             libraries.add(k.startsWith("onednn") ? "onednn" : k.startsWith("im2col") ? "im2col" : k);
             if (!k.endsWith("-weights")) { // the weight gradients run in the states' type, float32 for bf16 too
                 precisions.add(k.contains("bf16") ? "bf16" : k.contains("fp64") ? "fp64" : "fp32");
+                algorithms.add(k.contains("winograd") ? "winograd" : "direct");
             }
         }
-        return new String[]{String.join("+", libraries), String.join("+", precisions)};
+        return new String[]{String.join("+", libraries), String.join("+", precisions), String.join("+", algorithms)};
     }
 
     /**

@@ -87,9 +87,11 @@ final class PresetOptions {
                 Options.choice("--precision", lowerCase(Precision.values()), "operands of the CUDA kernels' "
                         + "matrix products; default fp32"),
                 Options.choice("--convolution", lowerCase(ConvPoolInteraction.Algorithm.values()),
-                        "convolution algorithm of the convolutional presets: auto (onednn for float32 where "
-                                + "oneDNN loads, else im2col), im2col, winograd (3x3 kernels, stride 1, float32) or "
-                                + "onednn")));
+                        "convolution algorithm of the convolutional presets: auto (oneDNN for float32 where "
+                                + "it loads, each layer and direction timing its direct and Winograd algorithms once "
+                                + "and keeping the faster; else im2col), im2col, winograd (this project's F(2x2,3x3): "
+                                + "3x3 kernels, stride 1, float32) or onednn (oneDNN's direct algorithm only: "
+                                + "run-to-run identical choices)")));
         d.put("Optimisation:", List.of(
                 Options.text("--learning-rates", "LR[,LR...]", "learning rates, one per layer (mnist-resistive: "
                         + "one, or one per crossbar), each > 0"),

@@ -446,6 +446,7 @@ class CliTest {
         assertTrue(wino.lastLine().contains("\"convolution\": \"winograd\""), wino.lastLine());
         // Winograd convolves both ways; the weight gradients stay im2col products
         assertTrue(wino.lastLine().contains("\"conv_library\": \"im2col+winograd\""), wino.lastLine());
+        assertTrue(wino.lastLine().contains("\"conv_algorithm\": \"winograd\""), wino.lastLine());
         // auto: oneDNN where it loads (the pom bundles it for linux-x86_64), im2col otherwise; the JSON says which
         // ran and with which operands
         Result auto = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0",
@@ -456,6 +457,13 @@ class CliTest {
         assertTrue(auto.lastLine().contains("\"conv_library\": \"" + (bundled ? "onednn" : "im2col") + "\""),
                 auto.lastLine());
         assertTrue(auto.lastLine().contains("\"conv_precision\": \"fp32\""), auto.lastLine());
+        // auto also times oneDNN's Winograd algorithm per layer and direction: the JSON names what ran
+        assertTrue(auto.lastLine().matches(".*\"conv_algorithm\": \"(direct|winograd|direct\\+winograd)\".*"),
+                auto.lastLine());
+        Result direct = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup",
+                "0", "--no-reference", "--free-steps", "3", "--nudged-steps", "2", "--convolution", "onednn");
+        assertEquals(0, direct.code, direct.err);
+        assertTrue(direct.lastLine().contains("\"conv_algorithm\": \"direct\""), direct.lastLine());
         Result im2col = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup",
                 "0", "--no-reference", "--free-steps", "3", "--nudged-steps", "2", "--convolution", "im2col");
         assertEquals(0, im2col.code, im2col.err);
