@@ -93,6 +93,50 @@ class ConvPoolInteractionTest {
     }
 
     /**
+     * The float32 max pooling's branch-free 2×2 winner (and its fused drive) against a plain scan for the first
+     * strict maximum, on maps drawn from {−1, −0, +0, 0.5, 1} so that most windows hold ties, signed zeros included.
+     */
+    @Test
+    void float2x2WinnersAreTheFirstMaximumUnderTiesAndSignedZeros() {
+        float[] values = {-1f, -0f, 0f, 0.5f, 1f};
+        java.util.Random r = new java.util.Random(5);
+        int n = 2;
+        int c = 3;
+        int size = 6;
+        float[] v = new float[n * c * size * size];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = values[r.nextInt(values.length)];
+        }
+        INDArray z = Nd4j.create(v, new long[]{n, c, size, size}, 'c');
+        ConvPoolInteraction f = new ConvPoolInteraction(Nd4j.zeros(DataType.FLOAT, c, c, 1, 1),
+                Nd4j.zeros(DataType.FLOAT, 1, c), 1, 0, ConvPoolInteraction.Pooling.MAX, 2);
+        ConvPoolInteraction.Pooled p = f.pool(z);
+        int hp = size / 2;
+        for (int m = 0; m < n * c; m++) {
+            for (int y = 0; y < hp; y++) {
+                for (int x = 0; x < hp; x++) {
+                    int first = (m * size + 2 * y) * size + 2 * x;
+                    int win = first;
+                    for (int at : new int[]{first + 1, first + size, first + size + 1}) {
+                        if (v[at] > v[win]) {
+                            win = at;
+                        }
+                    }
+                    assertEquals(win, p.winners()[(m * hp + y) * hp + x], "map " + m + " window " + y + "," + x);
+                }
+            }
+        }
+        for (float a : values) {
+            for (float b : values) {
+                assertEquals(b > a ? 1 : 0, ConvPoolInteraction.above(a, b), a + " vs " + b);
+            }
+        }
+        assertEquals(1, ConvPoolInteraction.above(-Float.MIN_VALUE, 0f));
+        assertEquals(0, ConvPoolInteraction.above(Float.MIN_VALUE, 0f));
+        assertEquals(1, ConvPoolInteraction.above(-Float.MAX_VALUE, Float.MAX_VALUE));
+    }
+
+    /**
      * The fused float32 max-pooled drives of {@code addDrives} (pooling, bias and Pᵀ in one pass each) against the
      * definition: the separate upward drive and feedback, and the float64 loops, to 1e-5; for every convolution
      * algorithm, a strided upper state, and a lower state of zeros (every window a tie: the first position wins).
