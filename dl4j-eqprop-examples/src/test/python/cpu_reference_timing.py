@@ -1,6 +1,7 @@
 """Times the PyTorch reference of cifar10-laborieux on this machine's CPU cores (docs/performance.md).
 
-    /usr/bin/python3 cpu_reference_timing.py REFERENCE_DIR [--batch 32] [--threads N] [--no-iteration]
+    /usr/bin/python3 cpu_reference_timing.py REFERENCE_DIR [--batch 32] [--threads N] [--no-step] [--no-iteration]
+        [--no-direct]
 
 REFERENCE_DIR is a checkout of the published code of Laborieux et al. 2021 (github.com/Laborieux-Axel/
 Equilibrium-Propagation); its model_utils.P_CNN is imported, not copied. PyTorch comes from Debian's python3-torch
@@ -68,14 +69,18 @@ def main():
         model.compute_syn_grads(x, y, n2, n3, (beta, -beta), criterion)
 
     free_steps(3)
-    step = (timed(lambda: free_steps(40), 3) - timed(lambda: free_steps(10), 3)) / 30
-    result["reference_step_s"] = round(step, 5)
-    print(f"reference step (autograd of Phi, fp32): {step:.4f} s", flush=True)
+    if "--no-step" not in sys.argv:
+        step = (timed(lambda: free_steps(40), 3) - timed(lambda: free_steps(10), 3)) / 30
+        result["reference_step_s"] = round(step, 5)
+        print(f"reference step (autograd of Phi, fp32): {step:.4f} s", flush=True)
     if "--no-iteration" not in sys.argv:
         it = timed(iteration, 1)
         result["reference_iteration_s"] = round(it, 3)
         print(f"reference T=250, K=25 iteration: {it:.2f} s", flush=True)
 
+    if "--no-direct" in sys.argv:
+        print(json.dumps(result))
+        return
     # the same step with PyTorch's operations directly (no autograd)
     ws = [m.weight.detach() for m in model.synapses[:4]]
     bs = [m.bias.detach() for m in model.synapses[:4]]
