@@ -44,8 +44,8 @@ import static org.bytedeco.dnnl.global.dnnl.*;
  * <p>
  * Besides float32 operands with oneDNN's direct algorithm, a caller may allow bf16 operands and oneDNN's float32
  * Winograd algorithm (F(4×4, 3×3), 3×3 kernels at stride 1, on AVX-512): each direction of each shape then times its
- * candidates once on its first call (five rounds, best of each) and keeps the fastest, where a candidate other than
- * float32 direct must be at least 5% faster. bf16 gains 3-5x on AMX for wide layers but loses on some small ones (the
+ * candidates once on its first call (five rounds, best of each) and keeps the fastest, where a less accurate candidate
+ * (Winograd, then bf16) must be at least 5% faster than the more accurate choice before it. bf16 gains 3-5x on AMX for wide layers but loses on some small ones (the
  * 4×4, padding-0 512→512 transpose of cifar10-laborieux); Winograd takes about half the time of direct on the 16×16 and
  * 8×8 layers of cifar10-laborieux, loses on 3-channel inputs, and its kernel reorder costs 10-100x a direct one (held
  * kernels are reordered once per training iteration: {@link ConvPoolInteraction#holdParameters()}).
@@ -246,14 +246,15 @@ final class OnednnConvolution {
     }
 
     /**
-     * bf16 operands or the Winograd algorithm run a direction only where they take less than this fraction of
-     * float32 direct's time (a near tie goes to the more accurate float32 direct).
+     * bf16 operands or the Winograd algorithm run a direction only where they take less than this fraction of the
+     * time of the more accurate choice (a near tie goes to the more accurate one).
      */
     static final double BF16_MARGIN = 0.95;
 
     /**
-     * The entries that may run the asked-for key: float32 direct first, then oneDNN's Winograd algorithm where asked
-     * for and oneDNN makes it, then bf16 operands where asked for.
+     * The entries that may run the asked-for key, in order of accuracy: float32 direct, then oneDNN's Winograd
+     * algorithm (relative difference about 1e-6) where asked for and oneDNN makes it, then bf16 operands (2-3e-3)
+     * where asked for.
      */
     private static List<Key> candidates(Key asked) {
         List<Key> c = new ArrayList<>(3);
@@ -268,9 +269,9 @@ final class OnednnConvolution {
     }
 
     /**
-     * The entry that runs this direction: the fastest of the {@link #candidates} when each is timed on the first
-     * call (five rounds, best of each), where a candidate other than float32 direct must take less than
-     * {@link #BF16_MARGIN} of float32 direct's time.
+     * The entry that runs this direction, from the {@link #candidates} each timed on the first call (five rounds,
+     * best of each): a candidate replaces the more accurate choice before it only where it takes less than
+     * {@link #BF16_MARGIN} of that choice's time (so near ties go to the more accurate one).
      */
     private static OnednnConvolution choose(Key key, boolean forward, INDArray operand, Kernels w) {
         List<Object> which = List.of(key, forward);
@@ -300,10 +301,11 @@ final class OnednnConvolution {
                 }
             }
             scratch.close();
+            // the candidates come in order of accuracy: a less accurate one must beat the choice so far by 5%
             chosen = candidates.get(0);
             long bestTime = best[0];
             for (int i = 1; i < candidates.size(); i++) {
-                if (best[i] < BF16_MARGIN * best[0] && best[i] < bestTime) {
+                if (best[i] < BF16_MARGIN * bestTime) {
                     chosen = candidates.get(i);
                     bestTime = best[i];
                 }
