@@ -22,6 +22,21 @@ final class ScalarKernel implements SimdKernel {
     }
 
     @Override
+    public void accumulateTransposed(float[] out, float[] init, float[] mT, float[] in, int rows, int inner,
+                                     int stride) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * stride;
+            for (int b = 0; b < stride; b++) {
+                float a = init[o + b];
+                for (int c = 0; c < inner; c++) {
+                    a = Math.fma(mT[c * rows + r], in[c * stride + b], a);
+                }
+                out[o + b] = a;
+            }
+        }
+    }
+
+    @Override
     public float clampStep(float[] s, float[] u, int len, float slope, float eps, float leak) {
         float keep = 1f - eps;
         float gain = eps * slope;

@@ -130,6 +130,137 @@ final class VectorKernel implements SimdKernel {
         }
     }
 
+    /** Floats of {@code in} that one block (a chunk of the inner index, four vectors wide) may span: it stays in L1. */
+    private static final int CHUNK_FLOATS = 4096;
+
+    /**
+     * The transposed product in blocks of {@code in}, a chunk of the inner index by four vectors of columns, that
+     * stay in the L1 cache while every row passes over them: four rows at a time, sixteen accumulators over four
+     * vectors, or four over one vector for the columns left over. Each sum runs over c in ascending order, whatever
+     * the chunking (the partial sums go through out unchanged), so the result is that of one fused multiply-add
+     * chain.
+     */
+    @Override
+    public void accumulateTransposed(float[] out, float[] init, float[] mT, float[] in, int rows, int inner,
+                                     int stride) {
+        final int l = S.length();
+        final int wide = stride / (4 * l) * (4 * l);
+        final int chunk = Math.max(4, CHUNK_FLOATS / Math.min(stride, 4 * l));
+        final int quads = rows / 4 * 4;
+        for (int c0 = 0; c0 < inner; c0 += chunk) {
+            int c1 = Math.min(inner, c0 + chunk);
+            float[] from = c0 == 0 ? init : out;
+            for (int b = 0; b < wide; b += 4 * l) {
+                for (int r = 0; r < quads; r += 4) {
+                    quadWide(out, from, mT, in, r, rows, c0, c1, stride, b);
+                }
+            }
+            for (int b = wide; b < stride; b += l) {
+                for (int r = 0; r < quads; r += 4) {
+                    quadNarrow(out, from, mT, in, r, rows, c0, c1, stride, b);
+                }
+            }
+            for (int r = quads; r < rows; r++) {
+                for (int b = 0; b < stride; b += l) {
+                    FloatVector a = FloatVector.fromArray(S, from, r * stride + b);
+                    for (int c = c0, i = c0 * stride + b; c < c1; c++, i += stride) {
+                        a = FloatVector.fromArray(S, in, i).fma(FloatVector.broadcast(S, mT[c * rows + r]), a);
+                    }
+                    a.intoArray(out, r * stride + b);
+                }
+            }
+        }
+    }
+
+    /** Rows r .. r + 3, columns [b, b + 4 lanes), inner indices [c0, c1): sixteen accumulators in registers. */
+    private static void quadWide(float[] out, float[] from, float[] mT, float[] in, int r, int rows, int c0, int c1,
+                                 int stride, int b) {
+        final int l = S.length();
+        int o0 = r * stride + b;
+        int o1 = o0 + stride;
+        int o2 = o1 + stride;
+        int o3 = o2 + stride;
+        FloatVector a0 = FloatVector.fromArray(S, from, o0);
+        FloatVector a1 = FloatVector.fromArray(S, from, o0 + l);
+        FloatVector a2 = FloatVector.fromArray(S, from, o0 + 2 * l);
+        FloatVector a3 = FloatVector.fromArray(S, from, o0 + 3 * l);
+        FloatVector b0 = FloatVector.fromArray(S, from, o1);
+        FloatVector b1 = FloatVector.fromArray(S, from, o1 + l);
+        FloatVector b2 = FloatVector.fromArray(S, from, o1 + 2 * l);
+        FloatVector b3 = FloatVector.fromArray(S, from, o1 + 3 * l);
+        FloatVector d0 = FloatVector.fromArray(S, from, o2);
+        FloatVector d1 = FloatVector.fromArray(S, from, o2 + l);
+        FloatVector d2 = FloatVector.fromArray(S, from, o2 + 2 * l);
+        FloatVector d3 = FloatVector.fromArray(S, from, o2 + 3 * l);
+        FloatVector e0 = FloatVector.fromArray(S, from, o3);
+        FloatVector e1 = FloatVector.fromArray(S, from, o3 + l);
+        FloatVector e2 = FloatVector.fromArray(S, from, o3 + 2 * l);
+        FloatVector e3 = FloatVector.fromArray(S, from, o3 + 3 * l);
+        for (int c = c0, i = c0 * stride + b, m = c0 * rows + r; c < c1; c++, i += stride, m += rows) {
+            FloatVector x0 = FloatVector.fromArray(S, in, i);
+            FloatVector x1 = FloatVector.fromArray(S, in, i + l);
+            FloatVector x2 = FloatVector.fromArray(S, in, i + 2 * l);
+            FloatVector x3 = FloatVector.fromArray(S, in, i + 3 * l);
+            FloatVector w = FloatVector.broadcast(S, mT[m]);
+            a0 = x0.fma(w, a0);
+            a1 = x1.fma(w, a1);
+            a2 = x2.fma(w, a2);
+            a3 = x3.fma(w, a3);
+            w = FloatVector.broadcast(S, mT[m + 1]);
+            b0 = x0.fma(w, b0);
+            b1 = x1.fma(w, b1);
+            b2 = x2.fma(w, b2);
+            b3 = x3.fma(w, b3);
+            w = FloatVector.broadcast(S, mT[m + 2]);
+            d0 = x0.fma(w, d0);
+            d1 = x1.fma(w, d1);
+            d2 = x2.fma(w, d2);
+            d3 = x3.fma(w, d3);
+            w = FloatVector.broadcast(S, mT[m + 3]);
+            e0 = x0.fma(w, e0);
+            e1 = x1.fma(w, e1);
+            e2 = x2.fma(w, e2);
+            e3 = x3.fma(w, e3);
+        }
+        a0.intoArray(out, o0);
+        a1.intoArray(out, o0 + l);
+        a2.intoArray(out, o0 + 2 * l);
+        a3.intoArray(out, o0 + 3 * l);
+        b0.intoArray(out, o1);
+        b1.intoArray(out, o1 + l);
+        b2.intoArray(out, o1 + 2 * l);
+        b3.intoArray(out, o1 + 3 * l);
+        d0.intoArray(out, o2);
+        d1.intoArray(out, o2 + l);
+        d2.intoArray(out, o2 + 2 * l);
+        d3.intoArray(out, o2 + 3 * l);
+        e0.intoArray(out, o3);
+        e1.intoArray(out, o3 + l);
+        e2.intoArray(out, o3 + 2 * l);
+        e3.intoArray(out, o3 + 3 * l);
+    }
+
+    /** Rows r .. r + 3, the one vector column at b, inner indices [c0, c1): four accumulators. */
+    private static void quadNarrow(float[] out, float[] from, float[] mT, float[] in, int r, int rows, int c0, int c1,
+                                   int stride, int b) {
+        int o0 = r * stride + b;
+        FloatVector a = FloatVector.fromArray(S, from, o0);
+        FloatVector a1 = FloatVector.fromArray(S, from, o0 + stride);
+        FloatVector a2 = FloatVector.fromArray(S, from, o0 + 2 * stride);
+        FloatVector a3 = FloatVector.fromArray(S, from, o0 + 3 * stride);
+        for (int c = c0, i = c0 * stride + b, m = c0 * rows + r; c < c1; c++, i += stride, m += rows) {
+            FloatVector x = FloatVector.fromArray(S, in, i);
+            a = x.fma(FloatVector.broadcast(S, mT[m]), a);
+            a1 = x.fma(FloatVector.broadcast(S, mT[m + 1]), a1);
+            a2 = x.fma(FloatVector.broadcast(S, mT[m + 2]), a2);
+            a3 = x.fma(FloatVector.broadcast(S, mT[m + 3]), a3);
+        }
+        a.intoArray(out, o0);
+        a1.intoArray(out, o0 + stride);
+        a2.intoArray(out, o0 + 2 * stride);
+        a3.intoArray(out, o0 + 3 * stride);
+    }
+
     /**
      * The clipped step two vectors at a time. The clip is a compare and a blend, not Math.max/min (whose NaN and −0
      * rules cost a sequence of instructions per call; a NaN still passes through, and −0 stays −0 where Math.max

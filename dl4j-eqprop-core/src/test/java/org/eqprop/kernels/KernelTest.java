@@ -98,4 +98,60 @@ class KernelTest {
             assertTrue(r1 > 0);
         }
     }
+
+    /**
+     * The transposed product (the input drive b_1 + W_1ᵀ X) gives the bits of its definition, one fused
+     * multiply-add chain per output in ascending inner index, in both kernels: for row counts that are not multiples
+     * of four, strides of one to nine vectors (whole blocks of four and the single vectors left over), inner sizes
+     * over the L1 chunk, and in place (init = out) as the engine runs it.
+     */
+    @Test
+    void transposedProductIsOneFmaChainPerOutput() {
+        Random r = new Random(9);
+        int lanes = new VectorKernel().lanes();
+        for (int[] shape : new int[][]{{500, 784, 4}, {7, 13, 1}, {10, 300, 5}, {3, 4, 9}, {4, 1, 1}, {9, 2000, 2},
+                {784, 128, 32}}) {
+            int rows = shape[0];
+            int inner = shape[1];
+            int stride = shape[2] * lanes;
+            float[] mT = random(inner * rows, r);
+            float[] in = random(inner * stride, r);
+            float[] init = random(rows * stride, r);
+            float[] expected = new float[rows * stride];
+            for (int row = 0; row < rows; row++) {
+                for (int b = 0; b < stride; b++) {
+                    float a = init[row * stride + b];
+                    for (int c = 0; c < inner; c++) {
+                        a = Math.fma(mT[c * rows + row], in[c * stride + b], a);
+                    }
+                    expected[row * stride + b] = a;
+                }
+            }
+            for (SimdKernel kernel : new SimdKernel[]{new VectorKernel(), new ScalarKernel()}) {
+                float[] out = new float[rows * stride];
+                kernel.accumulateTransposed(out, init, mT, in, rows, inner, stride);
+                assertArrayEquals(expected, out, kernel.name() + " " + rows + "x" + inner + "x" + stride);
+                float[] inPlace = init.clone();
+                kernel.accumulateTransposed(inPlace, inPlace, mT, in, rows, inner, stride);
+                assertArrayEquals(expected, inPlace, kernel.name() + " in place");
+            }
+        }
+    }
+
+    /**
+     * A parameter-like view into one flat array (as a layer's weight views are) is read in place at its offset, and
+     * a view that is not contiguous in row order through a copy: both give the view's elements in row order.
+     */
+    @Test
+    void floatsOfViewsIntoAFlatArray() {
+        org.nd4j.linalg.api.ndarray.INDArray flat = org.nd4j.linalg.factory.Nd4j.rand(
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 3 + 5 * 7 + 4);
+        org.nd4j.linalg.api.ndarray.INDArray view = flat.reshape(flat.length())
+                .get(org.nd4j.linalg.indexing.NDArrayIndex.interval(3, 3 + 35)).reshape('c', 5, 7);
+        float[] all = flat.data().asFloat();
+        float[] expected = java.util.Arrays.copyOfRange(all, 3, 38);
+        assertArrayEquals(expected, FusedKernels.floats(view));
+        assertArrayEquals(expected, FusedKernels.floats(view.dup('f')));
+        assertArrayEquals(expected, FusedKernels.floats(view.transpose().transpose()));
+    }
 }

@@ -18,6 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 /**
  * The fast CPU minimizer for chains of dense interactions in float32: the same relaxation as
@@ -70,13 +71,62 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
         return relax(chain, inputDrive, from.states(), null, force, beta, control);
     }
 
+    /**
+     * The free phase from zero states for the input x, with the input drive W_1 x + b_1 computed here: each core
+     * copies its batch slice of x feature-major (X, [nIn, slice]) and forms its slice of the drive as b_1 + W_1ᵀ X
+     * ({@link FusedKernels#productTransposed}) right before it relaxes, so the drive never goes through ND4J and the
+     * zero start is not copied. {@code inputDrive} is not called.
+     */
+    @Override
+    public Equilibrium relaxFree(EnergyChain chain, INDArray x, Supplier<INDArray> inputDrive,
+                                 RelaxationControl control) {
+        if (!chain.isDense() || x.rank() != 2 || x.dataType() != DataType.FLOAT
+                || !(chain.interaction(0) instanceof DenseInteraction first)
+                || first.weights().rank() != 2 || first.weights().size(0) != x.size(1)
+                || first.weights().dataType() != DataType.FLOAT) {
+            return RelaxationEngine.super.relaxFree(chain, x, inputDrive, control);
+        }
+        Input input = new Input(FusedKernels.floats(x), (int) x.size(1), FusedKernels.floats(first.weights()));
+        return phase(chain, (int) x.size(0), null, null, input, null, false, null, null, 0, control);
+    }
+
+    /**
+     * A phase from an equilibrium of the same input: from the feature-major slices this engine left, with their
+     * input drive, without asking for {@code inputDrive}; otherwise as {@link #relax(EnergyChain, INDArray,
+     * Equilibrium, NudgingForce, double, RelaxationControl)}.
+     */
+    @Override
+    public Equilibrium relaxSameInput(EnergyChain chain, Supplier<INDArray> inputDrive, Equilibrium from,
+                                      NudgingForce force, double beta, RelaxationControl control) {
+        if (from.location() instanceof SliceStates held && held.fits(chain, held.batch())) {
+            return phase(chain, held.batch(), held.inputDrive(), null, null, held, true, null, force, beta, control);
+        }
+        return relax(chain, inputDrive.get(), from, force, beta, control);
+    }
+
     private Equilibrium relax(EnergyChain chain, INDArray inputDrive, INDArray[] start, SliceStates held,
                               NudgingForce force, double beta, RelaxationControl control) {
+        // the feature-major drive W_1 x + b_1 of the held slices serves again when it is that of this input drive
+        boolean sameDrive = held != null && held.inputDrive() == inputDrive;
+        return phase(chain, (int) inputDrive.size(0), inputDrive, sameDrive ? null : inputDrive, null, held,
+                sameDrive, start, force, beta, control);
+    }
+
+    /**
+     * One phase. The start: the slices of {@code prior} when given (copied), else the rows {@code start}, else zero.
+     * The drive W_1 x + b_1: that of prior's slices when {@code sameDrive}, else computed from {@code input} per
+     * slice, else the rows {@code driveArray} ([batch, width_1]).
+     *
+     * @param identity the ND4J drive array the returned slices say they were driven by (null when made here), for
+     *                 {@link #relax(EnergyChain, INDArray, Equilibrium, NudgingForce, double, RelaxationControl)}
+     */
+    private Equilibrium phase(EnergyChain chain, int batch, INDArray identity, INDArray driveArray, Input input,
+                              SliceStates prior, boolean sameDrive, INDArray[] start, NudgingForce force, double beta,
+                              RelaxationControl control) {
         if (!chain.isDense()) {
             throw new IllegalArgumentException("the fused dense engine runs chains of dense interactions only");
         }
         int n = chain.depth();
-        int batch = (int) inputDrive.size(0);
         int[] widths = new int[n];
         float[][] w = new float[n][];
         float[][] wT = new float[n][];
@@ -90,26 +140,24 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 wT[k] = FusedKernels.transpose(w[k], widths[k - 1], widths[k]);
             }
         }
-        // the feature-major drive W_1 x + b_1 of the held slices serves again when it is that of this input drive
-        boolean sameDrive = held != null && held.inputDrive() == inputDrive;
-        Model model = new Model(chain, widths, w, wT, bias, sameDrive ? null : FusedKernels.floats(inputDrive),
-                force == null ? null : force.fused(), (float) beta, control);
+        Model model = new Model(chain, widths, w, wT, bias, driveArray == null ? null : FusedKernels.floats(driveArray),
+                input, force == null ? null : force.fused(), (float) beta, control);
         float[][] startF = null;
-        if (held == null) {
+        if (prior == null && start != null) {
             startF = new float[n][];
             for (int k = 0; k < n; k++) {
                 startF[k] = FusedKernels.floats(start[k]);
             }
         }
 
-        int[] bounds = held != null ? held.bounds() : CorePool.split(batch, MIN_SLICE);
+        int[] bounds = prior != null ? prior.bounds() : CorePool.split(batch, MIN_SLICE);
         List<Callable<Slice>> tasks = new ArrayList<>();
         for (int i = 0; i + 1 < bounds.length; i++) {
             final int lo = bounds[i];
             final int hi = bounds[i + 1];
             final float[][] startRows = startF;
-            final Slice prior = held == null ? null : held.slices()[i];
-            tasks.add(() -> model.relaxSlice(startRows, prior, sameDrive, lo, hi - lo));
+            final Slice from = prior == null ? null : prior.slices()[i];
+            tasks.add(() -> model.relaxSlice(startRows, from, sameDrive, lo, hi - lo));
         }
         Slice[] slices = CorePool.runAll(tasks).toArray(new Slice[0]);
         int steps = 0;
@@ -126,7 +174,7 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
         if (!Double.isFinite(residual)) {
             throw new RelaxationException(org.eqprop.dynamics.Phases.nonFinite(steps, chain));
         }
-        SliceStates states = new SliceStates(chain, inputDrive, batch, widths, bounds, slices);
+        SliceStates states = new SliceStates(chain, identity, batch, widths, bounds, slices);
         return Equilibrium.resident(states::toRows, states.rows(n - 1), states, steps, residual, converged);
     }
 
@@ -234,7 +282,8 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
     /**
      * The states of a phase as this engine leaves them (an {@link Equilibrium#location}): one feature-major
      * {@link Slice} per core. A nudged phase from them starts without a copy through ND4J arrays; the host rows are
-     * made only when someone asks for the equilibrium's states.
+     * made only when someone asks for the equilibrium's states. {@code inputDrive} is the host drive array the
+     * slices' drive was copied from (null when the engine formed it from the input).
      */
     private record SliceStates(EnergyChain chain, INDArray inputDrive, int batch, int[] widths, int[] bounds,
                                Slice[] slices) {
@@ -274,13 +323,18 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
         }
     }
 
+    /** The input as example-major rows x [batch, width], with W_1 as DL4J stores it, [width, width_1]. */
+    private record Input(float[] x, int width, float[] w1) {
+    }
+
     /** The float copy of one phase's system, shared read-only by the slices. */
     private record Model(EnergyChain chain, int[] widths, float[][] w, float[][] wT, float[][] bias,
-                         float[] inputDrive, FusedForce force, float beta, RelaxationControl control) {
+                         float[] inputDrive, Input input, FusedForce force, float beta, RelaxationControl control) {
 
         /**
          * Relaxes one slice from the example-major start rows, or from the slice {@code prior} a phase before left
-         * (its states are copied, not changed; its drive is reused when {@code sameDrive}).
+         * (its states are copied, not changed; its drive is reused when {@code sameDrive}), or from zero when
+         * neither is given.
          */
         Slice relaxSlice(float[][] start, Slice prior, boolean sameDrive, int offset, int nb) {
             int n = widths.length;
@@ -293,6 +347,8 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 u[k] = new float[widths[k] * stride];
                 if (prior != null) {
                     s[k] = prior.s()[k].clone();
+                } else if (start == null) {
+                    s[k] = new float[widths[k] * stride];
                 } else {
                     s[k] = new float[widths[k] * stride];
                     FusedKernels.toFeatureMajor(start[k], widths[k], offset, nb, s[k], stride);
@@ -301,6 +357,8 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 if (k == 0) {
                     if (sameDrive) {
                         rowBias[0] = prior.drive();
+                    } else if (input != null) {
+                        rowBias[0] = driveFromInput(offset, nb, stride);
                     } else {
                         rowBias[0] = new float[widths[0] * stride];
                         FusedKernels.toFeatureMajor(inputDrive, widths[0], offset, nb, rowBias[0], stride);
@@ -362,6 +420,22 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 }
             }
             return new Slice(offset, nb, stride, s, rowBias[0], t, residual, converged);
+        }
+
+        /**
+         * The feature-major input drive of examples offset .. offset + nb − 1: b_1 in every column, plus W_1ᵀ X with
+         * X the slice of x made feature-major ([width, stride], zero padding, so the padding columns stay zero).
+         */
+        private float[] driveFromInput(int offset, int nb, int stride) {
+            int width = input.width();
+            float[] xs = new float[width * stride];
+            FusedKernels.toFeatureMajor(input.x(), width, offset, nb, xs, stride);
+            float[] drive = new float[widths[0] * stride];
+            for (int j = 0; j < widths[0]; j++) {
+                java.util.Arrays.fill(drive, j * stride, j * stride + nb, bias[0][j]);
+            }
+            FusedKernels.productTransposed(drive, drive, input.w1(), xs, widths[0], width, stride);
+            return drive;
         }
     }
 }
