@@ -139,6 +139,34 @@ class KernelTest {
     }
 
     /**
+     * The product's row blocks (five rows, two rows, one row, sharing each loaded input vector) give each row the
+     * bits it gets alone: the same fused multiply-add order whatever block a row falls in.
+     */
+    @Test
+    void productRowsGiveTheSameBitsInEveryBlock() {
+        Random r = new Random(8);
+        SimdKernel vector = new VectorKernel();
+        int lanes = vector.lanes();
+        for (int[] shape : new int[][]{{10, 500, 4}, {500, 10, 4}, {7, 33, 5}, {13, 8, 1}}) {
+            int rows = shape[0];
+            int inner = shape[1];
+            int stride = shape[2] * lanes;
+            float[] m = random(rows * inner, r);
+            float[] in = random(inner * stride, r);
+            float[] init = random(rows * stride, r);
+            float[] all = new float[rows * stride];
+            vector.accumulate(all, init, m, in, rows, inner, stride);
+            for (int row = 0; row < rows; row++) {
+                float[] alone = new float[stride];
+                vector.accumulate(alone, java.util.Arrays.copyOfRange(init, row * stride, (row + 1) * stride),
+                        java.util.Arrays.copyOfRange(m, row * inner, (row + 1) * inner), in, 1, inner, stride);
+                assertArrayEquals(alone, java.util.Arrays.copyOfRange(all, row * stride, (row + 1) * stride),
+                        "row " + row + " of " + rows + "x" + inner);
+            }
+        }
+    }
+
+    /**
      * A parameter-like view into one flat array (as a layer's weight views are) is read in place at its offset, and
      * a view that is not contiguous in row order through a copy: both give the view's elements in row order.
      */
