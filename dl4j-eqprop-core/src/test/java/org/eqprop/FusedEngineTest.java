@@ -267,4 +267,23 @@ class FusedEngineTest {
         Equilibrium refDirect = ReferenceRelaxation.INSTANCE.relax(chain, drive, ref.states(), force, 0.5, nudged);
         assertTrue(asked[0] == 3 && maxDiff(refNudged.states(), refDirect.states()) == 0, "default relaxSameInput");
     }
+
+    /**
+     * The free phase from the input keeps per-thread working arrays from phase to phase: a phase after phases of
+     * other batch sizes and input widths (whose rows leave other values in them) gives the bits of the first.
+     */
+    @org.junit.jupiter.api.Test
+    void freePhasesFromTheInputDoNotDependOnEarlierPhases() {
+        EnergyChain chain = chain(new int[]{40, 10}, 70, "hard-sigmoid", Dynamics.of("fixed-point", 0), 17);
+        EnergyChain wider = chain(new int[]{30, 10}, 90, "hard-sigmoid", Dynamics.of("fixed-point", 0), 19);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 37, 70);
+        RelaxationControl control = new RelaxationControl(15, 0);
+        INDArray[] first = FusedDenseRelaxation.INSTANCE.relaxFree(chain, x, unused(), control).states();
+        for (int batch : new int[]{5, 64, 20}) {
+            FusedDenseRelaxation.INSTANCE.relaxFree(wider, Nd4j.rand(DataType.FLOAT, batch, 90).addi(1), unused(),
+                    control);
+        }
+        INDArray[] again = FusedDenseRelaxation.INSTANCE.relaxFree(chain, x, unused(), control).states();
+        assertTrue(maxDiff(first, again) == 0, "the same phase after others");
+    }
 }

@@ -118,12 +118,16 @@ public final class FusedKernels {
      * parameter view into its flat array, is read in place at its offset).
      */
     public static float[] floats(INDArray a) {
+        return floats(a, new float[Math.toIntExact(a.length())]);
+    }
+
+    /** {@link #floats(INDArray)} into the first a.length() floats of {@code out} (returned). */
+    public static float[] floats(INDArray a, float[] out) {
         INDArray c = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
         if (!contiguousRows(c)) {
             c = c.dup('c');
         }
-        float[] out = new float[(int) c.length()];
-        c.data().asNioFloat().get((int) c.offset(), out, 0, out.length);
+        c.data().asNioFloat().get((int) c.offset(), out, 0, (int) c.length());
         return out;
     }
 

@@ -86,7 +86,9 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 || first.weights().dataType() != DataType.FLOAT) {
             return RelaxationEngine.super.relaxFree(chain, x, inputDrive, control);
         }
-        Input input = new Input(FusedKernels.floats(x), (int) x.size(1), FusedKernels.floats(first.weights()));
+        // the copies of x and W_1 live only while this phase runs: this thread's working arrays serve again
+        Input input = new Input(FusedKernels.floats(x, scratch(0, x.length())), (int) x.size(1),
+                FusedKernels.floats(first.weights(), scratch(1, first.weights().length())));
         return phase(chain, (int) x.size(0), null, null, input, null, false, null, null, 0, control);
     }
 
@@ -272,6 +274,21 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
     }
 
     /**
+     * Each thread's working arrays that no equilibrium keeps (the copies of x and W_1 while a phase runs, a slice's
+     * feature-major X while its drive is formed), by slot, reused from phase to phase instead of allocated (and
+     * zeroed) anew: at least {@code length} floats, with whatever an earlier phase left in them.
+     */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][]);
+
+    private static float[] scratch(int slot, long length) {
+        float[][] arrays = SCRATCH.get();
+        if (arrays[slot] == null || arrays[slot].length < length) {
+            arrays[slot] = new float[Math.toIntExact(length)];
+        }
+        return arrays[slot];
+    }
+
+    /**
      * One batch slice at the end of a phase: its states s_k as feature-major [width_k][stride] arrays (examples
      * {@code offset .. offset + nb − 1}, zero padding up to the stride) and its input drive W_1 x + b_1 the same way.
      */
@@ -428,8 +445,9 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
          */
         private float[] driveFromInput(int offset, int nb, int stride) {
             int width = input.width();
-            float[] xs = new float[width * stride];
+            float[] xs = scratch(2, width * stride);
             FusedKernels.toFeatureMajor(input.x(), width, offset, nb, xs, stride);
+            FusedKernels.zeroPadding(xs, width, nb, stride);
             float[] drive = new float[widths[0] * stride];
             for (int j = 0; j < widths[0]; j++) {
                 java.util.Arrays.fill(drive, j * stride, j * stride + nb, bias[0][j]);
