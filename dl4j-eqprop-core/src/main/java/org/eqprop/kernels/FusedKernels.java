@@ -137,6 +137,25 @@ public final class FusedKernels {
                 && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a);
     }
 
+    /**
+     * g[i][j] += Σ_{b &lt; nb} (la[i][b] · ua[j][b] − lb[i][b] · ub[j][b]) for i &lt; rows, j &lt; cols, g row-major
+     * [rows][cols] and la, lb ([rows] rows) and ua, ub ([cols] rows) feature-major slices: the contrast of two phases'
+     * ∂Φ/∂W = s_lower s_upperᵀ over a slice's examples (the padding columns from nb on are left out).
+     */
+    public static void contrastProducts(float[] g, float[] la, float[] ua, float[] lb, float[] ub, int rows,
+                                        int cols, int nb, int stride) {
+        PRODUCT.contrastProducts(g, la, ua, lb, ub, rows, cols, nb, stride);
+    }
+
+    /** Writes {@code src} (row-major, a.length() floats) into a: in place when a is contiguous, else by assign. */
+    public static void write(INDArray a, float[] src) {
+        if (contiguousRows(a)) {
+            a.data().asNioFloat().put((int) a.offset(), src, 0, (int) a.length());
+        } else {
+            a.assign(array(src, a.shape()));
+        }
+    }
+
     /** A new row-major float32 array holding {@code data} (one bulk copy into native memory). */
     public static INDArray array(float[] data, long... shape) {
         INDArray a = org.nd4j.linalg.factory.Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');

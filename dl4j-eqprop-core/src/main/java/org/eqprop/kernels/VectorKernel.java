@@ -358,6 +358,33 @@ final class VectorKernel implements SimdKernel {
     }
 
     /**
+     * One dot product per (i, j) over the slice's examples, both phases in one accumulator (a fused multiply-add
+     * with ua, then one with −ub), reduced once; the columns past the last whole vector below nb one by one.
+     */
+    @Override
+    public void contrastProducts(float[] g, float[] la, float[] ua, float[] lb, float[] ub, int rows, int cols,
+                                 int nb, int stride) {
+        final int l = S.length();
+        final int whole = nb / l * l;
+        for (int i = 0; i < rows; i++) {
+            int li = i * stride;
+            for (int j = 0; j < cols; j++) {
+                int uj = j * stride;
+                FloatVector acc = FloatVector.zero(S);
+                for (int b = 0; b < whole; b += l) {
+                    acc = FloatVector.fromArray(S, la, li + b).fma(FloatVector.fromArray(S, ua, uj + b), acc);
+                    acc = FloatVector.fromArray(S, lb, li + b).fma(FloatVector.fromArray(S, ub, uj + b).neg(), acc);
+                }
+                float sum = acc.reduceLanes(VectorOperators.ADD);
+                for (int b = whole; b < nb; b++) {
+                    sum += la[li + b] * ua[uj + b] - lb[li + b] * ub[uj + b];
+                }
+                g[i * cols + j] += sum;
+            }
+        }
+    }
+
+    /**
      * The clipped step two vectors at a time. The clip is a compare and a blend, not Math.max/min (whose NaN and −0
      * rules cost a sequence of instructions per call; a NaN still passes through, and −0 stays −0 where Math.max
      * would give +0, the same value); the residual keeps two running maxima, so that no chain of dependent maxima

@@ -167,6 +167,43 @@ class KernelTest {
     }
 
     /**
+     * The contrast products against their definition in double precision, with values in the padding columns
+     * (from nb on, as a logistic activation leaves there) that must not count, for slices of whole vectors, of a
+     * partial vector and of less than one vector.
+     */
+    @Test
+    void contrastProductsLeaveThePaddingOut() {
+        Random r = new Random(12);
+        int lanes = new VectorKernel().lanes();
+        for (int[] shape : new int[][]{{500, 10, 64, 64}, {40, 30, 19, 32}, {7, 3, 5, 16}}) {
+            int rows = shape[0];
+            int cols = shape[1];
+            int nb = shape[2];
+            int stride = Math.max(shape[3], lanes);
+            float[] la = random(rows * stride, r);
+            float[] lb = random(rows * stride, r);
+            float[] ua = random(cols * stride, r);
+            float[] ub = random(cols * stride, r);
+            for (SimdKernel kernel : new SimdKernel[]{new VectorKernel(), new ScalarKernel()}) {
+                float[] g = random(rows * cols, new Random(1));
+                float[] g0 = g.clone();
+                kernel.contrastProducts(g, la, ua, lb, ub, rows, cols, nb, stride);
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        double sum = g0[i * cols + j];
+                        for (int b = 0; b < nb; b++) {
+                            sum += (double) la[i * stride + b] * ua[j * stride + b]
+                                    - (double) lb[i * stride + b] * ub[j * stride + b];
+                        }
+                        assertEquals(sum, g[i * cols + j], 1e-4 * (1 + Math.abs(sum)),
+                                kernel.name() + " " + i + "," + j);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * A parameter-like view into one flat array (as a layer's weight views are) is read in place at its offset, and
      * a view that is not contiguous in row order through a copy: both give the view's elements in row order.
      */

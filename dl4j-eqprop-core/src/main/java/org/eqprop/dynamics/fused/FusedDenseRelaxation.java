@@ -183,7 +183,8 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
     /**
      * scale · (∂Φ/∂θ(a) − ∂Φ/∂θ(b)) (thesis eq. 5.22) straight from the feature-major slices of two equilibria this
      * engine made for the same input: with the states S_k as [width_k, batch] arrays, ∂Φ/∂W_1 contrast = xᵀ (S_1^a −
-     * S_1^b)ᵀ, ∂Φ/∂W_k contrast = [S_{k−1}^a | S_{k−1}^b] [S_k^a | −S_k^b]ᵀ (one product over both batches) and
+     * S_1^b)ᵀ, ∂Φ/∂W_k contrast = S_{k−1}^a (S_k^a)ᵀ − S_{k−1}^b (S_k^b)ᵀ (one dot product over the examples per
+     * weight, {@link FusedKernels#contrastProducts}) and
      * ∂Φ/∂b_k contrast = Σ_batch (S_k^a − S_k^b). Other equilibria go through their host states.
      */
     @Override
@@ -222,39 +223,33 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 org.eqprop.kernels.ParallelGemm.gemm(x, FusedKernels.array(diff, widths[0], batch), gW, true, true,
                         scale, 0.0);
             } else {
+                // a dot product over the slices' examples per weight, no copy: [width_{k−1}] × [width_k] is small
                 int wl = widths[k - 1];
                 int wu = widths[k];
-                float[] lower = new float[wl * 2 * batch];
-                float[] upper = new float[wu * 2 * batch];
+                float[] g = new float[wl * wu];
                 for (int i = 0; i < sa.slices().length; i++) {
                     Slice pa = sa.slices()[i];
                     Slice pb = sb.slices()[i];
-                    for (int j = 0; j < wl; j++) {
-                        System.arraycopy(pa.s()[k - 1], j * pa.stride(), lower, j * 2 * batch + pa.offset(), pa.nb());
-                        System.arraycopy(pb.s()[k - 1], j * pb.stride(), lower, j * 2 * batch + batch + pb.offset(),
-                                pb.nb());
-                    }
+                    FusedKernels.contrastProducts(g, pa.s()[k - 1], pa.s()[k], pb.s()[k - 1], pb.s()[k], wl, wu,
+                            pa.nb(), pa.stride());
                     for (int j = 0; j < wu; j++) {
                         int src = j * pa.stride();
-                        int dst = j * 2 * batch + pa.offset();
                         float sum = 0f;
                         for (int e = 0; e < pa.nb(); e++) {
-                            float va = pa.s()[k][src + e];
-                            float vb = pb.s()[k][src + e];
-                            upper[dst + e] = va;
-                            upper[dst + batch + e] = -vb;
-                            sum += va - vb;
+                            sum += pa.s()[k][src + e] - pb.s()[k][src + e];
                         }
                         bSum[j] += sum;
                     }
                 }
-                org.eqprop.kernels.ParallelGemm.gemm(FusedKernels.array(lower, wl, 2L * batch),
-                        FusedKernels.array(upper, wu, 2L * batch), gW, false, true, scale, 0.0);
+                for (int e = 0; e < g.length; e++) {
+                    g[e] *= (float) scale;
+                }
+                FusedKernels.write(gW, g);
             }
             for (int j = 0; j < widths[k]; j++) {
                 bSum[j] *= (float) scale;
             }
-            gb.assign(FusedKernels.array(bSum, 1, widths[k]).reshape(gb.shape()));
+            FusedKernels.write(gb, bSum);
         }
         return true;
     }
