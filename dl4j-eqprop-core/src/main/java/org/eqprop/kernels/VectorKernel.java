@@ -358,8 +358,9 @@ final class VectorKernel implements SimdKernel {
     }
 
     /**
-     * One dot product per (i, j) over the slice's examples, both phases in one accumulator (a fused multiply-add
-     * with ua, then one with −ub), reduced once; the columns past the last whole vector below nb one by one.
+     * One dot product per (i, j) over the slice's examples, two j at a time: four independent accumulators (phase a
+     * and phase b for each j, each loaded row of la and lb used twice), reduced once as Σ a − Σ b; the columns past
+     * the last whole vector below nb one by one.
      */
     @Override
     public void contrastProducts(float[] g, float[] la, float[] ua, float[] lb, float[] ub, int rows, int cols,
@@ -368,20 +369,46 @@ final class VectorKernel implements SimdKernel {
         final int whole = nb / l * l;
         for (int i = 0; i < rows; i++) {
             int li = i * stride;
-            for (int j = 0; j < cols; j++) {
-                int uj = j * stride;
-                FloatVector acc = FloatVector.zero(S);
+            int j = 0;
+            for (; j + 1 < cols; j += 2) {
+                int u0 = j * stride;
+                int u1 = u0 + stride;
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector b0 = FloatVector.zero(S);
+                FloatVector a1 = FloatVector.zero(S);
+                FloatVector b1 = FloatVector.zero(S);
                 for (int b = 0; b < whole; b += l) {
-                    acc = FloatVector.fromArray(S, la, li + b).fma(FloatVector.fromArray(S, ua, uj + b), acc);
-                    acc = FloatVector.fromArray(S, lb, li + b).fma(FloatVector.fromArray(S, ub, uj + b).neg(), acc);
+                    FloatVector x = FloatVector.fromArray(S, la, li + b);
+                    FloatVector y = FloatVector.fromArray(S, lb, li + b);
+                    a0 = x.fma(FloatVector.fromArray(S, ua, u0 + b), a0);
+                    b0 = y.fma(FloatVector.fromArray(S, ub, u0 + b), b0);
+                    a1 = x.fma(FloatVector.fromArray(S, ua, u1 + b), a1);
+                    b1 = y.fma(FloatVector.fromArray(S, ub, u1 + b), b1);
                 }
-                float sum = acc.reduceLanes(VectorOperators.ADD);
-                for (int b = whole; b < nb; b++) {
-                    sum += la[li + b] * ua[uj + b] - lb[li + b] * ub[uj + b];
+                g[i * cols + j] += a0.sub(b0).reduceLanes(VectorOperators.ADD) + tail(la, ua, lb, ub, li, u0, whole, nb);
+                g[i * cols + j + 1] += a1.sub(b1).reduceLanes(VectorOperators.ADD)
+                        + tail(la, ua, lb, ub, li, u1, whole, nb);
+            }
+            for (; j < cols; j++) {
+                int u0 = j * stride;
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector b0 = FloatVector.zero(S);
+                for (int b = 0; b < whole; b += l) {
+                    a0 = FloatVector.fromArray(S, la, li + b).fma(FloatVector.fromArray(S, ua, u0 + b), a0);
+                    b0 = FloatVector.fromArray(S, lb, li + b).fma(FloatVector.fromArray(S, ub, u0 + b), b0);
                 }
-                g[i * cols + j] += sum;
+                g[i * cols + j] += a0.sub(b0).reduceLanes(VectorOperators.ADD) + tail(la, ua, lb, ub, li, u0, whole, nb);
             }
         }
+    }
+
+    /** Σ_{b in [from, nb)} (la[li + b]·ua[uj + b] − lb[li + b]·ub[uj + b]): the columns after the whole vectors. */
+    private static float tail(float[] la, float[] ua, float[] lb, float[] ub, int li, int uj, int from, int nb) {
+        float sum = 0f;
+        for (int b = from; b < nb; b++) {
+            sum += la[li + b] * ua[uj + b] - lb[li + b] * ub[uj + b];
+        }
+        return sum;
     }
 
     /**
