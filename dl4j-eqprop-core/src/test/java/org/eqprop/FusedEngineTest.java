@@ -181,4 +181,109 @@ class FusedEngineTest {
         Equilibrium r2 = ReferenceRelaxation.INSTANCE.relax(chain, drive2, free2.states(), null, 0, nudged);
         assertTrue(maxDiff(f2.states(), r2.states()) < 1e-5, "another batch");
     }
+
+    /** An input drive that must not be asked for. */
+    static java.util.function.Supplier<INDArray> unused() {
+        return () -> {
+            throw new AssertionError("the fused engine asked for the host's input drive");
+        };
+    }
+
+    /**
+     * The free phase from the input (the drive b_1 + W_1ᵀ X formed per slice, never through ND4J) against the
+     * reference engine on the host's drive; the nudged phases from it (relaxSameInput: its slices and their drive)
+     * against the reference from its host states; its contrast gradient against the host's products; a start that
+     * is not this engine's asks for the host drive and then gives the bits of {@code relax}; the default methods of
+     * another engine use the supplied drive.
+     */
+    @ParameterizedTest
+    @CsvSource({"37,false", "37,true", "5,false", "128,false", "20,false"})
+    void freePhaseFromTheInputEqualsReference(int batch, boolean alternating) {
+        EnergyChain chain = chain(new int[]{40, 30, 10}, 70, "hard-sigmoid", Dynamics.of("fixed-point", 0), 13);
+        INDArray x = Nd4j.rand(DataType.FLOAT, batch, 70);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 10);
+        for (int i = 0; i < batch; i++) {
+            y.putScalar(i, i % 10, 1f);
+        }
+        NudgingForce force = new SquaredErrorForce(y, 1.0);
+        INDArray drive = chain.inputDrive(x);
+        RelaxationControl freeControl = new RelaxationControl(20, 0, alternating);
+        Equilibrium free = FusedDenseRelaxation.INSTANCE.relaxFree(chain, x, unused(), freeControl);
+        Equilibrium ref = ReferenceRelaxation.INSTANCE.relax(chain, drive, chain.zeroStates(batch, DataType.FLOAT),
+                null, 0, freeControl);
+        assertTrue(free.location() != null, "the fused engine keeps its slices");
+        double d = maxDiff(free.states(), ref.states());
+        assertTrue(d < 1e-5, "free phase from the input: " + d);
+        assertTrue(ref.states()[0].amaxNumber().doubleValue() > 0.1, "the states moved");
+
+        RelaxationControl nudged = new RelaxationControl(8, 0, alternating);
+        Equilibrium[] phases = new Equilibrium[2];
+        for (int i = 0; i < 2; i++) {
+            double beta = i == 0 ? 0.5 : -0.5;
+            phases[i] = FusedDenseRelaxation.INSTANCE.relaxSameInput(chain, unused(), free, force, beta, nudged);
+            Equilibrium r = ReferenceRelaxation.INSTANCE.relax(chain, drive, free.states(), force, beta, nudged);
+            double dn = maxDiff(phases[i].states(), r.states());
+            assertTrue(dn < 1e-5, "nudged phase beta=" + beta + ": " + dn);
+            assertTrue(maxDiff(r.states(), free.states()) > 1e-3, "the nudge should move the state");
+            // from a nudged equilibrium again: the drive travels on with the slices
+            Equilibrium again = FusedDenseRelaxation.INSTANCE.relaxSameInput(chain, unused(), phases[i], force,
+                    beta, nudged);
+            Equilibrium againRef = ReferenceRelaxation.INSTANCE.relax(chain, drive, r.states(), force, beta, nudged);
+            assertTrue(maxDiff(again.states(), againRef.states()) < 1e-5, "a phase from a nudged equilibrium");
+        }
+        INDArray[][] fusedViews = new INDArray[3][];
+        INDArray[][] hostViews = new INDArray[3][];
+        int lower = 70;
+        for (int k = 0; k < 3; k++) {
+            int w = chain.width(k);
+            fusedViews[k] = new INDArray[]{Nd4j.zeros(DataType.FLOAT, lower, w), Nd4j.zeros(DataType.FLOAT, 1, w)};
+            hostViews[k] = new INDArray[]{Nd4j.zeros(DataType.FLOAT, lower, w), Nd4j.zeros(DataType.FLOAT, 1, w)};
+            lower = w;
+        }
+        assertTrue(FusedDenseRelaxation.INSTANCE.writeContrastGradient(chain, x, phases[0], phases[1], 1.0,
+                fusedViews));
+        chain.writeContrastGradient(x, phases[0].states(), phases[1].states(), 1.0, hostViews);
+        for (int k = 0; k < 3; k++) {
+            for (int i = 0; i < 2; i++) {
+                double dg = fusedViews[k][i].sub(hostViews[k][i]).amaxNumber().doubleValue();
+                double m = hostViews[k][i].amaxNumber().doubleValue();
+                assertTrue(m > 1e-3 && dg <= 1e-5 * Math.max(1, m), "gradient " + k + "/" + i + ": " + dg);
+            }
+        }
+
+        // a start from another engine: the host drive is asked for, and the phase is that of relax
+        int[] asked = {0};
+        java.util.function.Supplier<INDArray> counted = () -> {
+            asked[0]++;
+            return drive;
+        };
+        Equilibrium fromRef = FusedDenseRelaxation.INSTANCE.relaxSameInput(chain, counted, ref, force, 0.5, nudged);
+        Equilibrium viaRelax = FusedDenseRelaxation.INSTANCE.relax(chain, drive, ref.states(), force, 0.5, nudged);
+        assertTrue(asked[0] == 1 && maxDiff(fromRef.states(), viaRelax.states()) == 0, "fallback to relax");
+        // the reference engine's default methods: the supplied drive, the same bits as relax
+        Equilibrium refFree = ReferenceRelaxation.INSTANCE.relaxFree(chain, x, counted, freeControl);
+        assertTrue(asked[0] == 2 && maxDiff(refFree.states(), ref.states()) == 0, "default relaxFree");
+        Equilibrium refNudged = ReferenceRelaxation.INSTANCE.relaxSameInput(chain, counted, ref, force, 0.5, nudged);
+        Equilibrium refDirect = ReferenceRelaxation.INSTANCE.relax(chain, drive, ref.states(), force, 0.5, nudged);
+        assertTrue(asked[0] == 3 && maxDiff(refNudged.states(), refDirect.states()) == 0, "default relaxSameInput");
+    }
+
+    /**
+     * The free phase from the input keeps per-thread working arrays from phase to phase: a phase after phases of
+     * other batch sizes and input widths (whose rows leave other values in them) gives the bits of the first.
+     */
+    @org.junit.jupiter.api.Test
+    void freePhasesFromTheInputDoNotDependOnEarlierPhases() {
+        EnergyChain chain = chain(new int[]{40, 10}, 70, "hard-sigmoid", Dynamics.of("fixed-point", 0), 17);
+        EnergyChain wider = chain(new int[]{30, 10}, 90, "hard-sigmoid", Dynamics.of("fixed-point", 0), 19);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 37, 70);
+        RelaxationControl control = new RelaxationControl(15, 0);
+        INDArray[] first = FusedDenseRelaxation.INSTANCE.relaxFree(chain, x, unused(), control).states();
+        for (int batch : new int[]{5, 64, 20}) {
+            FusedDenseRelaxation.INSTANCE.relaxFree(wider, Nd4j.rand(DataType.FLOAT, batch, 90).addi(1), unused(),
+                    control);
+        }
+        INDArray[] again = FusedDenseRelaxation.INSTANCE.relaxFree(chain, x, unused(), control).states();
+        assertTrue(maxDiff(first, again) == 0, "the same phase after others");
+    }
 }

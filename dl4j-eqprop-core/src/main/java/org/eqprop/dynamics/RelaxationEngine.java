@@ -3,6 +3,8 @@ package org.eqprop.dynamics;
 import org.eqprop.costs.NudgingForce;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.function.Supplier;
+
 /**
  * The minimizer: runs one phase of the relaxation s_{t+1} = rule(s_t, ∂Φ/∂s(s_t) − β ∂C/∂s(s_t)) from a start state
  * until the step budget or the tolerance ends it.
@@ -28,6 +30,27 @@ public interface RelaxationEngine {
     default Equilibrium relax(EnergyChain chain, INDArray inputDrive, Equilibrium from, NudgingForce force,
                               double beta, RelaxationControl control) {
         return relax(chain, inputDrive, from.states(), force, beta, control);
+    }
+
+    /**
+     * The free phase from zero states for the input x (β = 0): {@link #relax} with {@code inputDrive.get()} (∂Φ_1/∂s_1
+     * at x, {@link EnergyChain#inputDrive}) and {@link EnergyChain#zeroStates}. An engine that forms the drive itself,
+     * in its own layout, need not ask for it; the caller's supplier then makes the host array only if someone else
+     * wants it.
+     */
+    default Equilibrium relaxFree(EnergyChain chain, INDArray x, Supplier<INDArray> inputDrive,
+                                  RelaxationControl control) {
+        return relax(chain, inputDrive.get(), chain.zeroStates(x.size(0), x.dataType()), null, 0, control);
+    }
+
+    /**
+     * A phase from an equilibrium relaxed with the same input as this one: {@link #relax(EnergyChain, INDArray,
+     * Equilibrium, NudgingForce, double, RelaxationControl)} with {@code inputDrive.get()}. An engine that still holds
+     * the drive of {@code from} in its own layout reuses it without asking for the host array.
+     */
+    default Equilibrium relaxSameInput(EnergyChain chain, Supplier<INDArray> inputDrive, Equilibrium from,
+                                       NudgingForce force, double beta, RelaxationControl control) {
+        return relax(chain, inputDrive.get(), from, force, beta, control);
     }
 
     /** A short name for logs and benchmarks. */

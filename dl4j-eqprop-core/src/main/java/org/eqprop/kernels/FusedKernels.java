@@ -41,6 +41,16 @@ public final class FusedKernels {
     }
 
     /**
+     * out := init + mᵀ·in with mT row-major [inner][rows] (a weight matrix as DL4J stores it, [nIn][width]) and out,
+     * init, in feature-major slices: out[r][·] = init[r][·] + Σ_c mT[c][r] · in[c][·], each sum in ascending c with
+     * one fused multiply-add per term (so every kernel gives the same bits). The input drive W_1 x + b_1 of a slice.
+     */
+    public static void productTransposed(float[] out, float[] init, float[] mT, float[] in, int rows, int inner,
+                                         int stride) {
+        PRODUCT.accumulateTransposed(out, init, mT, in, rows, inner, stride);
+    }
+
+    /**
      * The clipped update u := clip((1 − ε) s + ε·a·u, 0, 1) + λu over len values, returning max |u_new − s|: the
      * (half-)hard-sigmoid fixed-point step (ε = 1, a = 1 or ½) and the Euler step (a = 1) in one pass.
      */
@@ -103,17 +113,47 @@ public final class FusedKernels {
         return t;
     }
 
-    /** A row-major float copy of an array (one bulk copy out of native memory). */
+    /**
+     * A row-major float copy of an array (one bulk copy out of native memory; a contiguous view, such as a layer's
+     * parameter view into its flat array, is read in place at its offset).
+     */
     public static float[] floats(INDArray a) {
+        return floats(a, new float[Math.toIntExact(a.length())]);
+    }
+
+    /** {@link #floats(INDArray)} into the first a.length() floats of {@code out} (returned). */
+    public static float[] floats(INDArray a, float[] out) {
         INDArray c = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
-        if (c.ordering() != 'c' || c.offset() != 0 || c.data().length() != c.length()
-                || !org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(c)) {
+        if (!contiguousRows(c)) {
             c = c.dup('c');
         }
-        float[] out = new float[(int) c.length()];
-        java.nio.FloatBuffer fb = c.data().asNioFloat();
-        fb.get(out, 0, out.length);
+        c.data().asNioFloat().get((int) c.offset(), out, 0, (int) c.length());
         return out;
+    }
+
+    /** True when a is float32 with its elements in row-major order, one after another from its offset. */
+    private static boolean contiguousRows(INDArray a) {
+        return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && a.offset() + a.length() <= a.data().length()
+                && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a);
+    }
+
+    /**
+     * g[i][j] += Σ_{b &lt; nb} (la[i][b] · ua[j][b] − lb[i][b] · ub[j][b]) for i &lt; rows, j &lt; cols, g row-major
+     * [rows][cols] and la, lb ([rows] rows) and ua, ub ([cols] rows) feature-major slices: the contrast of two phases'
+     * ∂Φ/∂W = s_lower s_upperᵀ over a slice's examples (the padding columns from nb on are left out).
+     */
+    public static void contrastProducts(float[] g, float[] la, float[] ua, float[] lb, float[] ub, int rows,
+                                        int cols, int nb, int stride) {
+        PRODUCT.contrastProducts(g, la, ua, lb, ub, rows, cols, nb, stride);
+    }
+
+    /** Writes {@code src} (row-major, a.length() floats) into a: in place when a is contiguous, else by assign. */
+    public static void write(INDArray a, float[] src) {
+        if (contiguousRows(a)) {
+            a.data().asNioFloat().put((int) a.offset(), src, 0, (int) a.length());
+        } else {
+            a.assign(array(src, a.shape()));
+        }
     }
 
     /** A new row-major float32 array holding {@code data} (one bulk copy into native memory). */

@@ -22,6 +22,35 @@ final class ScalarKernel implements SimdKernel {
     }
 
     @Override
+    public void accumulateTransposed(float[] out, float[] init, float[] mT, float[] in, int rows, int inner,
+                                     int stride) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * stride;
+            for (int b = 0; b < stride; b++) {
+                float a = init[o + b];
+                for (int c = 0; c < inner; c++) {
+                    a = Math.fma(mT[c * rows + r], in[c * stride + b], a);
+                }
+                out[o + b] = a;
+            }
+        }
+    }
+
+    @Override
+    public void contrastProducts(float[] g, float[] la, float[] ua, float[] lb, float[] ub, int rows, int cols,
+                                 int nb, int stride) {
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                float sum = 0f;
+                for (int b = 0; b < nb; b++) {
+                    sum += la[i * stride + b] * ua[j * stride + b] - lb[i * stride + b] * ub[j * stride + b];
+                }
+                g[i * cols + j] += sum;
+            }
+        }
+    }
+
+    @Override
     public float clampStep(float[] s, float[] u, int len, float slope, float eps, float leak) {
         float keep = 1f - eps;
         float gain = eps * slope;

@@ -11,6 +11,18 @@ interface SimdKernel {
     void accumulate(float[] out, float[] init, float[] m, float[] in, int rows, int inner, int stride);
 
     /**
+     * out[r][·] = init[r][·] + Σ_c mT[c][r] · in[c][·], with mT row-major [inner][rows] (m stored transposed, as
+     * DL4J stores W_1: [nIn][width]); each sum runs over c in ascending order, one fused multiply-add per term.
+     */
+    void accumulateTransposed(float[] out, float[] init, float[] mT, float[] in, int rows, int inner, int stride);
+
+    /**
+     * g[i·cols + j] += Σ_{b &lt; nb} (la[i·stride + b]·ua[j·stride + b] − lb[i·stride + b]·ub[j·stride + b]).
+     */
+    void contrastProducts(float[] g, float[] la, float[] ua, float[] lb, float[] ub, int rows, int cols, int nb,
+                          int stride);
+
+    /**
      * u[i] := clip((1 − ε) s[i] + ε·a·u[i], 0, 1) + λ·u[i] for i &lt; len; returns max_i |u_new[i] − s[i]|.
      */
     float clampStep(float[] s, float[] u, int len, float slope, float eps, float leak);

@@ -98,4 +98,125 @@ class KernelTest {
             assertTrue(r1 > 0);
         }
     }
+
+    /**
+     * The transposed product (the input drive b_1 + W_1ᵀ X) gives the bits of its definition, one fused
+     * multiply-add chain per output in ascending inner index, in both kernels: for row counts that are not multiples
+     * of four, strides of one to nine vectors (whole blocks of four and the single vectors left over), inner sizes
+     * over the L1 chunk, and in place (init = out) as the engine runs it.
+     */
+    @Test
+    void transposedProductIsOneFmaChainPerOutput() {
+        Random r = new Random(9);
+        int lanes = new VectorKernel().lanes();
+        for (int[] shape : new int[][]{{500, 784, 4}, {7, 13, 1}, {10, 300, 5}, {3, 4, 9}, {4, 1, 1}, {9, 2000, 2},
+                {784, 128, 32}}) {
+            int rows = shape[0];
+            int inner = shape[1];
+            int stride = shape[2] * lanes;
+            float[] mT = random(inner * rows, r);
+            float[] in = random(inner * stride, r);
+            float[] init = random(rows * stride, r);
+            float[] expected = new float[rows * stride];
+            for (int row = 0; row < rows; row++) {
+                for (int b = 0; b < stride; b++) {
+                    float a = init[row * stride + b];
+                    for (int c = 0; c < inner; c++) {
+                        a = Math.fma(mT[c * rows + row], in[c * stride + b], a);
+                    }
+                    expected[row * stride + b] = a;
+                }
+            }
+            for (SimdKernel kernel : new SimdKernel[]{new VectorKernel(), new ScalarKernel()}) {
+                float[] out = new float[rows * stride];
+                kernel.accumulateTransposed(out, init, mT, in, rows, inner, stride);
+                assertArrayEquals(expected, out, kernel.name() + " " + rows + "x" + inner + "x" + stride);
+                float[] inPlace = init.clone();
+                kernel.accumulateTransposed(inPlace, inPlace, mT, in, rows, inner, stride);
+                assertArrayEquals(expected, inPlace, kernel.name() + " in place");
+            }
+        }
+    }
+
+    /**
+     * The product's row blocks (five rows, two rows, one row, sharing each loaded input vector) give each row the
+     * bits it gets alone: the same fused multiply-add order whatever block a row falls in.
+     */
+    @Test
+    void productRowsGiveTheSameBitsInEveryBlock() {
+        Random r = new Random(8);
+        SimdKernel vector = new VectorKernel();
+        int lanes = vector.lanes();
+        for (int[] shape : new int[][]{{10, 500, 4}, {500, 10, 4}, {7, 33, 5}, {13, 8, 1}}) {
+            int rows = shape[0];
+            int inner = shape[1];
+            int stride = shape[2] * lanes;
+            float[] m = random(rows * inner, r);
+            float[] in = random(inner * stride, r);
+            float[] init = random(rows * stride, r);
+            float[] all = new float[rows * stride];
+            vector.accumulate(all, init, m, in, rows, inner, stride);
+            for (int row = 0; row < rows; row++) {
+                float[] alone = new float[stride];
+                vector.accumulate(alone, java.util.Arrays.copyOfRange(init, row * stride, (row + 1) * stride),
+                        java.util.Arrays.copyOfRange(m, row * inner, (row + 1) * inner), in, 1, inner, stride);
+                assertArrayEquals(alone, java.util.Arrays.copyOfRange(all, row * stride, (row + 1) * stride),
+                        "row " + row + " of " + rows + "x" + inner);
+            }
+        }
+    }
+
+    /**
+     * The contrast products against their definition in double precision, with values in the padding columns
+     * (from nb on, as a logistic activation leaves there) that must not count, for slices of whole vectors, of a
+     * partial vector and of less than one vector.
+     */
+    @Test
+    void contrastProductsLeaveThePaddingOut() {
+        Random r = new Random(12);
+        int lanes = new VectorKernel().lanes();
+        for (int[] shape : new int[][]{{500, 10, 64, 64}, {40, 30, 19, 32}, {7, 3, 5, 16}}) {
+            int rows = shape[0];
+            int cols = shape[1];
+            int nb = shape[2];
+            int stride = Math.max(shape[3], lanes);
+            float[] la = random(rows * stride, r);
+            float[] lb = random(rows * stride, r);
+            float[] ua = random(cols * stride, r);
+            float[] ub = random(cols * stride, r);
+            for (SimdKernel kernel : new SimdKernel[]{new VectorKernel(), new ScalarKernel()}) {
+                float[] g = random(rows * cols, new Random(1));
+                float[] g0 = g.clone();
+                kernel.contrastProducts(g, la, ua, lb, ub, rows, cols, nb, stride);
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        double sum = g0[i * cols + j];
+                        for (int b = 0; b < nb; b++) {
+                            sum += (double) la[i * stride + b] * ua[j * stride + b]
+                                    - (double) lb[i * stride + b] * ub[j * stride + b];
+                        }
+                        assertEquals(sum, g[i * cols + j], 1e-4 * (1 + Math.abs(sum)),
+                                kernel.name() + " " + i + "," + j);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A parameter-like view into one flat array (as a layer's weight views are) is read in place at its offset, and
+     * a view that is not contiguous in row order through a copy: both give the view's elements in row order.
+     */
+    @Test
+    void floatsOfViewsIntoAFlatArray() {
+        org.nd4j.linalg.api.ndarray.INDArray flat = org.nd4j.linalg.factory.Nd4j.rand(
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 3 + 5 * 7 + 4);
+        org.nd4j.linalg.api.ndarray.INDArray view = flat.reshape(flat.length())
+                .get(org.nd4j.linalg.indexing.NDArrayIndex.interval(3, 3 + 35)).reshape('c', 5, 7);
+        float[] all = flat.data().asFloat();
+        float[] expected = java.util.Arrays.copyOfRange(all, 3, 38);
+        assertArrayEquals(expected, FusedKernels.floats(view));
+        assertArrayEquals(expected, FusedKernels.floats(view.dup('f')));
+        assertArrayEquals(expected, FusedKernels.floats(view.transpose().transpose()));
+    }
 }

@@ -18,6 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 /**
  * The fast CPU minimizer for chains of dense interactions in float32: the same relaxation as
@@ -70,13 +71,64 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
         return relax(chain, inputDrive, from.states(), null, force, beta, control);
     }
 
+    /**
+     * The free phase from zero states for the input x, with the input drive W_1 x + b_1 computed here: each core
+     * copies its batch slice of x feature-major (X, [nIn, slice]) and forms its slice of the drive as b_1 + W_1ᵀ X
+     * ({@link FusedKernels#productTransposed}) right before it relaxes, so the drive never goes through ND4J and the
+     * zero start is not copied. {@code inputDrive} is not called.
+     */
+    @Override
+    public Equilibrium relaxFree(EnergyChain chain, INDArray x, Supplier<INDArray> inputDrive,
+                                 RelaxationControl control) {
+        if (!chain.isDense() || x.rank() != 2 || x.dataType() != DataType.FLOAT
+                || !(chain.interaction(0) instanceof DenseInteraction first)
+                || first.weights().rank() != 2 || first.weights().size(0) != x.size(1)
+                || first.weights().dataType() != DataType.FLOAT) {
+            return RelaxationEngine.super.relaxFree(chain, x, inputDrive, control);
+        }
+        // the copies of x and W_1 live only while this phase runs: this thread's working arrays serve again
+        Input input = new Input(FusedKernels.floats(x, scratch(0, x.length())), (int) x.size(1),
+                FusedKernels.floats(first.weights(), scratch(1, first.weights().length())));
+        return phase(chain, (int) x.size(0), null, null, input, null, false, null, null, 0, control);
+    }
+
+    /**
+     * A phase from an equilibrium of the same input: from the feature-major slices this engine left, with their
+     * input drive, without asking for {@code inputDrive}; otherwise as {@link #relax(EnergyChain, INDArray,
+     * Equilibrium, NudgingForce, double, RelaxationControl)}.
+     */
+    @Override
+    public Equilibrium relaxSameInput(EnergyChain chain, Supplier<INDArray> inputDrive, Equilibrium from,
+                                      NudgingForce force, double beta, RelaxationControl control) {
+        if (from.location() instanceof SliceStates held && held.fits(chain, held.batch())) {
+            return phase(chain, held.batch(), held.inputDrive(), null, null, held, true, null, force, beta, control);
+        }
+        return relax(chain, inputDrive.get(), from, force, beta, control);
+    }
+
     private Equilibrium relax(EnergyChain chain, INDArray inputDrive, INDArray[] start, SliceStates held,
                               NudgingForce force, double beta, RelaxationControl control) {
+        // the feature-major drive W_1 x + b_1 of the held slices serves again when it is that of this input drive
+        boolean sameDrive = held != null && held.inputDrive() == inputDrive;
+        return phase(chain, (int) inputDrive.size(0), inputDrive, sameDrive ? null : inputDrive, null, held,
+                sameDrive, start, force, beta, control);
+    }
+
+    /**
+     * One phase. The start: the slices of {@code prior} when given (copied), else the rows {@code start}, else zero.
+     * The drive W_1 x + b_1: that of prior's slices when {@code sameDrive}, else computed from {@code input} per
+     * slice, else the rows {@code driveArray} ([batch, width_1]).
+     *
+     * @param identity the ND4J drive array the returned slices say they were driven by (null when made here), for
+     *                 {@link #relax(EnergyChain, INDArray, Equilibrium, NudgingForce, double, RelaxationControl)}
+     */
+    private Equilibrium phase(EnergyChain chain, int batch, INDArray identity, INDArray driveArray, Input input,
+                              SliceStates prior, boolean sameDrive, INDArray[] start, NudgingForce force, double beta,
+                              RelaxationControl control) {
         if (!chain.isDense()) {
             throw new IllegalArgumentException("the fused dense engine runs chains of dense interactions only");
         }
         int n = chain.depth();
-        int batch = (int) inputDrive.size(0);
         int[] widths = new int[n];
         float[][] w = new float[n][];
         float[][] wT = new float[n][];
@@ -90,26 +142,24 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 wT[k] = FusedKernels.transpose(w[k], widths[k - 1], widths[k]);
             }
         }
-        // the feature-major drive W_1 x + b_1 of the held slices serves again when it is that of this input drive
-        boolean sameDrive = held != null && held.inputDrive() == inputDrive;
-        Model model = new Model(chain, widths, w, wT, bias, sameDrive ? null : FusedKernels.floats(inputDrive),
-                force == null ? null : force.fused(), (float) beta, control);
+        Model model = new Model(chain, widths, w, wT, bias, driveArray == null ? null : FusedKernels.floats(driveArray),
+                input, force == null ? null : force.fused(), (float) beta, control);
         float[][] startF = null;
-        if (held == null) {
+        if (prior == null && start != null) {
             startF = new float[n][];
             for (int k = 0; k < n; k++) {
                 startF[k] = FusedKernels.floats(start[k]);
             }
         }
 
-        int[] bounds = held != null ? held.bounds() : CorePool.split(batch, MIN_SLICE);
+        int[] bounds = prior != null ? prior.bounds() : CorePool.split(batch, MIN_SLICE);
         List<Callable<Slice>> tasks = new ArrayList<>();
         for (int i = 0; i + 1 < bounds.length; i++) {
             final int lo = bounds[i];
             final int hi = bounds[i + 1];
             final float[][] startRows = startF;
-            final Slice prior = held == null ? null : held.slices()[i];
-            tasks.add(() -> model.relaxSlice(startRows, prior, sameDrive, lo, hi - lo));
+            final Slice from = prior == null ? null : prior.slices()[i];
+            tasks.add(() -> model.relaxSlice(startRows, from, sameDrive, lo, hi - lo));
         }
         Slice[] slices = CorePool.runAll(tasks).toArray(new Slice[0]);
         int steps = 0;
@@ -126,14 +176,15 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
         if (!Double.isFinite(residual)) {
             throw new RelaxationException(org.eqprop.dynamics.Phases.nonFinite(steps, chain));
         }
-        SliceStates states = new SliceStates(chain, inputDrive, batch, widths, bounds, slices);
+        SliceStates states = new SliceStates(chain, identity, batch, widths, bounds, slices);
         return Equilibrium.resident(states::toRows, states.rows(n - 1), states, steps, residual, converged);
     }
 
     /**
      * scale · (∂Φ/∂θ(a) − ∂Φ/∂θ(b)) (thesis eq. 5.22) straight from the feature-major slices of two equilibria this
      * engine made for the same input: with the states S_k as [width_k, batch] arrays, ∂Φ/∂W_1 contrast = xᵀ (S_1^a −
-     * S_1^b)ᵀ, ∂Φ/∂W_k contrast = [S_{k−1}^a | S_{k−1}^b] [S_k^a | −S_k^b]ᵀ (one product over both batches) and
+     * S_1^b)ᵀ, ∂Φ/∂W_k contrast = S_{k−1}^a (S_k^a)ᵀ − S_{k−1}^b (S_k^b)ᵀ (one dot product over the examples per
+     * weight, {@link FusedKernels#contrastProducts}) and
      * ∂Φ/∂b_k contrast = Σ_batch (S_k^a − S_k^b). Other equilibria go through their host states.
      */
     @Override
@@ -172,39 +223,33 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 org.eqprop.kernels.ParallelGemm.gemm(x, FusedKernels.array(diff, widths[0], batch), gW, true, true,
                         scale, 0.0);
             } else {
+                // a dot product over the slices' examples per weight, no copy: [width_{k−1}] × [width_k] is small
                 int wl = widths[k - 1];
                 int wu = widths[k];
-                float[] lower = new float[wl * 2 * batch];
-                float[] upper = new float[wu * 2 * batch];
+                float[] g = new float[wl * wu];
                 for (int i = 0; i < sa.slices().length; i++) {
                     Slice pa = sa.slices()[i];
                     Slice pb = sb.slices()[i];
-                    for (int j = 0; j < wl; j++) {
-                        System.arraycopy(pa.s()[k - 1], j * pa.stride(), lower, j * 2 * batch + pa.offset(), pa.nb());
-                        System.arraycopy(pb.s()[k - 1], j * pb.stride(), lower, j * 2 * batch + batch + pb.offset(),
-                                pb.nb());
-                    }
+                    FusedKernels.contrastProducts(g, pa.s()[k - 1], pa.s()[k], pb.s()[k - 1], pb.s()[k], wl, wu,
+                            pa.nb(), pa.stride());
                     for (int j = 0; j < wu; j++) {
                         int src = j * pa.stride();
-                        int dst = j * 2 * batch + pa.offset();
                         float sum = 0f;
                         for (int e = 0; e < pa.nb(); e++) {
-                            float va = pa.s()[k][src + e];
-                            float vb = pb.s()[k][src + e];
-                            upper[dst + e] = va;
-                            upper[dst + batch + e] = -vb;
-                            sum += va - vb;
+                            sum += pa.s()[k][src + e] - pb.s()[k][src + e];
                         }
                         bSum[j] += sum;
                     }
                 }
-                org.eqprop.kernels.ParallelGemm.gemm(FusedKernels.array(lower, wl, 2L * batch),
-                        FusedKernels.array(upper, wu, 2L * batch), gW, false, true, scale, 0.0);
+                for (int e = 0; e < g.length; e++) {
+                    g[e] *= (float) scale;
+                }
+                FusedKernels.write(gW, g);
             }
             for (int j = 0; j < widths[k]; j++) {
                 bSum[j] *= (float) scale;
             }
-            gb.assign(FusedKernels.array(bSum, 1, widths[k]).reshape(gb.shape()));
+            FusedKernels.write(gb, bSum);
         }
         return true;
     }
@@ -224,6 +269,21 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
     }
 
     /**
+     * Each thread's working arrays that no equilibrium keeps (the copies of x and W_1 while a phase runs, a slice's
+     * feature-major X while its drive is formed), by slot, reused from phase to phase instead of allocated (and
+     * zeroed) anew: at least {@code length} floats, with whatever an earlier phase left in them.
+     */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][]);
+
+    private static float[] scratch(int slot, long length) {
+        float[][] arrays = SCRATCH.get();
+        if (arrays[slot] == null || arrays[slot].length < length) {
+            arrays[slot] = new float[Math.toIntExact(length)];
+        }
+        return arrays[slot];
+    }
+
+    /**
      * One batch slice at the end of a phase: its states s_k as feature-major [width_k][stride] arrays (examples
      * {@code offset .. offset + nb − 1}, zero padding up to the stride) and its input drive W_1 x + b_1 the same way.
      */
@@ -234,7 +294,8 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
     /**
      * The states of a phase as this engine leaves them (an {@link Equilibrium#location}): one feature-major
      * {@link Slice} per core. A nudged phase from them starts without a copy through ND4J arrays; the host rows are
-     * made only when someone asks for the equilibrium's states.
+     * made only when someone asks for the equilibrium's states. {@code inputDrive} is the host drive array the
+     * slices' drive was copied from (null when the engine formed it from the input).
      */
     private record SliceStates(EnergyChain chain, INDArray inputDrive, int batch, int[] widths, int[] bounds,
                                Slice[] slices) {
@@ -274,13 +335,18 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
         }
     }
 
+    /** The input as example-major rows x [batch, width], with W_1 as DL4J stores it, [width, width_1]. */
+    private record Input(float[] x, int width, float[] w1) {
+    }
+
     /** The float copy of one phase's system, shared read-only by the slices. */
     private record Model(EnergyChain chain, int[] widths, float[][] w, float[][] wT, float[][] bias,
-                         float[] inputDrive, FusedForce force, float beta, RelaxationControl control) {
+                         float[] inputDrive, Input input, FusedForce force, float beta, RelaxationControl control) {
 
         /**
          * Relaxes one slice from the example-major start rows, or from the slice {@code prior} a phase before left
-         * (its states are copied, not changed; its drive is reused when {@code sameDrive}).
+         * (its states are copied, not changed; its drive is reused when {@code sameDrive}), or from zero when
+         * neither is given.
          */
         Slice relaxSlice(float[][] start, Slice prior, boolean sameDrive, int offset, int nb) {
             int n = widths.length;
@@ -293,6 +359,8 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 u[k] = new float[widths[k] * stride];
                 if (prior != null) {
                     s[k] = prior.s()[k].clone();
+                } else if (start == null) {
+                    s[k] = new float[widths[k] * stride];
                 } else {
                     s[k] = new float[widths[k] * stride];
                     FusedKernels.toFeatureMajor(start[k], widths[k], offset, nb, s[k], stride);
@@ -301,6 +369,8 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 if (k == 0) {
                     if (sameDrive) {
                         rowBias[0] = prior.drive();
+                    } else if (input != null) {
+                        rowBias[0] = driveFromInput(offset, nb, stride);
                     } else {
                         rowBias[0] = new float[widths[0] * stride];
                         FusedKernels.toFeatureMajor(inputDrive, widths[0], offset, nb, rowBias[0], stride);
@@ -362,6 +432,23 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 }
             }
             return new Slice(offset, nb, stride, s, rowBias[0], t, residual, converged);
+        }
+
+        /**
+         * The feature-major input drive of examples offset .. offset + nb − 1: b_1 in every column, plus W_1ᵀ X with
+         * X the slice of x made feature-major ([width, stride], zero padding, so the padding columns stay zero).
+         */
+        private float[] driveFromInput(int offset, int nb, int stride) {
+            int width = input.width();
+            float[] xs = scratch(2, width * stride);
+            FusedKernels.toFeatureMajor(input.x(), width, offset, nb, xs, stride);
+            FusedKernels.zeroPadding(xs, width, nb, stride);
+            float[] drive = new float[widths[0] * stride];
+            for (int j = 0; j < widths[0]; j++) {
+                java.util.Arrays.fill(drive, j * stride, j * stride + nb, bias[0][j]);
+            }
+            FusedKernels.productTransposed(drive, drive, input.w1(), xs, widths[0], width, stride);
+            return drive;
         }
     }
 }

@@ -406,9 +406,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             throw new IllegalStateException("EqPropBlock: estimator " + c.estimation().estimator().cliName() + ": " + why + " - "
                     + layerId());
         }
-        if (inputDrive == null) {
-            inputDrive = chain.inputDrive(freeInput);
-        }
+        INDArray inputDrive = inputDrive(chain, freeInput);
         RelaxationEngine engine = engineFor(chain, force);
         RelaxationControl control = c.nudgedControl();
         long[] bytes = {bytes(inputDrive) + bytes(free.states())};
@@ -445,17 +443,15 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
     /** The nudged phases one by one on the engine chosen for them, from the free states on the host. */
     private INDArray hostGradient(EnergyChain chain, NudgingForce force, Gradient gradient) {
         EqPropBlock c = layerConf();
-        if (inputDrive == null) {
-            inputDrive = chain.inputDrive(freeInput);
-        }
         RelaxationEngine engine = engineFor(chain, force);
         RelaxationControl control = c.nudgedControl();
         java.util.function.DoubleFunction<Equilibrium> relax = c.relaxation().doubledBatch()
                 ? new DoubledNudgedPhases(chain, engineFor(chain, new DoubledForce(force, freeInput.size(0))),
-                inputDrive, free, force, control)
-                : c.relaxation().mirroredStart() ? new MirroredNudgedPhases(chain, engine, inputDrive, free, force,
-                control)
-                : signedBeta -> engine.relax(chain, inputDrive, free, force, signedBeta, control);
+                inputDrive(chain, freeInput), free, force, control)
+                : c.relaxation().mirroredStart() ? new MirroredNudgedPhases(chain, engine,
+                inputDrive(chain, freeInput), free, force, control)
+                : signedBeta -> engine.relaxSameInput(chain, () -> inputDrive(chain, freeInput), free, force,
+                signedBeta, control);
         java.util.Map<Equilibrium, Double> betas = new java.util.IdentityHashMap<>();
         Contrast contrast = estimator().contrast(free, signedBeta -> {
             Equilibrium e = relax.apply(signedBeta);
@@ -471,7 +467,8 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
         for (int k = 0; k < chain.depth(); k++) {
             stateBytes += (long) dataType.width() * chain.width(k) * freeInput.size(0);
         }
-        stats.recordStateBytes(bytes(inputDrive) + 3 * stateBytes);
+        // the input drive, whether the engine holds it or the host: one state of the first layer
+        stats.recordStateBytes((long) dataType.width() * chain.width(0) * freeInput.size(0) + 3 * stateBytes);
         INDArray[][] views = interactionGradientViews();
         if (!engine.writeContrastGradient(chain, freeInput, contrast.plus(), contrast.minus(), contrast.scale(),
                 views)) {
@@ -577,12 +574,26 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
                 abandon(f);
             }
         }
-        inputDrive = chain.inputDrive(x);
+        inputDrive = null;
         if (c.relaxation().persistentStates() && persistent == null) {
             persistent = new PersistentStates();
         }
         // the warm start serves training only: inference starts from zero, so the same input gives the same output
         boolean warm = persistent != null && training;
+        if (!warm && c.spikingSettings() == null && !keepTrajectory && nudgedFromSameInput()) {
+            // the engine may form the drive W_1 x + b_1 itself and keep it for the nudged phases (relaxSameInput)
+            trajectory = null;
+            try {
+                free = engineFor(chain, null).relaxFree(chain, x, () -> inputDrive(chain, x), c.freeControl());
+            } catch (AcceleratorFailure f) {
+                abandon(f);
+                free = engineFor(chain, null).relaxFree(chain, x, () -> inputDrive(chain, x), c.freeControl());
+            }
+            freeInput = x;
+            report("free", free);
+            return;
+        }
+        INDArray inputDrive = inputDrive(chain, x);
         INDArray[] start = warm ? persistent.startFor(x, chain, dataType) : chain.zeroStates(x.size(0), dataType);
         if (c.spikingSettings() != null) {
             // the spiking neurons' phase; its neuron states (encoders, decoders, annealers) carry into the nudged ones
@@ -614,6 +625,25 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             persistent.store(x, free);
         }
         report("free", free);
+    }
+
+    /** The input drive ∂Φ_1/∂s_1 at x ({@link EnergyChain#inputDrive}), made on first use for this input. */
+    private INDArray inputDrive(EnergyChain chain, INDArray x) {
+        if (inputDrive == null) {
+            inputDrive = chain.inputDrive(x);
+        }
+        return inputDrive;
+    }
+
+    /**
+     * True when the nudged phases start from the free equilibrium with the free phase's input drive
+     * ({@link RelaxationEngine#relaxSameInput}): not with a doubled batch, a mirrored start or an averaging estimator,
+     * which take the host's drive array (the free phase then uses it too, so that every phase has the same drive).
+     */
+    private boolean nudgedFromSameInput() {
+        EqPropBlock c = layerConf();
+        return !c.relaxation().doubledBatch() && !c.relaxation().mirroredStart() && !estimator().averages()
+                && !c.estimation().method().backpropagates();
     }
 
     private static long bytes(INDArray... arrays) {
