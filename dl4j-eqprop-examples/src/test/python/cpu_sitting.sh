@@ -19,7 +19,7 @@ run() { echo "== ./eqprop $*"; "$root/eqprop" "$@" 2>/dev/null | tail -1; }
     echo "== round $round"
     echo "== PyTorch reference"
     (cd "$ref" && /usr/bin/python3 "$here/cpu_reference_timing.py" "$ref" --batch 32)
-    # auto: oneDNN's direct or Winograd algorithm, timed per layer and direction; onednn: its direct algorithm only
+    # auto: oneDNN's Winograd algorithm on the wide 3x3 layers, direct elsewhere; onednn: its direct algorithm only
     for c in auto onednn; do
       for p in fp32 bf16; do
         run $B --convolution $c --convolution-precision $p --free-steps 40 --nudged-steps 2 --iterations 3 --warmup 1

@@ -37,10 +37,10 @@ public final class ConvPoolInteraction implements Interaction {
      * {@code WINOGRAD} (F(2×2, 3×3): float32 3×3 kernels, stride 1, padding ≤ 2; float64 states still use im2col),
      * {@code ONEDNN} (oneDNN's direct convolutions, float32 states; float64 states use im2col, and so does every
      * state, with one log line, where oneDNN does not load or {@code -Deqprop.onednn=false}) or {@code AUTO} (oneDNN
-     * where it loads and the states are float32, else im2col; for 3×3 stride-1 layers each direction also times
-     * oneDNN's own Winograd algorithm, F(4×4, 3×3), on its first call and keeps the faster: on the 2-core development
-     * machine that halves the cifar10-laborieux step, docs/performance.md. This project's F(2×2, 3×3) costs in its
-     * transforms about what it saves, so it is opt-in).
+     * where it loads and the states are float32, else im2col; 3×3 stride-1 layers with at least 64 channels in and
+     * out and outputs of at least 8×8 run oneDNN's own Winograd algorithm, F(4×4, 3×3), a fixed rule so that runs
+     * replay exactly: on the 2-core development machine that halves the cifar10-laborieux step, docs/performance.md.
+     * This project's F(2×2, 3×3) costs in its transforms about what it saves, so it is opt-in).
      */
     public enum Algorithm {
         AUTO, IM2COL, WINOGRAD, ONEDNN;
@@ -406,7 +406,7 @@ public final class ConvPoolInteraction implements Interaction {
             }
             bf16 = false;
         }
-        // AUTO also times oneDNN's Winograd algorithm for 3x3 stride-1 shapes (ONEDNN: its direct algorithm only)
+        // AUTO also runs oneDNN's Winograd algorithm where its rule says it pays (ONEDNN: the direct algorithm only)
         OnednnConvolution.Key key = new OnednnConvolution.Key((int) h.size(0), (int) h.size(1), (int) h.size(2),
                 (int) h.size(3), (int) weights.size(0), (int) weights.size(2), (int) weights.size(3), stride, padding,
                 bf16, algorithm == Algorithm.AUTO);

@@ -42,13 +42,14 @@ import static org.bytedeco.dnnl.global.dnnl.*;
  * Primitives, their memories and reordered kernels live in a bounded process-wide cache keyed by shape and precision
  * ({@link #of}); an evicted entry frees its native objects. Calls on one entry are serialised.
  * <p>
- * Besides float32 operands with oneDNN's direct algorithm, a caller may allow bf16 operands and oneDNN's float32
- * Winograd algorithm (F(4×4, 3×3), 3×3 kernels at stride 1, on AVX-512): each direction of each shape then times its
- * candidates once on its first call (five rounds, best of each) and keeps the fastest, where a less accurate candidate
- * (Winograd, then bf16) must be at least 5% faster than the more accurate choice before it. bf16 gains 3-5x on AMX for wide layers but loses on some small ones (the
- * 4×4, padding-0 512→512 transpose of cifar10-laborieux); Winograd takes about half the time of direct on the 16×16 and
- * 8×8 layers of cifar10-laborieux, loses on 3-channel inputs, and its kernel reorder costs 10-100x a direct one (held
- * kernels are reordered once per training iteration: {@link ConvPoolInteraction#holdParameters()}).
+ * Besides float32 operands with oneDNN's direct algorithm, a caller may allow oneDNN's float32 Winograd algorithm
+ * (F(4×4, 3×3) on AVX-512), which then runs the shapes where it pays by a fixed rule ({@link Key#winogradPays}: about
+ * half the time of direct on the 16×16 and 8×8 layers of cifar10-laborieux; it loses on 3-channel inputs and 2×2
+ * outputs), and bf16 operands: each direction of each shape then times bf16 against the float32 entry once on its
+ * first call (five rounds, best of each) and keeps bf16 where it is at least 5% faster. bf16 gains 3-5x on AMX for
+ * wide layers but loses on some small ones (the 4×4, padding-0 512→512 transpose of cifar10-laborieux). A Winograd
+ * kernel reorder costs 10-100x a direct one; an entry skips reorders of unchanged kernels, so the phases of one
+ * training iteration reorder once.
  * <p>
  * Threads: this preset's oneDNN runs on OpenMP, on the libgomp that ND4J loads, whose {@code OMP_NUM_THREADS} the
  * {@code eqprop} launcher sets to 1 for ND4J's small ops. Each oneDNN call raises the calling thread's OpenMP thread
@@ -60,6 +61,11 @@ final class OnednnConvolution {
     /** The OpenMP threads of oneDNN's calls. */
     static final int THREADS = Math.max(1, Integer.getInteger("eqprop.onednn.threads",
             Runtime.getRuntime().availableProcessors()));
+
+    /** Channels in and out from which 3×3 stride-1 layers run oneDNN's Winograd algorithm ({@link Key#winogradPays}). */
+    static final int WINOGRAD_MIN_CHANNELS = 64;
+    /** Output height and width from which they do. */
+    static final int WINOGRAD_MIN_OUTPUT = 8;
 
     /** Entries kept (a conv net has a few layers; another batch size or network adds its own). */
     private static final int CACHE_SIZE = 24;
@@ -109,11 +115,15 @@ final class OnednnConvolution {
         }
 
         /**
-         * Whether oneDNN's Winograd algorithm (F(4×4, 3×3) on AVX-512) can take this shape: a 3×3 kernel at stride 1;
-         * oneDNN itself may still refuse it ({@link #supports}).
+         * Whether oneDNN's Winograd algorithm (F(4×4, 3×3) on AVX-512) runs this shape: a 3×3 kernel at stride 1, at
+         * least {@link #WINOGRAD_MIN_CHANNELS} channels in and out and an output of at least
+         * {@link #WINOGRAD_MIN_OUTPUT}×{@link #WINOGRAD_MIN_OUTPUT}, where it measured about twice as fast as the direct
+         * algorithm both ways (it lost on 3-channel inputs and on 2×2 outputs); oneDNN itself may still refuse it.
+         * A fixed rule rather than a timed choice: the same run gives the same bits, so a resumed run replays exactly.
          */
-        boolean winogradShape() {
-            return kh == 3 && kw == 3 && stride == 1;
+        boolean winogradPays() {
+            return kh == 3 && kw == 3 && stride == 1 && in >= WINOGRAD_MIN_CHANNELS && out >= WINOGRAD_MIN_CHANNELS
+                    && outHeight() >= WINOGRAD_MIN_OUTPUT && outWidth() >= WINOGRAD_MIN_OUTPUT;
         }
 
         /** The name of an entry's variant in the run counts: onednn-fp32, onednn-bf16 or onednn-fp32-winograd. */
@@ -246,22 +256,20 @@ final class OnednnConvolution {
     }
 
     /**
-     * bf16 operands or the Winograd algorithm run a direction only where they take less than this fraction of the
-     * time of the more accurate choice (a near tie goes to the more accurate one).
+     * bf16 operands run a direction only where they take less than this fraction of the float32 entry's time (a near
+     * tie goes to the more accurate one).
      */
     static final double BF16_MARGIN = 0.95;
 
     /**
-     * The entries that may run the asked-for key, in order of accuracy: float32 direct, then oneDNN's Winograd
-     * algorithm (relative difference about 1e-6) where asked for and oneDNN makes it, then bf16 operands (2-3e-3)
-     * where asked for.
+     * The entries that may run the asked-for key, in order of accuracy: the float32 one (oneDNN's Winograd algorithm,
+     * relative difference about 1e-6, where asked for, where {@link Key#winogradPays} and oneDNN makes it; else
+     * direct), then bf16 operands (2-3e-3) where asked for.
      */
     private static List<Key> candidates(Key asked) {
-        List<Key> c = new ArrayList<>(3);
-        c.add(asked.direct());
-        if (asked.winograd() && asked.winogradShape() && makes(asked.direct().withWinograd(true))) {
-            c.add(asked.direct().withWinograd(true));
-        }
+        List<Key> c = new ArrayList<>(2);
+        Key winograd = asked.direct().withWinograd(true);
+        c.add(asked.winograd() && asked.winogradPays() && makes(winograd) ? winograd : asked.direct());
         if (asked.bf16()) {
             c.add(asked.direct().withBf16(true));
         }
@@ -269,9 +277,9 @@ final class OnednnConvolution {
     }
 
     /**
-     * The entry that runs this direction, from the {@link #candidates} each timed on the first call (five rounds,
-     * best of each): a candidate replaces the more accurate choice before it only where it takes less than
-     * {@link #BF16_MARGIN} of that choice's time (so near ties go to the more accurate one).
+     * The entry that runs this direction: the float32 candidate, or with bf16 asked for, the two {@link #candidates}
+     * timed on the first call (five rounds, best of each), bf16 kept only where it takes less than
+     * {@link #BF16_MARGIN} of the float32 one's time (near ties go to the more accurate one).
      */
     private static OnednnConvolution choose(Key key, boolean forward, INDArray operand, Kernels w) {
         List<Object> which = List.of(key, forward);
@@ -313,6 +321,11 @@ final class OnednnConvolution {
             CHOICES.put(which, chosen);
         }
         return of(chosen);
+    }
+
+    /** Whether oneDNN makes this shape's Winograd entry on this CPU (tests). */
+    static boolean makesWinograd(Key key) {
+        return makes(key.direct().withWinograd(true));
     }
 
     /** Whether oneDNN makes this entry (made and cached here); a refusal is remembered, not logged. */

@@ -15,14 +15,14 @@
  *       parameters);</li>
  *   <li>{@link org.eqprop.interactions.DenseInteraction}: the fully connected term, DL4J's layout W [nIn, nOut];</li>
  *   <li>{@link org.eqprop.interactions.ConvPoolInteraction}: convolution with max, average or no pooling (Ernoult et
- *       al. 2019; Laborieux et al. 2021), by oneDNN (float32 or bf16 operands; for 3×3 stride 1 its direct or
- *       Winograd F(4×4, 3×3) algorithm, whichever times faster), by im2col or, for float32 3×3 stride 1, this
+ *       al. 2019; Laborieux et al. 2021), by oneDNN (float32 or bf16 operands; its direct or, for wide 3×3
+ *       stride-1 layers, its Winograd F(4×4, 3×3) algorithm), by im2col or, for float32 3×3 stride 1, this
  *       project's Winograd F(2×2, 3×3);</li>
  *   <li>{@link org.eqprop.interactions.VectorFieldInteraction}: separate forward and feedback weights (Scellier et al.
  *       2018; Ernoult et al. 2020, C-VF) with the vector-field learning rule;</li>
  *   <li>{@code ConvGeometry}, {@code WinogradConvolution}, {@code OnednnConvolution}, {@code ScratchArrays}:
  *       package-private convolution index arithmetic, Winograd filtering (Lavin &amp; Gray 2016), oneDNN's
- *       primitives with their timed choice, and per-thread work arrays.</li>
+ *       primitives with their choice of algorithm and precision, and per-thread work arrays.</li>
  * </ul>
  */
 package org.eqprop.interactions;

@@ -88,10 +88,10 @@ final class PresetOptions {
                         + "matrix products; default fp32"),
                 Options.choice("--convolution", lowerCase(ConvPoolInteraction.Algorithm.values()),
                         "convolution algorithm of the convolutional presets: auto (oneDNN for float32 where "
-                                + "it loads, each layer and direction timing its direct and Winograd algorithms once "
-                                + "and keeping the faster; else im2col), im2col, winograd (this project's F(2x2,3x3): "
-                                + "3x3 kernels, stride 1, float32) or onednn (oneDNN's direct algorithm only: "
-                                + "run-to-run identical choices)")));
+                                + "it loads, its Winograd algorithm for 3x3 stride-1 layers of at least 64 channels "
+                                + "in and out and 8x8 outputs, else its direct one; im2col where oneDNN does not "
+                                + "load), im2col, winograd (this project's F(2x2,3x3): 3x3 kernels, stride 1, "
+                                + "float32) or onednn (oneDNN's direct algorithm only)")));
         d.put("Optimisation:", List.of(
                 Options.text("--learning-rates", "LR[,LR...]", "learning rates, one per layer (mnist-resistive: "
                         + "one, or one per crossbar), each > 0"),
