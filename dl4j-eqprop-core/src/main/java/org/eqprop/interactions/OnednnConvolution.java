@@ -439,24 +439,26 @@ final class OnednnConvolution {
     private final dnnl_primitive toDiffDst;
     private final dnnl_primitive toWeiB;
     private final dnnl_primitive addDiffSrc;
-    /** The kernels last reordered for each direction (by identity: {@link Kernels}). */
-    private Kernels forwardKernels;
-    private Kernels transposeKernels;
-    /** Copies of the values last reordered for each direction: another identity with equal values is not reordered. */
-    private final ReorderedValues forwardValues = new ReorderedValues();
-    private final ReorderedValues transposeValues = new ReorderedValues();
+    /** The kernels last reordered for each direction. */
+    private final ReorderedKernels forwardKernels = new ReorderedKernels();
+    private final ReorderedKernels transposeKernels = new ReorderedKernels();
     /** The weight gradient's primitive and memories, made on its first use (float32 entries only). */
     private WeightGradient weightGradient;
 
     /**
-     * A copy of the float32 kernels one direction last reordered. Each relaxation phase hands a new {@link Kernels}
-     * identity, but the phases of one training iteration (free, then nudged) share θ: comparing the values (one
-     * vectorised pass) spares their reorders, and a reorder into the Winograd layout costs 10-100x the compare.
+     * The kernels one direction last reordered: their identity ({@link Kernels}) and a copy of their float32 values.
+     * Each relaxation phase hands a new identity, but the phases of one training iteration (free, then nudged) share
+     * θ: comparing the values (one vectorised pass) spares their reorders, and a reorder into the Winograd layout
+     * costs 10-100x the compare.
      */
-    private static final class ReorderedValues {
+    private static final class ReorderedKernels {
+        private Kernels identity;
         private java.nio.FloatBuffer copy;
 
-        /** Whether the dense float32 kernels differ from the copy (as FloatBuffer.mismatch compares: ±0 alike, NaNs alike); if so, the copy takes them. */
+        /**
+         * Whether the dense float32 kernels differ from the copy (as FloatBuffer.mismatch compares: ±0 alike, NaNs
+         * alike); if so, the copy takes them.
+         */
         boolean changed(INDArray kernels) {
             java.nio.FloatBuffer now = kernels.data().asNioFloat().duplicate();
             now.limit((int) kernels.length()).position(0);
@@ -544,18 +546,26 @@ final class OnednnConvolution {
         }
     }
 
+    /**
+     * Reorders w into {@code to} through {@code reorder} unless it is the identity {@code last} holds, or holds the
+     * same values.
+     */
+    private void reorderKernels(Kernels w, ReorderedKernels last, dnnl_primitive reorder, dnnl_memory to) {
+        if (w != last.identity) {
+            INDArray dense = w.dense().get();
+            if (last.changed(dense)) {
+                setHandle(userWei, dense);
+                run(reorder, DNNL_ARG_FROM, userWei, DNNL_ARG_TO, to);
+                KERNEL_REORDERS.increment();
+            }
+            last.identity = w;
+        }
+    }
+
     /** out = w ⋆ h (dense row-major float32 arrays). */
     synchronized void forward(INDArray h, Kernels w, INDArray out) {
         onCores(() -> {
-            if (w != forwardKernels) {
-                INDArray dense = w.dense().get();
-                if (forwardValues.changed(dense)) {
-                    setHandle(userWei, dense);
-                    run(toWei, DNNL_ARG_FROM, userWei, DNNL_ARG_TO, wei);
-                    KERNEL_REORDERS.increment();
-                }
-                forwardKernels = w;
-            }
+            reorderKernels(w, forwardKernels, toWei, wei);
             setHandle(userSrc, h);
             setHandle(userDst, out);
             run(toSrc, DNNL_ARG_FROM, userSrc, DNNL_ARG_TO, src);
@@ -569,15 +579,7 @@ final class OnednnConvolution {
     /** target += w ⋆ᵀ g (dense row-major float32 arrays). */
     synchronized void addTranspose(INDArray g, Kernels w, INDArray target) {
         onCores(() -> {
-            if (w != transposeKernels) {
-                INDArray dense = w.dense().get();
-                if (transposeValues.changed(dense)) {
-                    setHandle(userWei, dense);
-                    run(toWeiB, DNNL_ARG_FROM, userWei, DNNL_ARG_TO, weiB);
-                    KERNEL_REORDERS.increment();
-                }
-                transposeKernels = w;
-            }
+            reorderKernels(w, transposeKernels, toWeiB, weiB);
             setHandle(userDiffDst, g);
             setHandle(userDiffSrc, target);
             run(toDiffDst, DNNL_ARG_FROM, userDiffDst, DNNL_ARG_TO, diffDst);
