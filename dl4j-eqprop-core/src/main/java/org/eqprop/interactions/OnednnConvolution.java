@@ -45,9 +45,9 @@ import static org.bytedeco.dnnl.global.dnnl.*;
  * Besides float32 operands with oneDNN's direct algorithm, a caller may allow oneDNN's float32 Winograd algorithm
  * (F(4×4, 3×3) on AVX-512), which then runs the shapes where it pays by a fixed rule ({@link Key#winogradPays}: about
  * half the time of direct on the 16×16 and 8×8 layers of cifar10-laborieux; it loses on 3-channel inputs and 2×2
- * outputs), and bf16 operands: each direction of each shape then times bf16 against the float32 entry once on its
- * first call (five rounds, best of each) and keeps bf16 where it is at least 5% faster. bf16 gains 3-5x on AMX for
- * wide layers but loses on some small ones (the 4×4, padding-0 512→512 transpose of cifar10-laborieux). A Winograd
+ * outputs), and bf16 operands, which then run the directions where they pay, also by a fixed rule
+ * ({@link Key#bf16Pays}: 1.5-4x faster on AMX for layers of 16 or more channels, but slower for the 2×2-output
+ * transpose of cifar10-laborieux's last layer and no faster than Winograd's float32 transposes at 8×8). A Winograd
  * kernel reorder costs 10-100x a direct one; an entry skips reorders of unchanged kernels, so the phases of one
  * training iteration reorder once.
  * <p>
@@ -67,22 +67,23 @@ final class OnednnConvolution {
     /** Output height and width from which they do. */
     static final int WINOGRAD_MIN_OUTPUT = 8;
 
+    /** Channels in and out from which a direction may run bf16 operands ({@link Key#bf16Pays}). */
+    static final int BF16_MIN_CHANNELS = 16;
+    /** Output height and width from which a transpose convolution may run bf16 operands. */
+    static final int BF16_MIN_TRANSPOSE_OUTPUT = 4;
+    /** The same where the float32 transpose is oneDNN's Winograd algorithm. */
+    static final int BF16_MIN_TRANSPOSE_OUTPUT_OVER_WINOGRAD = 16;
+
     /** Entries kept (a conv net has a few layers; another batch size or network adds its own). */
     private static final int CACHE_SIZE = 24;
 
     private static final Map<Key, OnednnConvolution> CACHE = new LinkedHashMap<>(16, 0.75f, true);
 
     /**
-     * Per (asked-for key, direction) with more than one candidate: the entry's key that won when timed (absent: not
-     * yet timed).
-     */
-    private static final Map<List<Object>, Key> CHOICES = new ConcurrentHashMap<>();
-
-    /**
      * Shape and operands of one convolution (square padding, the same stride both ways). As an entry's key: float32
      * direct ({@code bf16} and {@code winograd} false), bf16 operands, or oneDNN's float32 Winograd algorithm. As the
-     * key a caller asks for: the candidates besides float32 direct that may run it, each direction timed on its first
-     * call ({@link #choose}).
+     * key a caller asks for: the variants besides float32 direct that may run it, each direction then run by the one
+     * its rules pick ({@link #choose}).
      */
     record Key(int batch, int in, int height, int width, int out, int kh, int kw, int stride, int padding,
                boolean bf16, boolean winograd) {
@@ -124,6 +125,25 @@ final class OnednnConvolution {
         boolean winogradPays() {
             return kh == 3 && kw == 3 && stride == 1 && in >= WINOGRAD_MIN_CHANNELS && out >= WINOGRAD_MIN_CHANNELS
                     && outHeight() >= WINOGRAD_MIN_OUTPUT && outWidth() >= WINOGRAD_MIN_OUTPUT;
+        }
+
+        /**
+         * Whether bf16 operands run this direction, against the float32 entry that would run it otherwise (Winograd or
+         * direct): at least {@link #BF16_MIN_CHANNELS} channels in and out (a 3-channel input layer gains nothing
+         * measurable, and its drive would lose 3 digits), and for the transpose an output of at least
+         * {@link #BF16_MIN_TRANSPOSE_OUTPUT}×{@link #BF16_MIN_TRANSPOSE_OUTPUT} (the 2×2-output transpose of a
+         * 4×4, padding-0 512→512 layer took 2.4-2.7x float32's time), or
+         * {@link #BF16_MIN_TRANSPOSE_OUTPUT_OVER_WINOGRAD}×{@link #BF16_MIN_TRANSPOSE_OUTPUT_OVER_WINOGRAD} against
+         * Winograd (at 8×8 bf16 took 0.90-1.08x Winograd's time, at 16×16 0.62-0.74x). Measured on AMX for
+         * every layer of the conv presets (docs/performance.md). A fixed rule, like {@link #winogradPays}: a timed
+         * choice could differ between a run and its resumed continuation, which would then not replay exactly.
+         */
+        boolean bf16Pays(boolean forward, boolean overWinograd) {
+            if (in < BF16_MIN_CHANNELS || out < BF16_MIN_CHANNELS) {
+                return false;
+            }
+            int min = overWinograd ? BF16_MIN_TRANSPOSE_OUTPUT_OVER_WINOGRAD : BF16_MIN_TRANSPOSE_OUTPUT;
+            return forward || (outHeight() >= min && outWidth() >= min);
         }
 
         /** The name of an entry's variant in the run counts: onednn-fp32, onednn-bf16 or onednn-fp32-winograd. */
@@ -243,84 +263,31 @@ final class OnednnConvolution {
      * the key of the entry that ran it (its variant: {@link Key#label()}).
      */
     static Key forward(Key key, INDArray h, Kernels w, INDArray out) {
-        OnednnConvolution c = choose(key, true, h, w);
+        OnednnConvolution c = choose(key, true);
         c.forward(h, w, out);
         return c.key;
     }
 
     /** target += w ⋆ᵀ g for dense row-major float32 g and target; returns the key of the entry that ran it. */
     static Key addTranspose(Key key, INDArray g, Kernels w, INDArray target) {
-        OnednnConvolution c = choose(key, false, g, w);
+        OnednnConvolution c = choose(key, false);
         c.addTranspose(g, w, target);
         return c.key;
     }
 
     /**
-     * bf16 operands run a direction only where they take less than this fraction of the float32 entry's time (a near
-     * tie goes to the more accurate one).
+     * The entry that runs this direction of the asked-for key: oneDNN's float32 Winograd algorithm where asked for,
+     * where {@link Key#winogradPays} and oneDNN makes it (relative difference to direct about 1e-6), else float32
+     * direct; bf16 operands instead (relative error 2-3e-3) where asked for and {@link Key#bf16Pays} against that
+     * float32 entry. No timing: the same shape always runs the same way.
      */
-    static final double BF16_MARGIN = 0.95;
-
-    /**
-     * The entries that may run the asked-for key, in order of accuracy: the float32 one (oneDNN's Winograd algorithm,
-     * relative difference about 1e-6, where asked for, where {@link Key#winogradPays} and oneDNN makes it; else
-     * direct), then bf16 operands (2-3e-3) where asked for.
-     */
-    private static List<Key> candidates(Key asked) {
-        List<Key> c = new ArrayList<>(2);
-        Key winograd = asked.direct().withWinograd(true);
-        c.add(asked.winograd() && asked.winogradPays() && makes(winograd) ? winograd : asked.direct());
-        if (asked.bf16()) {
-            c.add(asked.direct().withBf16(true));
+    private static OnednnConvolution choose(Key key, boolean forward) {
+        Key winograd = key.direct().withWinograd(true);
+        Key float32 = key.winograd() && key.winogradPays() && makes(winograd) ? winograd : key.direct();
+        if (key.bf16() && key.bf16Pays(forward, float32.winograd())) {
+            return of(key.direct().withBf16(true));
         }
-        return c;
-    }
-
-    /**
-     * The entry that runs this direction: the float32 candidate, or with bf16 asked for, the two {@link #candidates}
-     * timed on the first call (five rounds, best of each), bf16 kept only where it takes less than
-     * {@link #BF16_MARGIN} of the float32 one's time (near ties go to the more accurate one).
-     */
-    private static OnednnConvolution choose(Key key, boolean forward, INDArray operand, Kernels w) {
-        List<Object> which = List.of(key, forward);
-        Key chosen = CHOICES.get(which);
-        if (chosen == null) {
-            List<Key> candidates = candidates(key);
-            if (candidates.size() == 1) {
-                return of(candidates.get(0));
-            }
-            long[] shape = forward ? new long[]{key.batch(), key.out(), key.outHeight(), key.outWidth()}
-                    : new long[]{key.batch(), key.in(), key.height(), key.width()};
-            INDArray scratch = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c').assign(0);
-            long[] best = new long[candidates.size()];
-            java.util.Arrays.fill(best, Long.MAX_VALUE);
-            // five rounds, the best of each (the first includes oneDNN's kernel generation and kernel reorders): on a
-            // loaded machine three rounds picked bf16 for a 4x4 512->512 transpose where it loses
-            for (int round = 0; round < 5; round++) {
-                for (int i = 0; i < candidates.size(); i++) {
-                    OnednnConvolution c = of(candidates.get(i));
-                    long t0 = System.nanoTime();
-                    if (forward) {
-                        c.forward(operand, w, scratch);
-                    } else {
-                        c.addTranspose(operand, w, scratch);
-                    }
-                    best[i] = Math.min(best[i], System.nanoTime() - t0);
-                }
-            }
-            scratch.close();
-            // the candidates come in order of accuracy: a less accurate one must beat the choice so far by 5%
-            chosen = candidates.get(0);
-            long bestTime = best[0];
-            for (int i = 1; i < candidates.size(); i++) {
-                if (best[i] < BF16_MARGIN * bestTime) {
-                    chosen = candidates.get(i);
-                    bestTime = best[i];
-                }
-            }
-            CHOICES.put(which, chosen);
-        }
-        return of(chosen);
+        return of(float32);
     }
 
     /** Whether oneDNN makes this shape's Winograd entry on this CPU (tests). */
@@ -346,8 +313,8 @@ final class OnednnConvolution {
     private static final Map<Key, String> UNSUPPORTED = new ConcurrentHashMap<>();
 
     /**
-     * Whether oneDNN makes this shape's primitives (and, for bf16, the float32 ones it is timed against): made and
-     * cached here on first use; a shape it refuses is remembered, logged once, and left to im2col.
+     * Whether oneDNN makes this shape's primitives (and, for bf16, the float32 ones of the directions it leaves):
+     * made and cached here on first use; a shape it refuses is remembered, logged once, and left to im2col.
      */
     static boolean supports(Key key) {
         if (UNSUPPORTED.containsKey(key)) {
@@ -391,7 +358,6 @@ final class OnednnConvolution {
         synchronized (CACHE) {
             CACHE.values().forEach(OnednnConvolution::close);
             CACHE.clear();
-            CHOICES.clear();
         }
     }
 

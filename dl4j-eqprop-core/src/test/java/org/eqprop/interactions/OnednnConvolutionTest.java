@@ -385,6 +385,40 @@ class OnednnConvolutionTest {
         }
     }
 
+    /**
+     * bf16 operands run the directions their rule picks, the same in every process: both directions of a 16-channel
+     * 8×8 layer; not the transpose of a 2×2-output layer, nor that of an 8×8 layer whose float32 entry is Winograd
+     * (forward bf16, transpose Winograd), nor a 3-channel input layer's forward.
+     */
+    @Test
+    void bf16RunsByItsRule() {
+        assumeTrue(OnednnConvolution.amx(), "bf16 operands run on CPUs with AMX only");
+        Random r = new Random(23);
+        // in, out, input size, padding, winograd asked, forward bf16?, transpose bf16?
+        int[][] cases = {{16, 32, 8, 1, 0, 1, 1}, {64, 64, 4, 0, 0, 1, 0}, {64, 64, 8, 1, 1, 1, 0},
+                {64, 64, 8, 1, 0, 1, 1}, {3, 32, 8, 1, 0, 0, 0}};
+        for (int[] c : cases) {
+            OnednnConvolution.Key key = new OnednnConvolution.Key(2, c[0], c[2], c[2], c[1], 3, 3, 1, c[3], true,
+                    c[4] == 1);
+            INDArray h = random(r, 0, 1, 2, c[0], c[2], c[2]);
+            INDArray g = random(r, 0, 1, 2, c[1], key.outHeight(), key.outWidth());
+            INDArray w = random(r, -0.1, 0.1, c[1], c[0], 3, 3);
+            OnednnConvolution.Kernels k = new OnednnConvolution.Kernels(() -> w);
+            for (int round = 0; round < 2; round++) {
+                OnednnConvolution.Key f = OnednnConvolution.forward(key, h,  k,
+                        Nd4j.create(DataType.FLOAT, 2, c[1], key.outHeight(), key.outWidth()));
+                OnednnConvolution.Key t = OnednnConvolution.addTranspose(key, g, k,
+                        Nd4j.zeros(DataType.FLOAT, 2, c[0], c[2], c[2]));
+                String what = java.util.Arrays.toString(c) + " round " + round;
+                assertEquals(c[5] == 1, f.bf16(), what + ": forward ran " + f.label());
+                assertEquals(c[6] == 1, t.bf16(), what + ": transpose ran " + t.label());
+                if (c[4] == 1 && c[6] == 0 && OnednnConvolution.makesWinograd(key)) {
+                    assertEquals("onednn-fp32-winograd", t.label(), what);
+                }
+            }
+        }
+    }
+
     private static void assertDrivesEqual(ConvPoolInteraction got, ConvPoolInteraction ref, INDArray h,
                                           INDArray upper, String what) {
         INDArray low = Nd4j.zeros(DataType.FLOAT, h.shape());

@@ -6,6 +6,8 @@ import org.eqprop.io.Checkpoint;
 import org.eqprop.io.ModelFiles;
 import org.eqprop.io.RunDirectory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -25,6 +27,7 @@ import static org.eqprop.examples.cli.CliTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Runs that never lose work: kills and resumes, no silent overwrite, the lock, divergence, bad values. */
 class RunSafetyTest {
@@ -180,13 +183,20 @@ class RunSafetyTest {
         assertEquals(end / 80, perIteration, 1e-3 * end / 80, last.lastLine());
     }
 
-    /** CIFAR-10 with its random crops and flips: a run killed mid-epoch resumes to the same parameters. */
-    @Test
-    void anAugmentedCifarRunResumesExactly(@TempDir Path dir) throws Exception {
+    /**
+     * CIFAR-10 with its random crops and flips: a run killed mid-epoch resumes to the same parameters, also with bf16
+     * convolution operands (where the CPU runs them), whose per-direction choice is a fixed rule and not a timing.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"fp32", "bf16"})
+    void anAugmentedCifarRunResumesExactly(String precision, @TempDir Path dir) throws Exception {
+        assumeTrue(precision.equals("fp32") || org.eqprop.interactions.ConvPoolInteraction.bf16Available(),
+                "bf16 convolution operands run on CPUs with AMX only");
         Path data = dir.resolve("cifar");
         org.eqprop.data.SyntheticImages.writeCifarLike(data, 256, 64);
         String[] common = {"train", "--preset", "cifar10-small", "--epochs", "2", "--data-dir", data.toString(),
-                "--free-steps", "6", "--nudged-steps", "2", "--checkpoint-every", "2"};
+                "--free-steps", "6", "--nudged-steps", "2", "--checkpoint-every", "2", "--convolution-precision",
+                precision};
         String[] straight = Arrays.copyOf(common, common.length + 2);
         straight[common.length] = "--out";
         straight[common.length + 1] = dir.resolve("straight").toString();

@@ -1,0 +1,103 @@
+package org.eqprop.dynamics.fused;
+
+import org.eqprop.costs.NudgingForce;
+import org.eqprop.costs.SquaredErrorForce;
+import org.eqprop.dynamics.Dynamics;
+import org.eqprop.dynamics.EnergyChain;
+import org.eqprop.dynamics.Equilibrium;
+import org.eqprop.dynamics.RelaxationControl;
+import org.eqprop.interactions.DenseInteraction;
+import org.eqprop.interactions.Interaction;
+import org.eqprop.layers.StateActivation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A measured spike: where the time of an mnist-fc1 iteration goes inside the fused engine, without DL4J around it.
+ * The 784-500-10 chain at batch 128 (hard sigmoid, fixed-point steps), per iteration: the free phase from the input
+ * (W_1ᵀx + b_1 formed per batch slice, then T = 30 steps), the two nudged phases of the symmetric estimator (±β, K = 10
+ * steps each) and the contrast gradient of both layers. It prints the median of each part over {@code iterations},
+ * {@code rounds} times; {@code bench --preset mnist-fc1 --batch 128} run next to it gives the whole iteration the way
+ * DL4J trains (the difference: input checks and copies, the loss layer, DL4J's updater and fit loop).
+ * <p>
+ * Run (from the repository root, after {@code mvn -o -q -B -pl dl4j-eqprop-core test-compile} and a package of the
+ * examples, whose {@code target/lib} holds the dependencies):
+ * <pre>
+ *   OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=SKYLAKEX java --add-modules jdk.incubator.vector \
+ *     -cp dl4j-eqprop-core/target/test-classes:dl4j-eqprop-core/target/classes:dl4j-eqprop-examples/target/lib/'*' \
+ *     org.eqprop.dynamics.fused.FusedIterationSpike [iterations] [rounds]
+ * </pre>
+ */
+public final class FusedIterationSpike {
+
+    private FusedIterationSpike() {
+    }
+
+    public static void main(String[] args) {
+        int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
+        FusedDenseRelaxation.useSingleThreadedBlas();
+        int batch = 128;
+        int nIn = 784;
+        int[] widths = {500, 10};
+        Nd4j.getRandom().setSeed(1);
+        List<Interaction> list = new ArrayList<>();
+        int lower = nIn;
+        for (int w : widths) {
+            double a = 1.0 / Math.sqrt(lower);
+            list.add(new DenseInteraction(Nd4j.rand(DataType.FLOAT, lower, w).muli(2 * a).subi(a),
+                    Nd4j.rand(DataType.FLOAT, 1, w).muli(0.2).subi(0.05)));
+            lower = w;
+        }
+        EnergyChain chain = new EnergyChain(list, widths, StateActivation.of("hard-sigmoid", 0),
+                Dynamics.of("fixed-point", 0));
+        INDArray x = Nd4j.rand(DataType.FLOAT, batch, nIn);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 10);
+        for (int i = 0; i < batch; i++) {
+            y.putScalar(i, i % 10, 1f);
+        }
+        NudgingForce force = new SquaredErrorForce(y, 1.0);
+        RelaxationControl free = new RelaxationControl(30, 0);
+        RelaxationControl nudged = new RelaxationControl(10, 0);
+        INDArray[][] views = {
+            {Nd4j.create(DataType.FLOAT, nIn, widths[0]), Nd4j.create(DataType.FLOAT, 1, widths[0])},
+            {Nd4j.create(DataType.FLOAT, widths[0], widths[1]), Nd4j.create(DataType.FLOAT, 1, widths[1])}};
+        FusedDenseRelaxation engine = FusedDenseRelaxation.INSTANCE;
+        System.out.println("median ms per iteration: free phase (drive + 30 steps) | two nudged phases (2 x 10 steps) "
+                + "| contrast gradient | sum");
+        for (int round = 0; round < rounds; round++) {
+            long[][] t = new long[3][iterations];
+            for (int it = 0; it < iterations; it++) {
+                long t0 = System.nanoTime();
+                Equilibrium s = engine.relaxFree(chain, x, () -> {
+                    throw new IllegalStateException("the engine forms the drive itself");
+                }, free);
+                long t1 = System.nanoTime();
+                Equilibrium plus = engine.relaxSameInput(chain, null, s, force, 0.1, nudged);
+                Equilibrium minus = engine.relaxSameInput(chain, null, s, force, -0.1, nudged);
+                long t2 = System.nanoTime();
+                engine.writeContrastGradient(chain, x, plus, minus, 1.0 / 0.2, views);
+                long t3 = System.nanoTime();
+                t[0][it] = t1 - t0;
+                t[1][it] = t2 - t1;
+                t[2][it] = t3 - t2;
+            }
+            double f = median(t[0]);
+            double n = median(t[1]);
+            double g = median(t[2]);
+            System.out.printf(Locale.ROOT, "round %d: %.3f | %.3f | %.3f | %.3f%n", round, f, n, g, f + n + g);
+        }
+    }
+
+    private static double median(long[] nanos) {
+        long[] c = nanos.clone();
+        Arrays.sort(c);
+        return c[c.length / 2] / 1e6;
+    }
+}
