@@ -50,8 +50,17 @@ public final class Phases {
                 + "large for these dynamics (lower the learning rate or beta)";
     }
 
-    /** True when no entry is NaN or infinite (one reduction: the sum of finite values of sane size is finite). */
+    /**
+     * True when no entry is NaN or infinite. One reduction in the common case: a finite sum means every entry is finite
+     * (a NaN or an infinity makes the sum NaN or infinite). A sum that overflows, as large finite values can make it,
+     * is checked entry by entry before anything is called broken.
+     */
     public static boolean allFinite(INDArray a) {
-        return Double.isFinite(a.sumNumber().doubleValue());
+        if (Double.isFinite(a.sumNumber().doubleValue())) {
+            return true;
+        }
+        return !org.nd4j.linalg.indexing.BooleanIndexing.or(a, org.nd4j.linalg.indexing.conditions.Conditions.isNan())
+                && !org.nd4j.linalg.indexing.BooleanIndexing.or(a,
+                org.nd4j.linalg.indexing.conditions.Conditions.isInfinite());
     }
 }

@@ -313,8 +313,9 @@ final class OnednnConvolution {
     private static final Map<Key, String> UNSUPPORTED = new ConcurrentHashMap<>();
 
     /**
-     * Whether oneDNN makes this shape's primitives (and, for bf16, the float32 ones of the directions it leaves):
-     * made and cached here on first use; a shape it refuses is remembered, logged once, and left to im2col.
+     * Whether oneDNN makes this shape's primitives: float32 direct, and with bf16 asked for the bf16 ones where
+     * {@link Key#bf16Pays} gives them a direction. Made and cached here on first use; a shape it refuses is
+     * remembered, logged once, and left to im2col.
      */
     static boolean supports(Key key) {
         if (UNSUPPORTED.containsKey(key)) {
@@ -322,7 +323,8 @@ final class OnednnConvolution {
         }
         try {
             of(key.direct());
-            if (key.bf16()) {
+            if (key.bf16() && key.bf16Pays(true, false)) {
+                // a direction runs bf16 (the forward one whenever any does)
                 of(key.direct().withBf16(true));
             }
             return true;
