@@ -11,6 +11,7 @@ public final class RelaxationStats {
     private final AtomicLong nudgedSteps = new AtomicLong();
     private final AtomicLong nonConverged = new AtomicLong();
     private final AtomicLong peakStateBytes = new AtomicLong();
+    private final AtomicLong blockNanos = new AtomicLong();
 
     public void record(PhaseReport r) {
         if ("free".equals(r.phase())) {
@@ -44,6 +45,20 @@ public final class RelaxationStats {
      */
     public long peakStateBytes() {
         return peakStateBytes.get();
+    }
+
+    /** Adds the wall-clock time of one forward or backward call of the block. */
+    public void recordBlockNanos(long nanos) {
+        blockNanos.addAndGet(nanos);
+    }
+
+    /**
+     * Nanoseconds spent inside the block's forward and backward calls so far (its input checks, free and nudged
+     * phases and gradient; not DL4J's loss layer, updater or fit loop around it): what {@code bench} reports as the
+     * block's share of an iteration.
+     */
+    public long blockNanos() {
+        return blockNanos.get();
     }
 
     /** Phases that stopped on their step budget with the residual still above the tolerance. */

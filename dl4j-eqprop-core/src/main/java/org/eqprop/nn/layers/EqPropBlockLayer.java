@@ -300,17 +300,31 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
 
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        assertInputSet(false);
-        INDArray x = validatedInput();
-        try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            freePhase(x.dup('c'), training && layerConf().estimation().method() == GradientMethod.BPTT, training);
+        long t0 = System.nanoTime();
+        try {
+            assertInputSet(false);
+            INDArray x = validatedInput();
+            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                freePhase(x.dup('c'), training && layerConf().estimation().method() == GradientMethod.BPTT, training);
+            }
+            freeInputSource = input;
+            return workspaceMgr.dup(ArrayType.ACTIVATIONS, free.output());
+        } finally {
+            stats.recordBlockNanos(System.nanoTime() - t0);
         }
-        freeInputSource = input;
-        return workspaceMgr.dup(ArrayType.ACTIVATIONS, free.output());
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        long t0 = System.nanoTime();
+        try {
+            return backward(epsilon, workspaceMgr);
+        } finally {
+            stats.recordBlockNanos(System.nanoTime() - t0);
+        }
+    }
+
+    private Pair<Gradient, INDArray> backward(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         EqPropBlock c = layerConf();
         INDArray inputGrad;

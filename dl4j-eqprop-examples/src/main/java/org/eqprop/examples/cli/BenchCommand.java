@@ -34,7 +34,9 @@ final class BenchCommand {
                         + "seconds_per_iteration, steps_per_second, useful gflops against a 1024^3 matrix-product "
                         + "peak_gflops measured in the same run (with bf16 convolutions also a 1024^3 oneDNN "
                         + "bf16 x bf16 -> fp32 product peak, peak_gflops_bf16; fraction_of_peak divides by the "
-                        + "peak named in peak_precision), the reference engine's time (unless "
+                        + "peak named in peak_precision), the part of an iteration spent inside the EqProp "
+                        + "block (block_seconds_per_iteration, block_fraction; the rest is DL4J's fit loop, loss "
+                        + "layer and updater), the reference engine's time (unless "
                         + "--no-reference) and the peak resident memory. With a --tolerance the phases stop early "
                         + "and bench counts the steps they took (mean_free_steps, mean_nudged_steps) in its "
                         + "GFLOP/s. With --engine cuda its JSON line says where the block ran and what crossed the "
@@ -99,6 +101,11 @@ final class BenchCommand {
                         + "steps/s, %.2f GFLOP/s useful work; %s matrix-product peak %.1f GFLOP/s (%.1f%%)%n", p.name,
                 batch, engineName(p), p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), method, 1e3 * spi,
                 1e3 * median(times), steps / spi, gflops, peakPrecision, peak, 100 * gflops / peak);
+        if (!Double.isNaN(timing.blockSeconds())) {
+            out.printf(Locale.ROOT, "of which %.2f ms (%.0f%%) inside the EqProp block (input checks, phases, "
+                    + "gradient); the rest is DL4J's fit loop, loss layer and updater%n", 1e3 * timing.blockSeconds(),
+                    100 * timing.blockSeconds() / spi);
+        }
         if (p.relaxation.tolerance() > 0) {
             out.printf(Locale.ROOT, "tolerance %.1e: %.1f free steps, %.1f steps per nudged phase (means)%n",
                     p.relaxation.tolerance(), free, nudged);
@@ -126,6 +133,8 @@ final class BenchCommand {
                         : accelerator)
                 .put("iterations", iterations)
                 .put("seconds_per_iteration", spi).put("median_seconds_per_iteration", median(times))
+                .put("block_seconds_per_iteration", timing.blockSeconds())
+                .put("block_fraction", timing.blockSeconds() / spi)
                 .put("steps_per_iteration", steps).put("mean_free_steps", free).put("mean_nudged_steps", nudged)
                 .put("steps_per_second", steps / spi).put("flops_per_iteration", flops)
                 .put("gflops", gflops).put("peak_gflops", peakFp32);
@@ -295,11 +304,12 @@ final class BenchCommand {
 
     /**
      * Seconds per timed iteration, the mean steps per free and per nudged phase over the whole run, the engine that
-     * held the iterations on a device (or null) and its traffic per timed iteration.
+     * held the iterations on a device (or null) and its traffic per timed iteration, and the seconds per timed
+     * iteration spent inside the EqProp block's forward and backward calls (NaN without a block).
      */
     record Timing(double[] seconds, double freeSteps, double nudgedSteps, String residentEngine,
                   org.eqprop.dynamics.ResidentIteration.Traffic perIteration, String convolutionLibrary,
-                  String device, java.util.Map<String, Long> convolutions) {
+                  String device, java.util.Map<String, Long> convolutions, double blockSeconds) {
     }
 
     /**
@@ -346,6 +356,7 @@ final class BenchCommand {
         org.eqprop.dynamics.ResidentIteration.Traffic before = eqp == null
                 ? org.eqprop.dynamics.ResidentIteration.Traffic.NONE : eqp.deviceTraffic();
         double[] t = new double[Math.max(1, iterations / block)];
+        long blockBefore = eqp == null ? 0 : eqp.relaxationStats().blockNanos();
         ConvPoolInteraction.resetConvolutionCounts();
         for (int i = 0; i < t.length; i++) {
             long t0 = System.nanoTime();
@@ -361,10 +372,11 @@ final class BenchCommand {
             org.eqprop.dynamics.ResidentIteration r = eqp.residentIteration();
             return new Timing(t, eqp.relaxationStats().meanFreeSteps(), eqp.relaxationStats().meanNudgedSteps(),
                     eqp.residentEngine(), per, r == null ? null : r.convolutionLibrary(),
-                    r == null ? null : r.describe(), ConvPoolInteraction.convolutionCounts());
+                    r == null ? null : r.describe(), ConvPoolInteraction.convolutionCounts(),
+                    (eqp.relaxationStats().blockNanos() - blockBefore) / 1e9 / n);
         }
         return new Timing(t, p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), null, org.eqprop.dynamics.ResidentIteration.Traffic.NONE,
-                null, null, ConvPoolInteraction.convolutionCounts());
+                null, null, ConvPoolInteraction.convolutionCounts(), Double.NaN);
     }
 
     /** An EqProp gradient and the steps its phases took ("free F, nudged N" means). */

@@ -411,6 +411,12 @@ class CliTest {
                 "reference_seconds_per_iteration", "peak_rss_mb"}) {
             assertTrue(r.lastLine().contains("\"" + key + "\""), key + " in " + r.lastLine());
         }
+        // the block's share of an iteration: positive, and part of the whole
+        double block = number(r.lastLine(), "block_seconds_per_iteration");
+        double fraction = number(r.lastLine(), "block_fraction");
+        assertTrue(block > 0 && fraction > 0 && fraction <= 1, r.lastLine());
+        assertEquals(block / number(r.lastLine(), "seconds_per_iteration"), fraction, 1e-3 * fraction, r.lastLine());
+        assertTrue(r.out.contains("inside the EqProp block"), r.out);
         // alternating updates with fewer steps against the synchronous gradient, on a small conv net too
         Result alt = run("bench", "--preset", "mnist-fc1", "--batch", "16", "--iterations", "2", "--warmup", "0",
                 "--no-reference", "--update-order", "alternating", "--free-steps", "20", "--nudged-steps", "8",
