@@ -10,17 +10,11 @@ import org.eqprop.dynamics.Equilibrium;
 import org.eqprop.dynamics.ReferenceRelaxation;
 import org.eqprop.dynamics.RelaxationControl;
 import org.eqprop.dynamics.fused.FusedDenseRelaxation;
-import org.eqprop.interactions.DenseInteraction;
-import org.eqprop.interactions.Interaction;
-import org.eqprop.layers.StateActivation;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,17 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FusedEngineTest {
 
     static EnergyChain chain(int[] widths, int nIn, String activation, Dynamics dynamics, long seed) {
-        Nd4j.getRandom().setSeed(seed);
-        List<Interaction> list = new ArrayList<>();
-        int lower = nIn;
-        for (int w : widths) {
-            double a = 1.0 / Math.sqrt(lower);
-            list.add(new DenseInteraction(Nd4j.rand(DataType.FLOAT, lower, w).muli(2 * a).subi(a),
-                    Nd4j.rand(DataType.FLOAT, 1, w).muli(0.2).subi(0.05)));
-            lower = w;
-        }
-        return new EnergyChain(list, widths, StateActivation.of(activation, activation.equals("sigmoid") ? 0.01 : 0),
-                dynamics);
+        return TestNets.denseChain(widths, nIn, activation, dynamics, seed);
     }
 
     static double maxDiff(INDArray[] a, INDArray[] b) {

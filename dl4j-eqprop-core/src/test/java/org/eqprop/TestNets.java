@@ -25,6 +25,26 @@ public final class TestNets {
     private TestNets() {
     }
 
+    /**
+     * A chain of dense interactions nIn → widths[0] → … in float32, weights uniform in ±1/√fan-in and biases in
+     * [−0.05, 0.15), from ND4J's generator at {@code seed}; a leak of 0.01 for the sigmoid, none otherwise.
+     */
+    public static org.eqprop.dynamics.EnergyChain denseChain(int[] widths, int nIn, String activation,
+                                                             org.eqprop.dynamics.Dynamics dynamics, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        java.util.List<org.eqprop.interactions.Interaction> list = new java.util.ArrayList<>();
+        int lower = nIn;
+        for (int w : widths) {
+            double a = 1.0 / Math.sqrt(lower);
+            list.add(new org.eqprop.interactions.DenseInteraction(
+                    Nd4j.rand(DataType.FLOAT, lower, w).muli(2 * a).subi(a),
+                    Nd4j.rand(DataType.FLOAT, 1, w).muli(0.2).subi(0.05)));
+            lower = w;
+        }
+        return new org.eqprop.dynamics.EnergyChain(list, widths, org.eqprop.layers.StateActivation.of(activation,
+                activation.equals("sigmoid") ? 0.01 : 0), dynamics);
+    }
+
     /** A block followed by the squared-error loss layer (the block's last layer is the output). */
     public static MultiLayerConfiguration squaredError(DataType dt, EqPropBlock block, long seed) {
         return new NeuralNetConfiguration.Builder().seed(seed).dataType(dt).weightInit(WeightInit.UNIFORM)

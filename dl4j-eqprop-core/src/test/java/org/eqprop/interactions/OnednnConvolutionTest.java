@@ -368,14 +368,7 @@ class OnednnConvolutionTest {
                     ConvPoolInteraction.Algorithm.ONEDNN);
             ConvPoolInteraction.resetConvolutionCounts();
             for (int step = 0; step < 3; step++) {
-                INDArray low = Nd4j.zeros(DataType.FLOAT, h.shape());
-                INDArray up = Nd4j.zeros(DataType.FLOAT, upper.shape());
-                auto.addDrives(h, upper, low, up);
-                INDArray lowRef = Nd4j.zeros(DataType.FLOAT, h.shape());
-                INDArray upRef = Nd4j.zeros(DataType.FLOAT, upper.shape());
-                direct.addDrives(h, upper, lowRef, upRef);
-                assertTrue(relativeError(up, upRef) < 1e-5 && relativeError(low, lowRef) < 1e-5,
-                        java.util.Arrays.toString(shape) + " step " + step);
+                assertDrivesEqual(auto, direct, h, upper, 1e-5, java.util.Arrays.toString(shape) + " step " + step);
             }
             Map<String, Long> runs = ConvPoolInteraction.convolutionCounts();
             boolean winograd = shape[3] == 1 && OnednnConvolution.makesWinograd(new OnednnConvolution.Key(4, shape[0],
@@ -421,14 +414,20 @@ class OnednnConvolutionTest {
 
     private static void assertDrivesEqual(ConvPoolInteraction got, ConvPoolInteraction ref, INDArray h,
                                           INDArray upper, String what) {
+        assertDrivesEqual(got, ref, h, upper, 1e-6, what);
+    }
+
+    /** Both drives of {@code got} within {@code tolerance} (relative) of {@code ref}'s. */
+    private static void assertDrivesEqual(ConvPoolInteraction got, ConvPoolInteraction ref, INDArray h,
+                                          INDArray upper, double tolerance, String what) {
         INDArray low = Nd4j.zeros(DataType.FLOAT, h.shape());
         INDArray up = Nd4j.zeros(DataType.FLOAT, upper.shape());
         got.addDrives(h, upper, low, up);
         INDArray lowRef = Nd4j.zeros(DataType.FLOAT, h.shape());
         INDArray upRef = Nd4j.zeros(DataType.FLOAT, upper.shape());
         ref.addDrives(h, upper, lowRef, upRef);
-        assertTrue(relativeError(up, upRef) < 1e-6, what + ": upward " + relativeError(up, upRef));
-        assertTrue(relativeError(low, lowRef) < 1e-6, what + ": feedback " + relativeError(low, lowRef));
+        assertTrue(relativeError(up, upRef) < tolerance, what + ": upward " + relativeError(up, upRef));
+        assertTrue(relativeError(low, lowRef) < tolerance, what + ": feedback " + relativeError(low, lowRef));
     }
 
     /** The bf16 product peak that bench divides bf16 runs by: positive where bf16 operands run, else NaN. */

@@ -206,19 +206,7 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
             if (k == 0) {
                 float[] diff = new float[widths[0] * batch];
                 for (int i = 0; i < sa.slices().length; i++) {
-                    Slice pa = sa.slices()[i];
-                    Slice pb = sb.slices()[i];
-                    for (int j = 0; j < widths[0]; j++) {
-                        int src = j * pa.stride();
-                        int dst = j * batch + pa.offset();
-                        float sum = 0f;
-                        for (int e = 0; e < pa.nb(); e++) {
-                            float d = pa.s()[0][src + e] - pb.s()[0][src + e];
-                            diff[dst + e] = d;
-                            sum += d;
-                        }
-                        bSum[j] += sum;
-                    }
+                    addStateContrast(sa.slices()[i], sb.slices()[i], 0, widths[0], bSum, diff, batch);
                 }
                 org.eqprop.kernels.ParallelGemm.gemm(x, FusedKernels.array(diff, widths[0], batch), gW, true, true,
                         scale, 0.0);
@@ -232,14 +220,7 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                     Slice pb = sb.slices()[i];
                     FusedKernels.contrastProducts(g, pa.s()[k - 1], pa.s()[k], pb.s()[k - 1], pb.s()[k], wl, wu,
                             pa.nb(), pa.stride());
-                    for (int j = 0; j < wu; j++) {
-                        int src = j * pa.stride();
-                        float sum = 0f;
-                        for (int e = 0; e < pa.nb(); e++) {
-                            sum += pa.s()[k][src + e] - pb.s()[k][src + e];
-                        }
-                        bSum[j] += sum;
-                    }
+                    addStateContrast(pa, pb, k, wu, bSum, null, batch);
                 }
                 for (int e = 0; e < g.length; e++) {
                     g[e] *= (float) scale;
@@ -252,6 +233,26 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
             FusedKernels.write(gb, bSum);
         }
         return true;
+    }
+
+    /**
+     * bSum[j] += Σ over slice a's examples of (S_k^a − S_k^b)[j] (the bias contrast ∂Φ/∂b_k), and with {@code diff}
+     * ([width, batch] row-major) those differences written into the slice's columns of it.
+     */
+    private static void addStateContrast(Slice pa, Slice pb, int k, int width, float[] bSum, float[] diff, int batch) {
+        for (int j = 0; j < width; j++) {
+            int src = j * pa.stride();
+            int dst = j * batch + pa.offset();
+            float sum = 0f;
+            for (int e = 0; e < pa.nb(); e++) {
+                float d = pa.s()[k][src + e] - pb.s()[k][src + e];
+                if (diff != null) {
+                    diff[dst + e] = d;
+                }
+                sum += d;
+            }
+            bSum[j] += sum;
+        }
     }
 
     private static boolean twoFloatViews(INDArray[][] views) {

@@ -6,16 +6,11 @@ import org.eqprop.dynamics.Dynamics;
 import org.eqprop.dynamics.EnergyChain;
 import org.eqprop.dynamics.Equilibrium;
 import org.eqprop.dynamics.RelaxationControl;
-import org.eqprop.interactions.DenseInteraction;
-import org.eqprop.interactions.Interaction;
-import org.eqprop.layers.StateActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -46,17 +41,8 @@ public final class FusedIterationSpike {
         int batch = 128;
         int nIn = 784;
         int[] widths = {500, 10};
-        Nd4j.getRandom().setSeed(1);
-        List<Interaction> list = new ArrayList<>();
-        int lower = nIn;
-        for (int w : widths) {
-            double a = 1.0 / Math.sqrt(lower);
-            list.add(new DenseInteraction(Nd4j.rand(DataType.FLOAT, lower, w).muli(2 * a).subi(a),
-                    Nd4j.rand(DataType.FLOAT, 1, w).muli(0.2).subi(0.05)));
-            lower = w;
-        }
-        EnergyChain chain = new EnergyChain(list, widths, StateActivation.of("hard-sigmoid", 0),
-                Dynamics.of("fixed-point", 0));
+        EnergyChain chain = org.eqprop.TestNets.denseChain(widths, nIn, "hard-sigmoid",
+                Dynamics.of("fixed-point", 0), 1);
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, nIn);
         INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 10);
         for (int i = 0; i < batch; i++) {
