@@ -1,5 +1,6 @@
 package org.eqprop.interactions;
 
+import org.eqprop.kernels.Onednn;
 import org.eqprop.kernels.CorePool;
 import org.eqprop.kernels.FusedKernels;
 import org.eqprop.kernels.ParallelGemm;
@@ -159,7 +160,7 @@ public final class ConvPoolInteraction implements Interaction {
         if (!Boolean.parseBoolean(System.getProperty("eqprop.onednn", "true"))) {
             return false;
         }
-        String problem = OnednnConvolution.loadProblem();
+        String problem = Onednn.loadProblem();
         if (problem != null && WARNED_ONEDNN.compareAndSet(false, true)) {
             LOG.warn("oneDNN did not load ({}): convolutions run as im2col products", problem);
         }
@@ -168,7 +169,7 @@ public final class ConvPoolInteraction implements Interaction {
 
     /** True when bf16 convolution operands can run here: oneDNN available and its effective CPU ISA has AMX. */
     public static boolean bf16Available() {
-        return onednnAvailable() && OnednnConvolution.amx();
+        return onednnAvailable() && Onednn.amx();
     }
 
     /**
@@ -177,7 +178,7 @@ public final class ConvPoolInteraction implements Interaction {
      * operands cannot run ({@link #bf16Available()} false).
      */
     public static double bf16PeakGflops(int n) {
-        return bf16Available() ? OnednnConvolution.bf16MatmulGflops(n, 5) : Double.NaN;
+        return bf16Available() ? org.eqprop.kernels.OnednnMatmul.bf16Gflops(n, 5) : Double.NaN;
     }
 
     /**
@@ -256,7 +257,7 @@ public final class ConvPoolInteraction implements Interaction {
     public void addDrives(INDArray lower, INDArray upper, INDArray lowerDrive, INDArray upperDrive) {
         OnednnConvolution.Kernels k = kernels(); // one identity of the kernels for both directions
         if (pooling == Pooling.MAX && lower.dataType() == DataType.FLOAT && upper.dataType() == DataType.FLOAT
-                && upperDrive.dataType() == DataType.FLOAT && OnednnConvolution.dense(upperDrive)) {
+                && upperDrive.dataType() == DataType.FLOAT && Onednn.dense(upperDrive)) {
             INDArray z = convolve(lower, k);
             int[] winners = winnerScratch((int) upperDrive.length());
             addMaxPooled(z, upperDrive, winners);
@@ -399,7 +400,7 @@ public final class ConvPoolInteraction implements Interaction {
             return null;
         }
         boolean bf16 = precision == ConvolutionPrecision.BF16;
-        if (bf16 && !OnednnConvolution.amx()) {
+        if (bf16 && !Onednn.amx()) {
             if (WARNED_BF16.compareAndSet(false, true)) {
                 LOG.warn("bf16 convolution operands need a CPU with AMX (oneDNN's effective ISA here has none): the "
                         + "convolutions run in float32");
@@ -425,7 +426,7 @@ public final class ConvPoolInteraction implements Interaction {
 
     private OnednnConvolution.Kernels newKernels() {
         return new OnednnConvolution.Kernels(() -> {
-            if (weights.dataType() == DataType.FLOAT && OnednnConvolution.dense(weights)) {
+            if (weights.dataType() == DataType.FLOAT && Onednn.dense(weights)) {
                 return weights;
             }
             return ScratchArrays.get("kernel4", DataType.FLOAT, weights.shape()).assign(weights);
@@ -488,7 +489,7 @@ public final class ConvPoolInteraction implements Interaction {
         if (onednn != null) {
             INDArray z = ScratchArrays.get("convolution", DataType.FLOAT, h.size(0), weights.size(0),
                     onednn.outHeight(), onednn.outWidth());
-            count(OnednnConvolution.forward(onednn, OnednnConvolution.dense(h) ? h : h.dup('c'), kernels, z).label());
+            count(OnednnConvolution.forward(onednn, Onednn.dense(h) ? h : h.dup('c'), kernels, z).label());
             return z;
         }
         WinogradConvolution winograd = winograd(h);
@@ -515,9 +516,9 @@ public final class ConvPoolInteraction implements Interaction {
                                          OnednnConvolution.Kernels kernels) {
         OnednnConvolution.Key onednn = g.dataType() == DataType.FLOAT ? onednn(target) : null;
         if (onednn != null) {
-            INDArray gd = OnednnConvolution.dense(g) ? g : g.dup('c');
+            INDArray gd = Onednn.dense(g) ? g : g.dup('c');
             OnednnConvolution.Key ran;
-            if (OnednnConvolution.dense(target)) {
+            if (Onednn.dense(target)) {
                 ran = OnednnConvolution.addTranspose(onednn, gd, kernels, target);
             } else {
                 INDArray sum = ScratchArrays.get("transpose", DataType.FLOAT, target.shape()).assign(0);
@@ -548,8 +549,8 @@ public final class ConvPoolInteraction implements Interaction {
         OnednnConvolution.Key onednn = routed.dataType() == DataType.FLOAT ? onednn(lower) : null;
         if (onednn != null) {
             INDArray gw = Nd4j.createUninitialized(DataType.FLOAT, weights.shape(), 'c');
-            OnednnConvolution.weightGradient(onednn, OnednnConvolution.dense(lower) ? lower : lower.dup('c'),
-                    OnednnConvolution.dense(routed) ? routed : routed.dup('c'), gw);
+            OnednnConvolution.weightGradient(onednn, Onednn.dense(lower) ? lower : lower.dup('c'),
+                    Onednn.dense(routed) ? routed : routed.dup('c'), gw);
             count("onednn-fp32-weights");
             return gw;
         }
@@ -693,7 +694,7 @@ public final class ConvPoolInteraction implements Interaction {
      */
     private INDArray routed(INDArray h, int[] winners, long[] pre) {
         INDArray out = ScratchArrays.get("unpooled", DataType.FLOAT, pre[0], pre[1], pre[2], pre[3]);
-        java.nio.FloatBuffer hv = (OnednnConvolution.dense(h) ? h : h.dup('c')).data().asNioFloat();
+        java.nio.FloatBuffer hv = (Onednn.dense(h) ? h : h.dup('c')).data().asNioFloat();
         java.nio.FloatBuffer ov = out.data().asNioFloat();
         int height = (int) pre[2];
         int width = (int) pre[3];
@@ -732,7 +733,7 @@ public final class ConvPoolInteraction implements Interaction {
         int wp = w / pool;
         int maps = (int) (z.size(0) * channels);
         float[] b = FusedKernels.floats(bias);
-        java.nio.FloatBuffer zv = (OnednnConvolution.dense(z) ? z : z.dup('c')).data().asNioFloat();
+        java.nio.FloatBuffer zv = (Onednn.dense(z) ? z : z.dup('c')).data().asNioFloat();
         java.nio.FloatBuffer dv = drive.data().asNioFloat();
         float[] zf = floatScratch(MAP_SCRATCH, maps * h * w);
         float[] df = floatScratch(H_SCRATCH, maps * hp * wp);

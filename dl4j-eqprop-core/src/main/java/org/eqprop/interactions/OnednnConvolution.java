@@ -1,25 +1,14 @@
 package org.eqprop.interactions;
 
-import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
-import org.bytedeco.dnnl.dnnl_engine;
-import org.bytedeco.dnnl.dnnl_exec_arg_t;
-import org.bytedeco.dnnl.dnnl_matmul_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
-import org.bytedeco.dnnl.dnnl_post_ops;
+import org.eqprop.kernels.Onednn;
 import org.bytedeco.dnnl.dnnl_primitive;
-import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
-import org.bytedeco.dnnl.dnnl_stream;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.PointerPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.nativeblas.NativeOps;
-import org.nd4j.nativeblas.NativeOpsHolder;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
+import static org.eqprop.kernels.Onednn.*;
 
 /**
  * Convolutions of one shape run by oneDNN (2.5, JavaCPP's {@code dnnl} preset): the forward convolution w ⋆ h and
@@ -51,16 +41,9 @@ import static org.bytedeco.dnnl.global.dnnl.*;
  * kernel reorder costs 10-100x a direct one; an entry skips reorders of unchanged kernels, so the phases of one
  * training iteration reorder once.
  * <p>
- * Threads: this preset's oneDNN runs on OpenMP, on the libgomp that ND4J loads, whose {@code OMP_NUM_THREADS} the
- * {@code eqprop} launcher sets to 1 for ND4J's small ops. Each oneDNN call raises the calling thread's OpenMP thread
- * count to {@link #THREADS} (every core, or {@code -Deqprop.onednn.threads=N}) through ND4J's
- * {@code setOmpNumThreads} (libgomp keeps that setting per calling thread) and restores it afterwards.
+ * Threads: each call runs on {@link Onednn#THREADS} cores ({@link Onednn#onCores}).
  */
 final class OnednnConvolution {
-
-    /** The OpenMP threads of oneDNN's calls. */
-    static final int THREADS = Math.max(1, Integer.getInteger("eqprop.onednn.threads",
-            Runtime.getRuntime().availableProcessors()));
 
     /** Channels in and out from which 3×3 stride-1 layers run oneDNN's Winograd algorithm ({@link Key#winogradPays}). */
     static final int WINOGRAD_MIN_CHANNELS = 64;
@@ -168,91 +151,6 @@ final class OnednnConvolution {
 
         Supplier<INDArray> dense() {
             return dense;
-        }
-    }
-
-    // ---- the library --------------------------------------------------------------------------------------------
-
-    /** The library once loaded, with its CPU engine, or why it could not be. */
-    private static final class Library {
-        static final dnnl_engine ENGINE;
-        static final String PROBLEM;
-        static final int ISA;
-        static final String VERSION;
-
-        static {
-            dnnl_engine e = new dnnl_engine();
-            String problem = null;
-            int isa = 0;
-            String version = "";
-            try {
-                check(dnnl_engine_create(e, dnnl_cpu, 0), "engine");
-                isa = dnnl_get_effective_cpu_isa();
-                org.bytedeco.dnnl.dnnl_version_t v = dnnl_version();
-                version = v.major() + "." + v.minor() + "." + v.patch();
-            } catch (Throwable t) {
-                problem = t.getClass().getSimpleName() + ": " + t.getMessage();
-            }
-            ENGINE = e;
-            PROBLEM = problem;
-            ISA = isa;
-            VERSION = version;
-        }
-    }
-
-    /** Null when oneDNN loaded and made its CPU engine, else why not. */
-    static String loadProblem() {
-        try {
-            return Library.PROBLEM;
-        } catch (Throwable t) { // the preset's classes missing from the classpath
-            return t.getClass().getSimpleName() + ": " + t.getMessage();
-        }
-    }
-
-    /** oneDNN's version ("2.5.2"). */
-    static String version() {
-        return Library.VERSION;
-    }
-
-    /** True when oneDNN's effective CPU ISA includes AMX (bf16 tiles): only there do bf16 operands pay. */
-    static boolean amx() {
-        return loadProblem() == null
-                && (Library.ISA & dnnl_cpu_isa_avx512_core_amx) == dnnl_cpu_isa_avx512_core_amx;
-    }
-
-    private static final ThreadLocal<dnnl_stream> STREAMS = ThreadLocal.withInitial(() -> {
-        dnnl_stream s = new dnnl_stream();
-        check(dnnl_stream_create(s, Library.ENGINE, dnnl_stream_default_flags), "stream");
-        return s;
-    });
-
-    /** ND4J's native operations (its backend loaded first: the holder reads the backend's properties). */
-    private static final class Ops {
-        static final NativeOps OPS;
-
-        static {
-            Nd4j.getBackend();
-            OPS = NativeOpsHolder.getInstance().getDeviceNativeOps();
-        }
-    }
-
-    private static NativeOps ops() {
-        return Ops.OPS;
-    }
-
-    /** Runs {@code work} with this thread's OpenMP thread count at {@link #THREADS}, then restores it. */
-    private static <T> T onCores(Supplier<T> work) {
-        NativeOps ops = ops();
-        int before = ops.ompGetMaxThreads();
-        if (before != THREADS) {
-            ops.setOmpNumThreads(THREADS);
-        }
-        try {
-            return work.get();
-        } finally {
-            if (before != THREADS) {
-                ops.setOmpNumThreads(before);
-            }
         }
     }
 
@@ -539,7 +437,7 @@ final class OnednnConvolution {
             run(toSrc, DNNL_ARG_FROM, userSrc, DNNL_ARG_TO, src);
             run(fwd, DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, wei, DNNL_ARG_DST, dst);
             run(fromDst, DNNL_ARG_FROM, dst, DNNL_ARG_TO, userDst);
-            check(dnnl_stream_wait(STREAMS.get()), "wait");
+            Onednn.await();
             return null;
         });
     }
@@ -553,7 +451,7 @@ final class OnednnConvolution {
             run(toDiffDst, DNNL_ARG_FROM, userDiffDst, DNNL_ARG_TO, diffDst);
             run(bwd, DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_WEIGHTS, weiB, DNNL_ARG_DIFF_SRC, diffSrc);
             run(addDiffSrc, DNNL_ARG_FROM, diffSrc, DNNL_ARG_TO, userDiffSrc);
-            check(dnnl_stream_wait(STREAMS.get()), "wait");
+            Onednn.await();
             return null;
         });
     }
@@ -581,7 +479,7 @@ final class OnednnConvolution {
             run(wg.primitive(), DNNL_ARG_SRC, wg.src(), DNNL_ARG_DIFF_DST, wg.diffDst(), DNNL_ARG_DIFF_WEIGHTS,
                     wg.diffWei());
             run(wg.fromDiffWei(), DNNL_ARG_FROM, wg.diffWei(), DNNL_ARG_TO, userWei);
-            check(dnnl_stream_wait(STREAMS.get()), "wait");
+            Onednn.await();
             return null;
         });
     }
@@ -619,200 +517,32 @@ final class OnednnConvolution {
         return weightGradient.impl();
     }
 
-    /**
-     * Best GFLOP/s of {@code repeats} n×n×n oneDNN matrix products C = A B with bf16 operands (A and B rounded from
-     * uniform [0, 1) float32 values) and float32 accumulation and output, on {@link #THREADS} cores: the product peak
-     * that bf16 convolutions are measured against (AMX where {@link #amx()}). The primitive is made and freed here.
-     */
-    static double bf16MatmulGflops(int n, int repeats) {
-        if (loadProblem() != null) {
-            throw new IllegalStateException("oneDNN is not available: " + loadProblem());
-        }
-        return onCores(() -> {
-            List<Runnable> free = new ArrayList<>();
-            INDArray values = Nd4j.rand(DataType.FLOAT, n, n);
-            try {
-                long[] dims = {n, n};
-                dnnl_matmul_desc_t d = new dnnl_matmul_desc_t();
-                check(dnnl_matmul_desc_init(d, md(dims, dnnl_bf16, dnnl_ab), md(dims, dnnl_bf16, dnnl_format_tag_any),
-                        null, md(dims, dnnl_f32, dnnl_ab)), "matmul descriptor");
-                dnnl_primitive_desc pd = new dnnl_primitive_desc();
-                check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(d), null, Library.ENGINE, null),
-                        "matmul primitive descriptor");
-                free.add(() -> dnnl_primitive_desc_destroy(pd));
-                dnnl_memory a = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), true, free);
-                dnnl_memory b = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), true, free);
-                dnnl_memory c = memory(dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), true, free);
-                dnnl_memory user = memory(md(dims, dnnl_f32, dnnl_ab), false, free);
-                setHandle(user, values);
-                run(reorder(user, a, false, free), DNNL_ARG_FROM, user, DNNL_ARG_TO, a);
-                run(reorder(user, b, false, free), DNNL_ARG_FROM, user, DNNL_ARG_TO, b);
-                dnnl_primitive product = primitive(pd, free);
-                check(dnnl_stream_wait(STREAMS.get()), "wait");
-                long best = Long.MAX_VALUE;
-                for (int i = 0; i < repeats + 1; i++) { // the first run includes oneDNN's kernel generation
-                    long t0 = System.nanoTime();
-                    run(product, DNNL_ARG_SRC, a, DNNL_ARG_WEIGHTS, b, DNNL_ARG_DST, c);
-                    check(dnnl_stream_wait(STREAMS.get()), "wait");
-                    if (i > 0) {
-                        best = Math.min(best, System.nanoTime() - t0);
-                    }
-                }
-                return 2.0 * n * n * n / (best / 1e9) / 1e9;
-            } finally {
-                for (int i = free.size() - 1; i >= 0; i--) {
-                    free.get(i).run();
-                }
-                values.close();
-            }
-        });
-    }
-
     /** Frees the native objects (idempotent; the entry must not be used afterwards). */
     synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        for (int i = release.size() - 1; i >= 0; i--) {
-            release.get(i).run();
-        }
-        release.clear();
+        Onednn.free(release);
     }
 
-    // ---- oneDNN helpers -----------------------------------------------------------------------------------------
-
-    private static void check(int status, String what) {
-        if (status != dnnl_success) {
-            throw new IllegalStateException("oneDNN: " + what + " failed with status " + status);
-        }
-    }
-
-    private static dnnl_memory_desc_t md(long[] dims, int dataType, int tag) {
-        dnnl_memory_desc_t d = new dnnl_memory_desc_t();
-        check(dnnl_memory_desc_init_by_tag(d, dims.length, dims, dataType, tag), "memory descriptor");
-        return d;
-    }
+    // ---- oneDNN helpers bound to this entry's release list --------------------------------------------------------
 
     private dnnl_primitive_desc primitiveDesc(dnnl_convolution_desc_t d, dnnl_primitive_desc hint) {
-        dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(d), null, Library.ENGINE, hint),
-                "convolution primitive descriptor");
-        release.add(() -> dnnl_primitive_desc_destroy(pd));
-        return pd;
+        return Onednn.primitiveDesc(d, null, hint, "convolution primitive descriptor", release);
     }
 
     private dnnl_primitive primitive(dnnl_primitive_desc pd) {
-        return primitive(pd, release);
-    }
-
-    private static dnnl_primitive primitive(dnnl_primitive_desc pd, List<Runnable> release) {
-        dnnl_primitive p = new dnnl_primitive();
-        check(dnnl_primitive_create(p, pd), "primitive");
-        release.add(() -> dnnl_primitive_destroy(p));
-        return p;
+        return Onednn.primitive(pd, release);
     }
 
     /** A memory of this descriptor, with a buffer of oneDNN's ({@code allocate}) or none (set per call). */
     private dnnl_memory memory(dnnl_memory_desc_t d, boolean allocate) {
-        return memory(d, allocate, release);
-    }
-
-    private static dnnl_memory memory(dnnl_memory_desc_t d, boolean allocate, List<Runnable> release) {
-        dnnl_memory m = new dnnl_memory();
-        Pointer handle = allocate ? new Pointer() {
-            {
-                address = -1L; // DNNL_MEMORY_ALLOCATE
-            }
-        } : null; // DNNL_MEMORY_NONE
-        check(dnnl_memory_create(m, d, Library.ENGINE, handle), "memory");
-        release.add(() -> dnnl_memory_destroy(m));
-        return m;
+        return Onednn.memory(d, allocate, release);
     }
 
     /** A reorder between two memories' layouts; with {@code add}, a sum post-op: to += from. */
     private dnnl_primitive reorder(dnnl_memory from, dnnl_memory to, boolean add) {
-        return reorder(from, to, add, release);
-    }
-
-    private static dnnl_primitive reorder(dnnl_memory from, dnnl_memory to, boolean add, List<Runnable> release) {
-        dnnl_primitive_attr attr = null;
-        if (add) {
-            attr = new dnnl_primitive_attr();
-            check(dnnl_primitive_attr_create(attr), "attribute");
-            dnnl_post_ops po = new dnnl_post_ops();
-            check(dnnl_post_ops_create(po), "post-ops");
-            check(dnnl_post_ops_append_sum(po, 1f), "sum post-op");
-            check(dnnl_primitive_attr_set_post_ops(attr, po), "attribute post-ops");
-            dnnl_post_ops_destroy(po);
-        }
-        dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        try {
-            check(dnnl_reorder_primitive_desc_create(pd, desc(from), Library.ENGINE, desc(to), Library.ENGINE, attr),
-                    "reorder");
-        } finally {
-            if (attr != null) {
-                dnnl_primitive_attr_destroy(attr);
-            }
-        }
-        release.add(() -> dnnl_primitive_desc_destroy(pd));
-        return primitive(pd, release);
-    }
-
-    private static dnnl_memory_desc_t desc(dnnl_memory m) {
-        PointerPointer<dnnl_memory_desc_t> p = new PointerPointer<>(1);
-        check(dnnl_memory_get_memory_desc(m, p), "memory descriptor query");
-        return new dnnl_memory_desc_t(p.get(0));
-    }
-
-    /** Points a buffer-less memory at a dense row-major float32 array's data. */
-    private static void setHandle(dnnl_memory m, INDArray a) {
-        if (a.dataType() != DataType.FLOAT || !dense(a)) {
-            throw new IllegalArgumentException("oneDNN operands must be dense row-major float32 arrays");
-        }
-        check(dnnl_memory_set_data_handle(m, a.data().addressPointer()), "data handle");
-    }
-
-    /**
-     * True when a's elements lie row-major from the start of its buffer (strides of unit dimensions do not matter:
-     * ND4J gives them various values).
-     */
-    static boolean dense(INDArray a) {
-        if (a.ordering() != 'c' || a.offset() != 0 || a.data().length() != a.length()) {
-            return false;
-        }
-        long expected = 1;
-        for (int d = a.rank() - 1; d >= 0; d--) {
-            if (a.size(d) != 1 && a.stride(d) != expected) {
-                return false;
-            }
-            expected *= a.size(d);
-        }
-        return true;
-    }
-
-    private static void run(dnnl_primitive p, int a0, dnnl_memory m0, int a1, dnnl_memory m1) {
-        execute(p, new int[]{a0, a1}, new dnnl_memory[]{m0, m1});
-    }
-
-    private static void run(dnnl_primitive p, int a0, dnnl_memory m0, int a1, dnnl_memory m1, int a2,
-                            dnnl_memory m2) {
-        execute(p, new int[]{a0, a1, a2}, new dnnl_memory[]{m0, m1, m2});
-    }
-
-    private static void execute(dnnl_primitive p, int[] kinds, dnnl_memory[] memories) {
-        try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(kinds.length)) {
-            for (int i = 0; i < kinds.length; i++) {
-                args.position(i).arg(kinds[i]).memory(memories[i]);
-            }
-            args.position(0);
-            check(dnnl_primitive_execute(p, STREAMS.get(), kinds.length, args), "execute");
-        }
-    }
-
-    private static String impl(dnnl_primitive_desc pd) {
-        PointerPointer<BytePointer> p = new PointerPointer<>(1);
-        check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, p), "implementation");
-        return new BytePointer(p.get(0)).getString();
+        return Onednn.reorder(from, to, add, release);
     }
 }

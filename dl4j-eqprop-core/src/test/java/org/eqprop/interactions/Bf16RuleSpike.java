@@ -48,7 +48,7 @@ public final class Bf16RuleSpike {
 
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
-        if (!OnednnConvolution.amx()) {
+        if (!org.eqprop.kernels.Onednn.amx()) {
             System.out.println("oneDNN reports no AMX here: bf16 operands do not run");
             return;
         }

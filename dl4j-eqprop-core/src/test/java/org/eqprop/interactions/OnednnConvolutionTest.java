@@ -40,7 +40,7 @@ class OnednnConvolutionTest {
         // the pom brings the natives for the build platform; the tests run where they exist
         assumeTrue(System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")
                 && System.getProperty("os.arch").equals("amd64"), "oneDNN natives are bundled for linux-x86_64");
-        assertNull(OnednnConvolution.loadProblem());
+        assertNull(org.eqprop.kernels.Onednn.loadProblem());
     }
 
     @AfterEach
@@ -133,7 +133,7 @@ class OnednnConvolutionTest {
 
     @Test
     void bf16OperandsStayWithinOnePercentOfFloat32() {
-        assumeTrue(OnednnConvolution.amx(), "bf16 operands run on CPUs with AMX only");
+        assumeTrue(org.eqprop.kernels.Onednn.amx(), "bf16 operands run on CPUs with AMX only");
         double worst = 0;
         for (int[] l : PRESET_LAYERS) {
             double[] e = errors(4, l[0], l[1], l[1], l[2], 3, 3, 1, l[3], ConvolutionPrecision.BF16, l[0] + l[2]);
@@ -385,7 +385,7 @@ class OnednnConvolutionTest {
      */
     @Test
     void bf16RunsByItsRule() {
-        assumeTrue(OnednnConvolution.amx(), "bf16 operands run on CPUs with AMX only");
+        assumeTrue(org.eqprop.kernels.Onednn.amx(), "bf16 operands run on CPUs with AMX only");
         Random r = new Random(23);
         // in, out, input size, padding, winograd asked, forward bf16?, transpose bf16?
         int[][] cases = {{16, 32, 8, 1, 0, 1, 1}, {64, 64, 4, 0, 0, 1, 0}, {64, 64, 8, 1, 1, 1, 0},
@@ -497,7 +497,7 @@ class OnednnConvolutionTest {
         double c = cosine(fast, ref);
         System.out.printf(Locale.ROOT, "block gradient, oneDNN fp32 vs im2col: cosine %.8f%n", c);
         assertTrue(ref.norm2Number().doubleValue() > 1e-4 && c > 0.9999, "cosine " + c);
-        if (OnednnConvolution.amx()) {
+        if (org.eqprop.kernels.Onednn.amx()) {
             double cb = cosine(gradient("onednn", ConvolutionPrecision.BF16), ref);
             System.out.printf(Locale.ROOT, "block gradient, oneDNN bf16 vs im2col fp32: cosine %.6f%n", cb);
             // the gradient is a difference of two fixed points, each relaxed with bf16 products (measured 0.987 here)

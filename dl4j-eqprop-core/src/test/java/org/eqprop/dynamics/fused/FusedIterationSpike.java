@@ -24,9 +24,9 @@ import java.util.Locale;
  * Run (from the repository root, after {@code mvn -o -q -B -pl dl4j-eqprop-core test-compile} and a package of the
  * examples, whose {@code target/lib} holds the dependencies):
  * <pre>
- *   OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=SKYLAKEX java --add-modules jdk.incubator.vector \
+ *   OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=SKYLAKEX java --add-modules jdk.incubator.vector \
  *     -cp dl4j-eqprop-core/target/test-classes:dl4j-eqprop-core/target/classes:dl4j-eqprop-examples/target/lib/'*' \
- *     org.eqprop.dynamics.fused.FusedIterationSpike [iterations] [rounds]
+ *     org.eqprop.dynamics.fused.FusedIterationSpike [iterations] [rounds] [batch]
  * </pre>
  */
 public final class FusedIterationSpike {
@@ -38,7 +38,7 @@ public final class FusedIterationSpike {
         int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 200;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
         FusedDenseRelaxation.useSingleThreadedBlas();
-        int batch = 128;
+        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 128;
         int nIn = 784;
         int[] widths = {500, 10};
         EnergyChain chain = org.eqprop.TestNets.denseChain(widths, nIn, "hard-sigmoid",
@@ -55,29 +55,40 @@ public final class FusedIterationSpike {
             {Nd4j.create(DataType.FLOAT, nIn, widths[0]), Nd4j.create(DataType.FLOAT, 1, widths[0])},
             {Nd4j.create(DataType.FLOAT, widths[0], widths[1]), Nd4j.create(DataType.FLOAT, 1, widths[1])}};
         FusedDenseRelaxation engine = FusedDenseRelaxation.INSTANCE;
-        System.out.println("median ms per iteration: free phase (drive + 30 steps) | two nudged phases (2 x 10 steps) "
-                + "| contrast gradient | sum");
+        // row-major x: the drive and the W_1 contrast as oneDNN products; column-major x: the engine's own drive
+        // kernel and BLAS. The two alternate within each round, so that both see the same machine.
+        INDArray[] inputs = {x, x.dup('f')};
+        String[] names = {"oneDNN products", "own drive + BLAS"};
+        System.out.println("median ms per iteration at batch " + batch + ": free phase (drive + 30 steps) | two nudged "
+                + "phases (2 x 10 steps) | contrast gradient | sum");
         for (int round = 0; round < rounds; round++) {
-            long[][] t = new long[3][iterations];
+            long[][][] t = new long[2][3][iterations];
             for (int it = 0; it < iterations; it++) {
-                long t0 = System.nanoTime();
-                Equilibrium s = engine.relaxFree(chain, x, () -> {
-                    throw new IllegalStateException("the engine forms the drive itself");
-                }, free);
-                long t1 = System.nanoTime();
-                Equilibrium plus = engine.relaxSameInput(chain, null, s, force, 0.1, nudged);
-                Equilibrium minus = engine.relaxSameInput(chain, null, s, force, -0.1, nudged);
-                long t2 = System.nanoTime();
-                engine.writeContrastGradient(chain, x, plus, minus, 1.0 / 0.2, views);
-                long t3 = System.nanoTime();
-                t[0][it] = t1 - t0;
-                t[1][it] = t2 - t1;
-                t[2][it] = t3 - t2;
+                for (int v0 = 0; v0 < 2; v0++) {
+                    int v = (it + v0) % 2;
+                    INDArray in = inputs[v];
+                    long t0 = System.nanoTime();
+                    Equilibrium s = engine.relaxFree(chain, in, () -> {
+                        throw new IllegalStateException("the engine forms the drive itself");
+                    }, free);
+                    long t1 = System.nanoTime();
+                    Equilibrium plus = engine.relaxSameInput(chain, null, s, force, 0.1, nudged);
+                    Equilibrium minus = engine.relaxSameInput(chain, null, s, force, -0.1, nudged);
+                    long t2 = System.nanoTime();
+                    engine.writeContrastGradient(chain, in, plus, minus, 1.0 / 0.2, views);
+                    long t3 = System.nanoTime();
+                    t[v][0][it] = t1 - t0;
+                    t[v][1][it] = t2 - t1;
+                    t[v][2][it] = t3 - t2;
+                }
             }
-            double f = median(t[0]);
-            double n = median(t[1]);
-            double g = median(t[2]);
-            System.out.printf(Locale.ROOT, "round %d: %.3f | %.3f | %.3f | %.3f%n", round, f, n, g, f + n + g);
+            for (int v = 0; v < 2; v++) {
+                double f = median(t[v][0]);
+                double n = median(t[v][1]);
+                double g = median(t[v][2]);
+                System.out.printf(Locale.ROOT, "round %d, %-16s: %.3f | %.3f | %.3f | %.3f%n", round, names[v], f, n,
+                        g, f + n + g);
+            }
         }
     }
 
