@@ -1,8 +1,8 @@
 package org.eqprop.interactions;
 
-import org.eqprop.kernels.Onednn;
 import org.eqprop.kernels.CorePool;
 import org.eqprop.kernels.FusedKernels;
+import org.eqprop.kernels.Onednn;
 import org.eqprop.kernels.ParallelGemm;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -157,7 +157,7 @@ public final class ConvPoolInteraction implements Interaction {
      * {@code ONEDNN} then run float32 convolutions through it. A library that does not load is logged once.
      */
     public static boolean onednnAvailable() {
-        if (!Boolean.parseBoolean(System.getProperty("eqprop.onednn", "true"))) {
+        if (!Onednn.enabled()) {
             return false;
         }
         String problem = Onednn.loadProblem();

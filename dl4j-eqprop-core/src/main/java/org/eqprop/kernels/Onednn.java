@@ -71,6 +71,11 @@ public final class Onednn {
         }
     }
 
+    /** False when turned off with {@code -Deqprop.onednn=false}: then every caller takes its path without oneDNN. */
+    public static boolean enabled() {
+        return Boolean.parseBoolean(System.getProperty("eqprop.onednn", "true"));
+    }
+
     /** Null when oneDNN loaded and made its CPU engine, else why not. */
     public static String loadProblem() {
         try {

@@ -27,7 +27,7 @@ import static org.eqprop.kernels.Onednn.*;
  * row-major view into a larger buffer (a layer's slice of DL4J's flat gradient). With float32 operands oneDNN reads
  * the arrays as they are; with bf16 each call converts A and B into the primitive's own (for B, blocked) layout
  * first. Used by the fused dense engine for the iteration's two large products, the input drive x W_1 + b_1 and the
- * weight contrast xᵀ (S_1^a − S_1^b), where it runs 2-3x faster than OpenBLAS's sgemm split over the cores
+ * weight contrast xᵀ (S_1^a − S_1^b), where it runs 1.2-2x faster than OpenBLAS's sgemm split over the cores
  * (docs/performance.md). Primitives live in a small process-wide cache keyed by {@link Shape}; calls on one entry
  * are serialised, and the same shape on the same number of threads gives the same bits every call.
  */
@@ -51,9 +51,9 @@ public final class OnednnMatmul {
         }
     }
 
-    /** True when oneDNN loaded here (else callers take their own path). */
+    /** True when oneDNN loaded here and is not turned off ({@link Onednn#enabled()}); else callers take their own path. */
     public static boolean available() {
-        return loadProblem() == null;
+        return enabled() && loadProblem() == null;
     }
 
     /**
@@ -91,7 +91,7 @@ public final class OnednnMatmul {
         synchronized (CACHE) {
             OnednnMatmul e = CACHE.get(shape);
             if (e == null) {
-                if (!available()) {
+                if (loadProblem() != null) {
                     throw new IllegalStateException("oneDNN is not available: " + loadProblem());
                 }
                 e = onCores(() -> new OnednnMatmul(shape));
@@ -117,7 +117,7 @@ public final class OnednnMatmul {
      * the product peak that bf16 work is measured against (AMX where {@link Onednn#amx()}). Made and freed here.
      */
     public static double bf16Gflops(int n, int repeats) {
-        if (!available()) {
+        if (loadProblem() != null) {
             throw new IllegalStateException("oneDNN is not available: " + loadProblem());
         }
         OnednnMatmul product = onCores(() -> new OnednnMatmul(new Shape(n, n, n, false, false, false, true)));

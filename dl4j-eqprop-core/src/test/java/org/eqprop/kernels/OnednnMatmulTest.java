@@ -87,6 +87,18 @@ class OnednnMatmulTest {
     }
 
     @Test
+    void turnedOffWithTheProperty() {
+        assertTrue(OnednnMatmul.available());
+        System.setProperty("eqprop.onednn", "false");
+        try {
+            assertTrue(!OnednnMatmul.available(), "-Deqprop.onednn=false turns the products off too");
+        } finally {
+            System.clearProperty("eqprop.onednn");
+        }
+        assertTrue(OnednnMatmul.available());
+    }
+
+    @Test
     void refusesWhatItCannotRead() {
         OnednnMatmul.Shape shape = new OnednnMatmul.Shape(4, 5, 6, false, false, false, false);
         INDArray c = Nd4j.zeros(DataType.FLOAT, 4, 5);

@@ -6,7 +6,11 @@ import org.eqprop.dynamics.Dynamics;
 import org.eqprop.dynamics.EnergyChain;
 import org.eqprop.dynamics.Equilibrium;
 import org.eqprop.dynamics.RelaxationControl;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.eqprop.nn.conf.EqPropBlock;
+import org.eqprop.training.EqPropNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -18,15 +22,18 @@ import java.util.Locale;
  * The 784-500-10 chain at batch 128 (hard sigmoid, fixed-point steps), per iteration: the free phase from the input
  * (W_1ᵀx + b_1 formed per batch slice, then T = 30 steps), the two nudged phases of the symmetric estimator (±β, K = 10
  * steps each) and the contrast gradient of both layers. It prints the median of each part over {@code iterations},
- * {@code rounds} times; {@code bench --preset mnist-fc1 --batch 128} run next to it gives the whole iteration the way
- * DL4J trains (the difference: input checks and copies, the loss layer, DL4J's updater and fit loop).
+ * {@code rounds} times, for the input products as oneDNN float32 products and as the engine's own drive kernel and
+ * BLAS (the fallback where oneDNN does not load), alternating within each round. With {@code fit}, each round first
+ * times DL4J training iterations of the same network in the same process ({@link EqPropNetwork#fit}, the mnist-fc1
+ * block with its squared-error loss layer and per-layer SGD, the same batch each time) and prints their median: the
+ * whole iteration the way DL4J trains next to the engine's part, on the same machine state.
  * <p>
  * Run (from the repository root, after {@code mvn -o -q -B -pl dl4j-eqprop-core test-compile} and a package of the
  * examples, whose {@code target/lib} holds the dependencies):
  * <pre>
  *   OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=SKYLAKEX java --add-modules jdk.incubator.vector \
  *     -cp dl4j-eqprop-core/target/test-classes:dl4j-eqprop-core/target/classes:dl4j-eqprop-examples/target/lib/'*' \
- *     org.eqprop.dynamics.fused.FusedIterationSpike [iterations] [rounds] [batch]
+ *     org.eqprop.dynamics.fused.FusedIterationSpike [iterations] [rounds] [batch] [fit]
  * </pre>
  */
 public final class FusedIterationSpike {
@@ -61,7 +68,28 @@ public final class FusedIterationSpike {
         String[] names = {"oneDNN products", "own drive + BLAS"};
         System.out.println("median ms per iteration at batch " + batch + ": free phase (drive + 30 steps) | two nudged "
                 + "phases (2 x 10 steps) | contrast gradient | sum");
+        EqPropNetwork net = null;
+        org.nd4j.linalg.dataset.DataSet batchData = new org.nd4j.linalg.dataset.DataSet(x, y);
+        if (args.length > 3 && args[3].equals("fit")) {
+            EqPropBlock block = new EqPropBlock.Builder().nIn(nIn).layerSizes(widths).stateActivation("hard-sigmoid")
+                    .freeSteps(30).nudgedSteps(10).beta(0.1).estimator("symmetric")
+                    .layerUpdaters(new Sgd(0.08), new Sgd(0.04)).build();
+            net = new EqPropNetwork(org.eqprop.TestNets.squaredError(DataType.FLOAT, block, 3));
+            net.init();
+        }
         for (int round = 0; round < rounds; round++) {
+            if (net != null) {
+                // blocks of ten iterations, as bench times them
+                long[] fit = new long[Math.max(1, iterations / 10)];
+                java.util.List<org.nd4j.linalg.dataset.DataSet> ten = java.util.Collections.nCopies(10, batchData);
+                for (int b = 0; b < fit.length; b++) {
+                    long t0 = System.nanoTime();
+                    net.fit(new ListDataSetIterator<>(ten, 1));
+                    fit[b] = (System.nanoTime() - t0) / 10;
+                }
+                System.out.printf(Locale.ROOT, "round %d, DL4J fit iteration: %.3f ms (median of %d blocks of ten)%n",
+                        round, median(fit), fit.length);
+            }
             long[][][] t = new long[2][3][iterations];
             for (int it = 0; it < iterations; it++) {
                 for (int v0 = 0; v0 < 2; v0++) {
