@@ -161,15 +161,20 @@ final class OnednnConvolution {
      * the key of the entry that ran it (its variant: {@link Key#label()}).
      */
     static Key forward(Key key, INDArray h, Kernels w, INDArray out) {
+        // an entry evicted (and freed) by another thread between the lookup and the call is looked up again
         OnednnConvolution c = choose(key, true);
-        c.forward(h, w, out);
+        while (!c.forward(h, w, out)) {
+            c = choose(key, true);
+        }
         return c.key;
     }
 
     /** target += w ⋆ᵀ g for dense row-major float32 g and target; returns the key of the entry that ran it. */
     static Key addTranspose(Key key, INDArray g, Kernels w, INDArray target) {
         OnednnConvolution c = choose(key, false);
-        c.addTranspose(g, w, target);
+        while (!c.addTranspose(g, w, target)) {
+            c = choose(key, false);
+        }
         return c.key;
     }
 
@@ -428,9 +433,12 @@ final class OnednnConvolution {
         }
     }
 
-    /** out = w ⋆ h (dense row-major float32 arrays). */
-    synchronized void forward(INDArray h, Kernels w, INDArray out) {
-        onCores(() -> {
+    /** out = w ⋆ h (dense row-major float32 arrays); false (nothing done) when this entry was freed. */
+    synchronized boolean forward(INDArray h, Kernels w, INDArray out) {
+        if (closed) {
+            return false;
+        }
+        return onCores(() -> {
             reorderKernels(w, forwardKernels, toWei, wei);
             setHandle(userSrc, h);
             setHandle(userDst, out);
@@ -438,13 +446,16 @@ final class OnednnConvolution {
             run(fwd, DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, wei, DNNL_ARG_DST, dst);
             run(fromDst, DNNL_ARG_FROM, dst, DNNL_ARG_TO, userDst);
             Onednn.await();
-            return null;
+            return true;
         });
     }
 
-    /** target += w ⋆ᵀ g (dense row-major float32 arrays). */
-    synchronized void addTranspose(INDArray g, Kernels w, INDArray target) {
-        onCores(() -> {
+    /** target += w ⋆ᵀ g (dense row-major float32 arrays); false (nothing done) when this entry was freed. */
+    synchronized boolean addTranspose(INDArray g, Kernels w, INDArray target) {
+        if (closed) {
+            return false;
+        }
+        return onCores(() -> {
             reorderKernels(w, transposeKernels, toWeiB, weiB);
             setHandle(userDiffDst, g);
             setHandle(userDiffSrc, target);
@@ -452,7 +463,7 @@ final class OnednnConvolution {
             run(bwd, DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_WEIGHTS, weiB, DNNL_ARG_DIFF_SRC, diffSrc);
             run(addDiffSrc, DNNL_ARG_FROM, diffSrc, DNNL_ARG_TO, userDiffSrc);
             Onednn.await();
-            return null;
+            return true;
         });
     }
 
@@ -462,11 +473,16 @@ final class OnednnConvolution {
      * operands whatever the entry's precision: the gradient is a difference of two such products).
      */
     static void weightGradient(Key key, INDArray h, INDArray g, INDArray dw) {
-        of(key.direct()).weightGradient(h, g, dw);
+        while (!of(key.direct()).weightGradient(h, g, dw)) {
+            Thread.onSpinWait(); // evicted and freed by another thread meanwhile: looked up again
+        }
     }
 
-    private synchronized void weightGradient(INDArray h, INDArray g, INDArray dw) {
-        onCores(() -> {
+    private synchronized boolean weightGradient(INDArray h, INDArray g, INDArray dw) {
+        if (closed) {
+            return false;
+        }
+        return onCores(() -> {
             if (weightGradient == null) {
                 weightGradient = makeWeightGradient();
             }
@@ -480,7 +496,7 @@ final class OnednnConvolution {
                     wg.diffWei());
             run(wg.fromDiffWei(), DNNL_ARG_FROM, wg.diffWei(), DNNL_ARG_TO, userWei);
             Onednn.await();
-            return null;
+            return true;
         });
     }
 
@@ -511,6 +527,9 @@ final class OnednnConvolution {
 
     /** oneDNN's implementation of the weight gradient, made if need be ("brgconv_bwd_w:avx512_core"). */
     synchronized String weightGradientImpl() {
+        if (closed) {
+            throw new IllegalStateException("this convolution's primitives were freed");
+        }
         if (weightGradient == null) {
             weightGradient = onCores(this::makeWeightGradient);
         }

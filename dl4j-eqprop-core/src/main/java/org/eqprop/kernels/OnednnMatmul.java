@@ -70,7 +70,10 @@ public final class OnednnMatmul {
         if (bias != null) {
             check(shape, bias.reshape(1, bias.length()), 1, shape.n(), "bias");
         }
-        of(shape).run(a, b, bias, c);
+        // an entry evicted (and freed) by another thread between the lookup and the call is looked up again
+        while (!of(shape).run(a, b, bias, c)) {
+            Thread.onSpinWait();
+        }
     }
 
     private static void check(Shape shape, INDArray x, long rows, long cols, String name) {
@@ -87,7 +90,8 @@ public final class OnednnMatmul {
         return x.rank() == 2 && (x.size(1) == 1 || x.stride(1) == 1) && (x.size(0) == 1 || x.stride(0) == x.size(1));
     }
 
-    private static OnednnMatmul of(Shape shape) {
+    /** The cached entry of a shape, made if need be (the least recently used one beyond the cache size is freed). */
+    static OnednnMatmul of(Shape shape) {
         synchronized (CACHE) {
             OnednnMatmul e = CACHE.get(shape);
             if (e == null) {
@@ -198,15 +202,17 @@ public final class OnednnMatmul {
         }
     }
 
-    private synchronized void run(INDArray ha, INDArray hb, INDArray bias, INDArray c) {
+    /** Runs the product; false (nothing done) when this entry was freed. */
+    synchronized boolean run(INDArray ha, INDArray hb, INDArray bias, INDArray c) {
         if (closed) {
-            throw new IllegalStateException("this product's primitive was freed");
+            return false;
         }
         onCores(() -> {
             convert(ha, hb);
             multiplyConverted(bias, c);
             return null;
         });
+        return true;
     }
 
     /** Points the operand memories at A and B; with bf16 operands, converts them. */

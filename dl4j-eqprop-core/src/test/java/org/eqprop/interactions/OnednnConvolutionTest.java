@@ -96,6 +96,30 @@ class OnednnConvolutionTest {
         return new double[]{relativeError(got, ref), relativeError(drive.sub(start), refDrive.sub(start))};
     }
 
+    /**
+     * An entry evicted from the cache (and freed) while a caller still holds it runs nothing and says so, and the next
+     * convolution of its shape makes a new entry: no call reaches freed native objects.
+     */
+    @Test
+    void anEvictedEntryIsNotRunAndItsShapeIsMadeAgain() {
+        OnednnConvolution.Key key = new OnednnConvolution.Key(1, 2, 5, 5, 3, 3, 3, 1, 1, false);
+        Random r = new Random(9);
+        INDArray w = random(r, -0.5, 0.5, 3, 2, 3, 3);
+        OnednnConvolution.Kernels k = new OnednnConvolution.Kernels(() -> w);
+        INDArray h = random(r, 0, 1, 1, 2, 5, 5);
+        OnednnConvolution held = OnednnConvolution.of(key);
+        for (int size = 6; size < 36; size++) { // more shapes than the cache keeps
+            OnednnConvolution.of(new OnednnConvolution.Key(1, 2, size, size, 3, 3, 3, 1, 1, false));
+        }
+        INDArray out = Nd4j.zeros(DataType.FLOAT, 1, 3, 5, 5);
+        assertTrue(!held.forward(h, k, out), "a freed entry must not run");
+        assertTrue(!held.addTranspose(out, k, h.dup()), "a freed entry must not run");
+        assertEquals(0.0, out.amaxNumber().doubleValue());
+        OnednnConvolution.forward(key, h, k, out);
+        assertTrue(out.amaxNumber().doubleValue() > 0, "the shape runs again, on a new entry");
+        assertTrue(OnednnConvolution.of(key) != held);
+    }
+
     @Test
     void float32MatchesIm2colAtOddSizesStridesAndKernels() {
         int[][] shapes = { // batch, in, height, width, out, kh, kw, stride, padding

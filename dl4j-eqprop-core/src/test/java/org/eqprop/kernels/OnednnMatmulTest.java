@@ -86,6 +86,28 @@ class OnednnMatmulTest {
         assertTrue(OnednnMatmul.bf16Gflops(256, 2) > 1, "a bf16 product rate");
     }
 
+    /**
+     * An entry evicted from the cache (and freed) while a caller still holds it does nothing and says so, and the next
+     * product of its shape makes a new entry: no call reaches freed native objects.
+     */
+    @Test
+    void anEvictedEntryIsNotRunAndItsShapeIsMadeAgain() {
+        OnednnMatmul.Shape shape = new OnednnMatmul.Shape(3, 4, 5, false, false, false, false);
+        INDArray a = Nd4j.rand(DataType.FLOAT, 3, 5);
+        INDArray b = Nd4j.rand(DataType.FLOAT, 5, 4);
+        OnednnMatmul held = OnednnMatmul.of(shape);
+        for (int m = 10; m < 40; m++) { // more shapes than the cache keeps
+            OnednnMatmul.multiply(new OnednnMatmul.Shape(m, 4, 5, false, false, false, false),
+                    Nd4j.rand(DataType.FLOAT, m, 5), b, null, Nd4j.create(DataType.FLOAT, m, 4));
+        }
+        INDArray c = Nd4j.zeros(DataType.FLOAT, 3, 4);
+        assertTrue(!held.run(a, b, null, c), "a freed entry must not run");
+        assertEquals(0.0, c.amaxNumber().doubleValue());
+        OnednnMatmul.multiply(shape, a, b, null, c);
+        assertTrue(relativeError(c, a.mmul(b)) < 1e-6);
+        assertTrue(OnednnMatmul.of(shape) != held, "the shape's entry was made again");
+    }
+
     @Test
     void turnedOffWithTheProperty() {
         assertTrue(OnednnMatmul.available());
