@@ -16,6 +16,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fused CPU kernels against the reference ND4J relaxation, in float32, for every rule, activation and force. */
@@ -252,6 +253,30 @@ class FusedEngineTest {
         Equilibrium refNudged = ReferenceRelaxation.INSTANCE.relaxSameInput(chain, counted, ref, force, 0.5, nudged);
         Equilibrium refDirect = ReferenceRelaxation.INSTANCE.relax(chain, drive, ref.states(), force, 0.5, nudged);
         assertTrue(asked[0] == 3 && maxDiff(refNudged.states(), refDirect.states()) == 0, "default relaxSameInput");
+    }
+
+    /**
+     * Inside an open ND4J workspace (a caller's, as DL4J's layers have) the engine's temporary arrays live in it and
+     * are left to it: the phase and the contrast give the bits they give outside.
+     */
+    @org.junit.jupiter.api.Test
+    void insideAWorkspaceTheSameBits() {
+        EnergyChain chain = chain(new int[]{40, 10}, 70, "hard-sigmoid", Dynamics.of("fixed-point", 0), 21);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 24, 70);
+        RelaxationControl control = new RelaxationControl(12, 0);
+        INDArray[] outside = FusedDenseRelaxation.INSTANCE.relaxFree(chain, x, unused(), control).states();
+        org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration conf =
+                org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration.builder().initialSize(1 << 24).build();
+        INDArray[] inside;
+        try (org.nd4j.linalg.api.memory.MemoryWorkspace ws =
+                     Nd4j.getWorkspaceManager().getAndActivateWorkspace(conf, "FusedEngineTestWs")) {
+            INDArray[] states = FusedDenseRelaxation.INSTANCE.relaxFree(chain, x, unused(), control).states();
+            inside = new INDArray[states.length];
+            for (int k = 0; k < states.length; k++) {
+                inside[k] = states[k].detach();
+            }
+        }
+        assertEquals(0.0, maxDiff(outside, inside));
     }
 
     /**

@@ -94,9 +94,15 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 && b1.dataType() == DataType.FLOAT && b1.rank() == 2 && b1.size(0) == 1 && OnednnMatmul.rowMajor(b1)) {
             // the drive x W_1 + b_1 as one oneDNN product on every core ([batch, width_1] rows), then relaxed
             INDArray drive = Nd4j.createUninitialized(DataType.FLOAT, x.size(0), w1.size(1));
-            OnednnMatmul.multiply(new OnednnMatmul.Shape((int) x.size(0), (int) w1.size(1), (int) x.size(1),
-                    false, false, true, false), x, w1, b1, drive);
-            return phase(chain, (int) x.size(0), null, drive, null, null, false, null, null, 0, control);
+            try {
+                OnednnMatmul.multiply(new OnednnMatmul.Shape((int) x.size(0), (int) w1.size(1), (int) x.size(1),
+                        false, false, true, false), x, w1, b1, drive);
+                return phase(chain, (int) x.size(0), null, drive, null, null, false, null, null, 0, control);
+            } finally {
+                if (drive.closeable()) { // not in a workspace: the phase copied it, its native buffer goes now
+                    drive.close();
+                }
+            }
         }
         // the copies of x and W_1 live only while this phase runs: this thread's working arrays serve again
         Input input = new Input(FusedKernels.floats(x, scratch(0, x.length())), (int) x.size(1),
@@ -225,11 +231,17 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                             onednn ? (float) scale : 1f, batch);
                 }
                 INDArray d = FusedKernels.array(diff, widths[0], batch);
-                if (onednn) {
-                    OnednnMatmul.multiply(new OnednnMatmul.Shape((int) x.size(1), widths[0], batch, true, true,
-                            false, false), x, d, null, gW);
-                } else {
-                    org.eqprop.kernels.ParallelGemm.gemm(x, d, gW, true, true, scale, 0.0);
+                try {
+                    if (onednn) {
+                        OnednnMatmul.multiply(new OnednnMatmul.Shape((int) x.size(1), widths[0], batch, true, true,
+                                false, false), x, d, null, gW);
+                    } else {
+                        org.eqprop.kernels.ParallelGemm.gemm(x, d, gW, true, true, scale, 0.0);
+                    }
+                } finally {
+                    if (d.closeable()) {
+                        d.close();
+                    }
                 }
             } else {
                 // a dot product over the slices' examples per weight, no copy: [width_{k−1}] × [width_k] is small
