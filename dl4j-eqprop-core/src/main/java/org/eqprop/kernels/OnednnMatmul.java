@@ -67,8 +67,12 @@ public final class OnednnMatmul {
         if (shape.bias() != (bias != null)) {
             throw new IllegalArgumentException("the shape " + (shape.bias() ? "has" : "has no") + " bias row");
         }
-        if (bias != null) {
-            check(shape, bias.reshape(1, bias.length()), 1, shape.n(), "bias");
+        if (bias != null && (bias.dataType() != DataType.FLOAT || bias.length() != shape.n()
+                || !(bias.rank() == 2 ? bias.size(0) == 1 && rowMajor(bias)
+                : bias.rank() == 1 && (bias.length() == 1 || bias.stride(0) == 1)))) {
+            throw new IllegalArgumentException("the bias of " + shape + " must be a contiguous float32 [1, "
+                    + shape.n() + "] or [" + shape.n() + "] array, not " + bias.dataType() + " "
+                    + java.util.Arrays.toString(bias.shape()) + " strides " + java.util.Arrays.toString(bias.stride()));
         }
         // an entry evicted (and freed) by another thread between the lookup and the call is looked up again
         while (!of(shape).run(a, b, bias, c)) {

@@ -138,5 +138,14 @@ class OnednnMatmulTest {
                 c));
         assertThrows(IllegalArgumentException.class, () -> new OnednnMatmul.Shape(0, 5, 6, false, false, false,
                 false));
+        // a bias that is not contiguous (a column of a matrix) is refused, not read wrongly
+        OnednnMatmul.Shape withBias = new OnednnMatmul.Shape(4, 5, 6, false, false, true, false);
+        INDArray column = Nd4j.rand(DataType.FLOAT, 5, 3).getColumn(1);
+        IllegalArgumentException strided = assertThrows(IllegalArgumentException.class, () -> OnednnMatmul.multiply(
+                withBias, Nd4j.zeros(DataType.FLOAT, 4, 6), Nd4j.zeros(DataType.FLOAT, 6, 5), column, c));
+        assertTrue(strided.getMessage().contains("contiguous"), strided.getMessage());
+        OnednnMatmul.multiply(withBias, Nd4j.zeros(DataType.FLOAT, 4, 6), Nd4j.zeros(DataType.FLOAT, 6, 5),
+                Nd4j.ones(DataType.FLOAT, 5), c);
+        assertEquals(1.0, c.minNumber().doubleValue());
     }
 }
