@@ -61,18 +61,9 @@ public final class OnednnMatmul {
      * ('c') with unit inner stride, views allowed; {@code bias} null unless the shape has one.
      */
     public static void multiply(Shape shape, INDArray a, INDArray b, INDArray bias, INDArray c) {
-        check(shape, a, shape.transA() ? shape.k() : shape.m(), shape.transA() ? shape.m() : shape.k(), "A");
-        check(shape, b, shape.transB() ? shape.n() : shape.k(), shape.transB() ? shape.k() : shape.n(), "B");
-        check(shape, c, shape.m(), shape.n(), "C");
-        if (shape.bias() != (bias != null)) {
-            throw new IllegalArgumentException("the shape " + (shape.bias() ? "has" : "has no") + " bias row");
-        }
-        if (bias != null && (bias.dataType() != DataType.FLOAT || bias.length() != shape.n()
-                || !(bias.rank() == 2 ? bias.size(0) == 1 && rowMajor(bias)
-                : bias.rank() == 1 && (bias.length() == 1 || bias.stride(0) == 1)))) {
-            throw new IllegalArgumentException("the bias of " + shape + " must be a contiguous float32 [1, "
-                    + shape.n() + "] or [" + shape.n() + "] array, not " + bias.dataType() + " "
-                    + java.util.Arrays.toString(bias.shape()) + " strides " + java.util.Arrays.toString(bias.stride()));
+        String problem = problem(shape, a, b, bias, c);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
         // an entry evicted (and freed) by another thread between the lookup and the call is looked up again
         while (!of(shape).run(a, b, bias, c)) {
@@ -80,13 +71,45 @@ public final class OnednnMatmul {
         }
     }
 
-    private static void check(Shape shape, INDArray x, long rows, long cols, String name) {
+    /**
+     * True when {@link #multiply} runs these arrays here: oneDNN available and every operand laid out as it reads
+     * them ({@code c} null: the caller makes a row-major result).
+     */
+    public static boolean runs(Shape shape, INDArray a, INDArray b, INDArray bias, INDArray c) {
+        return available() && problem(shape, a, b, bias, c) == null;
+    }
+
+    /** Why {@link #multiply} cannot read these arrays as the shape says, or null ({@code c} null: not checked). */
+    private static String problem(Shape shape, INDArray a, INDArray b, INDArray bias, INDArray c) {
+        String p = problem(shape, a, shape.transA() ? shape.k() : shape.m(), shape.transA() ? shape.m() : shape.k(),
+                "A");
+        p = p != null ? p : problem(shape, b, shape.transB() ? shape.n() : shape.k(),
+                shape.transB() ? shape.k() : shape.n(), "B");
+        p = p != null || c == null ? p : problem(shape, c, shape.m(), shape.n(), "C");
+        if (p != null) {
+            return p;
+        }
+        if (shape.bias() != (bias != null)) {
+            return "the shape " + (shape.bias() ? "has" : "has no") + " bias row";
+        }
+        if (bias != null && (bias.dataType() != DataType.FLOAT || bias.length() != shape.n()
+                || !(bias.rank() == 2 ? bias.size(0) == 1 && rowMajor(bias)
+                : bias.rank() == 1 && (bias.length() == 1 || bias.stride(0) == 1)))) {
+            return "the bias of " + shape + " must be a contiguous float32 [1, " + shape.n() + "] or [" + shape.n()
+                    + "] array, not " + bias.dataType() + " " + java.util.Arrays.toString(bias.shape()) + " strides "
+                    + java.util.Arrays.toString(bias.stride());
+        }
+        return null;
+    }
+
+    private static String problem(Shape shape, INDArray x, long rows, long cols, String name) {
         if (x.dataType() != DataType.FLOAT || x.rank() != 2 || x.size(0) != rows || x.size(1) != cols
                 || !rowMajor(x)) {
-            throw new IllegalArgumentException(name + " of " + shape + " must be a row-major float32 [" + rows + ", "
-                    + cols + "] array, not " + x.dataType() + " " + java.util.Arrays.toString(x.shape()) + " '"
-                    + x.ordering() + "' strides " + java.util.Arrays.toString(x.stride()));
+            return name + " of " + shape + " must be a row-major float32 [" + rows + ", " + cols + "] array, not "
+                    + x.dataType() + " " + java.util.Arrays.toString(x.shape()) + " '" + x.ordering() + "' strides "
+                    + java.util.Arrays.toString(x.stride());
         }
+        return null;
     }
 
     /** True when a 2-D array's rows lie one after another with unit inner stride (a view may start anywhere). */

@@ -88,15 +88,13 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
                 || first.weights().dataType() != DataType.FLOAT) {
             return RelaxationEngine.super.relaxFree(chain, x, inputDrive, control);
         }
-        INDArray w1 = first.weights();
-        INDArray b1 = first.bias();
-        if (OnednnMatmul.available() && OnednnMatmul.rowMajor(x) && OnednnMatmul.rowMajor(w1)
-                && b1.dataType() == DataType.FLOAT && b1.rank() == 2 && b1.size(0) == 1 && OnednnMatmul.rowMajor(b1)) {
+        OnednnMatmul.Shape drives = new OnednnMatmul.Shape((int) x.size(0), chain.width(0), (int) x.size(1), false,
+                false, true, false);
+        if (OnednnMatmul.runs(drives, x, first.weights(), first.bias(), null)) {
             // the drive x W_1 + b_1 as one oneDNN product on every core ([batch, width_1] rows), then relaxed
-            INDArray drive = Nd4j.createUninitialized(DataType.FLOAT, x.size(0), w1.size(1));
+            INDArray drive = Nd4j.createUninitialized(DataType.FLOAT, x.size(0), chain.width(0));
             try {
-                OnednnMatmul.multiply(new OnednnMatmul.Shape((int) x.size(0), (int) w1.size(1), (int) x.size(1),
-                        false, false, true, false), x, w1, b1, drive);
+                OnednnMatmul.multiply(drives, x, first.weights(), first.bias(), drive);
                 return phase(chain, (int) x.size(0), null, drive, null, null, false, null, null, 0, control);
             } finally {
                 if (drive.closeable()) { // not in a workspace: the phase copied it, its native buffer goes now
@@ -222,21 +220,20 @@ public final class FusedDenseRelaxation implements RelaxationEngine {
             INDArray gb = views[k][1];
             float[] bSum = new float[widths[k]];
             if (k == 0) {
-                // scale · xᵀ (S_1^a − S_1^b)ᵀ: oneDNN on every core reads x and the scaled differences [width_1, batch]
-                // in place and writes DL4J's gradient view; else BLAS split over the cores
-                boolean onednn = OnednnMatmul.available() && OnednnMatmul.rowMajor(x) && OnednnMatmul.rowMajor(gW);
+                // xᵀ (scale · (S_1^a − S_1^b))ᵀ: oneDNN on every core reads x and the scaled differences
+                // [width_1, batch] in place and writes DL4J's gradient view; else BLAS split over the cores
                 float[] diff = new float[widths[0] * batch];
                 for (int i = 0; i < sa.slices().length; i++) {
-                    addStateContrast(sa.slices()[i], sb.slices()[i], 0, widths[0], bSum, diff,
-                            onednn ? (float) scale : 1f, batch);
+                    addStateContrast(sa.slices()[i], sb.slices()[i], 0, widths[0], bSum, diff, (float) scale, batch);
                 }
                 INDArray d = FusedKernels.array(diff, widths[0], batch);
+                OnednnMatmul.Shape contrast = new OnednnMatmul.Shape((int) x.size(1), widths[0], batch, true, true,
+                        false, false);
                 try {
-                    if (onednn) {
-                        OnednnMatmul.multiply(new OnednnMatmul.Shape((int) x.size(1), widths[0], batch, true, true,
-                                false, false), x, d, null, gW);
+                    if (OnednnMatmul.runs(contrast, x, d, null, gW)) {
+                        OnednnMatmul.multiply(contrast, x, d, null, gW);
                     } else {
-                        org.eqprop.kernels.ParallelGemm.gemm(x, d, gW, true, true, scale, 0.0);
+                        org.eqprop.kernels.ParallelGemm.gemm(x, d, gW, true, true, 1.0, 0.0);
                     }
                 } finally {
                     if (d.closeable()) {

@@ -1,9 +1,5 @@
-package org.eqprop.interactions;
+package org.eqprop.kernels;
 
-import org.eqprop.kernels.CorePool;
-import org.eqprop.kernels.FusedKernels;
-import org.eqprop.kernels.OnednnMatmul;
-import org.eqprop.kernels.ParallelGemm;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,7 +22,7 @@ import java.util.concurrent.Callable;
  * <pre>
  *   OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=SKYLAKEX java --add-modules jdk.incubator.vector \
  *     -cp dl4j-eqprop-core/target/test-classes:dl4j-eqprop-core/target/classes:dl4j-eqprop-examples/target/lib/'*' \
- *     org.eqprop.interactions.DenseBf16Spike
+ *     org.eqprop.kernels.DenseBf16Spike
  * </pre>
  */
 public final class DenseBf16Spike {
