@@ -66,6 +66,18 @@ public final class RelaxationStats {
         return nonConverged.get();
     }
 
+    /**
+     * True for the counts 1, 10, 100, …: the non-converged phases a block logs, so that a long run whose phases often
+     * end on their step budget (a preset's tolerance with the paper's T and K) logs a few lines, not one per thousand.
+     */
+    public static boolean logsAt(long count) {
+        long n = count;
+        while (n >= 10 && n % 10 == 0) {
+            n /= 10;
+        }
+        return n == 1;
+    }
+
     @Override
     public String toString() {
         return String.format(java.util.Locale.ROOT, "RelaxationStats{free phases %d (%.1f steps each), nudged phases %d "

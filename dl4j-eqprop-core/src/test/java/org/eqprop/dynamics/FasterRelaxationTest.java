@@ -215,5 +215,12 @@ class FasterRelaxationTest {
                 .build());
         assertThrows(IllegalArgumentException.class, () -> dense().mirroredStart(true).doubledBatch(true).build());
         assertThrows(IllegalArgumentException.class, () -> dense().mirroredStart(true).estimator("bptt").build());
+        // BPTT unrolls exactly T steps: a tolerance would not be honoured, so it is refused; RBP's free phase
+        // converges to its tolerance
+        IllegalArgumentException early = assertThrows(IllegalArgumentException.class,
+                () -> dense().estimator("bptt").build());
+        org.junit.jupiter.api.Assertions.assertTrue(early.getMessage().contains("tolerance"), early.getMessage());
+        dense().tolerance(0).estimator("bptt").build();
+        dense().estimator("rbp").build();
     }
 }

@@ -49,6 +49,45 @@ class KernelTest {
         }
     }
 
+    /**
+     * The vector kernel's residual (integer maxima on the bits of |s_{t+1} − s_t|) is exactly the largest change, wherever
+     * it sits: in the two-vector loop, the one-vector loop or the scalar tail, up or down, infinite (a leaky drive) or
+     * a NaN with its sign bit set.
+     */
+    @Test
+    void theResidualIsExactlyTheLargestChange() {
+        SimdKernel vector = new VectorKernel();
+        int lanes = vector.lanes();
+        Random r = new Random(11);
+        int len = 4 * lanes + lanes + 3;
+        for (int at = 0; at < len; at += 3) {
+            for (float change : new float[]{0.37f, -0.21f}) {
+                float[] s = new float[len];
+                float[] u = new float[len];
+                for (int i = 0; i < len; i++) {
+                    s[i] = 0.3f + 0.3f * r.nextFloat();
+                    u[i] = s[i] + 0.01f * (r.nextFloat() - 0.5f);
+                }
+                u[at] = s[at] + change;
+                float[] before = s.clone();
+                float residual = vector.clampStep(s, u, len, 1f, 1f, 0f);
+                float largest = 0f;
+                for (int i = 0; i < len; i++) {
+                    largest = Math.max(largest, Math.abs(u[i] - before[i]));
+                }
+                assertEquals(largest, residual, 0f, "largest change at " + at);
+                assertEquals(Math.abs(change), residual, 1e-6f);
+            }
+        }
+        float[] s = new float[len];
+        float[] u = new float[len];
+        u[lanes + 2] = Float.POSITIVE_INFINITY;
+        assertEquals(Float.POSITIVE_INFINITY, vector.clampStep(s, u, len, 1f, 1f, 0.1f));
+        u = new float[len];
+        u[2 * lanes + 1] = Float.intBitsToFloat(0xffc00000); // a NaN whose sign bit is set
+        assertTrue(Float.isNaN(vector.clampStep(s, u, len, 1f, 1f, 0f)));
+    }
+
     static float[] random(int n, Random r) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {

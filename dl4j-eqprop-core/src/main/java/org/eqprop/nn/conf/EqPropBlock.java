@@ -153,6 +153,11 @@ public class EqPropBlock extends FeedForwardLayer {
             throw new IllegalArgumentException("EqPropBlock: method " + method.cliName() + " differentiates the "
                     + "synchronous dynamics; use updateOrder synchronous");
         }
+        if (method == GradientMethod.BPTT && relaxation.tolerance() > 0) {
+            throw new IllegalArgumentException("EqPropBlock: method bptt backpropagates through exactly T = "
+                    + relaxation.freeSteps() + " free steps; a tolerance (" + relaxation.tolerance() + ") would stop "
+                    + "them early and is not honoured: set it to 0");
+        }
         if (method.backpropagates() && relaxation.dynamics() != Dynamics.Kind.FIXED_POINT) {
             throw new IllegalArgumentException("EqPropBlock: method " + method.cliName() + " needs the fixed-point "
                     + "dynamics");

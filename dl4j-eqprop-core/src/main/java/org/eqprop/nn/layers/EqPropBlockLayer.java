@@ -675,7 +675,7 @@ public class EqPropBlockLayer extends BaseLayer<EqPropBlock> implements org.eqpr
             l.onPhase(r);
         }
         if (!e.converged()) {
-            if (stats.nonConverged() == 1 || stats.nonConverged() % 1000 == 0) {
+            if (RelaxationStats.logsAt(stats.nonConverged())) {
                 boolean bf16 = layerConf().relaxation().convolutionPrecision() == ConvolutionPrecision.BF16;
                 log.warn("{}: {} phase did not reach tolerance {} within {} steps (residual {}); {} such phases so "
                                 + "far{}", layerId(), phase, layerConf().relaxation().tolerance(), e.steps(), e.residual(),

@@ -58,7 +58,8 @@ final class CompareCommand {
                 "Trains the preset by each algorithm for each T from the same initial weights and data order, "
                         + "each run a separate JVM running 'eqprop train' so that its peak resident memory is its "
                         + "own, and writes DIR/report.md (test and train error, seconds per iteration, peak memory) "
-                        + "with PNG learning curves and memory-versus-T plots.");
+                        + "with PNG learning curves and memory-versus-T plots. Every run takes exactly T free steps "
+                        + "(no early stop at a preset's tolerance).");
         spec.addOption(PresetOptions.preset().required(true).build());
         spec.addOption(Options.integer("--epochs", "N", 1, "epochs of each run").defaultValue("1").build());
         spec.addOption(Options.text("--steps", "T[,T...]", "the free steps T compared").defaultValue("30,100,250")
@@ -112,8 +113,9 @@ final class CompareCommand {
         for (int t : steps) {
             for (String alg : algorithms) {
                 List<String> cmd = new ArrayList<>(javaCommand());
+                // exactly T free steps for both (no early stop at a preset's tolerance): the comparison is at T
                 cmd.addAll(List.of("train", "--preset", preset, "--algorithm", alg, "--free-steps",
-                        Integer.toString(t), "--epochs", Integer.toString(epochs), "--out",
+                        Integer.toString(t), "--tolerance", "0", "--epochs", Integer.toString(epochs), "--out",
                         outDir.resolve(alg + "-T" + t).toString()));
                 if (alg.equals("bptt")) {
                     cmd.addAll(List.of("--bptt-steps", Integer.toString(bpttSteps)));

@@ -25,6 +25,33 @@ class PresetOptionsTest {
         }
     }
 
+    /**
+     * mnist-fc1 keeps the paper's T = 30, K = 10 as step budgets and stops each phase at the tolerance 1e-4;
+     * {@code --tolerance 0} runs every step, as the paper does.
+     */
+    @Test
+    void mnistFc1StopsItsPhasesAtItsToleranceUnlessToldNotTo() {
+        Preset p = Preset.named("mnist-fc1");
+        assertEquals(30, p.relaxation.freeSteps());
+        assertEquals(10, p.relaxation.nudgedSteps());
+        assertEquals(1e-4, p.relaxation.tolerance());
+        Preset every = Preset.named("mnist-fc1").override(CliParsingTest.parse("train", "--preset", "mnist-fc1",
+                "--tolerance", "0"));
+        assertEquals(0.0, every.relaxation.tolerance());
+        assertEquals(30, every.relaxation.freeSteps());
+        // BPTT unrolls exactly T steps: the preset's tolerance is dropped, a tolerance asked for is refused
+        Preset bptt = Preset.named("mnist-fc1").override(CliParsingTest.parse("train", "--preset", "mnist-fc1",
+                "--algorithm", "bptt"));
+        org.eqprop.nn.conf.EqPropBlock block = (org.eqprop.nn.conf.EqPropBlock) bptt.configuration(1,
+                org.nd4j.linalg.api.buffer.DataType.FLOAT).getConf(0).getLayer();
+        assertEquals(0.0, block.relaxation().tolerance());
+        assertEquals(org.eqprop.nn.conf.GradientMethod.BPTT, block.estimation().method());
+        Preset asked = Preset.named("mnist-fc1").override(CliParsingTest.parse("train", "--preset", "mnist-fc1",
+                "--algorithm", "bptt", "--tolerance", "1e-3"));
+        assertThrows(IllegalArgumentException.class, () -> asked.configuration(1,
+                org.nd4j.linalg.api.buffer.DataType.FLOAT));
+    }
+
     @Test
     void thePresetNamesAreThePresets() {
         for (String name : PresetOptions.PRESETS) {
