@@ -45,7 +45,10 @@ final class BenchCommand {
         Cli.addGroup(spec, "Benchmark:",
                 Options.integer("--batch", "B", 1, "examples per iteration").defaultValue("128"),
                 Options.integer("--iterations", "N", 1, "timed iterations").defaultValue("50"),
-                Options.integer("--warmup", "N", 0, "untimed iterations first").defaultValue("10"),
+                Options.text("--warmup", "N|Ss", "untimed work first: N iterations, or S seconds of training a "
+                        + "scratch copy of the network, so that the JIT has compiled the per-iteration code (an "
+                        + "mnist-fc1 iteration at batch 128 takes about twice its steady time for its first few "
+                        + "thousand), then " + Warmup.SETTLE + " iterations").defaultValue(Warmup.DEFAULT),
                 Options.flag("--no-reference", "skip timing the reference engine (one ND4J op per step)"),
                 Options.text("--agreement", "T,K[,order[,tol[,omega]]];...", "print the cosine similarity of the "
                         + "configured gradient with each listed reference (float32, direct convolutions) on the same weights "
@@ -64,7 +67,7 @@ final class BenchCommand {
         Preset p = Preset.named(a.required("preset")).override(a);
         int batch = a.integer("batch");
         int iterations = a.integer("iterations");
-        int warmup = a.integer("warmup");
+        Warmup warmup = Warmup.parse(a.string("warmup"));
         boolean compare = !a.flag("no-reference");
         String agreement = a.string("agreement");
         String data = a.string("data");
@@ -74,6 +77,11 @@ final class BenchCommand {
         List<Preset> against = agreement == null ? List.of() : references(p, agreement);
         DataSet ds = batch(p, data, dataDir, batch);
         String accelerator = String.join("; ", org.eqprop.engines.EngineChoice.acceleratorStatus());
+        if (warmup.seconds() > 0) {
+            out.printf(Locale.ROOT, "warming up: %.1f s of training a scratch copy of the network, then %d "
+                    + "iterations (--warmup)%n", warmup.seconds(), warmup.iterations());
+            out.flush();
+        }
         Timing timing = time(p, ds, warmup, iterations);
         String used = timing.residentEngine() != null ? timing.residentEngine() : engineUsed(p);
         if (!engineName(p).equals(used) && (engineName(p).equals("cuda") || engineName(p).equals("auto"))) {
@@ -131,7 +139,9 @@ final class BenchCommand {
                 .put("cuda_available", org.eqprop.engines.EngineChoice.accelerated() != null)
                 .put("accelerator_status", accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath"
                         : accelerator)
-                .put("iterations", iterations)
+                .put("iterations", iterations).put("warmup_iterations", warmup.iterations())
+                .put("jit_warmup_seconds", warmup.seconds())
+                .put("jit_warmup_iterations", timing.jitWarmupIterations())
                 .put("seconds_per_iteration", spi).put("median_seconds_per_iteration", median(times))
                 .put("block_seconds_per_iteration", timing.blockSeconds())
                 .put("block_fraction", timing.blockSeconds() / spi)
@@ -151,7 +161,7 @@ final class BenchCommand {
         if (compare && p.relaxation.engine() != org.eqprop.engines.EngineKind.REFERENCE) {
             org.eqprop.nn.conf.RelaxationSettings own = p.relaxation;
             p.relaxation = own.withEngine(org.eqprop.engines.EngineKind.REFERENCE);
-            double[] ref = time(p, ds, 10, Math.min(iterations, 20)).seconds();
+            double[] ref = time(p, ds, new Warmup(0, 10), Math.min(iterations, 20)).seconds();
             p.relaxation = own;
             double refSpi = mean(ref);
             out.printf(Locale.ROOT, "reference engine (ND4J ops per step): %.2f ms/iteration; speed-up %.1fx%n",
@@ -309,7 +319,43 @@ final class BenchCommand {
      */
     record Timing(double[] seconds, double freeSteps, double nudgedSteps, String residentEngine,
                   org.eqprop.dynamics.ResidentIteration.Traffic perIteration, String convolutionLibrary,
-                  String device, java.util.Map<String, Long> convolutions, double blockSeconds) {
+                  String device, java.util.Map<String, Long> convolutions, double blockSeconds,
+                  long jitWarmupIterations) {
+    }
+
+    /**
+     * The untimed work before the timed iterations: {@code seconds} of training a scratch copy of the network (the
+     * JIT's warm-up: DL4J's and the block's per-iteration code runs as profiled, slower code for its first few
+     * thousand calls; on a copy, so that the timed network starts from the preset's initial weights instead of having
+     * fitted the benchmark's batch, which with a tolerance would change its step counts), then {@code iterations} on
+     * the timed network (its workspaces and caches).
+     */
+    record Warmup(double seconds, int iterations) {
+
+        /** Iterations on the timed network after a warm-up in seconds. */
+        static final int SETTLE = 10;
+
+        static final String DEFAULT = "30s";
+
+        Warmup {
+            if (!(seconds >= 0 && Double.isFinite(seconds)) || iterations < 0) {
+                throw new Args.UsageException("--warmup takes N (iterations, >= 0) or Ss (seconds, >= 0)");
+            }
+        }
+
+        /** "N" iterations, or "Ss" seconds then {@link #SETTLE} iterations. */
+        static Warmup parse(String v) {
+            String t = v == null ? DEFAULT : v.trim();
+            try {
+                if (t.endsWith("s")) {
+                    double s = Double.parseDouble(t.substring(0, t.length() - 1));
+                    return new Warmup(s, s > 0 ? SETTLE : 0);
+                }
+                return new Warmup(0, Integer.parseInt(t));
+            } catch (NumberFormatException e) {
+                throw new Args.UsageException("--warmup takes N (iterations) or Ss (seconds, e.g. 30s), got " + v);
+            }
+        }
     }
 
     /**
@@ -343,13 +389,23 @@ final class BenchCommand {
      * that an epoch does not pay). The iterator hands out one list element, the batch, per iteration (its second
      * argument counts list elements, not examples).
      */
-    static Timing time(Preset p, DataSet ds, int warmup, int iterations) {
-        EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
-        net.init();
+    static Timing time(Preset p, DataSet ds, Warmup warmup, int iterations) {
         int block = Math.min(10, iterations);
         List<DataSet> batches = java.util.Collections.nCopies(block, ds);
-        if (warmup > 0) {
-            net.fit(new ListDataSetIterator<>(java.util.Collections.nCopies(warmup, ds), 1));
+        long jitIterations = 0;
+        if (warmup.seconds() > 0) {
+            EqPropNetwork scratch = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
+            scratch.init();
+            long end = System.nanoTime() + (long) (warmup.seconds() * 1e9);
+            do {
+                scratch.fit(new ListDataSetIterator<>(batches, 1));
+                jitIterations += block;
+            } while (System.nanoTime() < end);
+        }
+        EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
+        net.init();
+        if (warmup.iterations() > 0) {
+            net.fit(new ListDataSetIterator<>(java.util.Collections.nCopies(warmup.iterations(), ds), 1));
         }
         org.eqprop.nn.layers.EqPropBlockLayer eqp = net.getLayer(0) instanceof org.eqprop.nn.layers.EqPropBlockLayer b
                 ? b : null;
@@ -373,10 +429,10 @@ final class BenchCommand {
             return new Timing(t, eqp.relaxationStats().meanFreeSteps(), eqp.relaxationStats().meanNudgedSteps(),
                     eqp.residentEngine(), per, r == null ? null : r.convolutionLibrary(),
                     r == null ? null : r.describe(), ConvPoolInteraction.convolutionCounts(),
-                    (eqp.relaxationStats().blockNanos() - blockBefore) / 1e9 / n);
+                    (eqp.relaxationStats().blockNanos() - blockBefore) / 1e9 / n, jitIterations);
         }
         return new Timing(t, p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), null, org.eqprop.dynamics.ResidentIteration.Traffic.NONE,
-                null, null, ConvPoolInteraction.convolutionCounts(), Double.NaN);
+                null, null, ConvPoolInteraction.convolutionCounts(), Double.NaN, jitIterations);
     }
 
     /** An EqProp gradient and the steps its phases took ("free F, nudged N" means). */

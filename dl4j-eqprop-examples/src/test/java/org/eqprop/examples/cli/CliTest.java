@@ -513,6 +513,39 @@ class CliTest {
         }
     }
 
+    /**
+     * {@code --warmup Ss} trains a scratch copy of the network for S seconds (the JIT's warm-up), then the timed network
+     * 10 iterations: the timed network is the one {@code --warmup 10} times, the same steps to the last digit.
+     */
+    @Test
+    void benchWarmsUpTheJitOnAScratchCopy() {
+        String[] common = {"bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "2", "--no-reference",
+                "--tolerance", "1e-3"};
+        Result seconds = run(concat(common, "--warmup", "0.5s"));
+        assertEquals(0, seconds.code, seconds.err);
+        assertEquals(0.5, number(seconds.lastLine(), "jit_warmup_seconds"), 0.0);
+        assertTrue(number(seconds.lastLine(), "jit_warmup_iterations") >= 2, seconds.lastLine());
+        assertEquals(10, number(seconds.lastLine(), "warmup_iterations"), 0.0);
+        assertTrue(seconds.out.contains("warming up: 0.5 s"), seconds.out);
+        Result ten = run(concat(common, "--warmup", "10"));
+        assertEquals(0, ten.code, ten.err);
+        assertEquals(0, number(ten.lastLine(), "jit_warmup_iterations"), 0.0);
+        assertEquals(number(ten.lastLine(), "mean_free_steps"), number(seconds.lastLine(), "mean_free_steps"), 0.0);
+        assertEquals(number(ten.lastLine(), "mean_nudged_steps"), number(seconds.lastLine(), "mean_nudged_steps"),
+                0.0);
+        for (String bad : new String[]{"3x", "-1s", "-2", "s"}) {
+            Result r = run(concat(common, "--warmup", bad));
+            assertEquals(2, r.code, bad + ": " + r.lastLine());
+            assertTrue(r.lastLine().contains("--warmup"), r.lastLine());
+        }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
     @Test
     void benchRunsOnTheFirstTestImagesOfThePresetsData(@TempDir Path dir) throws IOException {
         Path data = writeData(dir.resolve("data"), 20, 12);
