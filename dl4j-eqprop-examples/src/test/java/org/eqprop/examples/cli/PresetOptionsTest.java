@@ -1,6 +1,10 @@
 package org.eqprop.examples.cli;
 
+import org.eqprop.dynamics.UpdateOrder;
+import org.eqprop.nn.conf.EqPropBlock;
+import org.eqprop.nn.conf.GradientMethod;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.List;
 import java.util.Set;
@@ -26,8 +30,8 @@ class PresetOptionsTest {
     }
 
     /**
-     * mnist-fc1 keeps the paper's T = 30, K = 10 as step budgets and stops each phase at the tolerance 1e-4;
-     * {@code --tolerance 0} runs every step, as the paper does.
+     * mnist-fc1 keeps the paper's T = 30, K = 10 as step budgets, updates its layers in turn and stops each phase at
+     * the tolerance 1e-4; {@code --update-order synchronous --tolerance 0} runs the paper's steps.
      */
     @Test
     void mnistFc1StopsItsPhasesAtItsToleranceUnlessToldNotTo() {
@@ -35,21 +39,36 @@ class PresetOptionsTest {
         assertEquals(30, p.relaxation.freeSteps());
         assertEquals(10, p.relaxation.nudgedSteps());
         assertEquals(1e-4, p.relaxation.tolerance());
-        Preset every = Preset.named("mnist-fc1").override(CliParsingTest.parse("train", "--preset", "mnist-fc1",
-                "--tolerance", "0"));
-        assertEquals(0.0, every.relaxation.tolerance());
-        assertEquals(30, every.relaxation.freeSteps());
-        // BPTT unrolls exactly T steps: the preset's tolerance is dropped, a tolerance asked for is refused
-        Preset bptt = Preset.named("mnist-fc1").override(CliParsingTest.parse("train", "--preset", "mnist-fc1",
-                "--algorithm", "bptt"));
-        org.eqprop.nn.conf.EqPropBlock block = (org.eqprop.nn.conf.EqPropBlock) bptt.configuration(1,
-                org.nd4j.linalg.api.buffer.DataType.FLOAT).getConf(0).getLayer();
-        assertEquals(0.0, block.relaxation().tolerance());
-        assertEquals(org.eqprop.nn.conf.GradientMethod.BPTT, block.estimation().method());
-        Preset asked = Preset.named("mnist-fc1").override(CliParsingTest.parse("train", "--preset", "mnist-fc1",
+        assertEquals(UpdateOrder.ALTERNATING, p.relaxation.updateOrder());
+        Preset paper = Preset.named("mnist-fc1").override(CliParsingTest.parse("train", "--preset", "mnist-fc1",
+                "--tolerance", "0", "--update-order", "synchronous"));
+        assertEquals(0.0, paper.relaxation.tolerance());
+        assertEquals(UpdateOrder.SYNCHRONOUS, paper.relaxation.updateOrder());
+        assertEquals(30, paper.relaxation.freeSteps());
+    }
+
+    /**
+     * BPTT unrolls exactly T synchronous steps and RBP differentiates the synchronous dynamics: the preset's
+     * tolerance (BPTT) and alternating order (both) are dropped for them, and the same asked for on the command line
+     * are refused.
+     */
+    @Test
+    void theBackpropBaselinesRunThePresetSynchronously() {
+        for (String algorithm : new String[]{"bptt", "rbp"}) {
+            Preset p = Preset.named("mnist-fc1").override(CliParsingTest.parse("train", "--preset", "mnist-fc1",
+                    "--algorithm", algorithm));
+            EqPropBlock block = (EqPropBlock) p.configuration(1, DataType.FLOAT).getConf(0).getLayer();
+            assertEquals(UpdateOrder.SYNCHRONOUS, block.relaxation().updateOrder(), algorithm);
+            assertEquals(algorithm.equals("bptt") ? 0.0 : 1e-4, block.relaxation().tolerance(), algorithm);
+            assertEquals(algorithm.equals("bptt") ? GradientMethod.BPTT : GradientMethod.RBP,
+                    block.estimation().method());
+            Preset alternating = Preset.named("mnist-fc1").override(CliParsingTest.parse("train", "--preset",
+                    "mnist-fc1", "--algorithm", algorithm, "--update-order", "alternating"));
+            assertThrows(IllegalArgumentException.class, () -> alternating.configuration(1, DataType.FLOAT));
+        }
+        Preset tolerance = Preset.named("mnist-fc1").override(CliParsingTest.parse("train", "--preset", "mnist-fc1",
                 "--algorithm", "bptt", "--tolerance", "1e-3"));
-        assertThrows(IllegalArgumentException.class, () -> asked.configuration(1,
-                org.nd4j.linalg.api.buffer.DataType.FLOAT));
+        assertThrows(IllegalArgumentException.class, () -> tolerance.configuration(1, DataType.FLOAT));
     }
 
     @Test
