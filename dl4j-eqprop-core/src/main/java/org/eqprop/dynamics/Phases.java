@@ -51,11 +51,16 @@ public final class Phases {
     }
 
     /**
-     * True when no entry is NaN or infinite. One reduction in the common case: a finite sum means every entry is finite
-     * (a NaN or an infinity makes the sum NaN or infinite). A sum that overflows, as large finite values can make it,
-     * is checked entry by entry before anything is called broken.
+     * True when no entry is NaN or infinite. A float32 array whose entries lie one after another (a DL4J input batch,
+     * a parameter view) is read in place by one SIMD pass ({@link org.eqprop.kernels.FusedKernels#allFinite}: an
+     * mnist-fc1 batch of 128 took 7% of an iteration through ND4J's reduction). Otherwise one reduction in the common
+     * case: a finite sum means every entry is finite (a NaN or an infinity makes the sum NaN or infinite); a sum that
+     * overflows, as large finite values can make it, is checked entry by entry before anything is called broken.
      */
     public static boolean allFinite(INDArray a) {
+        if (org.eqprop.kernels.FusedKernels.readsInPlace(a)) {
+            return org.eqprop.kernels.FusedKernels.allFinite(a);
+        }
         if (Double.isFinite(a.sumNumber().doubleValue())) {
             return true;
         }

@@ -131,6 +131,22 @@ public final class FusedKernels {
         return out;
     }
 
+    /**
+     * True when no entry of a is NaN or infinite, for a float32 array whose entries lie one after another
+     * ({@link #readsInPlace}): one SIMD pass over its memory, in place.
+     */
+    public static boolean allFinite(INDArray a) {
+        if (!readsInPlace(a)) {
+            throw new IllegalArgumentException("allFinite reads float32 arrays in place: " + a.shapeInfoToString());
+        }
+        return PRODUCT.allFinite(a.data().asNio(), Math.toIntExact(4 * a.offset()), Math.toIntExact(a.length()));
+    }
+
+    /** True when a is float32 with its entries in row-major order, one after another from its offset. */
+    public static boolean readsInPlace(INDArray a) {
+        return contiguousRows(a);
+    }
+
     /** True when a is float32 with its elements in row-major order, one after another from its offset. */
     private static boolean contiguousRows(INDArray a) {
         return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && a.offset() + a.length() <= a.data().length()

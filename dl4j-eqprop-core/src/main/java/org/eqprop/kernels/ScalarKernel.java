@@ -65,6 +65,17 @@ final class ScalarKernel implements SimdKernel {
     }
 
     @Override
+    public boolean allFinite(java.nio.ByteBuffer b, int offset, int count) {
+        java.nio.ByteBuffer n = b.duplicate().order(java.nio.ByteOrder.nativeOrder());
+        for (int i = 0; i < count; i++) {
+            if (!Float.isFinite(n.getFloat(offset + 4 * i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
     public int lanes() {
         return 8;
     }

@@ -27,6 +27,9 @@ interface SimdKernel {
      */
     float clampStep(float[] s, float[] u, int len, float slope, float eps, float leak);
 
+    /** True when none of the {@code count} floats from byte {@code offset} of {@code b} is NaN or infinite. */
+    boolean allFinite(java.nio.ByteBuffer b, int offset, int count);
+
     /** Floats per SIMD register: slice strides are multiples of it. */
     int lanes();
 

@@ -420,8 +420,8 @@ final class VectorKernel implements SimdKernel {
      * rules cost a sequence of instructions per call; a NaN still passes through, and −0 stays −0 where Math.max
      * would give +0, the same value). The residual keeps two running maxima of |s_{t+1} − s_t| as integers: the
      * bits of a float without its sign order like the magnitudes (a NaN's above infinity's), so a one-cycle integer
-     * maximum replaces the float one, whose NaN rules made its chain of dependent maxima set the pace (5.3 against
-     * 3.2 ns per vector of 16, measured in one run).
+     * maximum replaces the float one, whose NaN rules made its chain of dependent maxima set the pace (11.7–12.7
+     * against 15.0–15.7 µs for 32,000 floats, the two alternating in one process; docs/performance.md).
      */
     @Override
     public float clampStep(float[] s, float[] u, int len, float slope, float eps, float leak) {
@@ -470,6 +470,34 @@ final class VectorKernel implements SimdKernel {
             u[i] = next;
         }
         return residual;
+    }
+
+    /**
+     * x·0 + acc leaves acc at zero for every finite x and makes it NaN for a NaN or an infinity, for good: one fused
+     * multiply-add per vector, two running sums, read straight from the (native) buffer.
+     */
+    @Override
+    public boolean allFinite(java.nio.ByteBuffer b, int offset, int count) {
+        final int l = S.length();
+        java.nio.ByteOrder order = java.nio.ByteOrder.nativeOrder();
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector acc0 = zero;
+        FloatVector acc1 = zero;
+        int i = 0;
+        for (; i + 2 * l <= count; i += 2 * l) {
+            acc0 = FloatVector.fromByteBuffer(S, b, offset + 4 * i, order).fma(zero, acc0);
+            acc1 = FloatVector.fromByteBuffer(S, b, offset + 4 * (i + l), order).fma(zero, acc1);
+        }
+        if (!Float.isFinite(acc0.add(acc1).reduceLanes(VectorOperators.ADD))) {
+            return false;
+        }
+        java.nio.ByteBuffer n = b.duplicate().order(order);
+        for (; i < count; i++) {
+            if (!Float.isFinite(n.getFloat(offset + 4 * i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** clip(v, 0, 1) lane by lane: lanes below 0 become 0, lanes above 1 become 1, the rest (NaN too) stay. */

@@ -49,7 +49,7 @@ public final class DivergenceGuard extends BaseTrainingListener {
                     + "(epoch %d); lower the learning rates or beta", loss, iteration, epoch), iteration);
         }
         INDArray p = model.params();
-        // one reduction in the parameters' own type, no copy (every iteration): NaN or ±Inf anywhere makes it non-finite
+        // every iteration: one in-place SIMD pass over float32 parameters (Phases.allFinite), no copy
         if (p != null && p.length() > 0 && !org.eqprop.dynamics.Phases.allFinite(p)) {
             throw new DivergenceException(String.format(Locale.ROOT, "diverged: the parameters hold NaN or infinite "
                     + "values after iteration %d (epoch %d); lower the learning rates", iteration, epoch), iteration);

@@ -6,6 +6,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Vector API kernels against the scalar fallback (used when jdk.incubator.vector is not loaded). */
@@ -86,6 +87,44 @@ class KernelTest {
         u = new float[len];
         u[2 * lanes + 1] = Float.intBitsToFloat(0xffc00000); // a NaN whose sign bit is set
         assertTrue(Float.isNaN(vector.clampStep(s, u, len, 1f, 1f, 0f)));
+    }
+
+    /**
+     * allFinite reads a float32 array in place: a NaN or an infinity of either sign anywhere (the SIMD body or the
+     * tail) is found, and only within the floats asked about; finite values large enough to overflow a sum are
+     * finite; both kernels agree; Phases.allFinite gives the same answers for arrays it cannot read in place (a row
+     * view, a column, a double copy).
+     */
+    @Test
+    void allFiniteFindsEveryNonFiniteEntryInPlace() {
+        SimdKernel scalar = new ScalarKernel();
+        SimdKernel vector = new VectorKernel();
+        int n = 5 * vector.lanes() + 7;
+        for (float bad : new float[]{Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            for (int at = 0; at < n; at += 5) {
+                org.nd4j.linalg.api.ndarray.INDArray a = org.nd4j.linalg.factory.Nd4j.rand(
+                        org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, n).muli(3e38f);
+                assertTrue(FusedKernels.readsInPlace(a));
+                assertTrue(FusedKernels.allFinite(a), "large finite values");
+                a.putScalar(0, at, bad);
+                a.putScalar(2, at, bad);
+                java.nio.ByteBuffer b = a.data().asNio();
+                for (SimdKernel k : new SimdKernel[]{scalar, vector}) {
+                    assertTrue(k.allFinite(b, 4 * n, n), k.name() + ": outside the floats asked about, at " + at);
+                    assertFalse(k.allFinite(b, 0, n), k.name() + ": " + bad + " at " + at);
+                }
+                assertFalse(FusedKernels.allFinite(a));
+                a.putScalar(1, at, bad);
+                assertFalse(scalar.allFinite(b, 4 * n, n));
+                assertFalse(vector.allFinite(b, 4 * n, n));
+                org.nd4j.linalg.api.ndarray.INDArray row = a.getRow(1);
+                assertFalse(org.eqprop.dynamics.Phases.allFinite(row));
+                assertFalse(org.eqprop.dynamics.Phases.allFinite(row.castTo(
+                        org.nd4j.linalg.api.buffer.DataType.DOUBLE)));
+                assertFalse(org.eqprop.dynamics.Phases.allFinite(a.getColumn(at)));
+                assertTrue(org.eqprop.dynamics.Phases.allFinite(a.getColumn((at + 1) % n)));
+            }
+        }
     }
 
     static float[] random(int n, Random r) {
