@@ -147,10 +147,16 @@ public final class FusedKernels {
         return contiguousRows(a);
     }
 
-    /** True when a is float32 with its elements in row-major order, one after another from its offset. */
+    /**
+     * True when a is float32 with its elements in row-major order, one after another from its offset. The offset
+     * counts from the start of the memory that {@code data().asNio()} covers, which for a view buffer (a layer's
+     * parameter or gradient view into the network's flat array, a row) is its parent's: so the bound is that memory's
+     * size, not the view buffer's own length (which made every parameter view but the first a copy through ND4J).
+     */
     private static boolean contiguousRows(INDArray a) {
-        return a.dataType() == DataType.FLOAT && a.ordering() == 'c' && a.offset() + a.length() <= a.data().length()
-                && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a);
+        return a.dataType() == DataType.FLOAT && a.ordering() == 'c'
+                && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a)
+                && a.offset() + a.length() <= a.data().asNio().capacity() / 4;
     }
 
     /**

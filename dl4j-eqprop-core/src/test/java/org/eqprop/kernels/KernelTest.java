@@ -127,6 +127,32 @@ class KernelTest {
         }
     }
 
+    /**
+     * A view whose data buffer is its own length but whose offset counts in its parent's memory (a row; a layer's
+     * parameter or gradient view into the network's flat array) is read and written in place, at the right floats.
+     */
+    @Test
+    void viewsIntoAParentAreReadAndWrittenInPlace() {
+        int n = 87;
+        org.nd4j.linalg.api.ndarray.INDArray parent = org.nd4j.linalg.factory.Nd4j.rand(
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, n);
+        org.nd4j.linalg.api.ndarray.INDArray before = parent.dup();
+        org.nd4j.linalg.api.ndarray.INDArray row = parent.getRow(1);
+        assertTrue(FusedKernels.readsInPlace(row), "offset " + row.offset() + ", own length " + row.data().length());
+        float[] read = FusedKernels.floats(row);
+        float[] written = new float[n];
+        for (int i = 0; i < n; i++) {
+            assertEquals(before.getFloat(1, i), read[i]);
+            written[i] = -i;
+        }
+        FusedKernels.write(row, written);
+        for (int i = 0; i < n; i++) {
+            assertEquals(before.getFloat(0, i), parent.getFloat(0, i));
+            assertEquals(-i, parent.getFloat(1, i));
+            assertEquals(before.getFloat(2, i), parent.getFloat(2, i));
+        }
+    }
+
     static float[] random(int n, Random r) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
