@@ -398,7 +398,14 @@ final class BenchCommand {
             scratch.init();
             long end = System.nanoTime() + (long) (warmup.seconds() * 1e9);
             do {
-                scratch.fit(new ListDataSetIterator<>(batches, 1));
+                try {
+                    scratch.fit(new ListDataSetIterator<>(batches, 1));
+                } catch (org.eqprop.dynamics.RelaxationException diverged) {
+                    // thousands of iterations on one batch can drive a copy with a preset's large rates past its
+                    // dynamics' range: the code is what warms up, so a fresh copy goes on
+                    scratch = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
+                    scratch.init();
+                }
                 jitIterations += block;
             } while (System.nanoTime() < end);
         }
