@@ -502,6 +502,29 @@ final class Preset implements Cloneable {
     }
 
     /** The DL4J configuration: an EqProp block followed by the cost's DL4J output layer (or a resistive network). */
+    /**
+     * The relaxation the block gets: the preset's, except that BPTT and RBP, which differentiate the synchronous
+     * dynamics (BPTT through exactly T steps), run it synchronously and BPTT without its tolerance, unless the command
+     * line asked for them (then the block refuses them).
+     */
+    RelaxationSettings effectiveRelaxation() {
+        RelaxationSettings r = relaxation;
+        if (algorithm.equals("bptt") && !toleranceGiven) {
+            r = r.withTolerance(0);
+        }
+        if ((algorithm.equals("bptt") || algorithm.equals("rbp")) && !updateOrderGiven) {
+            r = r.withUpdateOrder(UpdateOrder.SYNCHRONOUS);
+        }
+        return r;
+    }
+
+    /** "T=30 K=10", with the update order and the tolerance where they are not the synchronous, every-step ones. */
+    String stepsDescription() {
+        RelaxationSettings r = effectiveRelaxation();
+        return String.format(Locale.ROOT, "T=%d K=%d%s%s", r.freeSteps(), r.nudgedSteps(),
+                r.alternating() ? " alternating" : "", r.tolerance() > 0 ? " tolerance " + r.tolerance() : "");
+    }
+
     MultiLayerConfiguration configuration(long seed, DataType dataType) {
         if (resistive) {
             return resistiveConfiguration(seed, dataType);
@@ -521,19 +544,9 @@ final class Preset implements Cloneable {
             blockBuilder.convLayers(conv);
         }
         EstimationSettings e = estimation.withSeed(seed);
-        RelaxationSettings relaxation = this.relaxation;
+        RelaxationSettings relaxation = effectiveRelaxation();
         if (algorithm.equals("bptt") || algorithm.equals("rbp")) {
             e = e.withMethod(algorithm.equals("bptt") ? GradientMethod.BPTT : GradientMethod.RBP);
-            if (algorithm.equals("bptt") && !toleranceGiven) {
-                // BPTT unrolls exactly T steps: a preset's tolerance is for its EqProp phases (one given on the
-                // command line is refused by the block)
-                relaxation = relaxation.withTolerance(0);
-            }
-            if (!updateOrderGiven) {
-                // both differentiate the synchronous dynamics: a preset's alternating order is for its EqProp
-                // phases (one given on the command line is refused by the block)
-                relaxation = relaxation.withUpdateOrder(UpdateOrder.SYNCHRONOUS);
-            }
             if (!bpttStepsGiven) {
                 e = e.withBpttSteps(relaxation.nudgedSteps());
             }

@@ -246,10 +246,10 @@ final class TrainCommand {
                     p.batchSize, epochs, train.size(), test.size(), data.location(),
                     java.util.Arrays.toString(p.learningRates), p.schedule);
         } else {
-            out.printf(Locale.ROOT, "preset %s (%s%s): %s (%s), T=%d K=%d beta=%s %s, batch %d, %d epochs; "
+            out.printf(Locale.ROOT, "preset %s (%s%s): %s (%s), %s beta=%s %s, batch %d, %d epochs; "
                         + "%d train / %d test examples from %s; learning rates %s (%s)%n", p.name, p.algorithm,
                 p.spiking == null ? "" : ", spiking: " + p.spiking.describe(),
-                p.architecture(), p.cost, p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), p.estimation.beta(), p.estimation.estimator().cliName(), p.batchSize, epochs,
+                p.architecture(), p.cost, p.stepsDescription(), p.estimation.beta(), p.estimation.estimator().cliName(), p.batchSize, epochs,
                 train.size(), test.size(), data.location(), java.util.Arrays.toString(p.learningRates), p.schedule);
         }
         if (spark != null) {

@@ -40,6 +40,7 @@ class PresetOptionsTest {
         assertEquals(10, p.relaxation.nudgedSteps());
         assertEquals(1e-4, p.relaxation.tolerance());
         assertEquals(UpdateOrder.ALTERNATING, p.relaxation.updateOrder());
+        assertEquals("T=30 K=10 alternating tolerance 1.0E-4", p.stepsDescription());
         Preset paper = Preset.named("mnist-fc1").override(CliParsingTest.parse("train", "--preset", "mnist-fc1",
                 "--tolerance", "0", "--update-order", "synchronous"));
         assertEquals(0.0, paper.relaxation.tolerance());
@@ -59,6 +60,8 @@ class PresetOptionsTest {
                     "--algorithm", algorithm));
             EqPropBlock block = (EqPropBlock) p.configuration(1, DataType.FLOAT).getConf(0).getLayer();
             assertEquals(UpdateOrder.SYNCHRONOUS, block.relaxation().updateOrder(), algorithm);
+            assertEquals(block.relaxation(), p.effectiveRelaxation(), "what train prints is what the block runs");
+            assertEquals(algorithm.equals("bptt") ? "T=30 K=10" : "T=30 K=10 tolerance 1.0E-4", p.stepsDescription());
             assertEquals(algorithm.equals("bptt") ? 0.0 : 1e-4, block.relaxation().tolerance(), algorithm);
             assertEquals(algorithm.equals("bptt") ? GradientMethod.BPTT : GradientMethod.RBP,
                     block.estimation().method());
