@@ -124,7 +124,7 @@ public final class FusedKernels {
     /** {@link #floats(INDArray)} into the first a.length() floats of {@code out} (returned). */
     public static float[] floats(INDArray a, float[] out) {
         INDArray c = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
-        if (!contiguousRows(c)) {
+        if (!readsInPlace(c)) {
             c = c.dup('c');
         }
         c.data().asNioFloat().get((int) c.offset(), out, 0, (int) c.length());
@@ -142,18 +142,14 @@ public final class FusedKernels {
         return PRODUCT.allFinite(a.data().asNio(), Math.toIntExact(4 * a.offset()), Math.toIntExact(a.length()));
     }
 
-    /** True when a is float32 with its entries in row-major order, one after another from its offset. */
-    public static boolean readsInPlace(INDArray a) {
-        return contiguousRows(a);
-    }
-
     /**
-     * True when a is float32 with its elements in row-major order, one after another from its offset. The offset
-     * counts from the start of the memory that {@code data().asNio()} covers, which for a view buffer (a layer's
-     * parameter or gradient view into the network's flat array, a row) is its parent's: so the bound is that memory's
-     * size, not the view buffer's own length (which made every parameter view but the first a copy through ND4J).
+     * True when a is float32 with its entries in row-major order, one after another from its offset, so that it is
+     * read and written in place ({@link #floats}, {@link #write}, {@link #allFinite}). The offset counts from the start
+     * of the memory that {@code data().asNio()} covers, which for a view buffer (a layer's parameter or gradient view
+     * into the network's flat array, a row) is its parent's: so the bound is that memory's size, not the view
+     * buffer's own length (which made every parameter view but the first a copy through ND4J).
      */
-    private static boolean contiguousRows(INDArray a) {
+    public static boolean readsInPlace(INDArray a) {
         return a.dataType() == DataType.FLOAT && a.ordering() == 'c'
                 && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a)
                 && a.offset() + a.length() <= a.data().asNio().capacity() / 4;
@@ -171,7 +167,7 @@ public final class FusedKernels {
 
     /** Writes {@code src} (row-major, a.length() floats) into a: in place when a is contiguous, else by assign. */
     public static void write(INDArray a, float[] src) {
-        if (contiguousRows(a)) {
+        if (readsInPlace(a)) {
             a.data().asNioFloat().put((int) a.offset(), src, 0, (int) a.length());
         } else {
             a.assign(array(src, a.shape()));

@@ -227,8 +227,7 @@ final class BenchCommand {
      * {@code repeats} phases of {@code steps} steps each, after one warm-up phase of each kind.
      */
     static StepCost complexStepCost(Preset p, DataSet ds, int steps, int repeats) {
-        EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
-        net.init();
+        EqPropNetwork net = network(p);
         org.eqprop.nn.layers.EqPropBlockLayer block = (org.eqprop.nn.layers.EqPropBlockLayer) net.getLayer(0);
         org.eqprop.dynamics.EnergyChain chain = block.chain();
         INDArray x = ds.getFeatures().castTo(DataType.FLOAT);
@@ -394,8 +393,7 @@ final class BenchCommand {
         List<DataSet> batches = java.util.Collections.nCopies(block, ds);
         long jitIterations = 0;
         if (warmup.seconds() > 0) {
-            EqPropNetwork scratch = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
-            scratch.init();
+            EqPropNetwork scratch = network(p);
             long end = System.nanoTime() + (long) (warmup.seconds() * 1e9);
             do {
                 try {
@@ -403,14 +401,12 @@ final class BenchCommand {
                 } catch (org.eqprop.dynamics.RelaxationException diverged) {
                     // thousands of iterations on one batch can drive a copy with a preset's large rates past its
                     // dynamics' range: the code is what warms up, so a fresh copy goes on
-                    scratch = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
-                    scratch.init();
+                    scratch = network(p);
                 }
                 jitIterations += block;
             } while (System.nanoTime() < end);
         }
-        EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
-        net.init();
+        EqPropNetwork net = network(p);
         if (warmup.iterations() > 0) {
             net.fit(new ListDataSetIterator<>(java.util.Collections.nCopies(warmup.iterations(), ds), 1));
         }
@@ -442,14 +438,20 @@ final class BenchCommand {
                 null, null, ConvPoolInteraction.convolutionCounts(), Double.NaN, jitIterations);
     }
 
+    /** The preset's network, initialised from the weights every part of bench starts from (seed 3). */
+    static EqPropNetwork network(Preset p) {
+        EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
+        net.init();
+        return net;
+    }
+
     /** An EqProp gradient and the steps its phases took ("free F, nudged N" means). */
     record Gradient(INDArray g, String steps) {
     }
 
     /** The block's EqProp gradient on one batch, from the same initial weights (seed 3) as {@link #time}. */
     static Gradient gradient(Preset p, DataSet ds) {
-        EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
-        net.init();
+        EqPropNetwork net = network(p);
         net.setInput(ds.getFeatures());
         net.setLabels(ds.getLabels());
         net.computeGradientAndScore();
@@ -461,8 +463,7 @@ final class BenchCommand {
 
     /** The engine the preset's block runs its free phase on (after the CUDA / CPU choice). */
     static String engineUsed(Preset p) {
-        EqPropNetwork net = new EqPropNetwork(p.configuration(3, DataType.FLOAT));
-        net.init();
+        EqPropNetwork net = network(p);
         return engineUsed((org.eqprop.nn.layers.EqPropBlockLayer) net.getLayer(0));
     }
 
