@@ -117,7 +117,7 @@ public final class ConvPoolInteraction implements Interaction {
 
     /**
      * As above, with the operand precision of the oneDNN convolutions ({@code BF16}: bf16 operands where oneDNN runs
-     * with AMX, else float32 with one warning).
+     * with AMX, or AVX512_BF16 on an AMD CPU, else float32 with one warning).
      */
     public ConvPoolInteraction(INDArray weights, INDArray bias, int stride, int padding, Pooling pooling, int pool,
                                Algorithm algorithm, ConvolutionPrecision precision) {
@@ -167,14 +167,17 @@ public final class ConvPoolInteraction implements Interaction {
         return problem == null;
     }
 
-    /** True when bf16 convolution operands can run here: oneDNN available and its effective CPU ISA has AMX. */
+    /**
+     * True when bf16 convolution operands run here: oneDNN available where they pay ({@link Onednn#bf16()}: AMX, or
+     * AVX512_BF16 on an AMD CPU).
+     */
     public static boolean bf16Available() {
-        return onednnAvailable() && Onednn.amx();
+        return onednnAvailable() && Onednn.bf16();
     }
 
     /**
      * Best GFLOP/s of an n×n×n oneDNN matrix product with bf16 operands and float32 accumulation and output, measured
-     * now on every core (AMX here): the peak of the products that {@code BF16} convolutions run in. NaN where bf16
+     * now on every core: the peak of the products that {@code BF16} convolutions run in. NaN where bf16
      * operands cannot run ({@link #bf16Available()} false).
      */
     public static double bf16PeakGflops(int n) {
@@ -392,7 +395,7 @@ public final class ConvPoolInteraction implements Interaction {
 
     /**
      * The oneDNN convolution for the lower-shaped map h when the algorithm, h's type (float32) and the library call
-     * for it, else null; its operands in bf16 when asked for and oneDNN runs with AMX here.
+     * for it, else null; its operands in bf16 when asked for and they pay here ({@link Onednn#bf16()}).
      */
     private OnednnConvolution.Key onednn(INDArray h) {
         if ((algorithm != Algorithm.AUTO && algorithm != Algorithm.ONEDNN) || h.dataType() != DataType.FLOAT
@@ -400,10 +403,11 @@ public final class ConvPoolInteraction implements Interaction {
             return null;
         }
         boolean bf16 = precision == ConvolutionPrecision.BF16;
-        if (bf16 && !Onednn.amx()) {
+        if (bf16 && !Onednn.bf16()) {
             if (WARNED_BF16.compareAndSet(false, true)) {
-                LOG.warn("bf16 convolution operands need a CPU with AMX (oneDNN's effective ISA here has none): the "
-                        + "convolutions run in float32");
+                LOG.warn("bf16 convolution operands pay on CPUs with AMX, or with AVX512_BF16 from AMD (here: oneDNN's "
+                        + "effective ISA {}, vendor {}): the convolutions run in float32", Onednn.isaName(),
+                        Onednn.CPU_VENDOR.isEmpty() ? "unknown" : Onednn.CPU_VENDOR);
             }
             bf16 = false;
         }

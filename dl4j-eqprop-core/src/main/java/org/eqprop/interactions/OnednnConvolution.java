@@ -36,7 +36,8 @@ import static org.eqprop.kernels.Onednn.*;
  * (F(4×4, 3×3) on AVX-512), which then runs the shapes where it pays by a fixed rule ({@link Key#winogradPays}: about
  * half the time of direct on the 16×16 and 8×8 layers of cifar10-laborieux; it loses on 3-channel inputs and 2×2
  * outputs), and bf16 operands, which then run the directions where they pay, also by a fixed rule
- * ({@link Key#bf16Pays}: 1.5-4x faster on AMX for layers of 16 or more channels, but slower for the 2×2-output
+ * ({@link Key#bf16Pays}: 1.5-4x faster on AMX for layers of 16 or more channels (1.35-2.1x on AMD Zen 4's AVX512_BF16,
+ * where it loses to Winograd), but on AMX slower for the 2×2-output
  * transpose of cifar10-laborieux's last layer and no faster than Winograd's float32 transposes at 8×8). A Winograd
  * kernel reorder costs 10-100x a direct one; an entry skips reorders of unchanged kernels, so the phases of one
  * training iteration reorder once.
@@ -118,12 +119,23 @@ final class OnednnConvolution {
          * 4×4, padding-0 512→512 layer took 2.4-2.7x float32's time), or
          * {@link #BF16_MIN_TRANSPOSE_OUTPUT_OVER_WINOGRAD}×{@link #BF16_MIN_TRANSPOSE_OUTPUT_OVER_WINOGRAD} against
          * Winograd (at 8×8 bf16 took 0.90-1.08x Winograd's time, at 16×16 0.62-0.74x). Measured on AMX for
-         * every layer of the conv presets (docs/performance.md). A fixed rule, like {@link #winogradPays}: a timed
-         * choice could differ between a run and its resumed continuation, which would then not replay exactly.
+         * every layer of the conv presets (docs/performance.md). Without AMX (AVX512_BF16's dot products on AMD Zen 4,
+         * {@link Onednn#bf16()}) bf16 took 0.47-0.74x direct float32's time in both directions of every layer of 16 or
+         * more channels, the 2×2-output transpose included, but 1.05-1.35x Winograd's: there it runs wherever
+         * float32 would run the direct algorithm. A fixed rule per ISA, like {@link #winogradPays}: a timed choice
+         * could differ between a run and its resumed continuation, which would then not replay exactly.
          */
         boolean bf16Pays(boolean forward, boolean overWinograd) {
+            return bf16Pays(forward, overWinograd, Onednn.amx());
+        }
+
+        /** {@link #bf16Pays(boolean, boolean)} on a CPU with ({@code amx}) or without AMX. */
+        boolean bf16Pays(boolean forward, boolean overWinograd, boolean amx) {
             if (in < BF16_MIN_CHANNELS || out < BF16_MIN_CHANNELS) {
                 return false;
+            }
+            if (!amx) {
+                return !overWinograd;
             }
             int min = overWinograd ? BF16_MIN_TRANSPOSE_OUTPUT_OVER_WINOGRAD : BF16_MIN_TRANSPOSE_OUTPUT;
             return forward || (outHeight() >= min && outWidth() >= min);

@@ -48,10 +48,12 @@ public final class Bf16RuleSpike {
 
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
-        if (!org.eqprop.kernels.Onednn.amx()) {
-            System.out.println("oneDNN reports no AMX here: bf16 operands do not run");
+        if (!org.eqprop.kernels.Onednn.bf16()) {
+            System.out.println("oneDNN reports neither AVX512_BF16 nor AMX here: bf16 operands do not run");
             return;
         }
+        System.out.println("# oneDNN " + org.eqprop.kernels.Onednn.version() + ", AMX: "
+                + org.eqprop.kernels.Onednn.amx() + " (the rule's column is this ISA's rule)");
         System.out.println("layer | direction | fp32 direct ms | fp32 Winograd ms | bf16 ms | bf16 / best fp32 | rule");
         for (Layer l : LAYERS) {
             OnednnConvolution.Key direct = new OnednnConvolution.Key(l.batch(), l.in(), l.size(), l.size(), l.out(),

@@ -157,7 +157,7 @@ class OnednnConvolutionTest {
 
     @Test
     void bf16OperandsStayWithinOnePercentOfFloat32() {
-        assumeTrue(org.eqprop.kernels.Onednn.amx(), "bf16 operands run on CPUs with AMX only");
+        assumeTrue(org.eqprop.kernels.Onednn.bf16(), "bf16 operands run where they pay: AMX, or AVX512_BF16 on AMD");
         double worst = 0;
         for (int[] l : PRESET_LAYERS) {
             double[] e = errors(4, l[0], l[1], l[1], l[2], 3, 3, 1, l[3], ConvolutionPrecision.BF16, l[0] + l[2]);
@@ -403,16 +403,42 @@ class OnednnConvolutionTest {
     }
 
     /**
-     * bf16 operands run the directions their rule picks, the same in every process: both directions of a 16-channel
-     * 8×8 layer; not the transpose of a 2×2-output layer, nor that of an 8×8 layer whose float32 entry is Winograd
-     * (forward bf16, transpose Winograd), nor a 3-channel input layer's forward.
+     * The bf16 rule per ISA, on any CPU. With AMX: both directions of a 16-channel 8×8 layer; not the transpose of a
+     * 2×2-output layer, nor that of an 8×8 layer whose float32 entry is Winograd (forward bf16, transpose Winograd),
+     * nor a 3-channel input layer. With AVX512_BF16 alone: every direction of 16 or more channels whose float32 entry
+     * is direct, the 2×2-output transpose included, and neither direction where float32 runs Winograd.
+     */
+    @Test
+    void theBf16RuleDependsOnTheIsa() {
+        // in, out, input size, padding; then forward / transpose over Winograd?; then the expected forward and
+        // transpose with AMX, and without
+        int[][] cases = {{16, 32, 8, 1, 0, 0, 1, 1, 1, 1}, {64, 64, 4, 0, 0, 0, 1, 0, 1, 1},
+                {64, 64, 8, 1, 1, 1, 1, 0, 0, 0}, {64, 64, 8, 1, 0, 0, 1, 1, 1, 1}, {3, 32, 8, 1, 0, 0, 0, 0, 0, 0},
+                {512, 512, 4, 0, 0, 0, 1, 0, 1, 1}};
+        for (int[] c : cases) {
+            OnednnConvolution.Key key = new OnednnConvolution.Key(2, c[0], c[2], c[2], c[1], 3, 3, 1, c[3], true,
+                    false);
+            String what = java.util.Arrays.toString(c);
+            assertEquals(c[6] == 1, key.bf16Pays(true, c[4] == 1, true), what + ": forward, AMX");
+            assertEquals(c[7] == 1, key.bf16Pays(false, c[5] == 1, true), what + ": transpose, AMX");
+            assertEquals(c[8] == 1, key.bf16Pays(true, c[4] == 1, false), what + ": forward, AVX512_BF16");
+            assertEquals(c[9] == 1, key.bf16Pays(false, c[5] == 1, false), what + ": transpose, AVX512_BF16");
+        }
+    }
+
+    /**
+     * bf16 operands run the directions their rule picks on this CPU ({@link #theBf16RuleDependsOnTheIsa}), the same
+     * in every process.
      */
     @Test
     void bf16RunsByItsRule() {
-        assumeTrue(org.eqprop.kernels.Onednn.amx(), "bf16 operands run on CPUs with AMX only");
+        assumeTrue(org.eqprop.kernels.Onednn.bf16(), "bf16 operands run where they pay: AMX, or AVX512_BF16 on AMD");
+        boolean amx = org.eqprop.kernels.Onednn.amx();
         Random r = new Random(23);
-        // in, out, input size, padding, winograd asked, forward bf16?, transpose bf16?
-        int[][] cases = {{16, 32, 8, 1, 0, 1, 1}, {64, 64, 4, 0, 0, 1, 0}, {64, 64, 8, 1, 1, 1, 0},
+        // in, out, input size, padding, winograd asked, forward bf16?, transpose bf16? (AMX; then without AMX)
+        int[][] cases = amx ? new int[][]{{16, 32, 8, 1, 0, 1, 1}, {64, 64, 4, 0, 0, 1, 0}, {64, 64, 8, 1, 1, 1, 0},
+                {64, 64, 8, 1, 0, 1, 1}, {3, 32, 8, 1, 0, 0, 0}}
+                : new int[][]{{16, 32, 8, 1, 0, 1, 1}, {64, 64, 4, 0, 0, 1, 1}, {64, 64, 8, 1, 1, 0, 0},
                 {64, 64, 8, 1, 0, 1, 1}, {3, 32, 8, 1, 0, 0, 0}};
         for (int[] c : cases) {
             OnednnConvolution.Key key = new OnednnConvolution.Key(2, c[0], c[2], c[2], c[1], 3, 3, 1, c[3], true,
@@ -521,7 +547,7 @@ class OnednnConvolutionTest {
         double c = cosine(fast, ref);
         System.out.printf(Locale.ROOT, "block gradient, oneDNN fp32 vs im2col: cosine %.8f%n", c);
         assertTrue(ref.norm2Number().doubleValue() > 1e-4 && c > 0.9999, "cosine " + c);
-        if (org.eqprop.kernels.Onednn.amx()) {
+        if (org.eqprop.kernels.Onednn.bf16()) {
             double cb = cosine(gradient("onednn", ConvolutionPrecision.BF16), ref);
             System.out.printf(Locale.ROOT, "block gradient, oneDNN bf16 vs im2col fp32: cosine %.6f%n", cb);
             // the gradient is a difference of two fixed points, each relaxed with bf16 products (measured 0.987 here)

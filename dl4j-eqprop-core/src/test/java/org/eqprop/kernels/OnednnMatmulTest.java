@@ -69,9 +69,33 @@ class OnednnMatmulTest {
         assertArrayEquals(inside.dup().data().asFloat(), again.data().asFloat());
     }
 
+    /**
+     * Where bf16 operands run: AMX, or AVX512_BF16 on an AMD CPU. The vendor comes from cpuinfo's first vendor_id
+     * line, "" without one.
+     */
+    @Test
+    void bf16RunsOnAmxOrOnAmdsAvx512Bf16(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path amd = dir.resolve("amd");
+        java.nio.file.Files.writeString(amd, "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\n"
+                + "processor\t: 1\nvendor_id\t: AuthenticAMD\n");
+        assertEquals("AuthenticAMD", Onednn.cpuVendor(amd));
+        java.nio.file.Path none = dir.resolve("none");
+        java.nio.file.Files.writeString(none, "processor\t: 0\n");
+        assertEquals("", Onednn.cpuVendor(none));
+        assertEquals("", Onednn.cpuVendor(dir.resolve("missing")));
+        if (Onednn.loadProblem() == null) {
+            String isa = Onednn.isaName();
+            assertTrue(!isa.equals("none") && !isa.startsWith("isa 0x"), isa);
+            boolean expected = isa.equals("avx512_core_amx")
+                    || isa.equals("avx512_core_bf16") && Onednn.CPU_VENDOR.equals("AuthenticAMD");
+            assertEquals(expected, Onednn.bf16(), isa + " on " + Onednn.CPU_VENDOR);
+        }
+    }
+
     @Test
     void bf16OperandsAreRoundedAndAccumulatedInFloat32() {
-        assumeTrue(Onednn.amx(), "bf16 products pay on CPUs with AMX only");
+        assumeTrue(Onednn.bf16(), "bf16 products run where they pay: AMX, or AVX512_BF16 on AMD");
         Nd4j.getRandom().setSeed(5);
         INDArray a = Nd4j.rand(DataType.FLOAT, 128, 784);
         INDArray b = Nd4j.rand(DataType.FLOAT, 784, 500).subi(0.5);

@@ -49,6 +49,11 @@ final class BenchCommand {
                         + "scratch copy of the network, so that the JIT has compiled the per-iteration code (an "
                         + "mnist-fc1 iteration at batch 128 takes about twice its steady time for its first few "
                         + "thousand), then " + Warmup.SETTLE + " iterations").defaultValue(Warmup.DEFAULT),
+                Options.text("--repeat", "R|Ss", "timed rounds: R of them, or rounds until S seconds of timed "
+                        + "iterations have passed; each builds the network from the same initial weights, settles "
+                        + "it and times --iterations iterations in blocks of ten, and the median is over the blocks "
+                        + "of all rounds (on a shared machine a burst of other work then moves a few blocks, not "
+                        + "the median)").defaultValue(Repeat.DEFAULT),
                 Options.flag("--no-reference", "skip timing the reference engine (one ND4J op per step)"),
                 Options.text("--agreement", "T,K[,order[,tol[,omega]]];...", "print the cosine similarity of the "
                         + "configured gradient with each listed reference (float32, direct convolutions) on the same weights "
@@ -68,6 +73,7 @@ final class BenchCommand {
         int batch = a.integer("batch");
         int iterations = a.integer("iterations");
         Warmup warmup = Warmup.parse(a.string("warmup"));
+        Repeat repeat = Repeat.parse(a.string("repeat"));
         boolean compare = !a.flag("no-reference");
         String agreement = a.string("agreement");
         String data = a.string("data");
@@ -82,7 +88,7 @@ final class BenchCommand {
                     + "iterations (--warmup)%n", warmup.seconds(), warmup.iterations());
             out.flush();
         }
-        Timing timing = time(p, ds, warmup, iterations);
+        Timing timing = time(p, ds, warmup, repeat, iterations);
         String used = timing.residentEngine() != null ? timing.residentEngine() : engineUsed(p);
         if (!engineName(p).equals(used) && (engineName(p).equals("cuda") || engineName(p).equals("auto"))) {
             out.printf(Locale.ROOT, "engine %s requested, ran %s (%s)%n", engineName(p), used,
@@ -91,7 +97,7 @@ final class BenchCommand {
         double[] times = timing.seconds();
         String[] cpuConv = timing.convolutionLibrary() != null ? null : convolutionBackends(timing.convolutions());
         double peakFp32 = peakGflops();
-        // bf16 convolutions are measured against a bf16 product of the same size (oneDNN, AMX), float32 ones and
+        // bf16 convolutions are measured against a bf16 product of the same size (oneDNN: AMX or AVX512_BF16), float32 ones and
         // everything else against the float32 product
         boolean bf16 = cpuConv != null && cpuConv[1].contains("bf16");
         double peakBf16 = bf16 ? org.eqprop.interactions.ConvPoolInteraction.bf16PeakGflops(1024) : Double.NaN;
@@ -105,10 +111,10 @@ final class BenchCommand {
         double flops = p.flopsPerIteration(batch, free, nudged);
         double gflops = flops / spi / 1e9;
         String method = p.algorithm.equals("eqprop") ? p.estimation.estimator().cliName() : p.algorithm;
-        out.printf(Locale.ROOT, "%s batch %d (%s, T=%d, K=%d, %s): %.2f ms/iteration (median %.2f), %.0f relaxation "
+        out.printf(Locale.ROOT, "%s batch %d (%s, T=%d, K=%d, %s): %.2f ms/iteration (median %.2f of %d rounds), %.0f relaxation "
                         + "steps/s, %.2f GFLOP/s useful work; %s matrix-product peak %.1f GFLOP/s (%.1f%%)%n", p.name,
                 batch, engineName(p), p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), method, 1e3 * spi,
-                1e3 * median(times), steps / spi, gflops, peakPrecision, peak, 100 * gflops / peak);
+                1e3 * median(times), timing.rounds(), steps / spi, gflops, peakPrecision, peak, 100 * gflops / peak);
         if (!Double.isNaN(timing.blockSeconds())) {
             out.printf(Locale.ROOT, "of which %.2f ms (%.0f%%) inside the EqProp block (input checks, phases, "
                     + "gradient); the rest is DL4J's fit loop, loss layer and updater%n", 1e3 * timing.blockSeconds(),
@@ -139,7 +145,9 @@ final class BenchCommand {
                 .put("cuda_available", org.eqprop.engines.EngineChoice.accelerated() != null)
                 .put("accelerator_status", accelerator.isEmpty() ? "module dl4j-eqprop-cuda not on the classpath"
                         : accelerator)
-                .put("iterations", iterations).put("warmup_iterations", warmup.iterations())
+                .put("iterations", iterations).put("rounds", timing.rounds())
+                .put("timed_iterations", times.length * Math.min(10, iterations))
+                .put("warmup_iterations", warmup.iterations())
                 .put("jit_warmup_seconds", warmup.seconds())
                 .put("jit_warmup_iterations", timing.jitWarmupIterations())
                 .put("seconds_per_iteration", spi).put("median_seconds_per_iteration", median(times))
@@ -161,7 +169,7 @@ final class BenchCommand {
         if (compare && p.relaxation.engine() != org.eqprop.engines.EngineKind.REFERENCE) {
             org.eqprop.nn.conf.RelaxationSettings own = p.relaxation;
             p.relaxation = own.withEngine(org.eqprop.engines.EngineKind.REFERENCE);
-            double[] ref = time(p, ds, new Warmup(0, 10), Math.min(iterations, 20)).seconds();
+            double[] ref = time(p, ds, new Warmup(0, 10), new Repeat(1, 0), Math.min(iterations, 20)).seconds();
             p.relaxation = own;
             double refSpi = mean(ref);
             out.printf(Locale.ROOT, "reference engine (ND4J ops per step): %.2f ms/iteration; speed-up %.1fx%n",
@@ -314,12 +322,13 @@ final class BenchCommand {
     /**
      * Seconds per timed iteration, the mean steps per free and per nudged phase over the whole run, the engine that
      * held the iterations on a device (or null) and its traffic per timed iteration, and the seconds per timed
-     * iteration spent inside the EqProp block's forward and backward calls (NaN without a block).
+     * iteration spent inside the EqProp block's forward and backward calls (NaN without a block); steps and block
+     * time are means over the {@code rounds}.
      */
     record Timing(double[] seconds, double freeSteps, double nudgedSteps, String residentEngine,
                   org.eqprop.dynamics.ResidentIteration.Traffic perIteration, String convolutionLibrary,
                   String device, java.util.Map<String, Long> convolutions, double blockSeconds,
-                  long jitWarmupIterations) {
+                  long jitWarmupIterations, int rounds) {
     }
 
     /**
@@ -358,6 +367,38 @@ final class BenchCommand {
     }
 
     /**
+     * How often the timed iterations run: {@code rounds} times, or (when {@code seconds} > 0) round after round until
+     * that many seconds of timed iterations have passed, at least once. Every round starts from the same initial
+     * weights.
+     */
+    record Repeat(int rounds, double seconds) {
+
+        static final String DEFAULT = "5s";
+
+        Repeat {
+            if (!(seconds >= 0 && Double.isFinite(seconds)) || rounds < 1 && seconds == 0) {
+                throw new Args.UsageException("--repeat takes R (rounds, >= 1) or Ss (seconds, > 0)");
+            }
+        }
+
+        /** Whether another round runs after {@code done} rounds that timed {@code timedSeconds} in all. */
+        boolean another(int done, double timedSeconds) {
+            return seconds > 0 ? timedSeconds < seconds : done < rounds;
+        }
+
+        /** "R" rounds or "Ss" seconds of timed rounds. */
+        static Repeat parse(String v) {
+            String t = v == null ? DEFAULT : v.trim();
+            try {
+                return t.endsWith("s") ? new Repeat(0, Double.parseDouble(t.substring(0, t.length() - 1)))
+                        : new Repeat(Integer.parseInt(t), 0);
+            } catch (NumberFormatException e) {
+                throw new Args.UsageException("--repeat takes R (rounds) or Ss (seconds, e.g. 5s), got " + v);
+            }
+        }
+    }
+
+    /**
      * What ran the CPU convolutions of the timed iterations ({@link ConvPoolInteraction#convolutionCounts()}): the
      * libraries ("onednn", "im2col", "winograd", joined by '+' when several ran) and the operand precisions of the
      * forward and transpose convolutions ("fp32", "bf16", "fp64"; "bf16+fp32" when bf16 ran some layers and float32
@@ -386,9 +427,12 @@ final class BenchCommand {
      * Seconds per training iteration, measured as DL4J trains: {@code fit(DataSetIterator)} over the same batch, in
      * blocks of ten iterations (one {@code fit(DataSet)} call per iteration adds several milliseconds of DL4J set-up
      * that an epoch does not pay). The iterator hands out one list element, the batch, per iteration (its second
-     * argument counts list elements, not examples).
+     * argument counts list elements, not examples). Each of the {@code repeat}'s rounds builds the network afresh from
+     * the same initial weights (so every round does the same work, to the step), settles it and times its
+     * {@code iterations}: the blocks of all rounds are the sample, spread over seconds instead of a fraction of one,
+     * so that a burst of other work on a shared machine moves a few blocks, not the median.
      */
-    static Timing time(Preset p, DataSet ds, Warmup warmup, int iterations) {
+    static Timing time(Preset p, DataSet ds, Warmup warmup, Repeat repeat, int iterations) {
         int block = Math.min(10, iterations);
         List<DataSet> batches = java.util.Collections.nCopies(block, ds);
         long jitIterations = 0;
@@ -406,36 +450,58 @@ final class BenchCommand {
                 jitIterations += block;
             } while (System.nanoTime() < end);
         }
-        EqPropNetwork net = network(p);
-        if (warmup.iterations() > 0) {
-            net.fit(new ListDataSetIterator<>(java.util.Collections.nCopies(warmup.iterations(), ds), 1));
-        }
-        org.eqprop.nn.layers.EqPropBlockLayer eqp = net.getLayer(0) instanceof org.eqprop.nn.layers.EqPropBlockLayer b
-                ? b : null;
-        org.eqprop.dynamics.ResidentIteration.Traffic before = eqp == null
-                ? org.eqprop.dynamics.ResidentIteration.Traffic.NONE : eqp.deviceTraffic();
-        double[] t = new double[Math.max(1, iterations / block)];
-        long blockBefore = eqp == null ? 0 : eqp.relaxationStats().blockNanos();
-        ConvPoolInteraction.resetConvolutionCounts();
-        for (int i = 0; i < t.length; i++) {
-            long t0 = System.nanoTime();
-            net.fit(new ListDataSetIterator<>(batches, 1));
-            t[i] = (System.nanoTime() - t0) / 1e9 / block;
-            PeakMemory.sample();
-        }
-        if (eqp != null) {
-            org.eqprop.dynamics.ResidentIteration.Traffic d = eqp.deviceTraffic().minus(before);
-            int n = t.length * block;
+        int perRound = Math.max(1, iterations / block);
+        List<Double> t = new java.util.ArrayList<>();
+        java.util.Map<String, Long> convolutions = new java.util.TreeMap<>();
+        org.eqprop.dynamics.ResidentIteration.Traffic traffic = org.eqprop.dynamics.ResidentIteration.Traffic.NONE;
+        double free = 0, nudged = 0, blockSeconds = 0, timed = 0;
+        int rounds = 0;
+        String residentEngine = null, convolutionLibrary = null, device = null;
+        boolean block0 = false;
+        do {
+            EqPropNetwork net = network(p);
+            if (warmup.iterations() > 0) {
+                net.fit(new ListDataSetIterator<>(java.util.Collections.nCopies(warmup.iterations(), ds), 1));
+            }
+            org.eqprop.nn.layers.EqPropBlockLayer eqp = net.getLayer(0) instanceof org.eqprop.nn.layers.EqPropBlockLayer b
+                    ? b : null;
+            org.eqprop.dynamics.ResidentIteration.Traffic before = eqp == null
+                    ? org.eqprop.dynamics.ResidentIteration.Traffic.NONE : eqp.deviceTraffic();
+            long blockBefore = eqp == null ? 0 : eqp.relaxationStats().blockNanos();
+            ConvPoolInteraction.resetConvolutionCounts();
+            for (int i = 0; i < perRound; i++) {
+                long t0 = System.nanoTime();
+                net.fit(new ListDataSetIterator<>(batches, 1));
+                double s = (System.nanoTime() - t0) / 1e9;
+                t.add(s / block);
+                timed += s;
+                PeakMemory.sample();
+            }
+            ConvPoolInteraction.convolutionCounts().forEach((k, v) -> convolutions.merge(k, v, Long::sum));
+            rounds++;
+            if (eqp != null) {
+                block0 = true;
+                traffic = traffic.plus(eqp.deviceTraffic().minus(before));
+                free += eqp.relaxationStats().meanFreeSteps();
+                nudged += eqp.relaxationStats().meanNudgedSteps();
+                blockSeconds += (eqp.relaxationStats().blockNanos() - blockBefore) / 1e9;
+                residentEngine = eqp.residentEngine();
+                org.eqprop.dynamics.ResidentIteration r = eqp.residentIteration();
+                convolutionLibrary = r == null ? null : r.convolutionLibrary();
+                device = r == null ? null : r.describe();
+            }
+        } while (repeat.another(rounds, timed));
+        double[] seconds = t.stream().mapToDouble(Double::doubleValue).toArray();
+        if (block0) {
+            int n = seconds.length * block;
             org.eqprop.dynamics.ResidentIteration.Traffic per = new org.eqprop.dynamics.ResidentIteration.Traffic(
-                    d.h2dBytes() / n, d.d2hBytes() / n, d.allocations() / n, d.launches() / n);
-            org.eqprop.dynamics.ResidentIteration r = eqp.residentIteration();
-            return new Timing(t, eqp.relaxationStats().meanFreeSteps(), eqp.relaxationStats().meanNudgedSteps(),
-                    eqp.residentEngine(), per, r == null ? null : r.convolutionLibrary(),
-                    r == null ? null : r.describe(), ConvPoolInteraction.convolutionCounts(),
-                    (eqp.relaxationStats().blockNanos() - blockBefore) / 1e9 / n, jitIterations);
+                    traffic.h2dBytes() / n, traffic.d2hBytes() / n, traffic.allocations() / n, traffic.launches() / n);
+            return new Timing(seconds, free / rounds, nudged / rounds, residentEngine, per, convolutionLibrary, device,
+                    convolutions, blockSeconds / n, jitIterations, rounds);
         }
-        return new Timing(t, p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), null, org.eqprop.dynamics.ResidentIteration.Traffic.NONE,
-                null, null, ConvPoolInteraction.convolutionCounts(), Double.NaN, jitIterations);
+        return new Timing(seconds, p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), null,
+                org.eqprop.dynamics.ResidentIteration.Traffic.NONE, null, null, convolutions, Double.NaN,
+                jitIterations, rounds);
     }
 
     /** The preset's network, initialised from the weights every part of bench starts from (seed 3). */

@@ -405,7 +405,8 @@ class CliTest {
 
     @Test
     void benchPrintsItsFigures() {
-        Result r = run("bench", "--preset", "mnist-fc1", "--batch", "32", "--iterations", "3", "--warmup", "1");
+        Result r = run("bench", "--preset", "mnist-fc1", "--batch", "32", "--iterations", "3", "--warmup", "1",
+                "--repeat", "1");
         assertEquals(0, r.code, r.err);
         for (String key : new String[]{"seconds_per_iteration", "steps_per_second", "gflops", "peak_gflops",
                 "reference_seconds_per_iteration", "peak_rss_mb"}) {
@@ -418,18 +419,18 @@ class CliTest {
         assertEquals(block / number(r.lastLine(), "seconds_per_iteration"), fraction, 1e-3 * fraction, r.lastLine());
         assertTrue(r.out.contains("inside the EqProp block"), r.out);
         // alternating updates with fewer steps against the synchronous gradient, on a small conv net too
-        Result alt = run("bench", "--preset", "mnist-fc1", "--batch", "16", "--iterations", "2", "--warmup", "0",
+        Result alt = run("bench", "--preset", "mnist-fc1", "--batch", "16", "--iterations", "2", "--warmup", "0", "--repeat", "1",
                 "--no-reference", "--update-order", "alternating", "--free-steps", "20", "--nudged-steps", "8",
                 "--agreement", "60,16");
         assertEquals(0, alt.code, alt.err);
         double cosine = number(alt.lastLine(), "gradient_cosine");
         assertTrue(cosine > 0.99, "alternating 20/8 vs synchronous 60/16: cosine " + cosine);
-        Result conv = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0",
+        Result conv = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0", "--repeat", "1",
                 "--free-steps", "3", "--nudged-steps", "2", "--doubled-batch");
         assertEquals(0, conv.code, conv.err);
         assertTrue(conv.lastLine().contains("\"gflops\""), conv.lastLine());
         // early stopping on the residual: the steps taken are counted, and several references are compared at once
-        Result tol = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0",
+        Result tol = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0", "--repeat", "1",
                 "--no-reference", "--update-order", "synchronous", "--tolerance", "1e-4", "--free-steps", "200",
                 "--nudged-steps", "100", "--agreement", "200,100;60,20,alternating,0,1.3");
         assertEquals(0, tol.code, tol.err);
@@ -445,7 +446,7 @@ class CliTest {
 
     @Test
     void benchTakesTheConvolutionAlgorithm() {
-        Result wino = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0",
+        Result wino = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0", "--repeat", "1",
                 "--no-reference", "--free-steps", "3", "--nudged-steps", "2", "--convolution", "winograd",
                 "--agreement", "3,2");
         assertEquals(0, wino.code, wino.err);
@@ -455,7 +456,7 @@ class CliTest {
         assertTrue(wino.lastLine().contains("\"conv_algorithm\": \"winograd\""), wino.lastLine());
         // auto: oneDNN where it loads (the pom bundles it for linux-x86_64), im2col otherwise; the JSON says which
         // ran and with which operands
-        Result auto = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0",
+        Result auto = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0", "--repeat", "1",
                 "--no-reference", "--free-steps", "3", "--nudged-steps", "2");
         assertEquals(0, auto.code, auto.err);
         boolean bundled = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")
@@ -467,16 +468,17 @@ class CliTest {
         assertTrue(auto.lastLine().matches(".*\"conv_algorithm\": \"(direct|winograd|direct\\+winograd)\".*"),
                 auto.lastLine());
         Result direct = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup",
-                "0", "--no-reference", "--free-steps", "3", "--nudged-steps", "2", "--convolution", "onednn");
+                "0", "--repeat", "1", "--no-reference", "--free-steps", "3", "--nudged-steps", "2", "--convolution",
+                "onednn");
         assertEquals(0, direct.code, direct.err);
         assertTrue(direct.lastLine().contains("\"conv_algorithm\": \"direct\""), direct.lastLine());
         Result im2col = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup",
-                "0", "--no-reference", "--free-steps", "3", "--nudged-steps", "2", "--convolution", "im2col");
+                "0", "--repeat", "1", "--no-reference", "--free-steps", "3", "--nudged-steps", "2", "--convolution", "im2col");
         assertEquals(0, im2col.code, im2col.err);
         assertTrue(im2col.lastLine().contains("\"conv_library\": \"im2col\""), im2col.lastLine());
         // bf16 operands: bf16 where oneDNN runs on AMX (each layer and direction keeping the faster of bf16 and
         // fp32), else float32 with a warning; the requested precision is reported too
-        Result bf16 = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0",
+        Result bf16 = run("bench", "--preset", "cifar10-small", "--batch", "4", "--iterations", "1", "--warmup", "0", "--repeat", "1",
                 "--no-reference", "--free-steps", "3", "--nudged-steps", "2", "--convolution-precision", "bf16");
         assertEquals(0, bf16.code, bf16.err);
         assertTrue(bf16.lastLine().contains("\"conv_precision_requested\": \"bf16\""), bf16.lastLine());
@@ -501,7 +503,7 @@ class CliTest {
     @Test
     void benchTakesTheCudaOperandPrecision() {
         try {
-            Result bf16 = run("bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "1", "--warmup", "0",
+            Result bf16 = run("bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "1", "--warmup", "0", "--repeat", "1",
                     "--no-reference", "--precision", "BF16");
             assertEquals(0, bf16.code, bf16.err);
             assertTrue(bf16.lastLine().contains("\"precision\": \"bf16\""), bf16.lastLine());
@@ -520,7 +522,7 @@ class CliTest {
     @Test
     void benchWarmsUpTheJitOnAScratchCopy() {
         String[] common = {"bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "2", "--no-reference",
-                "--tolerance", "1e-3"};
+                "--tolerance", "1e-3", "--repeat", "1"};
         Result seconds = run(concat(common, "--warmup", "0.5s"));
         assertEquals(0, seconds.code, seconds.err);
         assertEquals(0.5, number(seconds.lastLine(), "jit_warmup_seconds"), 0.0);
@@ -540,6 +542,39 @@ class CliTest {
         }
     }
 
+    /**
+     * {@code --repeat R} times R rounds, each from the preset's initial weights: the same steps as one round, R times
+     * the timed iterations; {@code --repeat Ss} runs rounds until S seconds of timed iterations have passed.
+     */
+    @Test
+    void benchRepeatsItsTimedRoundsFromTheSameWeights() {
+        String[] common = {"bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "20", "--no-reference",
+                "--tolerance", "1e-3", "--warmup", "2"};
+        Result one = run(concat(common, "--repeat", "1"));
+        assertEquals(0, one.code, one.err);
+        assertEquals(1, number(one.lastLine(), "rounds"), 0.0);
+        assertEquals(20, number(one.lastLine(), "timed_iterations"), 0.0);
+        Result three = run(concat(common, "--repeat", "3"));
+        assertEquals(0, three.code, three.err);
+        assertEquals(3, number(three.lastLine(), "rounds"), 0.0);
+        assertEquals(60, number(three.lastLine(), "timed_iterations"), 0.0);
+        assertEquals(number(one.lastLine(), "mean_free_steps"), number(three.lastLine(), "mean_free_steps"), 1e-9);
+        assertEquals(number(one.lastLine(), "mean_nudged_steps"), number(three.lastLine(), "mean_nudged_steps"),
+                1e-9);
+        assertTrue(three.out.contains("of 3 rounds"), three.out);
+        Result seconds = run(concat(common, "--repeat", "0.3s"));
+        assertEquals(0, seconds.code, seconds.err);
+        double rounds = number(seconds.lastLine(), "rounds");
+        double perIteration = number(seconds.lastLine(), "seconds_per_iteration");
+        assertTrue(rounds >= 1 && number(seconds.lastLine(), "timed_iterations") * perIteration >= 0.3 * 0.999,
+                seconds.lastLine());
+        for (String bad : new String[]{"0", "-1", "0s", "x", "-2s"}) {
+            Result r = run(concat(common, "--repeat", bad));
+            assertEquals(2, r.code, bad + ": " + r.lastLine());
+            assertTrue(r.lastLine().contains("--repeat"), r.lastLine());
+        }
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] c = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);
@@ -549,13 +584,13 @@ class CliTest {
     @Test
     void benchRunsOnTheFirstTestImagesOfThePresetsData(@TempDir Path dir) throws IOException {
         Path data = writeData(dir.resolve("data"), 20, 12);
-        Result real = run("bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "1", "--warmup", "0",
+        Result real = run("bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "1", "--warmup", "0", "--repeat", "1",
                 "--no-reference", "--data", "real", "--data-dir", data.toString(), "--agreement", "40,10");
         assertEquals(0, real.code, real.err);
         assertTrue(real.lastLine().contains("\"data\": \"real\"") && real.lastLine().contains("\"gradient_cosine\""),
                 real.lastLine());
         Result tooLarge = run("bench", "--preset", "mnist-fc1", "--batch", "16", "--iterations", "1", "--warmup",
-                "0", "--no-reference", "--data", "real", "--data-dir", data.toString());
+                "0", "--repeat", "1", "--no-reference", "--data", "real", "--data-dir", data.toString());
         assertEquals(1, tooLarge.code, tooLarge.lastLine());
         assertTrue(tooLarge.lastLine().contains("12 test examples"), tooLarge.lastLine());
         Result bad = run("bench", "--preset", "mnist-fc1", "--data", "noise");
