@@ -97,8 +97,8 @@ final class BenchCommand {
         double[] times = timing.seconds();
         String[] cpuConv = timing.convolutionLibrary() != null ? null : convolutionBackends(timing.convolutions());
         double peakFp32 = peakGflops();
-        // bf16 convolutions are measured against a bf16 product of the same size (oneDNN: AMX or AVX512_BF16), float32 ones and
-        // everything else against the float32 product
+        // bf16 convolutions are measured against a bf16 product of the same size (oneDNN: AMX or AVX512_BF16),
+        // float32 ones and everything else against the float32 product
         boolean bf16 = cpuConv != null && cpuConv[1].contains("bf16");
         double peakBf16 = bf16 ? org.eqprop.interactions.ConvPoolInteraction.bf16PeakGflops(1024) : Double.NaN;
         String peakPrecision = bf16 && !Double.isNaN(peakBf16) ? "bf16" : "fp32";
@@ -111,8 +111,8 @@ final class BenchCommand {
         double flops = p.flopsPerIteration(batch, free, nudged);
         double gflops = flops / spi / 1e9;
         String method = p.algorithm.equals("eqprop") ? p.estimation.estimator().cliName() : p.algorithm;
-        out.printf(Locale.ROOT, "%s batch %d (%s, T=%d, K=%d, %s): %.2f ms/iteration (median %.2f of %d rounds), %.0f relaxation "
-                        + "steps/s, %.2f GFLOP/s useful work; %s matrix-product peak %.1f GFLOP/s (%.1f%%)%n", p.name,
+        out.printf(Locale.ROOT, "%s batch %d (%s, T=%d, K=%d, %s): %.2f ms/iteration (median %.2f of %d rounds), "
+                        + "%.0f relaxation steps/s, %.2f GFLOP/s useful work; %s matrix-product peak %.1f GFLOP/s (%.1f%%)%n", p.name,
                 batch, engineName(p), p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), method, 1e3 * spi,
                 1e3 * median(times), timing.rounds(), steps / spi, gflops, peakPrecision, peak, 100 * gflops / peak);
         if (!Double.isNaN(timing.blockSeconds())) {
@@ -457,7 +457,7 @@ final class BenchCommand {
         double free = 0, nudged = 0, blockSeconds = 0, timed = 0;
         int rounds = 0;
         String residentEngine = null, convolutionLibrary = null, device = null;
-        boolean block0 = false;
+        boolean hasBlock = false;
         do {
             EqPropNetwork net = network(p);
             if (warmup.iterations() > 0) {
@@ -480,7 +480,7 @@ final class BenchCommand {
             ConvPoolInteraction.convolutionCounts().forEach((k, v) -> convolutions.merge(k, v, Long::sum));
             rounds++;
             if (eqp != null) {
-                block0 = true;
+                hasBlock = true;
                 traffic = traffic.plus(eqp.deviceTraffic().minus(before));
                 free += eqp.relaxationStats().meanFreeSteps();
                 nudged += eqp.relaxationStats().meanNudgedSteps();
@@ -492,7 +492,7 @@ final class BenchCommand {
             }
         } while (repeat.another(rounds, timed));
         double[] seconds = t.stream().mapToDouble(Double::doubleValue).toArray();
-        if (block0) {
+        if (hasBlock) {
             int n = seconds.length * block;
             org.eqprop.dynamics.ResidentIteration.Traffic per = new org.eqprop.dynamics.ResidentIteration.Traffic(
                     traffic.h2dBytes() / n, traffic.d2hBytes() / n, traffic.allocations() / n, traffic.launches() / n);
