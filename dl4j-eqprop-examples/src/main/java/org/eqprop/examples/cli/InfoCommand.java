@@ -45,7 +45,8 @@ final class InfoCommand {
                         + "holds the same facts: versions, cpu (model, cores, vector features from /proc/cpuinfo), "
                         + "vector_api (whether the jdk.incubator.vector module is loaded: the fused engine's SIMD "
                         + "kernels), engine (what --engine would run, and why), accelerators (each provider's "
-                        + "status) and data (for MNIST and CIFAR-10: the folder found and which rule found it, or "
+                        + "status), convolutions (oneDNN or im2col, oneDNN's CPU ISA, whether bf16 operands would "
+                        + "run) and data (for MNIST and CIFAR-10: the folder found and which rule found it, or "
                         + "what would happen).");
         spec.addOption(Options.dataDir().build());
         spec.addOption(Options.choice("--engine", EngineChoice.NAMES, "the engine choice to explain")
@@ -105,6 +106,16 @@ final class InfoCommand {
             out.printf(Locale.ROOT, "  %-15s %s%n", "accelerator", s);
         }
 
+        Map<String, Object> conv = convolutions();
+        out.println("convolutions (--convolution auto)");
+        out.printf(Locale.ROOT, "  %-15s %s%n", "library", conv.get("library").equals("onednn")
+                ? "oneDNN " + conv.get("onednn_version") + ", CPU ISA " + conv.get("isa") : "im2col products ("
+                + conv.get("why") + ")");
+        out.printf(Locale.ROOT, "  %-15s %s%n", "bf16 operands", Boolean.TRUE.equals(conv.get("bf16"))
+                ? "run with --convolution-precision bf16 (" + (Boolean.TRUE.equals(conv.get("amx")) ? "AMX"
+                : "AVX512_BF16 on " + conv.get("cpu_vendor")) + ")"
+                : "not here: --convolution-precision bf16 runs float32 (bf16 pays on AMX, or AVX512_BF16 on AMD)");
+
         Map<String, Object> data = new LinkedHashMap<>();
         String env = System.getenv(DataLocator.ENV);
         Path home = Paths.get(System.getProperty("user.home"));
@@ -119,7 +130,29 @@ final class InfoCommand {
         }
 
         return new Json().put("command", "info").put("versions", versions).put("cpu", cpu).put("vector_api", vector)
-                .put("nd4j", nd4j).put("engine", engine).put("accelerators", accelerators).put("data", data);
+                .put("nd4j", nd4j).put("engine", engine).put("accelerators", accelerators)
+                .put("convolutions", conv).put("data", data);
+    }
+
+    /**
+     * What runs float32 convolutions here (oneDNN, or im2col products where it did not load or is turned off), and
+     * whether bf16 operands would ({@link org.eqprop.kernels.Onednn#bf16()}).
+     */
+    static Map<String, Object> convolutions() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        boolean onednn = org.eqprop.interactions.ConvPoolInteraction.onednnAvailable();
+        c.put("library", onednn ? "onednn" : "im2col");
+        if (onednn) {
+            c.put("onednn_version", org.eqprop.kernels.Onednn.version());
+            c.put("isa", org.eqprop.kernels.Onednn.isaName());
+        } else {
+            c.put("why", org.eqprop.kernels.Onednn.enabled() ? "oneDNN did not load: "
+                    + org.eqprop.kernels.Onednn.loadProblem() : "oneDNN turned off (-Deqprop.onednn=false)");
+        }
+        c.put("cpu_vendor", org.eqprop.kernels.Onednn.CPU_VENDOR);
+        c.put("amx", onednn && org.eqprop.kernels.Onednn.amx());
+        c.put("bf16", org.eqprop.interactions.ConvPoolInteraction.bf16Available());
+        return c;
     }
 
     /**

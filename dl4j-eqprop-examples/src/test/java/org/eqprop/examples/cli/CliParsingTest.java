@@ -180,6 +180,11 @@ class CliParsingTest {
                 + "\", \"source\": \"--data-dir\"}"), json);
         assertTrue(json.contains("\"cifar10\": {\"found\": false"), json);
         assertTrue(json.contains("\"status\": \"ok\"}"), json);
+        // what runs the convolutions, and whether bf16 operands would: the rule's own answer
+        assertTrue(json.contains("\"convolutions\": {\"library\": \""
+                + (org.eqprop.interactions.ConvPoolInteraction.onednnAvailable() ? "onednn" : "im2col")), json);
+        assertTrue(json.contains("\"bf16\": " + org.eqprop.interactions.ConvPoolInteraction.bf16Available()), json);
+        assertTrue(r.out().contains("bf16 operands"), r.out());
         assertEquals(2, CliTest.run("info", "--engine", "gpu").code());
     }
 
