@@ -521,25 +521,18 @@ class CliTest {
      */
     @Test
     void benchWarmsUpTheJitOnAScratchCopy() {
-        String[] common = {"bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "2", "--no-reference",
-                "--tolerance", "1e-3", "--repeat", "1"};
-        Result seconds = run(concat(common, "--warmup", "0.5s"));
-        assertEquals(0, seconds.code, seconds.err);
+        String[] common = smallBench("--iterations", "2", "--repeat", "1");
+        Result seconds = succeeds(concat(common, "--warmup", "0.5s"));
         assertEquals(0.5, number(seconds.lastLine(), "jit_warmup_seconds"), 0.0);
         assertTrue(number(seconds.lastLine(), "jit_warmup_iterations") >= 2, seconds.lastLine());
         assertEquals(10, number(seconds.lastLine(), "warmup_iterations"), 0.0);
         assertTrue(seconds.out.contains("warming up: 0.5 s"), seconds.out);
-        Result ten = run(concat(common, "--warmup", "10"));
-        assertEquals(0, ten.code, ten.err);
+        Result ten = succeeds(concat(common, "--warmup", "10"));
         assertEquals(0, number(ten.lastLine(), "jit_warmup_iterations"), 0.0);
         assertEquals(number(ten.lastLine(), "mean_free_steps"), number(seconds.lastLine(), "mean_free_steps"), 0.0);
         assertEquals(number(ten.lastLine(), "mean_nudged_steps"), number(seconds.lastLine(), "mean_nudged_steps"),
                 0.0);
-        for (String bad : new String[]{"3x", "-1s", "-2", "s"}) {
-            Result r = run(concat(common, "--warmup", bad));
-            assertEquals(2, r.code, bad + ": " + r.lastLine());
-            assertTrue(r.lastLine().contains("--warmup"), r.lastLine());
-        }
+        assertRefused(common, "--warmup", "3x", "-1s", "-2", "s");
     }
 
     /**
@@ -548,30 +541,44 @@ class CliTest {
      */
     @Test
     void benchRepeatsItsTimedRoundsFromTheSameWeights() {
-        String[] common = {"bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "20", "--no-reference",
-                "--tolerance", "1e-3", "--warmup", "2"};
-        Result one = run(concat(common, "--repeat", "1"));
-        assertEquals(0, one.code, one.err);
+        String[] common = smallBench("--iterations", "20", "--warmup", "2");
+        Result one = succeeds(concat(common, "--repeat", "1"));
         assertEquals(1, number(one.lastLine(), "rounds"), 0.0);
         assertEquals(20, number(one.lastLine(), "timed_iterations"), 0.0);
-        Result three = run(concat(common, "--repeat", "3"));
-        assertEquals(0, three.code, three.err);
+        Result three = succeeds(concat(common, "--repeat", "3"));
         assertEquals(3, number(three.lastLine(), "rounds"), 0.0);
         assertEquals(60, number(three.lastLine(), "timed_iterations"), 0.0);
         assertEquals(number(one.lastLine(), "mean_free_steps"), number(three.lastLine(), "mean_free_steps"), 1e-9);
         assertEquals(number(one.lastLine(), "mean_nudged_steps"), number(three.lastLine(), "mean_nudged_steps"),
                 1e-9);
         assertTrue(three.out.contains("of 3 rounds"), three.out);
-        Result seconds = run(concat(common, "--repeat", "0.3s"));
-        assertEquals(0, seconds.code, seconds.err);
+        Result seconds = succeeds(concat(common, "--repeat", "0.3s"));
         double rounds = number(seconds.lastLine(), "rounds");
         double perIteration = number(seconds.lastLine(), "seconds_per_iteration");
         assertTrue(rounds >= 1 && number(seconds.lastLine(), "timed_iterations") * perIteration >= 0.3 * 0.999,
                 seconds.lastLine());
-        for (String bad : new String[]{"0", "-1", "0s", "x", "-2s"}) {
-            Result r = run(concat(common, "--repeat", bad));
+        assertRefused(common, "--repeat", "0", "-1", "0s", "x", "-2s");
+    }
+
+    /** mnist-fc1 at batch 8 with a tolerance (step counts that depend on the weights), no reference, and more. */
+    private static String[] smallBench(String... more) {
+        return concat(new String[]{"bench", "--preset", "mnist-fc1", "--batch", "8", "--no-reference", "--tolerance",
+                "1e-3"}, more);
+    }
+
+    /** The command's result, after checking that it exited 0. */
+    private static Result succeeds(String... args) {
+        Result r = run(args);
+        assertEquals(0, r.code, r.err);
+        return r;
+    }
+
+    /** Each of the {@code values} of {@code option} added to {@code common} exits 2 with a message naming it. */
+    private static void assertRefused(String[] common, String option, String... values) {
+        for (String bad : values) {
+            Result r = run(concat(common, option, bad));
             assertEquals(2, r.code, bad + ": " + r.lastLine());
-            assertTrue(r.lastLine().contains("--repeat"), r.lastLine());
+            assertTrue(r.lastLine().contains(option), r.lastLine());
         }
     }
 
