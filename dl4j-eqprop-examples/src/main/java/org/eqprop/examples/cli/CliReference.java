@@ -41,7 +41,9 @@ final class CliReference {
         paragraph(md, "`./eqprop` (at the repository root) builds the project with Maven on first use, or when a "
                 + "source changed, and runs `org.eqprop.examples.cli.Main` with the JVM flags of "
                 + "[performance.md](performance.md#jvm-flags-and-threads): `--add-modules jdk.incubator.vector`, the "
-                + "`--add-opens` flags Spark needs on JDK 17, `-Xmx8g` (replace it with `EQPROP_JAVA_OPTS`), "
+                + "`--add-opens` flags Spark needs on JDK 17, `-Dorg.bytedeco.javacpp.maxPhysicalBytes=0`, "
+                + "`-Xmx8g` (replace it with `EQPROP_JAVA_OPTS`; options the JVM refuses end with a JSON line and "
+                + "exit code 1, like the launcher's other failures), "
                 + "`OMP_WAIT_POLICY=PASSIVE` and `OMP_NUM_THREADS=1`. It needs only JDK 17 and Maven. Exit codes "
                 + "and the guarantees of a run folder: [runs-and-checkpoints.md](runs-and-checkpoints.md). The "
                 + "presets: [presets.md](presets.md).");

@@ -332,6 +332,15 @@ class RunSafetyTest {
         assertEquals(1, noJava.waitFor());
         assertEquals("{\"command\": \"train\", \"status\": \"error\", \"error\": \"no java on the PATH: install "
                 + "JDK 17\"}", out);
+        // JVM options the JVM refuses: checked before anything is built or run
+        ProcessBuilder badOptions = new ProcessBuilder("/bin/bash", script.toString(), "info");
+        badOptions.environment().put("EQPROP_JAVA_OPTS", "-Xmx8q");
+        badOptions.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process refused = badOptions.start();
+        String line = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(1, refused.waitFor());
+        assertTrue(line.startsWith("{\"command\": \"info\", \"status\": \"error\", \"error\": \"the JVM does not "
+                + "start with EQPROP_JAVA_OPTS='-Xmx8q': ") && line.contains("-Xmx8q") && line.endsWith("\"}"), line);
     }
 
     @Test
