@@ -40,7 +40,7 @@ final class BenchCommand {
                         + "--no-reference) and the peak resident memory. With a --tolerance the phases stop early "
                         + "and bench counts the steps they took (mean_free_steps, mean_nudged_steps) in its "
                         + "GFLOP/s. With --engine cuda its JSON line says where the block ran and what crossed the "
-                        + "bus.");
+                        + "bus. A long benchmark prints a progress line on stderr every 5 s.");
         spec.addOption(PresetOptions.preset().required(true).build());
         Cli.addGroup(spec, "Benchmark:",
                 Options.integer("--batch", "B", 1, "examples per iteration").defaultValue("128"),
@@ -68,7 +68,7 @@ final class BenchCommand {
     }
 
 
-    static Json run(Args a, PrintStream out) throws java.io.IOException {
+    static Json run(Args a, PrintStream out, PrintStream err) throws java.io.IOException {
         Preset p = Preset.named(a.required("preset")).override(a);
         int batch = a.integer("batch");
         int iterations = a.integer("iterations");
@@ -88,7 +88,7 @@ final class BenchCommand {
                     + "iterations (--warmup)%n", warmup.seconds(), warmup.iterations());
             out.flush();
         }
-        Timing timing = time(p, ds, warmup, repeat, iterations);
+        Timing timing = time(p, ds, warmup, repeat, iterations, new Ticker(err));
         String used = timing.residentEngine() != null ? timing.residentEngine() : engineUsed(p);
         if (!engineName(p).equals(used) && (engineName(p).equals("cuda") || engineName(p).equals("auto"))) {
             out.printf(Locale.ROOT, "engine %s requested, ran %s (%s)%n", engineName(p), used,
@@ -169,7 +169,8 @@ final class BenchCommand {
         if (compare && p.relaxation.engine() != org.eqprop.engines.EngineKind.REFERENCE) {
             org.eqprop.nn.conf.RelaxationSettings own = p.relaxation;
             p.relaxation = own.withEngine(org.eqprop.engines.EngineKind.REFERENCE);
-            double[] ref = time(p, ds, new Warmup(0, 10), new Repeat(1, 0), Math.min(iterations, 20)).seconds();
+            double[] ref = time(p, ds, new Warmup(0, 10), new Repeat(1, 0), Math.min(iterations, 20),
+                    new Ticker(err)).seconds();
             p.relaxation = own;
             double refSpi = mean(ref);
             out.printf(Locale.ROOT, "reference engine (ND4J ops per step): %.2f ms/iteration; speed-up %.1fx%n",
@@ -367,6 +368,39 @@ final class BenchCommand {
     }
 
     /**
+     * Progress lines on stderr for long benchmarks: at most one every {@link #EVERY_NANOS} (5 s), so none for short
+     * ones.
+     */
+    static final class Ticker {
+
+        static final long EVERY_NANOS = 5_000_000_000L;
+
+        private final PrintStream err;
+        private final long everyNanos;
+        private long last = System.nanoTime();
+
+        Ticker(PrintStream err) {
+            this(err, EVERY_NANOS);
+        }
+
+        /** Lines at most every {@code everyNanos} on {@code err} (null: none). */
+        Ticker(PrintStream err, long everyNanos) {
+            this.err = err;
+            this.everyNanos = everyNanos;
+        }
+
+        /** Prints "bench: " and the line when the interval has passed since the last one (or the start). */
+        void say(java.util.function.Supplier<String> line) {
+            long now = System.nanoTime();
+            if (err != null && now - last >= everyNanos) {
+                err.println("bench: " + line.get());
+                err.flush();
+                last = now;
+            }
+        }
+    }
+
+    /**
      * How often the timed iterations run: {@code rounds} times, or (when {@code seconds} > 0) round after round until
      * that many seconds of timed iterations have passed, at least once. Every round starts from the same initial
      * weights.
@@ -432,22 +466,31 @@ final class BenchCommand {
      * {@code iterations}: the blocks of all rounds are the sample, spread over seconds instead of a fraction of one,
      * so that a burst of other work on a shared machine moves a few blocks, not the median.
      */
-    static Timing time(Preset p, DataSet ds, Warmup warmup, Repeat repeat, int iterations) {
+    static Timing time(Preset p, DataSet ds, Warmup warmup, Repeat repeat, int iterations, Ticker progress) {
         int block = Math.min(10, iterations);
         List<DataSet> batches = java.util.Collections.nCopies(block, ds);
         long jitIterations = 0;
         if (warmup.seconds() > 0) {
             EqPropNetwork scratch = network(p);
-            long end = System.nanoTime() + (long) (warmup.seconds() * 1e9);
+            long start = System.nanoTime();
+            long end = start + (long) (warmup.seconds() * 1e9);
+            // one iteration per fit call until an iteration is known to be short, so that a slow preset's warm-up
+            // ends near its time instead of a block of ten iterations later
+            int size = 1;
             do {
+                long t0 = System.nanoTime();
                 try {
-                    scratch.fit(new ListDataSetIterator<>(batches, 1));
+                    scratch.fit(new ListDataSetIterator<>(batches.subList(0, size), 1));
                 } catch (org.eqprop.dynamics.RelaxationException diverged) {
                     // thousands of iterations on one batch can drive a copy with a preset's large rates past its
                     // dynamics' range: the code is what warms up, so a fresh copy goes on
                     scratch = network(p);
                 }
-                jitIterations += block;
+                jitIterations += size;
+                size = (System.nanoTime() - t0) / size < 100_000_000L ? block : 1;
+                long done = jitIterations;
+                progress.say(() -> String.format(Locale.ROOT, "warm-up: %.0f of %.0f s, %d iterations",
+                        (System.nanoTime() - start) / 1e9, warmup.seconds(), done));
             } while (System.nanoTime() < end);
         }
         int perRound = Math.max(1, iterations / block);
@@ -463,6 +506,7 @@ final class BenchCommand {
             if (warmup.iterations() > 0) {
                 net.fit(new ListDataSetIterator<>(java.util.Collections.nCopies(warmup.iterations(), ds), 1));
             }
+            int round = rounds + 1;
             org.eqprop.nn.layers.EqPropBlockLayer eqp = net.getLayer(0) instanceof org.eqprop.nn.layers.EqPropBlockLayer b
                     ? b : null;
             org.eqprop.dynamics.ResidentIteration.Traffic before = eqp == null
@@ -476,6 +520,9 @@ final class BenchCommand {
                 t.add(s / block);
                 timed += s;
                 PeakMemory.sample();
+                int timedHere = (i + 1) * block;
+                progress.say(() -> String.format(Locale.ROOT, "round %d: %d of %d timed iterations, %.3f s per "
+                        + "iteration", round, timedHere, perRound * block, s / block));
             }
             ConvPoolInteraction.convolutionCounts().forEach((k, v) -> convolutions.merge(k, v, Long::sum));
             rounds++;

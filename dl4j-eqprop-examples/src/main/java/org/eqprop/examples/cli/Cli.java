@@ -49,7 +49,7 @@ final class Cli {
             new Entry(ExportCommand::spec, (a, out, err) -> ExportCommand.run(a, out), true, List.of()),
             new Entry(ParamsDiffCommand::spec, (a, out, err) -> ParamsDiffCommand.run(a, out), true, List.of()),
             new Entry(GradientCommand::spec, (a, out, err) -> GradientCommand.run(a, out), true, List.of()),
-            new Entry(BenchCommand::spec, (a, out, err) -> BenchCommand.run(a, out), true,
+            new Entry(BenchCommand::spec, BenchCommand::run, true,
                     List.of("performance.md", "cuda.md")),
             new Entry(GddCommand::spec, (a, out, err) -> GddCommand.run(a, out), true,
                     List.of("eqprop-vs-bptt.md")),

@@ -560,6 +560,25 @@ class CliTest {
         assertRefused(common, "--repeat", "0", "-1", "0s", "x", "-2s");
     }
 
+    /** bench's progress lines: at most one per interval, none within it, none without a stream. */
+    @Test
+    void benchTicksAtMostOncePerInterval() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        BenchCommand.Ticker every = new BenchCommand.Ticker(err, 0);
+        every.say(() -> "one");
+        every.say(() -> "two");
+        assertEquals("bench: one\nbench: two\n", bytes.toString(java.nio.charset.StandardCharsets.UTF_8)
+                .replace(System.lineSeparator(), "\n"));
+        bytes.reset();
+        BenchCommand.Ticker hourly = new BenchCommand.Ticker(err, 3_600_000_000_000L);
+        hourly.say(() -> {
+            throw new AssertionError("a line within the interval is not even formatted");
+        });
+        assertEquals(0, bytes.size());
+        new BenchCommand.Ticker(null, 0).say(() -> "nowhere");
+    }
+
     /** mnist-fc1 at batch 8 with a tolerance (step counts that depend on the weights), no reference, and more. */
     private static String[] smallBench(String... more) {
         return concat(new String[]{"bench", "--preset", "mnist-fc1", "--batch", "8", "--no-reference", "--tolerance",
