@@ -46,7 +46,8 @@ public record RelaxationSettings(
                 + "fixed point (first-order exact in beta) instead of from s^0: the same fixed point in fewer steps")
         boolean mirroredStart,
         @Setting(value = "operands of the CPU convolutions (oneDNN): fp32, or bf16 with float32 accumulation and "
-                + "states, on CPUs with AMX or AMD CPUs with AVX512_BF16 (elsewhere float32, with a warning)", label = "PRECISION")
+                + "states, on CPUs with AMX or AMD CPUs with AVX512_BF16 (elsewhere float32, with a warning)",
+                label = "PRECISION")
         ConvolutionPrecision convolutionPrecision)
         implements java.io.Serializable {
 
