@@ -40,7 +40,8 @@ final class BenchCommand {
                         + "--no-reference) and the peak resident memory. With a --tolerance the phases stop early "
                         + "and bench counts the steps they took (mean_free_steps, mean_nudged_steps) in its "
                         + "GFLOP/s. With --engine cuda its JSON line says where the block ran and what crossed the "
-                        + "bus. A long benchmark prints a progress line on stderr every 5 s.");
+                        + "bus. The JSON line also names the machine (cpu_model, cores, onednn_isa). A long benchmark "
+                        + "prints a progress line on stderr every 5 s.");
         spec.addOption(PresetOptions.preset().required(true).build());
         Cli.addGroup(spec, "Benchmark:",
                 Options.integer("--batch", "B", 1, "examples per iteration").defaultValue("128"),
@@ -166,6 +167,10 @@ final class BenchCommand {
                 .put("device_allocations", timing.perIteration().allocations())
                 .put("kernel_launches", timing.perIteration().launches())
                 .put("minibatch_bytes", 4L * batch * (p.inputs + p.classes));
+        // the machine, so that a figure names what produced it
+        java.util.Map<String, Object> cpu = InfoCommand.thisCpu();
+        j.put("cpu_model", cpu.get("model")).put("cores", cpu.get("cores"))
+                .put("onednn_isa", org.eqprop.kernels.Onednn.enabled() ? org.eqprop.kernels.Onednn.isaName() : "off");
         if (compare && p.relaxation.engine() != org.eqprop.engines.EngineKind.REFERENCE) {
             org.eqprop.nn.conf.RelaxationSettings own = p.relaxation;
             p.relaxation = own.withEngine(org.eqprop.engines.EngineKind.REFERENCE);

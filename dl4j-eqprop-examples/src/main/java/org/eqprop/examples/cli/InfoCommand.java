@@ -228,6 +228,11 @@ final class InfoCommand {
         return m;
     }
 
+    /** This machine's {@link #cpu(List)}: model, cores, features. */
+    static Map<String, Object> thisCpu() {
+        return cpu(cpuinfo());
+    }
+
     private static List<String> cpuinfo() {
         try {
             Path p = Paths.get("/proc/cpuinfo");

@@ -409,7 +409,7 @@ class CliTest {
                 "--repeat", "1");
         assertEquals(0, r.code, r.err);
         for (String key : new String[]{"seconds_per_iteration", "steps_per_second", "gflops", "peak_gflops",
-                "reference_seconds_per_iteration", "peak_rss_mb"}) {
+                "reference_seconds_per_iteration", "peak_rss_mb", "cpu_model", "cores", "onednn_isa"}) {
             assertTrue(r.lastLine().contains("\"" + key + "\""), key + " in " + r.lastLine());
         }
         // the block's share of an iteration: positive, and part of the whole
