@@ -489,6 +489,7 @@ final class BenchCommand {
                 } catch (org.eqprop.dynamics.RelaxationException diverged) {
                     // thousands of iterations on one batch can drive a copy with a preset's large rates past its
                     // dynamics' range: the code is what warms up, so a fresh copy goes on
+                    release(scratch);
                     scratch = network(p);
                 }
                 jitIterations += size;
@@ -497,6 +498,7 @@ final class BenchCommand {
                 progress.say(() -> String.format(Locale.ROOT, "warm-up: %.0f of %.0f s, %d iterations",
                         (System.nanoTime() - start) / 1e9, warmup.seconds(), done));
             } while (System.nanoTime() < end);
+            release(scratch);
         }
         int perRound = Math.max(1, iterations / block);
         List<Double> t = new java.util.ArrayList<>();
@@ -542,6 +544,7 @@ final class BenchCommand {
                 convolutionLibrary = r == null ? null : r.convolutionLibrary();
                 device = r == null ? null : r.describe();
             }
+            release(net);
         } while (repeat.another(rounds, timed));
         double[] seconds = t.stream().mapToDouble(Double::doubleValue).toArray();
         if (hasBlock) {
@@ -554,6 +557,16 @@ final class BenchCommand {
         return new Timing(seconds, p.relaxation.freeSteps(), p.relaxation.nudgedSteps(), null,
                 org.eqprop.dynamics.ResidentIteration.Traffic.NONE, null, null, convolutions, Double.NaN,
                 jitIterations, rounds);
+    }
+
+    /**
+     * Releases the device buffers of a network's block (its resident iteration, if it has one) now, so that rounds
+     * and warm-up copies do not hold device memory until their networks are garbage-collected.
+     */
+    private static void release(EqPropNetwork net) {
+        if (net.getLayer(0) instanceof org.eqprop.nn.layers.EqPropBlockLayer b) {
+            b.closeResident();
+        }
     }
 
     /** The preset's network, initialised from the weights every part of bench starts from (seed 3). */

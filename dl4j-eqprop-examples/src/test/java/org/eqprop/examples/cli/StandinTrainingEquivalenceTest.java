@@ -65,6 +65,24 @@ class StandinTrainingEquivalenceTest {
         assertTrue(rel > 0 || preset.equals("mnist-fc1"), preset + ": the two runs must not be the same engine");
     }
 
+    /**
+     * bench's rounds on the CUDA path: each round's network holds its iterations on the device, and bench releases
+     * each round's session before the next round builds its own; every round does the same work.
+     */
+    @Test
+    void benchRoundsOnTheCudaPathEachRunOnTheirOwnSession() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(String.join("; ", org.eqprop.engines.EngineChoice
+                .acceleratorStatus()).contains("stand-in"), "the CUDA stand-in is not usable here");
+        CliTest.Result r = CliTest.run("bench", "--preset", "mnist-fc1", "--batch", "8", "--iterations", "2",
+                "--warmup", "0.2s", "--repeat", "3", "--engine", "cuda", "--no-reference");
+        assertEquals(0, r.code(), r.err() + r.out());
+        String json = r.lastLine();
+        assertEquals("true", field(json, "resident_iteration"), json);
+        assertEquals("3", field(json, "rounds"), json);
+        assertEquals("6", field(json, "timed_iterations"), json);
+        assertTrue(Long.parseLong(field(json, "h2d_bytes")) > 0, json);
+    }
+
     @Test
     void mnistFc1OnTheCudaPathEqualsTheCpuRun(@TempDir Path dir) throws IOException {
         Path data = dir.resolve("mnist");
