@@ -66,13 +66,7 @@ final class ScalarKernel implements SimdKernel {
 
     @Override
     public boolean allFinite(java.nio.ByteBuffer b, int offset, int count) {
-        java.nio.ByteBuffer n = b.duplicate().order(java.nio.ByteOrder.nativeOrder());
-        for (int i = 0; i < count; i++) {
-            if (!Float.isFinite(n.getFloat(offset + 4 * i))) {
-                return false;
-            }
-        }
-        return true;
+        return SimdKernel.allFiniteFrom(b, offset, 0, count);
     }
 
     @Override

@@ -30,6 +30,17 @@ interface SimdKernel {
     /** True when none of the {@code count} floats from byte {@code offset} of {@code b} is NaN or infinite. */
     boolean allFinite(java.nio.ByteBuffer b, int offset, int count);
 
+    /** Floats {@code from} to {@code count} (exclusive) from byte {@code offset} of {@code b}, one by one. */
+    static boolean allFiniteFrom(java.nio.ByteBuffer b, int offset, int from, int count) {
+        java.nio.ByteBuffer n = b.duplicate().order(java.nio.ByteOrder.nativeOrder());
+        for (int i = from; i < count; i++) {
+            if (!Float.isFinite(n.getFloat(offset + 4 * i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Floats per SIMD register: slice strides are multiples of it. */
     int lanes();
 

@@ -488,16 +488,8 @@ final class VectorKernel implements SimdKernel {
             acc0 = FloatVector.fromByteBuffer(S, b, offset + 4 * i, order).fma(zero, acc0);
             acc1 = FloatVector.fromByteBuffer(S, b, offset + 4 * (i + l), order).fma(zero, acc1);
         }
-        if (!Float.isFinite(acc0.add(acc1).reduceLanes(VectorOperators.ADD))) {
-            return false;
-        }
-        java.nio.ByteBuffer n = b.duplicate().order(order);
-        for (; i < count; i++) {
-            if (!Float.isFinite(n.getFloat(offset + 4 * i))) {
-                return false;
-            }
-        }
-        return true;
+        return Float.isFinite(acc0.add(acc1).reduceLanes(VectorOperators.ADD))
+                && SimdKernel.allFiniteFrom(b, offset, i, count);
     }
 
     /** clip(v, 0, 1) lane by lane: lanes below 0 become 0, lanes above 1 become 1, the rest (NaN too) stay. */

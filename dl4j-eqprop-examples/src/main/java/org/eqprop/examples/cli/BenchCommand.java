@@ -359,15 +359,23 @@ final class BenchCommand {
 
         /** "N" iterations, or "Ss" seconds then {@link #SETTLE} iterations. */
         static Warmup parse(String v) {
-            String t = v == null ? DEFAULT : v.trim();
+            CountOrSeconds c = CountOrSeconds.parse(v == null ? DEFAULT : v, "--warmup", "N (iterations)");
+            return c.inSeconds() ? new Warmup(c.seconds(), c.seconds() > 0 ? SETTLE : 0) : new Warmup(0, c.count());
+        }
+    }
+
+    /** An option value "N" (a count) or "Ss" (seconds), as --warmup and --repeat take them. */
+    record CountOrSeconds(boolean inSeconds, int count, double seconds) {
+
+        /** The value of {@code option}, or a usage error naming it and what its count counts ({@code what}). */
+        static CountOrSeconds parse(String v, String option, String what) {
+            String t = v.trim();
             try {
-                if (t.endsWith("s")) {
-                    double s = Double.parseDouble(t.substring(0, t.length() - 1));
-                    return new Warmup(s, s > 0 ? SETTLE : 0);
-                }
-                return new Warmup(0, Integer.parseInt(t));
+                return t.endsWith("s")
+                        ? new CountOrSeconds(true, 0, Double.parseDouble(t.substring(0, t.length() - 1)))
+                        : new CountOrSeconds(false, Integer.parseInt(t), 0);
             } catch (NumberFormatException e) {
-                throw new Args.UsageException("--warmup takes N (iterations) or Ss (seconds, e.g. 30s), got " + v);
+                throw new Args.UsageException(option + " takes " + what + " or Ss (seconds, e.g. 5s), got " + v);
             }
         }
     }
@@ -427,13 +435,8 @@ final class BenchCommand {
 
         /** "R" rounds or "Ss" seconds of timed rounds. */
         static Repeat parse(String v) {
-            String t = v == null ? DEFAULT : v.trim();
-            try {
-                return t.endsWith("s") ? new Repeat(0, Double.parseDouble(t.substring(0, t.length() - 1)))
-                        : new Repeat(Integer.parseInt(t), 0);
-            } catch (NumberFormatException e) {
-                throw new Args.UsageException("--repeat takes R (rounds) or Ss (seconds, e.g. 5s), got " + v);
-            }
+            CountOrSeconds c = CountOrSeconds.parse(v == null ? DEFAULT : v, "--repeat", "R (rounds)");
+            return c.inSeconds() ? new Repeat(0, c.seconds()) : new Repeat(c.count(), 0);
         }
     }
 
